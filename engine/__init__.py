@@ -1,0 +1,44 @@
+"""glassgrad's engine: a scalar autograd graph you can see through.
+
+Every number is a ``Value`` that remembers the op and the parents that made it;
+``backward()`` applies the chain rule along the graph in reverse topological
+order, with each op's local derivatives taken from one table (``engine.ops``).
+"""
+
+from engine.autograd import GradcheckError, grad, gradcheck, gradgradcheck
+from engine.graph import topological_order
+from engine.modes import detect_anomaly, is_grad_enabled, no_grad
+from engine.ops import OPS, VARIADIC, Domain, Op
+from engine.value import (
+    Value,
+    apply,
+    log_softmax,
+    logsumexp,
+    register_op,
+    softmax,
+    sum_values,
+    unregister_op,
+)
+
+__all__ = [
+    "OPS",
+    "VARIADIC",
+    "Domain",
+    "GradcheckError",
+    "Op",
+    "Value",
+    "apply",
+    "detect_anomaly",
+    "grad",
+    "gradcheck",
+    "gradgradcheck",
+    "is_grad_enabled",
+    "log_softmax",
+    "logsumexp",
+    "no_grad",
+    "register_op",
+    "softmax",
+    "sum_values",
+    "topological_order",
+    "unregister_op",
+]

@@ -1,0 +1,82 @@
+"""Float math with IEEE-754 semantics: never raises, never returns a complex number.
+
+Python's own float operators raise where IEEE returns a special value
+(``1.0 / 0.0``, ``math.log(0.0)``, ``math.exp(1000.0)``, ``(-8.0) ** 0.5`` is
+even complex). These functions return what PyTorch returns instead:
+``log(0) = -inf``, ``log(-1) = nan``, ``1/0 = inf``, ``(-8) ** 0.5 = nan``,
+``exp(1000) = inf``. The op table's forward functions are built from them.
+"""
+
+from __future__ import annotations
+
+import math
+
+INF = math.inf
+NAN = math.nan
+
+
+def _is_odd_integer(p: float) -> bool:
+    """True when ``p`` is an odd integer (so a negative base keeps its sign)."""
+    return math.isfinite(p) and p == math.floor(p) and math.fmod(p, 2.0) != 0.0
+
+
+def power(x: float, p: float) -> float:
+    """``x ** p`` with IEEE results: ``0 ** -1 = inf``, ``(-8) ** 0.5 = nan``, overflow to ``±inf``."""
+    try:
+        return math.pow(x, p)
+    except ValueError:
+        if x == 0.0:  # zero to a negative power: a signed infinity
+            return math.copysign(INF, x) if _is_odd_integer(p) else INF
+        return NAN  # a negative base to a non-integer power
+    except OverflowError:
+        return -INF if x < 0.0 and _is_odd_integer(p) else INF
+
+
+def exp(x: float) -> float:
+    """``e ** x``; overflows to ``inf`` instead of raising."""
+    try:
+        return math.exp(x)
+    except OverflowError:
+        return INF
+
+
+def log(x: float) -> float:
+    """Natural logarithm: ``log(0) = -inf``, ``log(x < 0) = nan``."""
+    if x > 0.0:
+        return math.log(x)
+    if x == 0.0:
+        return -INF
+    return NAN  # negative or nan
+
+
+def sqrt(x: float) -> float:
+    """Square root: ``sqrt(x < 0) = nan``."""
+    return math.sqrt(x) if x >= 0.0 else (NAN if x < 0.0 else x)
+
+
+def sigmoid(x: float) -> float:
+    """``1 / (1 + e^-x)``, evaluated so that ``exp`` only ever sees a non-positive argument."""
+    if x >= 0.0:
+        return 1.0 / (1.0 + math.exp(-x))
+    e = exp(x)  # x < 0 or nan
+    return e / (1.0 + e)
+
+
+def softplus(x: float) -> float:
+    """``log(1 + e^x)`` as ``max(x, 0) + log1p(e^-|x|)``: finite for every finite ``x``."""
+    return max(x, 0.0) + math.log1p(exp(-abs(x))) if x == x else x
+
+
+def log_sigmoid(x: float) -> float:
+    """``log σ(x) = -softplus(-x)`` as ``min(x, 0) - log1p(e^-|x|)``."""
+    return min(x, 0.0) - math.log1p(exp(-abs(x))) if x == x else x
+
+
+def logsumexp(xs: tuple[float, ...]) -> float:
+    """``log Σ e^xᵢ`` shifted by the largest ``xᵢ``, so no term overflows."""
+    if any(x != x for x in xs):
+        return NAN
+    m = max(xs)
+    if math.isinf(m):  # all -inf gives -inf; any +inf gives +inf
+        return m
+    return m + math.log(sum(math.exp(x - m) for x in xs))

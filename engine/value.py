@@ -1,0 +1,354 @@
+"""``Value``: one number of a computation, and the op and parents that made it.
+
+A Value is small: six slots, a tuple of parents, no closure. Its backward rule
+is not stored on the node but looked up in the op table (``engine.ops``), so a
+dropped graph holds no reference cycles and is freed at once by reference
+counting.
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, Union
+
+from engine import graph, state
+from engine.ops import ADD, CONSTANT, LOGSUMEXP, MUL, OPS, POW, SUM, VARIADIC, VPOW, Domain, Op
+
+Number = Union[int, float]
+Operand = Union["Value", int, float]
+
+
+def _describe(x: object) -> str:
+    """``'abc' (str)``: a short account of an unexpected argument for error messages."""
+    text = repr(x)
+    if len(text) > 60:
+        text = text[:57] + "..."
+    return f"{text} ({type(x).__name__})"
+
+
+def _is_bool(x: object) -> bool:
+    return isinstance(x, bool)  # True/False are ints to Python; as data they are almost always a mistake
+
+
+def to_float(x: object, what: str) -> float:
+    """``x`` as a float when it is a real number (not a bool); otherwise a TypeError naming ``what``."""
+    if type(x) is float:
+        return x
+    if isinstance(x, numbers.Real) and not _is_bool(x):
+        return float(x)
+    raise TypeError(f"{what}: expected a real number (int or float), got {_describe(x)}")
+
+
+class Value:
+    """A scalar node of the computation graph.
+
+    ``data`` is the number, ``grad`` the derivative of the last ``backward()`` root with
+    respect to it, ``label`` a name for diagrams and messages, ``parents`` the inputs of the
+    op that made it (empty for a leaf), ``op`` that op's name (``''`` for a leaf).
+    """
+
+    __slots__ = ("_arg", "_op", "data", "grad", "label", "parents")
+
+    data: float
+    grad: float
+    label: str
+    parents: tuple[Value, ...]
+    _op: Op | None
+    _arg: float | None
+
+    def __init__(self, data: Number, label: str = "") -> None:
+        if type(label) is not str:
+            raise TypeError(f"Value(label=...): expected a str, got {_describe(label)}")
+        self.data = to_float(data, "Value(data)")
+        self.grad = 0.0
+        self.label = label
+        self.parents = ()
+        self._op = None
+        self._arg = None
+
+    # --- what the node is ---
+
+    @property
+    def op(self) -> str:
+        """The name of the op that made this node, ``''`` for a leaf (an input, a parameter or a constant)."""
+        op = self._op
+        return "" if op is None or op is CONSTANT else op.name
+
+    @property
+    def arg(self) -> float | None:
+        """The op's number parameter (the exponent of ``x ** 2``), or None."""
+        return self._arg
+
+    @property
+    def is_constant(self) -> bool:
+        """True for a number lifted into the graph by an operator (the ``2`` of ``x * 2``)."""
+        return self._op is CONSTANT
+
+    def __repr__(self) -> str:
+        extra = f", label={self.label!r}" if self.label else ""
+        extra += f", op={self.op!r}" if self.op else ""
+        return f"Value(data={self.data!r}, grad={self.grad!r}{extra})"
+
+    def __float__(self) -> float:
+        return self.data
+
+    # --- arithmetic: primitives from the op table, derived ops composed from them ---
+
+    def __add__(self, other: Operand) -> Value:
+        other = other if type(other) is Value else constant(other, "+")
+        return _node(ADD, (self, other), ADD.forward(self.data, other.data))
+
+    def __radd__(self, other: Number) -> Value:
+        return constant(other, "+") + self
+
+    def __mul__(self, other: Operand) -> Value:
+        other = other if type(other) is Value else constant(other, "*")
+        return _node(MUL, (self, other), MUL.forward(self.data, other.data))
+
+    def __rmul__(self, other: Number) -> Value:
+        return constant(other, "*") * self
+
+    def __pow__(self, other: Operand) -> Value:
+        """``x ** p``: a number exponent is a parameter of the ``pow`` op; a Value exponent uses ``vpow``."""
+        if type(other) is Value:
+            return _node(VPOW, (self, other), VPOW.forward(self.data, other.data))
+        p = to_float(other, "Value ** p")
+        return _node(POW, (self,), POW.forward(self.data, p), p)
+
+    def __rpow__(self, other: Number) -> Value:
+        return constant(other, "**") ** self
+
+    def __neg__(self) -> Value:
+        return self * -1.0
+
+    def __sub__(self, other: Operand) -> Value:
+        if type(other) is Value:
+            return self + (-other)
+        return self + constant(-to_float(other, "Value - number"), "-")
+
+    def __rsub__(self, other: Number) -> Value:
+        return constant(other, "-") + (-self)
+
+    def __truediv__(self, other: Operand) -> Value:
+        other = other if type(other) is Value else constant(other, "/")
+        return self * other**-1.0
+
+    def __rtruediv__(self, other: Number) -> Value:
+        return constant(other, "/") * self**-1.0
+
+    def __abs__(self) -> Value:
+        return _unary(OPS["abs"], self)
+
+    # --- unary ops of the table, as methods ---
+
+    def exp(self) -> Value:
+        """``e ** x``."""
+        return _unary(OPS["exp"], self)
+
+    def log(self) -> Value:
+        """Natural logarithm; ``log(0) = -inf``, ``log(x < 0) = nan``."""
+        return _unary(OPS["log"], self)
+
+    def tanh(self) -> Value:
+        """Hyperbolic tangent."""
+        return _unary(OPS["tanh"], self)
+
+    def sigmoid(self) -> Value:
+        """Logistic function ``1 / (1 + e^-x)``, stable for any finite x."""
+        return _unary(OPS["sigmoid"], self)
+
+    def relu(self) -> Value:
+        """``max(0, x)``."""
+        return _unary(OPS["relu"], self)
+
+    def leaky_relu(self, slope: float = 0.01) -> Value:
+        """``x`` where ``x ≥ 0``, else ``slope · x``."""
+        s = to_float(slope, "leaky_relu(slope)")
+        return _node(OPS["leaky_relu"], (self,), OPS["leaky_relu"].forward(self.data, s), s)
+
+    def sqrt(self) -> Value:
+        """Square root; ``sqrt(x < 0) = nan``."""
+        return _unary(OPS["sqrt"], self)
+
+    def softplus(self) -> Value:
+        """``ln(1 + e^x)``, stable for any finite x."""
+        return _unary(OPS["softplus"], self)
+
+    def log_sigmoid(self) -> Value:
+        """``ln σ(x)``, stable for any finite x."""
+        return _unary(OPS["log_sigmoid"], self)
+
+    # --- gradients ---
+
+    def backward(self) -> None:
+        """Backpropagate from this node: every node of its graph gets ``.grad`` = d(self)/d(node).
+
+        Non-leaf nodes are *set* to this pass's gradient; leaves *add* it to what they hold,
+        so several losses accumulate (``zero_grad`` resets).
+        """
+        order, adjoints = graph.backprop(self)
+        for node in order:
+            if node.parents:
+                node.grad = adjoints[node]
+            else:
+                node.grad = node.grad + adjoints[node]
+
+
+_new = object.__new__
+
+
+def _node(op: Op, parents: tuple[Value, ...], data: float, arg: float | None = None) -> Value:
+    """A new node holding ``data``, made by ``op`` from ``parents`` (recorded unless in ``no_grad``)."""
+    node: Value = _new(Value)
+    node.data = data
+    node.grad = 0.0
+    node.label = ""
+    if state.grad_enabled:
+        node.parents = parents
+        node._op = op
+        node._arg = arg
+    else:
+        node.parents = ()
+        node._op = None
+        node._arg = None
+    if state.anomaly is not None:
+        state.anomaly.created(node, op, parents, arg)
+    return node
+
+
+def _unary(op: Op, x: Value) -> Value:
+    return _node(op, (x,), op.forward(x.data))
+
+
+def constant(x: object, where: str = "") -> Value:
+    """A number lifted into the graph as a constant leaf; a TypeError for anything else."""
+    what = f"Value {where} operand" if where else "constant"
+    node = Value(to_float(x, what))
+    node._op = CONSTANT
+    return node
+
+
+def as_value(x: object, what: str) -> Value:
+    """``x`` itself when it is a Value, a constant leaf when it is a number, else a TypeError."""
+    if type(x) is Value:
+        return x
+    if isinstance(x, numbers.Real) and not _is_bool(x):
+        return constant(x)
+    raise TypeError(f"{what}: expected a Value or a real number, got {_describe(x)}")
+
+
+def _as_values(xs: Iterable[object], what: str) -> tuple[Value, ...]:
+    if isinstance(xs, (Value, str, bytes)) or not isinstance(xs, Iterable):
+        raise TypeError(f"{what}: expected a list of Values or numbers, got {_describe(xs)}")
+    values = tuple(as_value(x, what) for x in xs)
+    if not values:
+        raise ValueError(f"{what}: expected at least one Value, got an empty list")
+    return values
+
+
+def apply(op: Op | str, *inputs: Operand, param: float | None = None) -> Value:
+    """Apply an op of the table (an ``Op`` or its name) to Values or numbers: one new node."""
+    if isinstance(op, str):
+        if op not in OPS:
+            raise ValueError(f"apply: unknown op {op!r}; known ops: {', '.join(sorted(OPS))}")
+        op = OPS[op]
+    if not isinstance(op, Op) or op is CONSTANT:
+        raise TypeError(f"apply: expected an Op or an op name, got {_describe(op)}")
+    xs = _as_values(inputs, f"{op.name}()")
+    if op.arity != VARIADIC and len(xs) != op.arity:
+        raise ValueError(f"{op.name}(): expected {op.arity} input(s), got {len(xs)}")
+    arg: float | None = None
+    if op.param is not None:
+        if param is None:
+            raise TypeError(f"{op.name}(): missing its number parameter {op.param!r}")
+        arg = to_float(param, f"{op.name}({op.param}=...)")
+    elif param is not None:
+        raise TypeError(f"{op.name}(): takes no parameter, got param={_describe(param)}")
+    data = op.apply_forward(tuple(x.data for x in xs), arg)
+    return _node(op, xs, to_float(data, f"{op.name} forward result"), arg)
+
+
+def sum_values(xs: Iterable[Operand]) -> Value:
+    """``Σᵢ xᵢ`` as one n-ary node (one edge per term; builtin ``sum`` makes a chain of adds)."""
+    values = _as_values(xs, "sum_values()")
+    return _node(SUM, values, SUM.forward(tuple(x.data for x in values)))
+
+
+def logsumexp(xs: Iterable[Operand]) -> Value:
+    """``ln Σᵢ e^xᵢ`` as one node, shifted by the largest xᵢ so it never overflows."""
+    values = _as_values(xs, "logsumexp()")
+    return _node(LOGSUMEXP, values, LOGSUMEXP.forward(tuple(x.data for x in values)))
+
+
+def log_softmax(xs: Iterable[Operand]) -> list[Value]:
+    """``xᵢ - logsumexp(x)``: log-probabilities, stable for large inputs."""
+    values = _as_values(xs, "log_softmax()")
+    lse = logsumexp(values)
+    return [x - lse for x in values]
+
+
+def softmax(xs: Iterable[Operand]) -> list[Value]:
+    """``e^(xᵢ - logsumexp(x))``: probabilities that sum to one, stable for large inputs."""
+    return [lp.exp() for lp in log_softmax(xs)]
+
+
+def register_op(
+    name: str,
+    forward: Callable[..., float],
+    partials: Callable[..., tuple[Any, ...]],
+    formulas: Sequence[str],
+    *,
+    inputs: Sequence[str] | None = None,
+    arity: int = 1,
+    param: str | None = None,
+    symbol: str = "",
+    doc: str = "",
+    domain: Sequence[Domain] = (),
+    param_domain: Domain | None = None,
+) -> Callable[..., Value]:
+    """Add a custom op to the table; returns a function that applies it to Values or numbers.
+
+    ``forward`` takes floats, ``partials`` the inputs and the output (see ``engine.ops.Op``) and
+    must work on floats and on Values (use ``engine.ops.exp``/``log``/``power`` for the
+    functions that raise on floats). From then on the op works in backward, higher-order
+    ``grad``, ``gradcheck``, the property strategies of ``engine.testing`` and the diagrams.
+    """
+    if not isinstance(name, str) or not name.isidentifier():
+        raise ValueError(f"register_op: expected a name that is a Python identifier, got {_describe(name)}")
+    if name in OPS:
+        raise ValueError(f"register_op: an op named {name!r} exists already")
+    for what, fn in (("forward", forward), ("partials", partials)):
+        if not callable(fn):
+            raise TypeError(f"register_op({name!r}): expected a callable {what}, got {_describe(fn)}")
+    if isinstance(formulas, str) or not all(isinstance(f, str) for f in formulas) or not formulas:
+        raise TypeError(f"register_op({name!r}): expected formulas as a list of str, got {_describe(formulas)}")
+    if not isinstance(arity, int) or (arity < 1 and arity != VARIADIC):
+        raise ValueError(f"register_op({name!r}): expected arity >= 1 or VARIADIC (-1), got {_describe(arity)}")
+    if arity != VARIADIC and len(formulas) != arity:
+        raise ValueError(f"register_op({name!r}): expected {arity} formula(s), one per input, got {len(formulas)}")
+    if inputs is not None:
+        names = tuple(inputs)
+    else:
+        names = ("x",) if arity == 1 else ("xᵢ",) if arity == VARIADIC else tuple(f"x{i}" for i in range(arity))
+    op = Op(name, forward, partials, tuple(formulas), inputs=names, arity=arity, param=param, symbol=symbol,
+            doc=doc, domain=tuple(domain), param_domain=param_domain)
+    OPS[name] = op
+
+    def apply_op(*xs: Operand, **kw: float) -> Value:
+        return apply(op, *xs, param=kw.get(param) if param else None)
+
+    apply_op.__name__ = name
+    apply_op.__doc__ = doc or f"The custom op {name!r}."
+    return apply_op
+
+
+def unregister_op(name: str) -> None:
+    """Remove a custom op from the table (built-in ops stay)."""
+    from engine.ops import BUILTIN_OPS
+
+    if name in BUILTIN_OPS:
+        raise ValueError(f"unregister_op: {name!r} is a built-in op and cannot be removed")
+    if name not in OPS:
+        raise ValueError(f"unregister_op: no custom op named {name!r}")
+    del OPS[name]

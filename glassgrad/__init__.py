@@ -1,0 +1,1 @@
+"""glassgrad's command line: ``glassgrad demo`` (and ``python -m glassgrad``)."""

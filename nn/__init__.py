@@ -1,0 +1,1 @@
+"""glassgrad's neural-network library (neurons, layers, MLPs), built from engine Values."""

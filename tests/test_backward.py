@@ -1,0 +1,117 @@
+"""backward(): the accumulation rule, topological order, depth, determinism and freeing."""
+
+import gc
+import math
+import sys
+import tracemalloc
+
+from engine import Value, sum_values, topological_order
+
+
+def test_backward_node_used_twice_receives_both_contributions():
+    x = Value(3.0)
+    (x * x).backward()
+    assert x.grad == 6.0
+    y = Value(3.0)
+    (y + y + y).backward()
+    assert y.grad == 3.0
+
+
+def test_backward_sets_each_node_to_d_root_d_node():
+    x, w, b = Value(2.0, label="x"), Value(-3.0, label="w"), Value(0.5, label="b")
+    z = x * w + b
+    a = z.tanh()
+    a.backward()
+    assert a.grad == 1.0
+    assert z.grad == 1.0 - math.tanh(z.data) ** 2
+    assert w.grad == x.data * z.grad and x.grad == w.data * z.grad and b.grad == z.grad
+
+
+def test_backward_twice_doubles_leaf_grads_exactly_and_keeps_intermediate_grads():
+    x, y = Value(0.3), Value(-1.7)
+    h = (x * y).sigmoid() + x.exp() * y.tanh()
+    out = (h * h).log() + h
+    out.backward()
+    first = {n: n.grad for n in topological_order(out)}
+    out.backward()
+    for node, g in first.items():
+        if node.parents:
+            assert node.grad == g, "intermediate grads are this pass's, never compounded"
+        else:
+            assert node.grad == 2 * g, "leaf grads accumulate: exactly twice"
+
+
+def test_backward_accumulates_several_losses_into_leaves():
+    x = Value(2.0)
+    (x * 3).backward()
+    (x * x).backward()
+    assert x.grad == 3.0 + 4.0
+
+
+def test_backward_on_a_leaf_root_adds_one():
+    x = Value(5.0)
+    x.backward()
+    x.backward()
+    assert x.grad == 2.0
+
+
+def test_topological_order_puts_every_node_after_its_parents():
+    x = Value(1.0)
+    a = x * 2
+    b = a.exp() + a
+    c = b * a + x
+    order = topological_order(c)
+    position = {n: i for i, n in enumerate(order)}
+    assert order[-1] is c and len(order) == len(set(order))
+    for node in order:
+        assert all(position[p] < position[node] for p in node.parents)
+
+
+def test_backward_million_node_chain_at_default_recursion_limit():
+    assert sys.getrecursionlimit() <= 1000
+    x = Value(0.5, label="x")
+    y = x
+    for _ in range(1_000_000):
+        y = y.tanh()
+    y.backward()
+    assert 0.0 < x.grad < 1.0
+    del y  # freeing a million-deep chain must not overflow the C stack either
+
+
+def test_backward_gives_bit_identical_gradients_every_run():
+    def build():
+        xs = [Value(0.1 * i - 0.35) for i in range(8)]
+        h = [((xs[i] * xs[(i * 3) % 8]).tanh() + xs[i - 1].sigmoid()) for i in range(8)]
+        loss = sum_values([v * v for v in h]) + sum(h).softplus()
+        loss.backward()
+        return [x.grad for x in xs], [n.grad for n in topological_order(loss)]
+
+    first = build()
+    for _ in range(3):
+        assert build() == first
+
+
+def _live_values():
+    return sum(1 for o in gc.get_objects() if type(o) is Value)
+
+
+def test_backward_dropped_graph_is_freed_by_reference_counting():
+    gc.collect()
+    gc.disable()
+    try:
+        before = _live_values()
+        tracemalloc.start()
+        x = Value(0.5)
+        y = x
+        for _ in range(20_000):
+            y = (y * 1.0001).tanh()
+        y.backward()
+        built = tracemalloc.get_traced_memory()[0]
+        del y
+        freed = tracemalloc.get_traced_memory()[0]
+        tracemalloc.stop()
+        assert _live_values() == before + 1, "only x is left: the graph went with its last reference"
+        assert freed < 0.05 * built, "its memory went too (what stays is CPython's tuple free list)"
+        assert gc.collect() == 0, "nothing was left for the cycle collector"
+    finally:
+        gc.enable()

@@ -1,0 +1,144 @@
+"""The op table, iterated: every op's forward, first and second derivatives, and IEEE behaviour.
+
+A new op added to the table is tested here the moment it is added.
+"""
+
+import cmath
+import itertools
+import math
+
+import mpmath
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from engine import OPS, VARIADIC, Value, apply
+from engine.ops import BUILTIN_OPS
+from engine.testing import check_gradients, op_function, op_inputs
+
+# Independent references for the forward of each built-in op: `math`, and `mpmath` at 50 digits
+# where plain floats lose bits.
+REFERENCE = {
+    "add": lambda a, b: a + b,
+    "mul": lambda a, b: a * b,
+    "pow": lambda x, p: math.pow(x, p),
+    "vpow": lambda a, b: math.pow(a, b),
+    "exp": math.exp,
+    "log": math.log,
+    "tanh": math.tanh,
+    "sigmoid": lambda x: 1.0 / (1.0 + math.exp(-x)),
+    "relu": lambda x: max(0.0, x),
+    "leaky_relu": lambda x, s: x if x >= 0 else s * x,
+    "abs": math.fabs,
+    "sqrt": math.sqrt,
+    "softplus": lambda x: math.log1p(math.exp(x)),
+    "log_sigmoid": lambda x: -math.log1p(math.exp(-x)),
+    "sum": lambda *xs: math.fsum(xs),
+    "logsumexp": lambda *xs: float(mpmath.log(mpmath.fsum(mpmath.exp(x) for x in xs))),
+}
+
+SPECIAL = [0.0, -0.0, 1.0, -1.0, 0.5, -8.0, 1e-310, 1e308, -1e308, 1000.0, -1000.0, math.inf, -math.inf, math.nan]
+
+ALL_OPS = sorted(OPS)
+mpmath.mp.dps = 50
+
+
+def test_op_table_every_builtin_has_a_math_reference():
+    assert set(REFERENCE) == set(BUILTIN_OPS)
+
+
+def test_op_table_every_op_is_documented_with_its_math():
+    for op in OPS.values():
+        assert op.doc and "∂" in op.doc, op.name
+        n = 1 if op.arity == VARIADIC else op.arity
+        assert len(op.formulas) == n and all(op.formulas), op.name
+        assert len(op.inputs) >= 1
+
+
+@pytest.mark.parametrize("name", sorted(BUILTIN_OPS))
+@given(data=st.data())
+def test_op_forward_agrees_with_math(name, data):
+    op = OPS[name]
+    xs, param = data.draw(op_inputs(op))
+    expected = REFERENCE[name](*xs, *([param] if param is not None else []))
+    got = apply(op, *xs, param=param).data
+    assert got == pytest.approx(expected, rel=1e-12, abs=1e-15)
+
+
+@pytest.mark.parametrize("name", ALL_OPS)
+@given(data=st.data())
+def test_op_partials_agree_with_central_differences(name, data):
+    op = OPS[name]
+    xs, param = data.draw(op_inputs(op))
+    check_gradients(op_function(op, param), xs, order=1)
+
+
+@pytest.mark.parametrize("name", ALL_OPS)
+@given(data=st.data())
+def test_op_second_derivatives_agree_with_central_differences(name, data):
+    op = OPS[name]
+    xs, param = data.draw(op_inputs(op))
+    check_gradients(op_function(op, param), xs, order=2)
+
+
+@pytest.mark.parametrize("name", ALL_OPS)
+def test_op_never_raises_or_goes_complex_at_special_floats(name):
+    op = OPS[name]
+    n = 2 if op.arity == VARIADIC else op.arity
+    params = [None] if op.param is None else [2.0, 0.5, -1.0, 0.0, 3.0, -0.5]
+    for xs in itertools.product(SPECIAL, repeat=n):
+        for param in params:
+            out = op.apply_forward(xs, param)
+            assert type(out) is float, (name, xs, param, out)
+            for d in op.apply_partials(xs, out, param):
+                assert isinstance(d, float) and not isinstance(d, complex), (name, xs, param, d)
+            # the same inputs through Values and backward
+            vs = [Value(x) for x in xs]
+            root = apply(op, *vs, param=param)
+            root.backward()
+            assert all(type(v.grad) is float for v in vs)
+
+
+def test_op_ieee_cases_of_the_design():
+    assert Value(0.0).log().data == -math.inf
+    assert math.isnan(Value(-1.0).log().data)
+    assert (Value(1.0) / 0).data == math.inf
+    assert (Value(-1.0) / 0).data == -math.inf
+    assert math.isnan((Value(0.0) / 0).data)
+    assert math.isnan((Value(-8) ** 0.5).data)
+    assert Value(1000.0).exp().data == math.inf
+    assert (Value(0.0) ** -1).data == math.inf
+    assert (Value(10.0) ** 400).data == math.inf
+    assert math.isnan(Value(-1.0).sqrt().data)
+    assert not isinstance((Value(-8.0) ** Value(1 / 3)).data, complex)
+
+
+@given(st.floats(-1e308, 1e308))
+def test_op_stable_forms_stay_finite_for_finite_input(x):
+    v = Value(x)
+    for out in (v.sigmoid(), v.softplus(), v.log_sigmoid(), apply("logsumexp", x, -x, 0.0)):
+        assert math.isfinite(out.data), (x, out)
+    assert 0.0 <= v.sigmoid().data <= 1.0
+
+
+@given(st.floats(-1e308, 1e308))
+def test_op_stable_gradients_stay_finite_for_finite_input(x):
+    for method in ("sigmoid", "softplus", "log_sigmoid", "tanh"):
+        v = Value(x)
+        getattr(v, method)().backward()
+        assert math.isfinite(v.grad), (method, x, v.grad)
+
+
+def test_op_stable_forms_match_closed_forms_at_extremes():
+    assert Value(1000.0).softplus().data == 1000.0
+    assert Value(-1000.0).softplus().data == 0.0
+    assert Value(-1000.0).log_sigmoid().data == -1000.0
+    assert apply("logsumexp", 1000.0, 1000.0).data == pytest.approx(1000.0 + math.log(2.0), rel=1e-15)
+    assert apply("logsumexp", -math.inf, -math.inf).data == -math.inf
+
+
+def test_op_pow_of_negative_base_is_nan_not_complex():
+    assert isinstance(cmath.sqrt(-8), complex)  # what plain Python would do
+    out = Value(-8.0) ** 0.5
+    assert type(out.data) is float and math.isnan(out.data)
+    assert (Value(-8.0) ** 3).data == -512.0

@@ -1,0 +1,133 @@
+"""Value: construction, attributes, operators with numbers, identity semantics and bad input."""
+
+import math
+from fractions import Fraction
+
+import pytest
+
+from engine import Value, apply, logsumexp, sum_values
+
+
+def test_value_converts_any_real_to_float():
+    for x, expected in [(2, 2.0), (2.5, 2.5), (Fraction(1, 4), 0.25), (-0.0, -0.0)]:
+        v = Value(x)
+        assert type(v.data) is float and v.data == expected
+    assert math.isnan(Value(math.nan).data)
+
+
+@pytest.mark.parametrize("bad", ["1.0", [1.0], None, 1j, True, Value(1.0)])
+def test_value_rejects_non_real_data_with_what_was_given(bad):
+    with pytest.raises(TypeError, match=r"expected a real number.*got .*\((str|list|NoneType|complex|bool|Value)\)"):
+        Value(bad)
+
+
+def test_value_rejects_a_non_string_label():
+    with pytest.raises(TypeError, match="label.*expected a str, got 3 \\(int\\)"):
+        Value(1.0, label=3)  # type: ignore[arg-type]
+
+
+def test_value_leaf_attributes():
+    x = Value(2.0, label="x")
+    assert (x.data, x.grad, x.label, x.op, x.parents) == (2.0, 0.0, "x", "", ())
+    assert repr(x) == "Value(data=2.0, grad=0.0, label='x')"
+
+
+def test_value_op_node_records_op_and_ordered_parents():
+    a, b = Value(1.0), Value(2.0)
+    c = a * b
+    assert c.op == "mul" and c.parents == (a, b) and type(c.parents) is tuple
+    assert "op='mul'" in repr(c)
+
+
+def test_value_number_operands_become_constant_leaves():
+    x = Value(3.0)
+    y = 2 * x
+    const, same = y.parents
+    assert same is x and const.is_constant and const.data == 2.0 and const.op == ""
+    assert not x.is_constant
+
+
+def test_value_number_exponent_is_a_parameter_not_a_node():
+    x = Value(3.0)
+    y = x**2
+    assert y.op == "pow" and y.parents == (x,) and y.arg == 2.0 and y.data == 9.0
+
+
+def test_value_value_exponent_and_number_base():
+    x, y = Value(2.0), Value(3.0)
+    assert (x**y).op == "vpow" and (x**y).data == 8.0
+    z = 2**y
+    assert z.data == 8.0 and z.parents[1] is y and z.parents[0].is_constant
+
+
+@pytest.mark.parametrize(
+    "expr, expected",
+    [
+        (lambda x: x + 1, 4.0),
+        (lambda x: 1 + x, 4.0),
+        (lambda x: x - 1, 2.0),
+        (lambda x: 1 - x, -2.0),
+        (lambda x: x * 2, 6.0),
+        (lambda x: 2 * x, 6.0),
+        (lambda x: x / 2, 1.5),
+        (lambda x: 6 / x, 2.0),
+        (lambda x: -x, -3.0),
+        (lambda x: abs(-x), 3.0),
+        (lambda x: x**2, 9.0),
+        (lambda x: 2**x, 8.0),
+        (lambda x: x.relu(), 3.0),
+        (lambda x: (-x).leaky_relu(0.1), -0.30000000000000004),
+    ],
+)
+def test_value_operators_with_numbers(expr, expected):
+    assert expr(Value(3.0)).data == expected
+
+
+def test_value_unary_methods_cover_the_design():
+    x = Value(0.5)
+    for name in ("exp", "log", "tanh", "sigmoid", "relu", "sqrt", "softplus", "log_sigmoid"):
+        out = getattr(x, name)()
+        assert out.op == name and out.parents == (x,)
+
+
+@pytest.mark.parametrize("bad", ["a", [1], None, 1j])
+def test_value_operator_with_a_non_number_is_a_clear_type_error(bad):
+    x = Value(1.0)
+    for fn in (lambda: x + bad, lambda: bad + x, lambda: x * bad, lambda: x - bad, lambda: x / bad, lambda: x**bad):
+        with pytest.raises(TypeError, match="expected a real number|unsupported operand|can't multiply|can only"):
+            fn()
+
+
+def test_value_hashes_and_compares_by_identity():
+    a, b = Value(1.0), Value(1.0)
+    assert a != b and a == a
+    assert len({a, b}) == 2 and {a: 1}[a] == 1
+
+
+def test_value_float_conversion():
+    assert float(Value(2.5)) == 2.5
+
+
+def test_value_apply_by_name_and_its_errors():
+    assert apply("tanh", 0.0).data == 0.0
+    assert apply("pow", 3.0, param=2).data == 9.0
+    with pytest.raises(ValueError, match="unknown op 'nope'; known ops: .*tanh"):
+        apply("nope", 1.0)
+    with pytest.raises(ValueError, match="mul\\(\\): expected 2 input\\(s\\), got 1"):
+        apply("mul", 1.0)
+    with pytest.raises(TypeError, match="missing its number parameter 'p'"):
+        apply("pow", 1.0)
+    with pytest.raises(TypeError, match="takes no parameter"):
+        apply("exp", 1.0, param=2.0)
+    with pytest.raises(TypeError, match="expected an Op or an op name, got 3"):
+        apply(3, 1.0)  # type: ignore[arg-type]
+
+
+def test_value_nary_functions_reject_empty_and_non_lists():
+    for fn in (sum_values, logsumexp):
+        with pytest.raises(ValueError, match="expected at least one Value, got an empty list"):
+            fn([])
+        with pytest.raises(TypeError, match="expected a list of Values or numbers, got"):
+            fn(Value(1.0))  # type: ignore[arg-type]
+        with pytest.raises(TypeError, match="expected a Value or a real number, got 'x' \\(str\\)"):
+            fn([Value(1.0), "x"])  # type: ignore[list-item]

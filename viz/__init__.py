@@ -1,0 +1,1 @@
+"""glassgrad's diagrams of the forward and backward graph."""
