@@ -42,13 +42,20 @@ def grad(output: Value, inputs: Sequence[Value], create_graph: bool = False) -> 
     if type(output) is not Value:
         raise TypeError(f"grad(output, ...): expected a Value, got {_describe(output)}")
     xs = _check_inputs(inputs, "grad(output, inputs)")
-    _, adjoints = graph.backprop(output, create_graph=create_graph)
-    if not create_graph:
-        return [float(adjoints.get(x, 0.0)) for x in xs]
-    results = []
-    for x in xs:
-        g = adjoints.get(x, 0.0)
-        results.append(g if type(g) is Value else Value(g))
+    order = graph.topological_order(output)
+    held = [node.grad for node in order]  # put back afterwards: grad() changes no .grad
+    try:
+        for node in order:
+            node.grad = 0.0
+        output.grad = 1.0
+        graph.backprop(order, create_graph=create_graph)
+        in_graph = set(order)
+        results: list[Any] = [x.grad if x in in_graph else 0.0 for x in xs]
+    finally:
+        for node, before in zip(order, held):
+            node.grad = before
+    if create_graph:
+        return [g if type(g) is Value else Value(g) for g in results]
     return results
 
 

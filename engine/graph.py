@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from engine import state
+from engine.ops import BINARY, UNARY
 
 if TYPE_CHECKING:
     from engine.value import Value
@@ -17,37 +18,41 @@ if TYPE_CHECKING:
 def topological_order(root: Value) -> list[Value]:
     """Every node of ``root``'s graph, each after all of its parents: inputs first, ``root`` last.
 
-    An iterative depth-first search (the same order as the classic recursive one).
+    An iterative depth-first search (the same order as the classic recursive one). The stack
+    holds only the current path, each node with an iterator over the parents still to visit.
     """
     order: list[Value] = []
-    visited: set[Value] = set()
-    stack: list[tuple[Value, bool]] = [(root, False)]
+    visited = {root}
+    stack = [(root, iter(root.parents))]
     push, pop, append, add = stack.append, stack.pop, order.append, visited.add
     while stack:
-        node, expanded = pop()
-        if expanded:  # all of its parents are in the order now
+        node, parents = stack[-1]
+        for parent in parents:
+            if parent not in visited:
+                add(parent)
+                if parent.parents:
+                    push((parent, iter(parent.parents)))
+                    break
+                append(parent)  # a leaf is done at once
+        else:  # every parent is in the order
+            pop()
             append(node)
-        elif node not in visited:  # a node is marked when expanded, not when pushed
-            add(node)
-            push((node, True))
-            for parent in reversed(node.parents):
-                if parent not in visited:
-                    push((parent, False))
     return order
 
 
-def backprop(root: Value, create_graph: bool = False) -> tuple[list[Value], dict[Value, Any]]:
-    """The chain rule over ``root``'s graph: d(root)/d(node) for every node, touching no ``.grad``.
+def backprop(order: list[Value], create_graph: bool = False) -> None:
+    """The chain rule over ``order`` (a topological order, root last), gradients kept in ``.grad``.
 
-    Returns the topological order and a dict node -> gradient. Each node, from ``root``
-    back to the inputs, passes ``local · upstream`` to each parent, where ``local`` is the
-    op table's partial ∂node/∂parent. With ``create_graph`` the partials are computed on
-    Values, so the gradients are Values themselves and can be differentiated again.
+    Expects every ``.grad`` of ``order`` to hold 0 but the root's, which holds the seed (1).
+    Each node, from the root back to the inputs, adds ``local · node.grad`` to each parent's
+    ``.grad``, where ``local`` is the op table's partial ∂node/∂parent. With ``create_graph``
+    the partials are computed on Values, so the gradients are Values themselves (held in
+    ``.grad`` only for the duration of the pass) and can be differentiated again.
     """
-    order = topological_order(root)
-    adjoints: dict[Value, Any] = {root: 1.0}
-    get = adjoints.get
     anomaly = state.anomaly
+    if not create_graph and anomaly is None:
+        _backprop_floats(order)
+        return
     previous = state.grad_enabled
     state.grad_enabled = create_graph  # derivative graphs are recorded only when asked for
     try:
@@ -55,7 +60,7 @@ def backprop(root: Value, create_graph: bool = False) -> tuple[list[Value], dict
             parents = node.parents
             if not parents:
                 continue
-            upstream = adjoints[node]
+            upstream: Any = node.grad
             op = node._op
             assert op is not None  # a node with parents was made by an op
             if create_graph:
@@ -66,8 +71,30 @@ def backprop(root: Value, create_graph: bool = False) -> tuple[list[Value], dict
                 anomaly.check_backward(node, upstream, local)
             for parent, d in zip(parents, local):
                 contribution = upstream if (type(d) is float and d == 1.0) else d * upstream
-                before = get(parent)
-                adjoints[parent] = contribution if before is None else before + contribution
+                before: Any = parent.grad
+                parent.grad = contribution if (type(before) is float and before == 0.0) else before + contribution
     finally:
         state.grad_enabled = previous
-    return order, adjoints
+
+
+def _backprop_floats(order: list[Value]) -> None:
+    """``backprop`` on plain floats: the same chain rule, with the commonest call shapes unpacked."""
+    for node in reversed(order):
+        parents = node.parents
+        if not parents:
+            continue
+        upstream = node.grad
+        op = node._op
+        kind = op.kind  # type: ignore[union-attr]
+        if kind == BINARY:
+            a, b = parents
+            da, db = op.partials(a.data, b.data, node.data)  # type: ignore[union-attr]
+            a.grad += da * upstream
+            b.grad += db * upstream
+        elif kind == UNARY:
+            a = parents[0]
+            a.grad += op.partials(a.data, node.data)[0] * upstream  # type: ignore[union-attr]
+        else:
+            local = op.apply_partials(tuple([p.data for p in parents]), node.data, node._arg)  # type: ignore[union-attr]
+            for parent, d in zip(parents, local):
+                parent.grad += d * upstream

@@ -20,13 +20,17 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from engine import fmath
 
 #: ``Op.arity`` of an op that takes any number (at least one) of inputs.
 VARIADIC = -1
+
+#: ``Op.kind``: how the backward loop calls the partials (a unary or binary op without a parameter
+#: is called directly; anything else through ``Op.apply_partials``).
+UNARY, BINARY, OTHER = 1, 2, 0
 
 
 @dataclass(frozen=True)
@@ -69,6 +73,15 @@ class Op:
     doc: str = ""
     domain: tuple[Domain, ...] = ()
     param_domain: Domain | None = None
+    kind: int = field(default=OTHER, init=False, compare=False)
+
+    def __post_init__(self) -> None:
+        kind = OTHER
+        if self.param is None and self.arity == 1:
+            kind = UNARY
+        elif self.param is None and self.arity == 2:
+            kind = BINARY
+        object.__setattr__(self, "kind", kind)
 
     def __repr__(self) -> str:
         return f"Op({self.name!r})"

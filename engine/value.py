@@ -187,12 +187,22 @@ class Value:
         Non-leaf nodes are *set* to this pass's gradient; leaves *add* it to what they hold,
         so several losses accumulate (``zero_grad`` resets).
         """
-        order, adjoints = graph.backprop(self)
-        for node in order:
-            if node.parents:
-                node.grad = adjoints[node]
-            else:
-                node.grad = node.grad + adjoints[node]
+        order = graph.topological_order(self)
+        leaves, held = [], []
+        for node in order:  # this pass's gradients start from zero; leaves keep what they held aside
+            if not node.parents:
+                leaves.append(node)
+                held.append(node.grad)
+            node.grad = 0.0
+        self.grad = 1.0
+        try:
+            graph.backprop(order)
+        except BaseException:  # e.g. detect_anomaly(): leaves keep what they held before this pass
+            for leaf, before in zip(leaves, held):
+                leaf.grad = before
+            raise
+        for leaf, before in zip(leaves, held):
+            leaf.grad = before + leaf.grad
 
 
 _new = object.__new__
@@ -238,13 +248,18 @@ def as_value(x: object, what: str) -> Value:
     raise TypeError(f"{what}: expected a Value or a real number, got {_describe(x)}")
 
 
+_JUST_VALUES = {Value}
+
+
 def _as_values(xs: Iterable[object], what: str) -> tuple[Value, ...]:
     if isinstance(xs, (Value, str, bytes)) or not isinstance(xs, Iterable):
         raise TypeError(f"{what}: expected a list of Values or numbers, got {_describe(xs)}")
-    values = tuple(as_value(x, what) for x in xs)
-    if not values:
+    items = tuple(xs)
+    if not items:
         raise ValueError(f"{what}: expected at least one Value, got an empty list")
-    return values
+    if set(map(type, items)) == _JUST_VALUES:
+        return items  # type: ignore[return-value]  # checked just above, at C speed
+    return tuple(as_value(x, what) for x in items)  # numbers (or bad input) among them
 
 
 def apply(op: Op | str, *inputs: Operand, param: float | None = None) -> Value:

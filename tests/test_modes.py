@@ -58,6 +58,16 @@ def test_detect_anomaly_names_the_node_label_in_backward():
     assert "node 'root of x'" in message and "r = x.sqrt()" in message
 
 
+def test_detect_anomaly_failed_backward_leaves_accumulated_leaf_grads_as_they_were():
+    x, w = Value(0.0, label="x"), Value(2.0, label="w")
+    (w * 3.0).backward()
+    with detect_anomaly():
+        loss = (x * w).sqrt() + w
+        with pytest.raises(FloatingPointError):
+            loss.backward()
+    assert w.grad == 3.0 and x.grad == 0.0
+
+
 def test_detect_anomaly_ignores_non_finite_values_that_came_in_non_finite():
     with detect_anomaly():
         y = Value(math.inf) * 2.0 + 1.0
