@@ -53,8 +53,7 @@ def backprop(order: list[Value], create_graph: bool = False) -> None:
     if not create_graph and anomaly is None:
         _backprop_floats(order)
         return
-    previous = state.grad_enabled
-    state.grad_enabled = create_graph  # derivative graphs are recorded only when asked for
+    previous = state.set_grad_enabled(create_graph)  # derivative graphs are recorded only when asked for
     try:
         for node in reversed(order):
             parents = node.parents
@@ -74,7 +73,7 @@ def backprop(order: list[Value], create_graph: bool = False) -> None:
                 before: Any = parent.grad
                 parent.grad = contribution if (type(before) is float and before == 0.0) else before + contribution
     finally:
-        state.grad_enabled = previous
+        state.set_grad_enabled(previous)
 
 
 def _backprop_floats(order: list[Value]) -> None:

@@ -29,12 +29,11 @@ _SKIP_DIRS = (os.path.dirname(os.path.abspath(__file__)), os.path.abspath(contex
 @contextmanager
 def no_grad() -> Iterator[None]:
     """Inside, new nodes record no parents: for optimizer steps and evaluation."""
-    previous = state.grad_enabled
-    state.grad_enabled = False
+    previous = state.set_grad_enabled(False)
     try:
         yield
     finally:
-        state.grad_enabled = previous
+        state.set_grad_enabled(previous)
 
 
 def is_grad_enabled() -> bool:
@@ -108,9 +107,8 @@ def detect_anomaly() -> Iterator[None]:
     ``FloatingPointError`` naming the op, its inputs, the node's label and the line of user code that
     created the node. Slower: every node records where it was made.
     """
-    previous = state.anomaly
-    state.anomaly = _AnomalyWatch()
+    previous = state.set_anomaly(_AnomalyWatch())
     try:
         yield
     finally:
-        state.anomaly = previous
+        state.set_anomaly(previous)

@@ -97,14 +97,14 @@ class Value:
 
     def __add__(self, other: Operand) -> Value:
         other = other if type(other) is Value else constant(other, "+")
-        return _node(ADD, (self, other), ADD.forward(self.data, other.data))
+        return _node(ADD, (self, other), _add(self.data, other.data))
 
     def __radd__(self, other: Number) -> Value:
         return constant(other, "+") + self
 
     def __mul__(self, other: Operand) -> Value:
         other = other if type(other) is Value else constant(other, "*")
-        return _node(MUL, (self, other), MUL.forward(self.data, other.data))
+        return _node(MUL, (self, other), _mul(self.data, other.data))
 
     def __rmul__(self, other: Number) -> Value:
         return constant(other, "*") * self
@@ -206,6 +206,7 @@ class Value:
 
 
 _new = object.__new__
+_add, _mul = ADD.forward, MUL.forward  # the table's forwards, bound once for the two commonest ops
 
 
 def _node(op: Op, parents: tuple[Value, ...], data: float, arg: float | None = None) -> Value:
@@ -214,16 +215,16 @@ def _node(op: Op, parents: tuple[Value, ...], data: float, arg: float | None = N
     node.data = data
     node.grad = 0.0
     node.label = ""
-    if state.grad_enabled:
-        node.parents = parents
-        node._op = op
-        node._arg = arg
-    else:
-        node.parents = ()
-        node._op = None
-        node._arg = None
-    if state.anomaly is not None:
-        state.anomaly.created(node, op, parents, arg)
+    node.parents = parents
+    node._op = op
+    node._arg = arg
+    if not state.plain:  # in no_grad() or detect_anomaly()
+        if not state.grad_enabled:
+            node.parents = ()
+            node._op = None
+            node._arg = None
+        if state.anomaly is not None:
+            state.anomaly.created(node, op, parents, arg)
     return node
 
 
@@ -233,9 +234,13 @@ def _unary(op: Op, x: Value) -> Value:
 
 def constant(x: object, where: str = "") -> Value:
     """A number lifted into the graph as a constant leaf; a TypeError for anything else."""
-    what = f"Value {where} operand" if where else "constant"
-    node = Value(to_float(x, what))
+    node: Value = _new(Value)
+    node.data = x if type(x) is float else to_float(x, f"Value {where} operand" if where else "constant")
+    node.grad = 0.0
+    node.label = ""
+    node.parents = ()
     node._op = CONSTANT
+    node._arg = None
     return node
 
 
