@@ -59,10 +59,54 @@ def grad(output: Value, inputs: Sequence[Value], create_graph: bool = False) -> 
     return results
 
 
-def _evaluate(f: Callable[..., Value], point: Sequence[float]) -> float:
-    with no_grad():
-        out = f(*[Value(x) for x in point])
-    return out.data
+def _checked_point(
+    what: str, f: object, inputs: object, eps: float, atol: float, rtol: float
+) -> list[float]:
+    """The inputs of ``gradcheck``/``gradgradcheck`` as floats, after checking every argument."""
+    if not callable(f):
+        raise TypeError(f"{what}(f, ...): expected a callable, got {_describe(f)}")
+    if isinstance(inputs, (str, bytes)) or not isinstance(inputs, Sequence) or not inputs:
+        raise TypeError(f"{what}(f, inputs): expected a non-empty list of numbers, got {_describe(inputs)}")
+    for name, tol in (("eps", eps), ("atol", atol), ("rtol", rtol)):
+        if not (to_float(tol, f"{what}({name}=...)") >= 0.0 and math.isfinite(tol)):
+            raise ValueError(f"{what}: expected a finite {name} >= 0, got {tol!r}")
+    if eps == 0.0:
+        raise ValueError(f"{what}: expected eps > 0, got 0.0")
+    return [to_float(x, f"{what} inputs[{i}]") for i, x in enumerate(inputs)]
+
+
+def _root(what: str, f: Callable[..., Value], xs: list[Value]) -> Value:
+    out = f(*xs)
+    if type(out) is not Value:
+        raise TypeError(f"{what}: f must return a Value, it returned {_describe(out)}")
+    return out
+
+
+def _compare(
+    what: str,
+    point: list[float],
+    analytic: Callable[[int, int], float],
+    numeric_at: Callable[[list[float]], list[float]],
+    names: Callable[[int, int], str],
+    eps: float,
+    atol: float,
+    rtol: float,
+) -> None:
+    """Central differences of ``numeric_at`` (a list of outputs) along each input j, against
+    ``analytic(i, j)`` = d output i / d input j; raise ``GradcheckError`` at the first mismatch."""
+    for j, x in enumerate(point):
+        plus = numeric_at([*point[:j], x + eps, *point[j + 1:]])
+        minus = numeric_at([*point[:j], x - eps, *point[j + 1:]])
+        for i in range(len(plus)):
+            numeric = (plus[i] - minus[i]) / (2.0 * eps)
+            exact = analytic(i, j)
+            tolerance = atol + rtol * abs(numeric)
+            if not abs(exact - numeric) <= tolerance:
+                raise GradcheckError(
+                    f"{what}: {names(i, j)} at {point}: backward gives {exact!r}, central differences give "
+                    f"{numeric!r} (eps={eps}); |difference| = {abs(exact - numeric):.3g} exceeds the tolerance "
+                    f"atol + rtol·|numeric| = {tolerance:.3g}"
+                )
 
 
 def gradcheck(
@@ -79,32 +123,15 @@ def gradcheck(
     ``atol + rtol·|numeric|``. Returns True, or raises ``GradcheckError`` naming the first
     input that disagrees, both numbers and the tolerance.
     """
-    if not callable(f):
-        raise TypeError(f"gradcheck(f, ...): expected a callable, got {_describe(f)}")
-    if isinstance(inputs, (str, bytes)) or not isinstance(inputs, Sequence) or not inputs:
-        raise TypeError(f"gradcheck(f, inputs): expected a non-empty list of numbers, got {_describe(inputs)}")
-    point = [to_float(x, f"gradcheck inputs[{i}]") for i, x in enumerate(inputs)]
-    for name, tol in (("eps", eps), ("atol", atol), ("rtol", rtol)):
-        if not (to_float(tol, f"gradcheck({name}=...)") >= 0.0 and math.isfinite(tol)):
-            raise ValueError(f"gradcheck: expected a finite {name} >= 0, got {tol!r}")
-    if eps == 0.0:
-        raise ValueError("gradcheck: expected eps > 0, got 0.0")
+    point = _checked_point("gradcheck", f, inputs, eps, atol, rtol)
     xs = [Value(x, label=f"x{i}") for i, x in enumerate(point)]
-    out = f(*xs)
-    if type(out) is not Value:
-        raise TypeError(f"gradcheck: f must return a Value, it returned {_describe(out)}")
-    analytic = grad(out, xs)
-    for i, x in enumerate(point):
-        plus = _evaluate(f, [*point[:i], x + eps, *point[i + 1:]])
-        minus = _evaluate(f, [*point[:i], x - eps, *point[i + 1:]])
-        numeric = (plus - minus) / (2.0 * eps)
-        tolerance = atol + rtol * abs(numeric)
-        if not abs(analytic[i] - numeric) <= tolerance:
-            raise GradcheckError(
-                f"gradcheck: d f/d input {i} at {point}: backward gives {analytic[i]!r}, "
-                f"central differences give {numeric!r} (eps={eps}); |difference| = "
-                f"{abs(analytic[i] - numeric):.3g} exceeds the tolerance atol + rtol·|numeric| = {tolerance:.3g}"
-            )
+    first = grad(_root("gradcheck", f, xs), xs)
+
+    def value_at(at: list[float]) -> list[float]:
+        with no_grad():
+            return [_root("gradcheck", f, [Value(x) for x in at]).data]
+
+    _compare("gradcheck", point, lambda i, j: first[j], value_at, lambda i, j: f"d f/d input {j}", eps, atol, rtol)
     return True
 
 
@@ -122,28 +149,17 @@ def gradgradcheck(
     ``(∂f/∂xᵢ(x + eps·eⱼ) - ∂f/∂xᵢ(x - eps·eⱼ)) / (2·eps)`` within ``atol + rtol·|numeric|``.
     Returns True or raises ``GradcheckError``.
     """
-    point = [to_float(x, f"gradgradcheck inputs[{i}]") for i, x in enumerate(inputs)]
-
-    def first(at: list[float]) -> list[float]:
-        xs = [Value(x) for x in at]
-        return grad(f(*xs), xs)
-
+    point = _checked_point("gradgradcheck", f, inputs, eps, atol, rtol)
     xs = [Value(x, label=f"x{i}") for i, x in enumerate(point)]
-    out = f(*xs)
-    if type(out) is not Value:
-        raise TypeError(f"gradgradcheck: f must return a Value, it returned {_describe(out)}")
-    firsts = grad(out, xs, create_graph=True)
-    for j, x in enumerate(point):
-        plus = first([*point[:j], x + eps, *point[j + 1:]])
-        minus = first([*point[:j], x - eps, *point[j + 1:]])
-        for i, g in enumerate(firsts):
-            analytic = grad(g, [xs[j]])[0]
-            numeric = (plus[i] - minus[i]) / (2.0 * eps)
-            tolerance = atol + rtol * abs(numeric)
-            if not abs(analytic - numeric) <= tolerance:
-                raise GradcheckError(
-                    f"gradgradcheck: d²f/d input {j} d input {i} at {point}: double backward gives {analytic!r}, "
-                    f"central differences of the first derivative give {numeric!r} (eps={eps}); |difference| = "
-                    f"{abs(analytic - numeric):.3g} exceeds the tolerance atol + rtol·|numeric| = {tolerance:.3g}"
-                )
+    firsts = grad(_root("gradgradcheck", f, xs), xs, create_graph=True)
+    second = [grad(g, xs) for g in firsts]
+
+    def first_at(at: list[float]) -> list[float]:
+        vs = [Value(x) for x in at]
+        return grad(_root("gradgradcheck", f, vs), vs)
+
+    def names(i: int, j: int) -> str:
+        return f"d²f/d input {j} d input {i} (double backward)"
+
+    _compare("gradgradcheck", point, lambda i, j: second[i][j], first_at, names, eps, atol, rtol)
     return True

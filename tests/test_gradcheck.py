@@ -27,7 +27,7 @@ def test_gradgradcheck_catches_a_wrong_second_derivative():
     odd = register_op("odd_square", lambda x: x * x, lambda x, out: (2.0 * float(x),), ["2x"])
     try:
         assert gradcheck(odd, [1.5])
-        with pytest.raises(GradcheckError, match="d²f/d input 0 d input 0 .* double backward gives 0.0"):
+        with pytest.raises(GradcheckError, match="d²f/d input 0 d input 0 .* backward gives 0.0"):
             gradgradcheck(odd, [1.5])
     finally:
         unregister_op("odd_square")
