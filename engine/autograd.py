@@ -8,7 +8,7 @@ from typing import Any, Literal, overload
 
 from engine import graph
 from engine.modes import no_grad
-from engine.value import Value, _describe, to_float
+from engine.value import Value, describe, to_float
 
 
 class GradcheckError(AssertionError):
@@ -17,10 +17,10 @@ class GradcheckError(AssertionError):
 
 def _check_inputs(inputs: object, what: str) -> list[Value]:
     if isinstance(inputs, Value) or not isinstance(inputs, (list, tuple)):
-        raise TypeError(f"{what}: expected a list of Values, got {_describe(inputs)}")
+        raise TypeError(f"{what}: expected a list of Values, got {describe(inputs)}")
     for i, x in enumerate(inputs):
         if type(x) is not Value:
-            raise TypeError(f"{what}: expected a list of Values, item {i} is {_describe(x)}")
+            raise TypeError(f"{what}: expected a list of Values, item {i} is {describe(x)}")
     return list(inputs)
 
 
@@ -40,7 +40,7 @@ def grad(output: Value, inputs: Sequence[Value], create_graph: bool = False) -> 
     again (second and higher derivatives); otherwise they are floats.
     """
     if type(output) is not Value:
-        raise TypeError(f"grad(output, ...): expected a Value, got {_describe(output)}")
+        raise TypeError(f"grad(output, ...): expected a Value, got {describe(output)}")
     xs = _check_inputs(inputs, "grad(output, inputs)")
     order = graph.topological_order(output)
     held = [node.grad for node in order]  # put back afterwards: grad() changes no .grad
@@ -64,9 +64,9 @@ def _checked_point(
 ) -> list[float]:
     """The inputs of ``gradcheck``/``gradgradcheck`` as floats, after checking every argument."""
     if not callable(f):
-        raise TypeError(f"{what}(f, ...): expected a callable, got {_describe(f)}")
+        raise TypeError(f"{what}(f, ...): expected a callable, got {describe(f)}")
     if isinstance(inputs, (str, bytes)) or not isinstance(inputs, Sequence) or not inputs:
-        raise TypeError(f"{what}(f, inputs): expected a non-empty list of numbers, got {_describe(inputs)}")
+        raise TypeError(f"{what}(f, inputs): expected a non-empty list of numbers, got {describe(inputs)}")
     for name, tol in (("eps", eps), ("atol", atol), ("rtol", rtol)):
         if not (to_float(tol, f"{what}({name}=...)") >= 0.0 and math.isfinite(tol)):
             raise ValueError(f"{what}: expected a finite {name} >= 0, got {tol!r}")
@@ -78,7 +78,7 @@ def _checked_point(
 def _root(what: str, f: Callable[..., Value], xs: list[Value]) -> Value:
     out = f(*xs)
     if type(out) is not Value:
-        raise TypeError(f"{what}: f must return a Value, it returned {_describe(out)}")
+        raise TypeError(f"{what}: f must return a Value, it returned {describe(out)}")
     return out
 
 

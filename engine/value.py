@@ -19,7 +19,7 @@ Number = Union[int, float]
 Operand = Union["Value", int, float]
 
 
-def _describe(x: object) -> str:
+def describe(x: object) -> str:
     """``'abc' (str)``: a short account of an unexpected argument for error messages."""
     text = repr(x)
     if len(text) > 60:
@@ -37,7 +37,7 @@ def to_float(x: object, what: str) -> float:
         return x
     if isinstance(x, numbers.Real) and not _is_bool(x):
         return float(x)
-    raise TypeError(f"{what}: expected a real number (int or float), got {_describe(x)}")
+    raise TypeError(f"{what}: expected a real number (int or float), got {describe(x)}")
 
 
 class Value:
@@ -59,7 +59,7 @@ class Value:
 
     def __init__(self, data: Number, label: str = "") -> None:
         if type(label) is not str:
-            raise TypeError(f"Value(label=...): expected a str, got {_describe(label)}")
+            raise TypeError(f"Value(label=...): expected a str, got {describe(label)}")
         self.data = to_float(data, "Value(data)")
         self.grad = 0.0
         self.label = label
@@ -250,7 +250,7 @@ def as_value(x: object, what: str) -> Value:
         return x
     if isinstance(x, numbers.Real) and not _is_bool(x):
         return constant(x)
-    raise TypeError(f"{what}: expected a Value or a real number, got {_describe(x)}")
+    raise TypeError(f"{what}: expected a Value or a real number, got {describe(x)}")
 
 
 _JUST_VALUES = {Value}
@@ -258,7 +258,7 @@ _JUST_VALUES = {Value}
 
 def _as_values(xs: Iterable[object], what: str) -> tuple[Value, ...]:
     if isinstance(xs, (Value, str, bytes)) or not isinstance(xs, Iterable):
-        raise TypeError(f"{what}: expected a list of Values or numbers, got {_describe(xs)}")
+        raise TypeError(f"{what}: expected a list of Values or numbers, got {describe(xs)}")
     items = tuple(xs)
     if not items:
         raise ValueError(f"{what}: expected at least one Value, got an empty list")
@@ -274,7 +274,7 @@ def apply(op: Op | str, *inputs: Operand, param: float | None = None) -> Value:
             raise ValueError(f"apply: unknown op {op!r}; known ops: {', '.join(sorted(OPS))}")
         op = OPS[op]
     if not isinstance(op, Op) or op is CONSTANT:
-        raise TypeError(f"apply: expected an Op or an op name, got {_describe(op)}")
+        raise TypeError(f"apply: expected an Op or an op name, got {describe(op)}")
     xs = _as_values(inputs, f"{op.name}()")
     if op.arity != VARIADIC and len(xs) != op.arity:
         raise ValueError(f"{op.name}(): expected {op.arity} input(s), got {len(xs)}")
@@ -284,7 +284,7 @@ def apply(op: Op | str, *inputs: Operand, param: float | None = None) -> Value:
             raise TypeError(f"{op.name}(): missing its number parameter {op.param!r}")
         arg = to_float(param, f"{op.name}({op.param}=...)")
     elif param is not None:
-        raise TypeError(f"{op.name}(): takes no parameter, got param={_describe(param)}")
+        raise TypeError(f"{op.name}(): takes no parameter, got param={describe(param)}")
     data = op.apply_forward(tuple(x.data for x in xs), arg)
     return _node(op, xs, to_float(data, f"{op.name} forward result"), arg)
 
@@ -335,16 +335,16 @@ def register_op(
     ``grad``, ``gradcheck``, the property strategies of ``engine.testing`` and the diagrams.
     """
     if not isinstance(name, str) or not name.isidentifier():
-        raise ValueError(f"register_op: expected a name that is a Python identifier, got {_describe(name)}")
+        raise ValueError(f"register_op: expected a name that is a Python identifier, got {describe(name)}")
     if name in OPS:
         raise ValueError(f"register_op: an op named {name!r} exists already")
     for what, fn in (("forward", forward), ("partials", partials)):
         if not callable(fn):
-            raise TypeError(f"register_op({name!r}): expected a callable {what}, got {_describe(fn)}")
+            raise TypeError(f"register_op({name!r}): expected a callable {what}, got {describe(fn)}")
     if isinstance(formulas, str) or not all(isinstance(f, str) for f in formulas) or not formulas:
-        raise TypeError(f"register_op({name!r}): expected formulas as a list of str, got {_describe(formulas)}")
+        raise TypeError(f"register_op({name!r}): expected formulas as a list of str, got {describe(formulas)}")
     if not isinstance(arity, int) or (arity < 1 and arity != VARIADIC):
-        raise ValueError(f"register_op({name!r}): expected arity >= 1 or VARIADIC (-1), got {_describe(arity)}")
+        raise ValueError(f"register_op({name!r}): expected arity >= 1 or VARIADIC (-1), got {describe(arity)}")
     if arity != VARIADIC and len(formulas) != arity:
         raise ValueError(f"register_op({name!r}): expected {arity} formula(s), one per input, got {len(formulas)}")
     if inputs is not None:

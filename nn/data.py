@@ -1,0 +1,309 @@
+"""Seeded toy 2-D classification datasets, for training and plotting small networks.
+
+Every generator returns ``(X, y)``: ``X`` a list of ``[x1, x2]`` rows of floats, ``y`` a list of
+int labels ``0 .. k-1``, ``n`` being the *total* number of points. Each draws from its own
+``random.Random(seed)`` (never the global random state), so the same arguments give the same
+data, and shuffles the points with that generator so the classes are interleaved.
+
+- ``make_moons``, ``make_circles``, ``make_xor``: two classes that no straight line separates;
+  the first test of whether a network learns a non-linear decision boundary.
+- ``make_spirals``: several interleaved spiral arms (CS231n's dataset); multi-class and hard,
+  a test of softmax classifiers with hidden layers.
+- ``make_blobs``: Gaussian clusters around centers; easy and, when the centers are apart,
+  linearly separable: a sanity check that training works at all.
+
+``one_hot`` turns a label into a target vector, ``train_test_split`` holds out a test set.
+
+The random draws do not depend on ``noise`` (a noise of 0 draws zeros), so the same seed gives
+the same order of points and labels for any noise: only the points move.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import random
+from collections.abc import Sequence
+from typing import TypeVar
+
+from engine.value import describe
+
+__all__ = [
+    "make_blobs",
+    "make_circles",
+    "make_moons",
+    "make_spirals",
+    "make_xor",
+    "one_hot",
+    "train_test_split",
+]
+
+Row = TypeVar("Row")
+Label = TypeVar("Label")
+
+Dataset = tuple[list[list[float]], list[int]]
+
+
+# ---------------------------------------------------------------------------------------------
+# argument checks: TypeError for the wrong kind of value, ValueError for a value out of range
+
+
+def _int_arg(value: object, name: str, what: str, minimum: int, unit: str = "") -> int:
+    """``value`` as an int >= ``minimum`` (bools refused), or an error naming ``what`` and ``name``."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{what}: expected an int {name}, got {describe(value)}")
+    result = int(value)
+    if result < minimum:
+        raise ValueError(f"{what}: expected {name} >= {minimum}{unit}, got {value!r}")
+    return result
+
+
+def _real_arg(value: object, name: str, what: str) -> float:
+    """``value`` as a finite float (ints accepted, bools refused), or an error naming ``what``."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{what}: expected a real number {name} (int or float), got {describe(value)}")
+    result = float(value)
+    if not math.isfinite(result):
+        raise ValueError(f"{what}: expected a finite {name}, got {value!r}")
+    return result
+
+
+def _nonnegative_arg(value: object, name: str, what: str) -> float:
+    """``value`` as a finite float >= 0 (a noise or a standard deviation)."""
+    result = _real_arg(value, name, what)
+    if result < 0:
+        raise ValueError(f"{what}: expected {name} >= 0, got {value!r}")
+    return result
+
+
+def _rng(seed: object, what: str) -> random.Random:
+    """A private generator seeded with ``seed`` (an int, or None for fresh entropy)."""
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, numbers.Integral)):
+        raise TypeError(f"{what}: expected an int seed or None, got {describe(seed)}")
+    return random.Random(None if seed is None else int(seed))
+
+
+# ---------------------------------------------------------------------------------------------
+# shared pieces
+
+
+def _linspace(start: float, stop: float, num: int) -> list[float]:
+    """``num`` evenly spaced numbers from ``start`` to ``stop``, both included (``[start]`` when num is 1)."""
+    if num == 1:
+        return [start]
+    step = (stop - start) / (num - 1)
+    return [start + i * step for i in range(num - 1)] + [stop]
+
+
+def _split_evenly(n: int, parts: int) -> list[int]:
+    """``n`` split into ``parts`` counts differing by at most one, the larger ones first."""
+    return [n // parts + (1 if k < n % parts else 0) for k in range(parts)]
+
+
+def _shuffled(rng: random.Random, rows: list[list[float]], labels: list[int]) -> Dataset:
+    """``rows`` and ``labels`` put in one random order (the same for both), drawn from ``rng``."""
+    order = list(range(len(labels)))
+    rng.shuffle(order)
+    return [rows[i] for i in order], [labels[i] for i in order]
+
+
+def _noisy(rng: random.Random, x1: float, x2: float, noise: float) -> list[float]:
+    """``[x1, x2]`` with independent Gaussian noise of standard deviation ``noise`` on each coordinate."""
+    return [x1 + rng.gauss(0.0, noise), x2 + rng.gauss(0.0, noise)]
+
+
+# ---------------------------------------------------------------------------------------------
+# datasets
+
+
+def make_moons(n: int = 100, noise: float = 0.1, seed: int | None = 0) -> Dataset:
+    """Two interleaving half circles (as scikit-learn's): ``n // 2`` points labelled 0, the rest 1.
+
+    Label 0 lies on the upper half circle ``(cos t, sin t)``, label 1 on the lower one
+    ``(1 - cos t, 0.5 - sin t)``, with ``t`` evenly spaced in ``[0, π]`` (ends included) and
+    Gaussian noise of standard deviation ``noise`` added to each coordinate.
+    """
+    what = "make_moons"
+    n = _int_arg(n, "n", what, 2, " points")
+    noise = _nonnegative_arg(noise, "noise", what)
+    rng = _rng(seed, what)
+    n_outer = n // 2
+    rows: list[list[float]] = []
+    labels: list[int] = []
+    for t in _linspace(0.0, math.pi, n_outer):
+        rows.append(_noisy(rng, math.cos(t), math.sin(t), noise))
+        labels.append(0)
+    for t in _linspace(0.0, math.pi, n - n_outer):
+        rows.append(_noisy(rng, 1.0 - math.cos(t), 1.0 - math.sin(t) - 0.5, noise))
+        labels.append(1)
+    return _shuffled(rng, rows, labels)
+
+
+def make_circles(n: int = 100, noise: float = 0.05, factor: float = 0.5, seed: int | None = 0) -> Dataset:
+    """Two concentric circles: ``n // 2`` points on radius 1 (label 0), the rest on radius ``factor`` (label 1).
+
+    On each circle the angles are evenly spaced over ``[0, 2π)`` (0 included, 2π not, so no
+    point is repeated); ``0 < factor < 1``; Gaussian noise of standard deviation ``noise`` is
+    added to each coordinate.
+    """
+    what = "make_circles"
+    n = _int_arg(n, "n", what, 2, " points")
+    noise = _nonnegative_arg(noise, "noise", what)
+    radius_in = _real_arg(factor, "factor", what)
+    if not 0.0 < radius_in < 1.0:
+        raise ValueError(f"{what}: expected 0 < factor < 1, got {factor!r}")
+    rng = _rng(seed, what)
+    n_outer = n // 2
+    rows: list[list[float]] = []
+    labels: list[int] = []
+    for label, (count, radius) in enumerate(((n_outer, 1.0), (n - n_outer, radius_in))):
+        for i in range(count):
+            t = 2.0 * math.pi * i / count
+            rows.append(_noisy(rng, radius * math.cos(t), radius * math.sin(t), noise))
+            labels.append(label)
+    return _shuffled(rng, rows, labels)
+
+
+def make_spirals(n: int = 90, classes: int = 3, noise: float = 0.1, seed: int | None = 0) -> Dataset:
+    """``classes`` spiral arms around the origin (CS231n's dataset), about ``n / classes`` points each.
+
+    Arm ``k`` gets ``n // classes`` points, one more for the first ``n % classes`` arms. Along an
+    arm the radius ``r`` runs evenly from 0 to 1 and the angle ``t`` evenly from ``4k`` to
+    ``4(k + 1)`` radians; the point is ``(r sin t, r cos t)``. Here ``noise`` is the standard
+    deviation, in radians, of Gaussian noise added to the *angle* (CS231n uses 0.2), so every
+    point keeps its radius and ``|point| <= 1`` whatever the noise. Every arm starts at the
+    origin, so with ``n > classes`` the first point of each arm is ``(0, 0)``.
+    """
+    what = "make_spirals"
+    classes = _int_arg(classes, "classes", what, 2)
+    n = _int_arg(n, "n", what, classes, " points (one per class at least)")
+    noise = _nonnegative_arg(noise, "noise", what)
+    rng = _rng(seed, what)
+    rows: list[list[float]] = []
+    labels: list[int] = []
+    for k, count in enumerate(_split_evenly(n, classes)):
+        radii = _linspace(0.0, 1.0, count)
+        angles = _linspace(4.0 * k, 4.0 * (k + 1), count)
+        for r, t in zip(radii, angles):
+            t += rng.gauss(0.0, noise)
+            rows.append([r * math.sin(t), r * math.cos(t)])
+            labels.append(k)
+    return _shuffled(rng, rows, labels)
+
+
+def _centers_arg(centers: object, box: object, rng: random.Random, what: str) -> list[tuple[float, float]]:
+    """The blob centers: ``centers`` points drawn uniformly in ``box`` squared, or the given list of [x, y]."""
+    if isinstance(box, bool) or not isinstance(box, (list, tuple)) or len(box) != 2:
+        raise TypeError(f"{what}: expected box as a pair (low, high), got {describe(box)}")
+    low, high = _real_arg(box[0], "box low", what), _real_arg(box[1], "box high", what)
+    if not low < high:
+        raise ValueError(f"{what}: expected box (low, high) with low < high, got {box!r}")
+    if isinstance(centers, (list, tuple)):
+        if not centers:
+            raise ValueError(f"{what}: expected at least one center, got an empty {type(centers).__name__}")
+        result: list[tuple[float, float]] = []
+        for i, c in enumerate(centers):
+            if not isinstance(c, (list, tuple)) or len(c) != 2:
+                raise TypeError(f"{what}: expected each center as [x, y], center {i} is {describe(c)}")
+            result.append((_real_arg(c[0], f"x of center {i}", what), _real_arg(c[1], f"y of center {i}", what)))
+        return result
+    if isinstance(centers, bool) or not isinstance(centers, numbers.Integral):
+        raise TypeError(f"{what}: expected centers as an int or a list of [x, y] centers, got {describe(centers)}")
+    count = _int_arg(centers, "centers", what, 1)
+    return [(rng.uniform(low, high), rng.uniform(low, high)) for _ in range(count)]
+
+
+def make_blobs(
+    n: int = 100,
+    centers: int | Sequence[Sequence[float]] = 3,
+    std: float = 1.0,
+    seed: int | None = 0,
+    box: tuple[float, float] = (-5.0, 5.0),
+) -> Dataset:
+    """Gaussian blobs: points around each center with standard deviation ``std``, labelled by center index.
+
+    ``centers`` is either a count (that many centers drawn uniformly in the square ``box × box``,
+    ``box = (low, high)``) or a list of ``[x, y]`` centers. The ``n`` points are split as evenly as
+    possible (the first ``n % len(centers)`` centers get one more), so ``n >= len(centers)``.
+    """
+    what = "make_blobs"
+    n = _int_arg(n, "n", what, 1, " points")
+    std = _nonnegative_arg(std, "std", what)
+    rng = _rng(seed, what)
+    points = _centers_arg(centers, box, rng, what)
+    if n < len(points):
+        raise ValueError(f"{what}: expected n >= {len(points)} points (one per center at least), got {n!r}")
+    rows: list[list[float]] = []
+    labels: list[int] = []
+    for label, ((cx, cy), count) in enumerate(zip(points, _split_evenly(n, len(points)))):
+        for _ in range(count):
+            rows.append(_noisy(rng, cx, cy, std))
+            labels.append(label)
+    return _shuffled(rng, rows, labels)
+
+
+def make_xor(n: int = 100, noise: float = 0.1, seed: int | None = 0) -> Dataset:
+    """The XOR problem: points uniform in ``[-1, 1]²``, label 1 where ``x1 · x2 < 0`` (2nd and 4th quadrants), else 0.
+
+    The labels are computed before the Gaussian noise (standard deviation ``noise``) is added to
+    each coordinate, so with noise some points cross the axes. The class sizes are random.
+    """
+    what = "make_xor"
+    n = _int_arg(n, "n", what, 1, " points")
+    noise = _nonnegative_arg(noise, "noise", what)
+    rng = _rng(seed, what)
+    rows: list[list[float]] = []
+    labels: list[int] = []
+    for _ in range(n):
+        x1, x2 = rng.uniform(-1.0, 1.0), rng.uniform(-1.0, 1.0)
+        labels.append(1 if x1 * x2 < 0 else 0)
+        rows.append(_noisy(rng, x1, x2, noise))
+    return _shuffled(rng, rows, labels)
+
+
+# ---------------------------------------------------------------------------------------------
+# helpers
+
+
+def one_hot(label: int, classes: int) -> list[float]:
+    """The target vector for ``label``: ``classes`` floats, 1.0 at index ``label`` and 0.0 elsewhere."""
+    what = "one_hot"
+    classes = _int_arg(classes, "classes", what, 1)
+    label = _int_arg(label, "label", what, 0)
+    if label >= classes:
+        raise ValueError(f"{what}: expected 0 <= label < classes = {classes}, got {label!r}")
+    vector = [0.0] * classes
+    vector[label] = 1.0
+    return vector
+
+
+def train_test_split(
+    X: Sequence[Row],
+    y: Sequence[Label],
+    test_fraction: float = 0.25,
+    seed: int | None = 0,
+) -> tuple[list[Row], list[Label], list[Row], list[Label]]:
+    """``(X_train, y_train, X_test, y_test)``: a seeded random ``round(len(X) * test_fraction)`` pairs held out.
+
+    Rows and labels stay paired and are not copied; both parts must come out non-empty.
+    """
+    what = "train_test_split"
+    for name, seq in (("X", X), ("y", y)):
+        if not isinstance(seq, (list, tuple)):
+            raise TypeError(f"{what}: expected {name} as a list, got {describe(seq)}")
+    if len(X) != len(y):
+        raise ValueError(f"{what}: expected X and y of the same length, got {len(X)} rows and {len(y)} labels")
+    fraction = _real_arg(test_fraction, "test_fraction", what)
+    if not 0.0 < fraction < 1.0:
+        raise ValueError(f"{what}: expected 0 < test_fraction < 1, got {test_fraction!r}")
+    rng = _rng(seed, what)
+    n_test = round(len(X) * fraction)
+    if not 0 < n_test < len(X):
+        raise ValueError(
+            f"{what}: expected both parts non-empty, got {n_test} test and {len(X) - n_test} train points"
+            f" from {len(X)} points with test_fraction={test_fraction!r}"
+        )
+    order = list(range(len(X)))
+    rng.shuffle(order)
+    test, train = order[:n_test], order[n_test:]
+    return [X[i] for i in train], [y[i] for i in train], [X[i] for i in test], [y[i] for i in test]

@@ -1,0 +1,106 @@
+"""Losses for one example, and how to combine them over a data set.
+
+Each loss that involves a probability takes *logits* and computes through a
+stable form (logsumexp, softplus), so large logits never overflow. Combine
+per-example losses with ``total`` (the lecture's total loss: the sum over all
+training data) or ``mean``; add ``l2(params, alpha)`` for weight decay.
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Sequence
+
+from engine import Value, logsumexp, sum_values
+from engine.value import to_float
+
+
+def _values(xs: object, what: str) -> list[Value]:
+    if type(xs) is Value:
+        return [xs]
+    if isinstance(xs, (str, bytes)) or not isinstance(xs, Sequence) or not xs:
+        raise TypeError(f"{what}: expected a Value or a non-empty list of Values, got {xs!r} ({type(xs).__name__})")
+    for i, x in enumerate(xs):
+        if type(x) is not Value:
+            raise TypeError(f"{what}: expected Values, item {i} is {x!r} ({type(x).__name__})")
+    return list(xs)
+
+
+def _label(target: object, what: str) -> int:
+    if isinstance(target, bool) or not isinstance(target, numbers.Integral):
+        raise TypeError(f"{what}: expected an int class index, got {target!r} ({type(target).__name__})")
+    return int(target)
+
+
+def cross_entropy(logits: Sequence[Value], target: int) -> Value:
+    """``-ln softmax(logits)[target] = logsumexp(logits) - logits[target]``; ∂/∂zᵢ = pᵢ - [i = target]."""
+    zs = _values(logits, "cross_entropy(logits)")
+    k = _label(target, "cross_entropy(target)")
+    if not 0 <= k < len(zs):
+        raise ValueError(f"cross_entropy: expected a target class in 0..{len(zs) - 1}, got {k}")
+    return logsumexp(zs) - zs[k]
+
+
+def binary_cross_entropy(logit: Value | Sequence[Value], target: float) -> Value:
+    """``-[y·ln σ(z) + (1-y)·ln(1-σ(z))] = softplus(z) - y·z`` for a target y in [0, 1]; ∂/∂z = σ(z) - y."""
+    (z,) = _one(logit, "binary_cross_entropy(logit)")
+    y = to_float(target, "binary_cross_entropy(target)")
+    if not 0.0 <= y <= 1.0:
+        raise ValueError(f"binary_cross_entropy: expected a target in [0, 1] (0 or 1 for a class), got {target!r}")
+    return z.softplus() - y * z
+
+
+def mse(pred: Value | Sequence[Value], target: float | Sequence[float]) -> Value:
+    """Mean squared error over the outputs: ``(1/n) Σ (predᵢ - targetᵢ)²``."""
+    ps = _values(pred, "mse(pred)")
+    ts = [target] if not isinstance(target, Sequence) else list(target)
+    if len(ts) != len(ps):
+        raise ValueError(f"mse: expected {len(ps)} target(s), one per prediction, got {len(ts)}")
+    ys = [to_float(t, "mse(target)") for t in ts]
+    squares = [(p - y) ** 2 for p, y in zip(ps, ys)]
+    return squares[0] if len(squares) == 1 else sum_values(squares) * (1.0 / len(squares))
+
+
+def hinge(score: Value | Sequence[Value], y: float) -> Value:
+    """The SVM max-margin loss ``max(0, 1 - y·score)`` for a label y of -1 or +1."""
+    (s,) = _one(score, "hinge(score)")
+    label = to_float(y, "hinge(y)")
+    if label not in (-1.0, 1.0):
+        raise ValueError(f"hinge: expected a label of -1 or +1, got {y!r}")
+    return (1.0 - label * s).relu()
+
+
+def _one(x: object, what: str) -> list[Value]:
+    xs = _values(x, what)
+    if len(xs) != 1:
+        raise ValueError(f"{what}: expected one output (a binary classifier), got {len(xs)}")
+    return xs
+
+
+def total(losses: Sequence[Value]) -> Value:
+    """The total loss: the sum of the per-example losses over the training data (one Σ node)."""
+    return sum_values(_values(losses, "total(losses)"))
+
+
+def mean(losses: Sequence[Value]) -> Value:
+    """The mean of the per-example losses."""
+    xs = _values(losses, "mean(losses)")
+    return sum_values(xs) * (1.0 / len(xs))
+
+
+def l2(params: Sequence[Value], alpha: float) -> Value:
+    """The L2 penalty ``alpha · Σ p²`` (weight decay)."""
+    a = to_float(alpha, "l2(alpha)")
+    if a < 0.0:
+        raise ValueError(f"l2: expected alpha >= 0, got {alpha!r}")
+    ps = _values(params, "l2(params)")
+    return a * sum_values([p * p for p in ps])
+
+
+#: Loss names for ``nn.fit`` and the command line.
+LOSSES = {
+    "cross_entropy": cross_entropy,
+    "binary_cross_entropy": binary_cross_entropy,
+    "mse": mse,
+    "hinge": hinge,
+}

@@ -1,0 +1,124 @@
+"""``Module``: what every network part has — its parameters, their gradients, and a state that saves to JSON."""
+
+from __future__ import annotations
+
+import math
+import numbers
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, TypeVar
+
+from engine import Value
+from nn.files import read_json, write_json_atomic
+
+#: What a saved model file says it is, and the version of its layout.
+FORMAT = "glassgrad-model"
+VERSION = 1
+
+M = TypeVar("M", bound="Module")
+
+
+def _some(names: list[str]) -> str:
+    """``3 ('a', 'b', 'c', ...)``: how many names, and the first few."""
+    shown = ", ".join(map(repr, names[:3]))
+    return f"{len(names)} ({shown}{', ...' if len(names) > 3 else ''})"
+
+
+class Module:
+    """A part of a network. Subclasses give ``named_parameters()`` and ``config()`` (their constructor arguments)."""
+
+    def __call__(self, x: Any) -> Any:
+        """The module's output for the input ``x``."""
+        raise NotImplementedError
+
+    def named_parameters(self) -> list[tuple[str, Value]]:
+        """``[(name, Value)]`` in a fixed order, e.g. ``("layers.0.neurons.3.w.1", w)``."""
+        raise NotImplementedError
+
+    def config(self) -> dict[str, Any]:
+        """The constructor arguments that rebuild this module's shape (JSON-able)."""
+        raise NotImplementedError
+
+    def parameters(self) -> list[Value]:
+        """The parameters, in the order of ``named_parameters()``."""
+        return [p for _, p in self.named_parameters()]
+
+    def zero_grad(self) -> None:
+        """Set every parameter's ``.grad`` to 0 (``backward()`` adds into leaves)."""
+        for p in self.parameters():
+            p.grad = 0.0
+
+    def state_dict(self) -> dict[str, float]:
+        """``{name: value}`` of every parameter."""
+        return {name: p.data for name, p in self.named_parameters()}
+
+    def load_state_dict(self, state: Mapping[str, object]) -> None:
+        """Set the parameters from ``state``; a ValueError, and the module untouched, unless every name matches
+        and every value is a finite number."""
+        if not isinstance(state, Mapping):
+            raise TypeError(f"load_state_dict: expected a dict of name -> number, got {type(state).__name__}")
+        named = self.named_parameters()
+        expected = [name for name, _ in named]
+        missing = [n for n in expected if n not in state]
+        unexpected = [n for n in state if n not in set(expected)]
+        if missing or unexpected:
+            found = (("missing", missing), ("unexpected", unexpected))
+            parts = [f"{kind} {_some(names)}" for kind, names in found if names]
+            raise ValueError(
+                f"load_state_dict: the names do not match this {type(self).__name__}'s "
+                f"{len(expected)} parameters: {'; '.join(parts)}"
+            )
+        values = []
+        for name in expected:
+            v = state[name]
+            if isinstance(v, bool) or not isinstance(v, numbers.Real):
+                raise ValueError(f"load_state_dict: {name!r} must be a number, got {v!r} ({type(v).__name__})")
+            if not math.isfinite(v):
+                raise ValueError(f"load_state_dict: {name!r} must be finite, got {v!r}")
+            values.append(float(v))
+        for (_, p), v in zip(named, values):  # every check passed: now change the model
+            p.data = v
+
+    def save(self, path: str | os.PathLike[str]) -> Path:
+        """Write the module as JSON (format, version, class, config, parameters), atomically; returns the path."""
+        document = {
+            "format": FORMAT,
+            "version": VERSION,
+            "model": type(self).__name__,
+            "config": self.config(),
+            "parameters": self.state_dict(),
+        }
+        return write_json_atomic(path, document)
+
+    @classmethod
+    def from_config(cls: type[M], config: Mapping[str, Any]) -> M:
+        """A new module of the shape ``config`` describes (its weights freshly initialized)."""
+        return cls(**config)
+
+    @classmethod
+    def load(cls: type[M], path: str | os.PathLike[str]) -> M:
+        """Read a module saved by ``save``. JSON only, never pickle: a file cannot run code. Any problem with
+        the file is a ValueError that says what was wrong."""
+        what = f"{cls.__name__}.load"
+        doc = read_json(path, what)
+        if not isinstance(doc, dict):
+            raise ValueError(f"{what}: expected a JSON object in {str(path)!r}, got {type(doc).__name__}")
+        if doc.get("format") != FORMAT:
+            raise ValueError(f"{what}: {str(path)!r} is not a glassgrad model (format {doc.get('format')!r})")
+        if doc.get("version") != VERSION:
+            raise ValueError(
+                f"{what}: {str(path)!r} has format version {doc.get('version')!r}; "
+                f"this glassgrad reads version {VERSION}"
+            )
+        if doc.get("model") != cls.__name__:
+            raise ValueError(f"{what}: {str(path)!r} holds a {doc.get('model')!r}, not a {cls.__name__}")
+        config, parameters = doc.get("config"), doc.get("parameters")
+        if not isinstance(config, dict) or not isinstance(parameters, dict):
+            raise ValueError(f"{what}: {str(path)!r} needs a 'config' object and a 'parameters' object")
+        try:
+            model = cls.from_config(config)
+        except (TypeError, ValueError) as error:
+            raise ValueError(f"{what}: {str(path)!r} has an invalid config {config!r}: {error}") from None
+        model.load_state_dict(parameters)
+        return model

@@ -1,0 +1,230 @@
+"""``fit``: the training loop — forward over the data, the loss, backward, an optimizer step — with a progress bar."""
+
+from __future__ import annotations
+
+import math
+import numbers
+import random
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from engine import Value, no_grad
+from engine.value import to_float
+from nn import losses
+from nn.module import Module
+from nn.optim import SGD, Adam, Optimizer
+
+#: Named optimizers for ``fit(optimizer="adam")`` and their default learning rates.
+OPTIMIZERS: dict[str, tuple[type[Optimizer], float]] = {"sgd": (SGD, 0.1), "adam": (Adam, 0.01)}
+
+#: Losses whose first argument is the logits (so ``fit`` feeds them ``model.logits(x)`` where it exists).
+TAKES_LOGITS = ("cross_entropy", "binary_cross_entropy", "hinge")
+
+LossFn = Callable[[list[Value], Any], Value]
+
+
+@dataclass
+class History:
+    """What ``fit`` measured, one entry per epoch: the loss (combined by ``reduction``) and the accuracy."""
+
+    loss: list[float] = field(default_factory=list)
+    accuracy: list[float] = field(default_factory=list)
+
+    @property
+    def epochs(self) -> int:
+        """How many epochs ran."""
+        return len(self.loss)
+
+    def to_dict(self) -> dict[str, list[Any]]:
+        """``{"epoch": [1, 2, …], "loss": […], "accuracy": […]}``, JSON-able."""
+        return {"epoch": list(range(1, self.epochs + 1)), "loss": list(self.loss), "accuracy": list(self.accuracy)}
+
+    def to_csv(self) -> str:
+        """The history as CSV text: ``epoch,loss,accuracy`` then one row per epoch."""
+        rows = ["epoch,loss,accuracy"]
+        rows += [f"{e},{loss!r},{acc!r}" for e, (loss, acc) in enumerate(zip(self.loss, self.accuracy), start=1)]
+        return "\n".join(rows) + "\n"
+
+
+class DivergenceError(FloatingPointError):
+    """Training produced a non-finite loss; ``.history`` holds the epochs before it."""
+
+    def __init__(self, message: str, history: History) -> None:
+        super().__init__(message)
+        self.history = history
+
+
+def _check_data(model: Module, X: object, y: object) -> tuple[list[Sequence[float]], list[Any]]:
+    for name, data in (("X", X), ("y", y)):
+        if isinstance(data, (str, bytes)) or not isinstance(data, Sequence):
+            raise TypeError(f"fit({name}): expected a list, got {type(data).__name__}")
+    assert isinstance(X, Sequence) and isinstance(y, Sequence)  # for the type checker; checked just above
+    if not X:
+        raise ValueError("fit: expected at least one training example, got an empty X")
+    if len(X) != len(y):
+        raise ValueError(f"fit: X and y must have the same length, got {len(X)} inputs and {len(y)} labels")
+    nin = getattr(model, "nin", None)
+    for i, x in enumerate(X):
+        if isinstance(x, (str, bytes)) or not isinstance(x, Sequence):
+            raise TypeError(f"fit(X): expected each input to be a list of numbers, X[{i}] is {x!r}")
+        if nin is not None and len(x) != nin:
+            raise ValueError(f"fit(X): the model takes {nin} numbers per input, X[{i}] has {len(x)}")
+    return list(X), list(y)
+
+
+def _class_labels(y: list[Any], what: str) -> list[int]:
+    for i, t in enumerate(y):
+        if isinstance(t, bool) or not isinstance(t, numbers.Integral):
+            raise TypeError(f"{what}: expected int class labels, y[{i}] is {t!r} ({type(t).__name__})")
+    return [int(t) for t in y]
+
+
+def _targets(loss: str, y: list[Any], nout: int) -> list[Any]:
+    """The labels in the form ``loss`` takes: 0..k-1 for cross entropy, 0/1 for BCE, ±1 for hinge."""
+    if loss == "mse":  # one-hot class labels for several outputs, plain numbers for one
+        if nout > 1:
+            return [[float(i == t) for i in range(nout)] for t in _class_labels(y, "fit(y)")]
+        return [to_float(t, f"fit(y[{i}])") for i, t in enumerate(y)]
+    labels = _class_labels(y, "fit(y)")
+    kinds = set(labels)
+    if loss == "cross_entropy":
+        if nout < 2:
+            raise ValueError("fit: cross_entropy needs a model with 2 or more outputs (one logit per class), got 1")
+        bad = sorted(k for k in kinds if not 0 <= k < nout)
+        if bad:
+            raise ValueError(f"fit: cross_entropy expects labels in 0..{nout - 1} (one per output), got {bad[:5]}")
+        return labels
+    if nout != 1:
+        raise ValueError(f"fit: {loss} needs a model with one output, got {nout}")
+    if not (kinds <= {0, 1} or kinds <= {-1, 1}):
+        raise ValueError(f"fit: {loss} expects binary labels (0/1 or -1/+1), got {sorted(kinds)[:5]}")
+    if loss == "hinge":
+        return [1 if t == 1 else -1 for t in labels]
+    return [1 if t == 1 else 0 for t in labels]
+
+
+def _correct(outputs: list[Value], target: Any, loss: str) -> bool:
+    if len(outputs) > 1:
+        scores = [v.data for v in outputs]
+        guess = max(range(len(scores)), key=scores.__getitem__)
+        return bool(guess == (target if isinstance(target, int) else max(range(len(target)), key=target.__getitem__)))
+    s = outputs[0].data
+    if loss == "mse":
+        return bool(round(s) == target)
+    return (s > 0.0) == bool(target == 1)
+
+
+def _make_optimizer(optimizer: object, lr: float | None, params: list[Value]) -> Optimizer:
+    if isinstance(optimizer, Optimizer):
+        return optimizer
+    if isinstance(optimizer, str) and optimizer in OPTIMIZERS:
+        cls, default_lr = OPTIMIZERS[optimizer]
+        return cls(params, lr=default_lr if lr is None else lr)
+    raise ValueError(f"fit(optimizer): expected an Optimizer or one of {', '.join(OPTIMIZERS)}, got {optimizer!r}")
+
+
+def _batches(n: int, batch_size: int | None, rng: random.Random) -> Iterator[list[int]]:
+    if batch_size is None or batch_size >= n:
+        yield list(range(n))
+        return
+    order = list(range(n))
+    rng.shuffle(order)
+    for start in range(0, n, batch_size):
+        yield order[start:start + batch_size]
+
+
+def fit(
+    model: Module,
+    X: Sequence[Sequence[float]],
+    y: Sequence[Any],
+    loss: str | LossFn = "cross_entropy",
+    optimizer: Optimizer | str = "adam",
+    epochs: int = 100,
+    batch_size: int | None = None,
+    progress: bool = True,
+    *,
+    lr: float | None = None,
+    reduction: str = "mean",
+    l2: float = 0.0,
+    seed: int = 0,
+    on_divergence: str = "stop",
+) -> History:
+    """Train ``model`` on ``(X, y)``; returns the loss and accuracy of every epoch.
+
+    Each step: forward every example of the batch, combine the per-example losses by ``reduction``
+    (``"sum"``: the lecture's total loss; ``"mean"``), add ``l2 · Σ p²``, zero the gradients,
+    backward, and let the optimizer update the parameters. ``loss`` is a name from ``nn.losses``
+    (labels are converted: 0/1 or ±1 for the binary losses) or a function ``(outputs, target) -> Value``.
+    ``optimizer`` is an Optimizer, or ``"sgd"``/``"adam"`` with ``lr``. ``batch_size=None`` is full batch.
+    A non-finite loss raises ``DivergenceError`` naming the epoch (``on_divergence="continue"`` goes on).
+    """
+    if on_divergence not in ("stop", "continue"):
+        raise ValueError(f"fit(on_divergence): expected 'stop' or 'continue', got {on_divergence!r}")
+    if reduction not in ("mean", "sum"):
+        raise ValueError(f"fit(reduction): expected 'mean' or 'sum', got {reduction!r}")
+    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
+        raise ValueError(f"fit(epochs): expected a positive int, got {epochs!r}")
+    if batch_size is not None and (isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1):
+        raise ValueError(f"fit(batch_size): expected a positive int or None, got {batch_size!r}")
+    if not to_float(l2, "fit(l2)") >= 0.0:
+        raise ValueError(f"fit(l2): expected a number >= 0, got {l2!r}")
+    xs, labels = _check_data(model, X, y)
+    params = model.parameters()
+    with no_grad():
+        nout = len(model([float(v) for v in xs[0]]))
+    if isinstance(loss, str):
+        if loss not in losses.LOSSES:
+            raise ValueError(f"fit(loss): expected one of {', '.join(losses.LOSSES)} or a function, got {loss!r}")
+        loss_fn: LossFn = losses.LOSSES[loss]
+        targets = _targets(loss, labels, nout)
+        name = loss
+    elif callable(loss):
+        loss_fn, targets, name = loss, labels, "custom"
+    else:
+        raise TypeError(f"fit(loss): expected a loss name or a function, got {loss!r}")
+    opt = _make_optimizer(optimizer, lr, params)
+    forward: Callable[[Sequence[float]], list[Value]] = model
+    if name in TAKES_LOGITS:
+        forward = getattr(model, "logits", forward)
+    rng = random.Random(seed)
+    history = History()
+    bar = _progress_bar(epochs) if progress else None
+    try:
+        for epoch in range(1, epochs + 1):
+            epoch_loss, correct = 0.0, 0
+            for batch in _batches(len(xs), batch_size, rng):
+                per_example = []
+                for i in batch:
+                    outputs = forward(xs[i])
+                    per_example.append(loss_fn(outputs, targets[i]))
+                    correct += _correct(outputs, targets[i], name)
+                data_loss = losses.total(per_example) if reduction == "sum" else losses.mean(per_example)
+                objective = data_loss + losses.l2(params, l2) if l2 else data_loss
+                epoch_loss += sum(v.data for v in per_example)
+                if not math.isfinite(objective.data) and on_divergence == "stop":  # before the step spoils the model
+                    raise DivergenceError(
+                        f"training diverged at epoch {epoch}: the loss is {objective.data!r} "
+                        f"(lower the learning rate, or pass on_divergence='continue'); "
+                        f"the parameters are those of the step before",
+                        history,
+                    )
+                opt.zero_grad()
+                objective.backward()
+                opt.step()
+            history.loss.append(epoch_loss if reduction == "sum" else epoch_loss / len(xs))
+            history.accuracy.append(correct / len(xs))
+            if bar is not None:
+                bar.set_postfix(loss=f"{history.loss[-1]:.4f}", acc=f"{history.accuracy[-1]:.3f}", refresh=False)
+                bar.update(1)
+    finally:
+        if bar is not None:
+            bar.close()
+    return history
+
+
+def _progress_bar(epochs: int) -> Any:
+    from tqdm import tqdm  # the one package nn uses beyond engine, for the progress bar only
+
+    return tqdm(total=epochs, desc="training", unit="epoch", file=sys.stderr, dynamic_ncols=True)

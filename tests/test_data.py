@@ -1,0 +1,373 @@
+"""nn.data: the toy datasets' shapes, class counts, geometry, seeding and shuffling; the helpers; bad input."""
+
+import itertools
+import math
+import random
+from collections import Counter
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from nn.data import make_blobs, make_circles, make_moons, make_spirals, make_xor, one_hot, train_test_split
+
+GENERATORS = [make_moons, make_circles, make_spirals, make_blobs, make_xor]
+NOISE_ARG = {make_moons: "noise", make_circles: "noise", make_spirals: "noise", make_blobs: "std", make_xor: "noise"}
+CLASSES = {make_moons: 2, make_circles: 2, make_spirals: 3, make_blobs: 3, make_xor: 2}  # with default arguments
+
+
+def assert_dataset(X, y, n, classes):
+    """X is n rows [float, float], y n int labels in 0..classes-1."""
+    assert isinstance(X, list) and isinstance(y, list)
+    assert len(X) == len(y) == n
+    for row in X:
+        assert isinstance(row, list) and len(row) == 2
+        assert all(type(v) is float and math.isfinite(v) for v in row)
+    assert all(type(label) is int and 0 <= label < classes for label in y)
+
+
+def by_class(X, y):
+    """The rows of each label, in order of appearance."""
+    groups = {}
+    for row, label in zip(X, y):
+        groups.setdefault(label, []).append(row)
+    return groups
+
+
+def runs(y):
+    """How many maximal runs of equal consecutive labels y has (k when sorted into k class blocks)."""
+    return 1 + sum(a != b for a, b in itertools.pairwise(y))
+
+
+# --- shapes, types, counts ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("make", GENERATORS, ids=lambda f: f.__name__)
+def test_datasets_default_shapes_are_rows_of_two_floats_and_int_labels_covering_every_class(make):
+    X, y = make()
+    n = 90 if make is make_spirals else 100
+    assert_dataset(X, y, n, CLASSES[make])
+    assert set(y) == set(range(CLASSES[make]))
+
+
+@pytest.mark.parametrize(
+    ("make", "kwargs", "counts"),
+    [
+        (make_moons, {"n": 101}, {0: 50, 1: 51}),
+        (make_moons, {"n": 2}, {0: 1, 1: 1}),
+        (make_circles, {"n": 101}, {0: 50, 1: 51}),
+        (make_circles, {"n": 3}, {0: 1, 1: 2}),
+        (make_spirals, {"n": 10, "classes": 3}, {0: 4, 1: 3, 2: 3}),
+        (make_spirals, {"n": 11, "classes": 4}, {0: 3, 1: 3, 2: 3, 3: 2}),
+        (make_spirals, {"n": 2, "classes": 2}, {0: 1, 1: 1}),
+        (make_blobs, {"n": 10, "centers": 3}, {0: 4, 1: 3, 2: 3}),
+        (make_blobs, {"n": 7, "centers": [[0, 0], [5, 5]]}, {0: 4, 1: 3}),
+        (make_blobs, {"n": 1, "centers": 1}, {0: 1}),
+    ],
+)
+def test_datasets_split_n_points_among_classes_as_documented(make, kwargs, counts):
+    X, y = make(**kwargs)
+    assert len(X) == kwargs["n"]
+    assert Counter(y) == counts
+
+
+@given(n=st.integers(2, 200), seed=st.integers(0, 2**64))
+def test_datasets_any_n_and_seed_give_n_valid_points_and_balanced_classes(n, seed):
+    for make, classes in ((make_moons, 2), (make_circles, 2), (make_spirals, 2), (make_blobs, 2)):
+        X, y = make(n, 2, seed=seed) if make in (make_spirals, make_blobs) else make(n, seed=seed)
+        assert_dataset(X, y, n, classes)
+        sizes = Counter(y)
+        assert set(sizes) == {0, 1}
+        assert abs(sizes[0] - sizes[1]) <= 1
+    X, y = make_xor(n, seed=seed)
+    assert_dataset(X, y, n, 2)
+
+
+# --- seeding ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("make", GENERATORS, ids=lambda f: f.__name__)
+def test_datasets_same_seed_gives_identical_data_and_another_seed_different_data(make):
+    assert make(seed=7) == make(seed=7)
+    assert make() == make(seed=0), "the default seed is 0"
+    assert make(seed=7) != make(seed=8)
+
+
+@pytest.mark.parametrize("make", GENERATORS, ids=lambda f: f.__name__)
+def test_datasets_seed_none_draws_fresh_data(make):
+    first, second = make(seed=None), make(seed=None)
+    assert len(first[0]) == len(second[0])
+    assert first != second
+
+
+@pytest.mark.parametrize("make", GENERATORS, ids=lambda f: f.__name__)
+def test_datasets_never_touch_the_global_random_state(make):
+    random.seed(1234)
+    state = random.getstate()
+    make(seed=3)
+    make(seed=None)
+    assert random.getstate() == state
+
+
+@pytest.mark.parametrize("make", GENERATORS, ids=lambda f: f.__name__)
+def test_datasets_noise_moves_points_but_keeps_their_order_and_labels(make):
+    X0, y0 = make(seed=5, **{NOISE_ARG[make]: 0.0})
+    X1, y1 = make(seed=5, **{NOISE_ARG[make]: 0.01})
+    assert y0 == y1
+    assert X0 != X1
+    assert max(math.dist(p, q) for p, q in zip(X0, X1)) < 0.1
+
+
+# --- shuffling --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("make", GENERATORS, ids=lambda f: f.__name__)
+@pytest.mark.parametrize("seed", range(5))
+def test_datasets_shuffle_interleaves_classes(make, seed):
+    _, y = make(seed=seed)
+    k = CLASSES[make]
+    assert y != sorted(y)
+    assert set(y[: len(y) // 2]) == set(range(k)), "the first half already holds every class"
+    assert runs(y) > len(y) / 4, f"labels change often along the list, not in {k} blocks"
+
+
+# --- geometry with noise = 0 ------------------------------------------------------------------
+
+
+def test_make_moons_without_noise_puts_label_0_on_the_upper_unit_half_circle_and_label_1_on_the_shifted_lower_one():
+    X, y = make_moons(n=51, noise=0)
+    groups = by_class(X, y)
+    for x1, x2 in groups[0]:
+        assert math.hypot(x1, x2) == pytest.approx(1.0, abs=1e-12)
+        assert x2 >= 0.0
+    for x1, x2 in groups[1]:
+        assert math.hypot(x1 - 1.0, x2 - 0.5) == pytest.approx(1.0, abs=1e-12)
+        assert x2 <= 0.5
+    for row in ([1.0, 0.0], [-1.0, 0.0]):  # t = 0 and t = π are both included
+        assert any(math.dist(row, p) < 1e-12 for p in groups[0])
+    for row in ([0.0, 0.5], [2.0, 0.5]):
+        assert any(math.dist(row, p) < 1e-12 for p in groups[1])
+
+
+def test_make_moons_without_noise_spaces_the_angles_evenly_over_0_to_pi():
+    X, y = make_moons(n=20, noise=0)
+    angles = sorted(math.atan2(x2, x1) for (x1, x2), label in zip(X, y) if label == 0)
+    assert angles == pytest.approx([math.pi * i / 9 for i in range(10)], abs=1e-12)
+
+
+@pytest.mark.parametrize("factor", [0.5, 0.1, 0.9])
+def test_make_circles_without_noise_puts_label_0_at_radius_1_and_label_1_at_radius_factor(factor):
+    X, y = make_circles(n=40, noise=0, factor=factor)
+    for (x1, x2), label in zip(X, y):
+        assert math.hypot(x1, x2) == pytest.approx(1.0 if label == 0 else factor, abs=1e-12)
+
+
+def test_make_circles_without_noise_spaces_angles_evenly_without_repeating_a_point():
+    X, y = make_circles(n=16, noise=0)
+    for label in (0, 1):
+        angles = sorted(math.atan2(x2, x1) % (2 * math.pi) for (x1, x2), c in zip(X, y) if c == label)
+        assert angles == pytest.approx([2 * math.pi * i / 8 for i in range(8)], abs=1e-12)
+
+
+@pytest.mark.parametrize("noise", [0.0, 0.5, 3.0])
+def test_make_spirals_points_stay_within_the_unit_disc_whatever_the_noise(noise):
+    X, _ = make_spirals(n=300, classes=5, noise=noise)
+    assert all(math.hypot(x1, x2) <= 1.0 + 1e-12 for x1, x2 in X)
+
+
+def test_make_spirals_without_noise_arm_k_is_r_sin_t_r_cos_t_with_t_running_from_4k_to_4k_plus_4():
+    X, y = make_spirals(n=31, classes=3, noise=0)
+    for k, rows in by_class(X, y).items():
+        radii = sorted(math.hypot(x1, x2) for x1, x2 in rows)
+        m = len(rows)
+        assert radii == pytest.approx([i / (m - 1) for i in range(m)], abs=1e-12), "r evenly from 0 to 1"
+        for x1, x2 in rows:
+            r = math.hypot(x1, x2)
+            t = 4 * k + 4 * r  # r = i/(m-1) and t = 4k + 4i/(m-1) together
+            assert x1 == pytest.approx(r * math.sin(t), abs=1e-12)
+            assert x2 == pytest.approx(r * math.cos(t), abs=1e-12)
+
+
+def test_make_blobs_without_spread_puts_every_point_on_its_own_center():
+    centers = [[0.0, 0.0], [3.0, -1.0], [-2.5, 4.0]]
+    X, y = make_blobs(n=30, centers=centers, std=0)
+    for row, label in zip(X, y):
+        assert row == centers[label]
+
+
+def test_make_blobs_with_a_count_draws_that_many_centers_inside_the_box():
+    X, y = make_blobs(n=40, centers=4, std=0, box=(2.0, 3.0))
+    assert len({tuple(row) for row in X}) == 4
+    assert all(2.0 <= v <= 3.0 for row in X for v in row)
+    for rows in by_class(X, y).values():
+        assert all(row == rows[0] for row in rows), "one center per label"
+
+
+def test_make_blobs_far_apart_centers_are_recovered_by_nearest_center():
+    centers = [[-10.0, 0.0], [10.0, 0.0], [0.0, 10.0]]
+    X, y = make_blobs(n=300, centers=centers, std=1.0, seed=1)
+    nearest = [min(range(3), key=lambda c: math.dist(row, centers[c])) for row in X]
+    assert nearest == y
+
+
+def test_make_blobs_std_is_the_spread_around_each_center():
+    X, _ = make_blobs(n=4000, centers=[[1.0, -2.0]], std=0.5, seed=2)
+    for axis, center in ((0, 1.0), (1, -2.0)):
+        values = [row[axis] for row in X]
+        mean = sum(values) / len(values)
+        sd = math.sqrt(sum((v - mean) ** 2 for v in values) / len(values))
+        assert mean == pytest.approx(center, abs=0.05)
+        assert sd == pytest.approx(0.5, rel=0.1)
+
+
+def test_make_xor_without_noise_labels_1_exactly_in_the_second_and_fourth_quadrants():
+    X, y = make_xor(n=500, noise=0)
+    assert all(-1.0 <= v <= 1.0 for row in X for v in row)
+    for (x1, x2), label in zip(X, y):
+        assert label == (1 if x1 * x2 < 0 else 0)
+    assert 150 < sum(y) < 350, "uniform points: about half in each class"
+
+
+def test_make_xor_labels_come_from_the_points_before_noise():
+    X0, y0 = make_xor(n=500, noise=0, seed=4)
+    X1, y1 = make_xor(n=500, noise=0.3, seed=4)
+    assert y1 == y0
+    assert all(label == (1 if x1 * x2 < 0 else 0) for (x1, x2), label in zip(X0, y1)), "the noiseless points decide"
+    assert any(label != (1 if x1 * x2 < 0 else 0) for (x1, x2), label in zip(X1, y1)), "noise crosses the axes"
+
+
+# --- helpers ----------------------------------------------------------------------------------
+
+
+def test_one_hot_is_one_at_the_label_and_zero_elsewhere():
+    assert one_hot(0, 3) == [1.0, 0.0, 0.0]
+    assert one_hot(2, 3) == [0.0, 0.0, 1.0]
+    assert one_hot(0, 1) == [1.0]
+    assert all(type(v) is float for v in one_hot(1, 4))
+
+
+def test_train_test_split_partitions_the_pairs_with_a_quarter_held_out():
+    X, y = make_moons(n=100)
+    X_train, y_train, X_test, y_test = train_test_split(X, y)
+    assert (len(X_train), len(y_train), len(X_test), len(y_test)) == (75, 75, 25, 25)
+    pairs = sorted((tuple(r), c) for r, c in zip(X, y))
+    assert sorted((tuple(r), c) for r, c in zip(X_train + X_test, y_train + y_test)) == pairs
+
+
+@given(n=st.integers(2, 100), fraction=st.floats(0.01, 0.99), seed=st.integers(0, 2**32))
+def test_train_test_split_keeps_rows_with_their_labels_and_holds_out_round_n_times_fraction(n, fraction, seed):
+    X = [[float(i), -float(i)] for i in range(n)]
+    y = list(range(n))
+    n_test = round(n * fraction)
+    if not 0 < n_test < n:
+        with pytest.raises(ValueError, match="expected both parts non-empty"):
+            train_test_split(X, y, fraction, seed)
+        return
+    X_train, y_train, X_test, y_test = train_test_split(X, y, fraction, seed)
+    assert len(X_test) == len(y_test) == n_test
+    assert all(row == X[label] for row, label in zip(X_train + X_test, y_train + y_test))
+    assert sorted(y_train + y_test) == y
+
+
+def test_train_test_split_is_seeded_and_leaves_its_inputs_alone():
+    X, y = make_xor(n=40)
+    X_copy, y_copy = [list(r) for r in X], list(y)
+    assert train_test_split(X, y, seed=1) == train_test_split(X, y, seed=1)
+    assert train_test_split(X, y, seed=1) != train_test_split(X, y, seed=2)
+    assert (X, y) == (X_copy, y_copy)
+
+
+# --- bad input --------------------------------------------------------------------------------
+
+
+BAD_INPUT = [
+    # n: an int, not a bool, large enough
+    (make_moons, {"n": 0}, ValueError, r"^make_moons: expected n >= 2 points, got 0$"),
+    (make_moons, {"n": -1}, ValueError, r"make_moons: expected n >= 2 points, got -1"),
+    (make_moons, {"n": "a"}, TypeError, r"^make_moons: expected an int n, got 'a' \(str\)$"),
+    (make_moons, {"n": True}, TypeError, r"make_moons: expected an int n, got True \(bool\)"),
+    (make_moons, {"n": 10.0}, TypeError, r"make_moons: expected an int n, got 10\.0 \(float\)"),
+    (make_circles, {"n": 1}, ValueError, r"make_circles: expected n >= 2 points, got 1"),
+    (make_circles, {"n": "a"}, TypeError, r"make_circles: expected an int n, got 'a' \(str\)"),
+    (make_spirals, {"n": 2, "classes": 3}, ValueError, r"make_spirals: expected n >= 3 points .*, got 2"),
+    (make_spirals, {"n": False}, TypeError, r"make_spirals: expected an int n, got False \(bool\)"),
+    (make_blobs, {"n": 0}, ValueError, r"make_blobs: expected n >= 1 points, got 0"),
+    (make_blobs, {"n": 2, "centers": 3}, ValueError, r"make_blobs: expected n >= 3 points .*, got 2"),
+    (make_blobs, {"n": None}, TypeError, r"make_blobs: expected an int n, got None \(NoneType\)"),
+    (make_xor, {"n": 0}, ValueError, r"make_xor: expected n >= 1 points, got 0"),
+    (make_xor, {"n": True}, TypeError, r"make_xor: expected an int n, got True \(bool\)"),
+    # noise / std: a finite real number >= 0
+    (make_moons, {"noise": -1}, ValueError, r"make_moons: expected noise >= 0, got -1"),
+    (make_moons, {"noise": "0.1"}, TypeError, r"make_moons: expected a real number noise .*, got '0\.1' \(str\)"),
+    (make_moons, {"noise": True}, TypeError, r"make_moons: expected a real number noise .*, got True \(bool\)"),
+    (make_moons, {"noise": math.nan}, ValueError, r"make_moons: expected a finite noise, got nan"),
+    (make_circles, {"noise": -0.5}, ValueError, r"make_circles: expected noise >= 0, got -0\.5"),
+    (make_spirals, {"noise": math.inf}, ValueError, r"make_spirals: expected a finite noise, got inf"),
+    (make_xor, {"noise": -1}, ValueError, r"make_xor: expected noise >= 0, got -1"),
+    (make_blobs, {"std": -1.0}, ValueError, r"make_blobs: expected std >= 0, got -1\.0"),
+    # seed: an int or None
+    (make_moons, {"seed": "x"}, TypeError, r"make_moons: expected an int seed or None, got 'x' \(str\)"),
+    (make_xor, {"seed": 1.5}, TypeError, r"make_xor: expected an int seed or None, got 1\.5 \(float\)"),
+    (make_blobs, {"seed": True}, TypeError, r"make_blobs: expected an int seed or None, got True \(bool\)"),
+    # dataset-specific arguments
+    (make_circles, {"factor": 1.5}, ValueError, r"make_circles: expected 0 < factor < 1, got 1\.5"),
+    (make_circles, {"factor": 1}, ValueError, r"make_circles: expected 0 < factor < 1, got 1"),
+    (make_circles, {"factor": 0}, ValueError, r"make_circles: expected 0 < factor < 1, got 0"),
+    (make_circles, {"factor": "big"}, TypeError, r"make_circles: expected a real number factor .*, got 'big' \(str\)"),
+    (make_spirals, {"classes": 1}, ValueError, r"make_spirals: expected classes >= 2, got 1"),
+    (make_spirals, {"classes": 2.0}, TypeError, r"make_spirals: expected an int classes, got 2\.0 \(float\)"),
+    (make_blobs, {"centers": 0}, ValueError, r"make_blobs: expected centers >= 1, got 0"),
+    (make_blobs, {"centers": []}, ValueError, r"make_blobs: expected at least one center, got an empty list"),
+    (make_blobs, {"centers": "abc"}, TypeError, r"make_blobs: expected centers as an int or .*, got 'abc' \(str\)"),
+    (make_blobs, {"centers": True}, TypeError, r"make_blobs: expected centers as an int or .*, got True \(bool\)"),
+    (make_blobs, {"centers": [[0, 0], [1]]}, TypeError, r"make_blobs: expected each center as \[x, y\], center 1 is"),
+    (make_blobs, {"centers": [[0, "y"]]}, TypeError, r"make_blobs: .* y of center 0 .*, got 'y' \(str\)"),
+    (make_blobs, {"box": (1.0, 1.0)}, ValueError, r"make_blobs: expected box \(low, high\) with low < high, got"),
+    (make_blobs, {"box": 5}, TypeError, r"make_blobs: expected box as a pair \(low, high\), got 5 \(int\)"),
+]
+
+
+@pytest.mark.parametrize(("make", "kwargs", "error", "message"), BAD_INPUT)
+def test_datasets_bad_input_raises_saying_what_was_expected_and_given(make, kwargs, error, message):
+    with pytest.raises(error, match=message):
+        make(**kwargs)
+
+
+@pytest.mark.parametrize(
+    ("args", "error", "message"),
+    [
+        ((3, 3), ValueError, r"one_hot: expected 0 <= label < classes = 3, got 3"),
+        ((-1, 3), ValueError, r"one_hot: expected label >= 0, got -1"),
+        ((0, 0), ValueError, r"one_hot: expected classes >= 1, got 0"),
+        ((True, 2), TypeError, r"one_hot: expected an int label, got True \(bool\)"),
+        ((1.0, 2), TypeError, r"one_hot: expected an int label, got 1\.0 \(float\)"),
+        ((0, "2"), TypeError, r"one_hot: expected an int classes, got '2' \(str\)"),
+    ],
+)
+def test_one_hot_bad_input_raises_saying_what_was_expected_and_given(args, error, message):
+    with pytest.raises(error, match=message):
+        one_hot(*args)
+
+
+ROWS, LABELS = [[0.0, 0.0], [1.0, 1.0], [2.0, 2.0], [3.0, 3.0]], [0, 1, 0, 1]
+
+
+@pytest.mark.parametrize(
+    ("args", "kwargs", "error", "message"),
+    [
+        ((ROWS, LABELS), {"test_fraction": 0}, ValueError, r"expected 0 < test_fraction < 1, got 0$"),
+        ((ROWS, LABELS), {"test_fraction": 1.0}, ValueError, r"expected 0 < test_fraction < 1, got 1\.0"),
+        ((ROWS, LABELS), {"test_fraction": -0.2}, ValueError, r"expected 0 < test_fraction < 1, got -0\.2"),
+        ((ROWS, LABELS), {"test_fraction": "0.2"}, TypeError, r"got '0\.2' \(str\)"),
+        ((ROWS, LABELS), {"test_fraction": 0.1}, ValueError, r"expected both parts non-empty, got 0 test and 4 train"),
+        ((ROWS, LABELS), {"test_fraction": 0.9}, ValueError, r"expected both parts non-empty, got 4 test and 0 train"),
+        ((ROWS, LABELS), {"seed": "s"}, TypeError, r"expected an int seed or None, got 's' \(str\)"),
+        ((ROWS, LABELS[:3]), {}, ValueError, r"expected X and y of the same length, got 4 rows and 3 labels"),
+        (([], []), {}, ValueError, r"expected both parts non-empty, got 0 test and 0 train points from 0 points"),
+        (("abcd", LABELS), {}, TypeError, r"expected X as a list, got 'abcd' \(str\)"),
+        ((ROWS, None), {}, TypeError, r"expected y as a list, got None \(NoneType\)"),
+    ],
+)
+def test_train_test_split_bad_input_raises_saying_what_was_expected_and_given(args, kwargs, error, message):
+    with pytest.raises(error, match=f"^train_test_split: .*{message}"):
+        train_test_split(*args, **kwargs)
