@@ -12,8 +12,8 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-demo: $(STAMP)  ## the main job
-	$(BIN)/glassgrad demo
+demo: $(STAMP)  ## the main job: train an MLP on moons, write the model, history and pictures to runs/moons
+	$(BIN)/glassgrad train
 
 test: lint typecheck pytest  ## ruff, mypy and the whole pytest suite
 

@@ -1,11 +1,26 @@
-"""The ``glassgrad`` console command."""
+"""The ``glassgrad`` console command: ``glassgrad train`` (the main job) and ``glassgrad demo``."""
 
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Sequence
 
 from glassgrad import demo
+from glassgrad.train import DATASETS, TrainConfig, run, summary
+from nn.activations import ACTIVATIONS
+from nn.losses import LOSSES
+from nn.network import OUTPUTS
+from nn.train import OPTIMIZERS
+
+
+class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Shows defaults, except None and False (their help says what they mean)."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        if action.default is None or action.default is False:
+            return action.help or ""
+        return super()._get_help_string(action) or ""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -16,7 +31,56 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands.add_parser("demo", help="print a worked example of backpropagation through one neuron")
+    defaults = TrainConfig()
+    train = commands.add_parser(
+        "train",
+        help="train an MLP on a toy dataset and write the model and its history",
+        description="Train a multilayer perceptron on a 2-D toy dataset with a progress bar, then write "
+        "model.json (the trained weights), history.json and history.csv (loss and accuracy per epoch) "
+        "into the output folder.",
+        formatter_class=_HelpFormatter,
+    )
+    data = train.add_argument_group("data")
+    data.add_argument("--dataset", choices=list(DATASETS), default=defaults.dataset, help="the toy dataset")
+    data.add_argument("--samples", type=int, default=defaults.samples, help="number of points in all")
+    data.add_argument("--noise", type=float, default=defaults.noise, help="standard deviation of the noise")
+    data.add_argument("--classes", type=int, default=defaults.classes, help="classes of spirals and blobs")
+    net = train.add_argument_group("network")
+    net.add_argument("--hidden", type=int, nargs="*", default=defaults.hidden, metavar="SIZE",
+                     help="hidden layer sizes; the output layer has one neuron per class (one for binary losses)")
+    net.add_argument("--activation", choices=list(ACTIVATIONS), default=defaults.activation,
+                     help="activation of the hidden neurons")
+    net.add_argument("--output", choices=list(OUTPUTS), default=defaults.output,
+                     help="what the network returns; losses always use its logits")
+    opt = train.add_argument_group("training")
+    opt.add_argument("--loss", choices=list(LOSSES), default=defaults.loss,
+                     help="loss per example, computed from the logits; the mean over each batch is minimized")
+    opt.add_argument("--optimizer", choices=list(OPTIMIZERS), default=defaults.optimizer, help="update rule")
+    opt.add_argument("--lr", type=float, default=defaults.lr,
+                     help="learning rate (default: 0.1 for sgd, 0.01 for adam)")
+    opt.add_argument("--epochs", type=int, default=defaults.epochs, help="passes over the data")
+    opt.add_argument("--batch-size", type=int, default=defaults.batch_size, help="examples per step (default: all)")
+    opt.add_argument("--l2", type=float, default=defaults.l2, help="L2 penalty alpha·Σp²")
+    opt.add_argument("--seed", type=int, default=defaults.seed, help="seed of the data, the weights and the batches")
+    train.add_argument("--out", default=None, help="output folder (default: runs/DATASET)")
+    train.add_argument("--no-progress", action="store_true", help="no progress bar")
     return parser
+
+
+def _train(args: argparse.Namespace) -> int:
+    config = TrainConfig(
+        dataset=args.dataset, samples=args.samples, noise=args.noise, classes=args.classes, hidden=list(args.hidden),
+        activation=args.activation, output=args.output, loss=args.loss, optimizer=args.optimizer, lr=args.lr,
+        epochs=args.epochs, batch_size=args.batch_size, l2=args.l2, seed=args.seed,
+        out=args.out or f"runs/{args.dataset}",
+    )
+    try:
+        result = run(config, progress=not args.no_progress)
+    except (TypeError, ValueError) as error:
+        print(f"glassgrad train: {error}", file=sys.stderr)
+        return 2
+    print(summary(result))
+    return 1 if result.diverged else 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -26,5 +90,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "demo":
         demo.run()
         return 0
+    if args.command == "train":
+        return _train(args)
     parser.print_help()
     return 2

@@ -111,8 +111,8 @@ def _correct(outputs: list[Value], target: Any, loss: str) -> bool:
         guess = max(range(len(scores)), key=scores.__getitem__)
         return bool(guess == (target if isinstance(target, int) else max(range(len(target)), key=target.__getitem__)))
     s = outputs[0].data
-    if loss == "mse":
-        return bool(round(s) == target)
+    if loss == "mse":  # a class label as a number: right when the output rounds to it
+        return math.isfinite(s) and bool(round(s) == target)
     return (s > 0.0) == bool(target == 1)
 
 
@@ -190,6 +190,7 @@ def fit(
         forward = getattr(model, "logits", forward)
     rng = random.Random(seed)
     history = History()
+    last_good = [p.data for p in params]
     bar = _progress_bar(epochs) if progress else None
     try:
         for epoch in range(1, epochs + 1):
@@ -203,11 +204,15 @@ def fit(
                 data_loss = losses.total(per_example) if reduction == "sum" else losses.mean(per_example)
                 objective = data_loss + losses.l2(params, l2) if l2 else data_loss
                 epoch_loss += sum(v.data for v in per_example)
-                if not math.isfinite(objective.data) and on_divergence == "stop":  # before the step spoils the model
+                if math.isfinite(objective.data):
+                    last_good = [p.data for p in params]
+                elif on_divergence == "stop":
+                    for p, v in zip(params, last_good):  # the parameters that last gave a finite loss
+                        p.data = v
                     raise DivergenceError(
                         f"training diverged at epoch {epoch}: the loss is {objective.data!r} "
                         f"(lower the learning rate, or pass on_divergence='continue'); "
-                        f"the parameters are those of the step before",
+                        f"the parameters are back to the last ones whose loss was finite",
                         history,
                     )
                 opt.zero_grad()

@@ -1,0 +1,107 @@
+"""``glassgrad train``: the main job — a dataset, a network, a training run, and the files it leaves."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from nn import MLP, DivergenceError, History, fit
+from nn import data as datasets
+from nn.files import write_json_atomic, write_text_atomic
+
+#: Dataset name -> how to make it from (n, noise, classes, seed).
+DATASETS: dict[str, Any] = {
+    "moons": lambda n, noise, classes, seed: datasets.make_moons(n, noise=noise, seed=seed),
+    "circles": lambda n, noise, classes, seed: datasets.make_circles(n, noise=noise, seed=seed),
+    "xor": lambda n, noise, classes, seed: datasets.make_xor(n, noise=noise, seed=seed),
+    "spirals": lambda n, noise, classes, seed: datasets.make_spirals(n, classes=classes, noise=noise, seed=seed),
+    "blobs": lambda n, noise, classes, seed: datasets.make_blobs(n, centers=classes, std=1.0 + noise, seed=seed),
+}
+
+
+@dataclass
+class TrainConfig:
+    """Everything a training run depends on; written beside its results."""
+
+    dataset: str = "moons"
+    samples: int = 100
+    noise: float = 0.1
+    classes: int = 3
+    hidden: list[int] = field(default_factory=lambda: [16, 16])
+    activation: str = "relu"
+    output: str = "linear"
+    loss: str = "cross_entropy"
+    optimizer: str = "adam"
+    lr: float | None = None
+    epochs: int = 100
+    batch_size: int | None = None
+    l2: float = 0.0
+    seed: int = 0
+    out: str = "runs/moons"
+
+
+@dataclass
+class TrainResult:
+    """What a run produced: the model, its history, the files written and the final training accuracy."""
+
+    model: MLP
+    history: History
+    files: dict[str, Path]
+    accuracy: float
+    diverged: str | None = None
+
+
+def outputs_for(loss: str, classes: int, dataset: str) -> int:
+    """How many outputs the network needs: one per class for cross entropy and MSE, one for binary losses."""
+    if loss in ("hinge", "binary_cross_entropy"):
+        if classes > 2:
+            raise ValueError(f"--loss {loss} is for two classes; the {dataset} dataset here has {classes}")
+        return 1
+    return classes
+
+
+def run(config: TrainConfig, progress: bool = True) -> TrainResult:
+    """Train as ``config`` says and write ``model.json``, ``history.json`` and ``history.csv`` into ``config.out``."""
+    if config.dataset not in DATASETS:
+        raise ValueError(f"--dataset: expected one of {', '.join(DATASETS)}, got {config.dataset!r}")
+    X, y = DATASETS[config.dataset](config.samples, config.noise, config.classes, config.seed)
+    classes = max(y) + 1
+    model = MLP(2, [*config.hidden, outputs_for(config.loss, classes, config.dataset)],
+                activation=config.activation, output=config.output, seed=config.seed)
+    out = Path(config.out)
+    out.mkdir(parents=True, exist_ok=True)
+    diverged = None
+    try:
+        history = fit(model, X, y, loss=config.loss, optimizer=config.optimizer, lr=config.lr, epochs=config.epochs,
+                      batch_size=config.batch_size, l2=config.l2, seed=config.seed, progress=progress)
+    except DivergenceError as error:
+        history, diverged = error.history, str(error)
+    accuracy = sum(model.predict(x) == t for x, t in zip(X, y)) / len(X)
+    files = {
+        "model": model.save(out / "model.json"),
+        "history": write_json_atomic(out / "history.json", {
+            "config": asdict(config), **history.to_dict(), "final_accuracy": accuracy, "diverged": diverged,
+        }),
+        "history_csv": write_text_atomic(out / "history.csv", history.to_csv()),
+    }
+    return TrainResult(model, history, files, accuracy, diverged)
+
+
+def summary(result: TrainResult) -> str:
+    """A few lines for the terminal: the result and where the files are."""
+    lines = []
+    if result.diverged:
+        lines.append(f"stopped: {result.diverged}")
+    h = result.history
+    if h.epochs:
+        lines.append(f"trained {h.epochs} epochs: loss {h.loss[0]:.4f} -> {h.loss[-1]:.4f}, "
+                     f"training accuracy {result.accuracy:.1%}")
+    lines += [f"  {name:<12} {path}" for name, path in result.files.items()]
+    return "\n".join(lines)
+
+
+def config_from_json(text: str) -> TrainConfig:
+    """A config from the ``config`` object of a ``history.json`` (to rerun a run)."""
+    return TrainConfig(**json.loads(text)["config"])

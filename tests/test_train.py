@@ -1,0 +1,118 @@
+"""nn.fit: the acceptance runs of the issue, the history, the progress bar, divergence and bad input."""
+
+import math
+
+import pytest
+
+from nn import MLP, DivergenceError, History, fit
+from nn.data import make_moons, make_spirals, make_xor
+from nn.losses import mse
+from nn.optim import SGD, Adam
+
+
+def test_fit_reproduces_micrograds_demo_to_full_training_accuracy():
+    # micrograd's demo: moons, 100 points, MLP(2, [16, 16, 1]), hinge + 1e-4·L2, SGD lr = 1 - 0.9·k/100, 100 steps.
+    X, y = make_moons(100, noise=0.1, seed=0)
+    model = MLP(2, [16, 16, 1], activation="relu", seed=0)
+    opt = SGD(model.parameters(), lr=lambda k: 1.0 - 0.9 * k / 100)
+    history = fit(model, X, y, loss="hinge", optimizer=opt, epochs=100, l2=1e-4, progress=False)
+    assert history.epochs == 100
+    assert sum(model.predict(x) == t for x, t in zip(X, y)) == 100
+    assert history.loss[-1] < 0.1 * history.loss[0]
+
+
+def test_fit_three_class_spiral_reaches_95_percent_with_softmax_cross_entropy_and_adam():
+    X, y = make_spirals(90, classes=3, noise=0.1, seed=0)
+    model = MLP(2, [16, 16, 3], activation="relu", seed=0)
+    history = fit(model, X, y, loss="cross_entropy", optimizer=Adam(model.parameters(), lr=0.05), epochs=100,
+                  progress=False)
+    accuracy = sum(model.predict(x) == t for x, t in zip(X, y)) / len(X)
+    assert accuracy >= 0.95
+    assert history.accuracy[-1] >= 0.9
+
+
+def test_fit_history_has_loss_and_accuracy_per_epoch_and_exports():
+    X, y = make_xor(40, noise=0.05, seed=1)
+    model = MLP(2, [8, 2], activation="tanh", seed=0)
+    history = fit(model, X, y, epochs=5, optimizer="adam", lr=0.05, progress=False)
+    assert isinstance(history, History) and history.epochs == 5 and len(history.accuracy) == 5
+    assert all(0.0 <= a <= 1.0 for a in history.accuracy) and all(math.isfinite(v) for v in history.loss)
+    d = history.to_dict()
+    assert d["epoch"] == [1, 2, 3, 4, 5] and d["loss"] == history.loss
+    csv = history.to_csv().splitlines()
+    assert csv[0] == "epoch,loss,accuracy" and len(csv) == 6 and csv[1].startswith("1,")
+
+
+def test_fit_shows_a_progress_bar_with_loss_and_accuracy(capsys):
+    X, y = make_moons(20, seed=0)
+    fit(MLP(2, [4, 2], seed=0), X, y, epochs=3, progress=True)
+    err = capsys.readouterr().err
+    assert "training" in err and "3/3" in err and "loss=" in err and "acc=" in err
+
+
+def test_fit_binary_labels_as_zero_one_or_plus_minus_one_train_the_same():
+    X, y01 = make_moons(30, seed=2)
+    ypm = [1 if t == 1 else -1 for t in y01]
+    for loss in ("hinge", "binary_cross_entropy"):
+        a, b = MLP(2, [6, 1], seed=0), MLP(2, [6, 1], seed=0)
+        ha = fit(a, X, y01, loss=loss, optimizer="sgd", lr=0.1, epochs=3, progress=False)
+        hb = fit(b, X, ypm, loss=loss, optimizer="sgd", lr=0.1, epochs=3, progress=False)
+        assert ha.loss == hb.loss and a.state_dict() == b.state_dict()
+
+
+def test_fit_minibatches_sum_reduction_and_a_custom_loss():
+    X, y = make_moons(30, seed=3)
+    model = MLP(2, [6, 2], seed=0)
+    h = fit(model, X, y, batch_size=7, reduction="sum", epochs=4, optimizer="adam", lr=0.02, progress=False)
+    assert h.epochs == 4 and h.loss[-1] < h.loss[0]
+    regression = MLP(2, [6, 1], seed=0)
+    targets = [x[0] + x[1] for x in X]
+    h2 = fit(regression, X, targets, loss=lambda out, t: mse(out, t), optimizer="adam", lr=0.02, epochs=30,
+             progress=False)
+    assert h2.loss[-1] < h2.loss[0]
+
+
+def test_fit_divergence_stops_naming_the_epoch_and_the_loss_or_continues_when_asked():
+    X, y = make_moons(20, seed=0)
+    model = MLP(2, [8, 1], activation="linear", seed=0)
+    before = model.state_dict()
+    with pytest.raises(DivergenceError, match=r"training diverged at epoch \d+: the loss is (inf|nan)") as info:
+        fit(model, X, [t * 1.0 for t in y], loss="mse", optimizer="sgd", lr=1e6, epochs=50, progress=False)
+    assert info.value.history.epochs >= 1 and all(math.isfinite(v) for v in model.state_dict().values())
+    model.load_state_dict(before)
+    history = fit(model, X, [t * 1.0 for t in y], loss="mse", optimizer="sgd", lr=1e6, epochs=10, progress=False,
+                  on_divergence="continue")
+    assert history.epochs == 10 and not math.isfinite(history.loss[-1])
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, message",
+    [
+        ({"X": [[1.0]], "y": [0]}, ValueError, r"the model takes 2 numbers per input, X\[0\] has 1"),
+        ({"X": [], "y": []}, ValueError, "expected at least one training example, got an empty X"),
+        ({"X": [[0.0, 1.0]], "y": [0, 1]}, ValueError, "same length, got 1 inputs and 2 labels"),
+        ({"X": "ab", "y": [0]}, TypeError, r"fit\(X\): expected a list, got str"),
+        ({"y": [0.5, 1.0]}, TypeError, r"expected int class labels, y\[0\] is 0.5 \(float\)"),
+        ({"y": [0, 3]}, ValueError, r"cross_entropy expects labels in 0..1 \(one per output\), got \[3\]"),
+        ({"loss": "hinge"}, ValueError, "hinge needs a model with one output, got 2"),
+        ({"loss": "l1"}, ValueError, "expected one of cross_entropy, binary_cross_entropy, mse, hinge"),
+        ({"optimizer": "rmsprop"}, ValueError, "expected an Optimizer or one of sgd, adam, got 'rmsprop'"),
+        ({"epochs": 0}, ValueError, r"fit\(epochs\): expected a positive int, got 0"),
+        ({"batch_size": 0}, ValueError, r"fit\(batch_size\): expected a positive int or None, got 0"),
+        ({"reduction": "max"}, ValueError, "expected 'mean' or 'sum', got 'max'"),
+        ({"on_divergence": "ignore"}, ValueError, "expected 'stop' or 'continue'"),
+    ],
+)
+def test_fit_bad_input_is_a_clear_error(kwargs, error, message):
+    args = {"X": [[0.0, 1.0], [1.0, 0.0]], "y": [0, 1], **kwargs}
+    model = MLP(2, [3, 2], seed=0)
+    before = model.state_dict()
+    with pytest.raises(error, match=message):
+        fit(model, progress=False, epochs=kwargs.get("epochs", 2), **{k: v for k, v in args.items() if k != "epochs"})
+    assert model.state_dict() == before
+
+
+def test_fit_binary_loss_rejects_multiclass_labels():
+    model = MLP(2, [3, 1], seed=0)
+    with pytest.raises(ValueError, match=r"expects binary labels \(0/1 or -1/\+1\), got \[0, 2\]"):
+        fit(model, [[0.0, 1.0], [1.0, 0.0]], [0, 2], loss="binary_cross_entropy", progress=False)
