@@ -9,6 +9,30 @@ from pathlib import Path
 from typing import Any
 
 
+def _mode_for(target: Path) -> int:
+    """The permissions the file should get: those of the file it replaces, else 0666 less the umask."""
+    try:
+        return target.stat().st_mode & 0o777
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
+def _sync_folder(folder: Path) -> None:
+    """Flush the rename to disk where the system allows opening a folder (POSIX)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
 def write_text_atomic(path: str | os.PathLike[str], text: str) -> Path:
     """Write ``text`` to ``path`` through a temporary file in the same folder, then rename it over."""
     target = Path(path)
@@ -17,11 +41,13 @@ def write_text_atomic(path: str | os.PathLike[str], text: str) -> Path:
         raise ValueError(f"cannot write {str(target)!r}: the folder {str(folder)!r} does not exist")
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
     try:
+        os.chmod(tmp, _mode_for(target))  # mkstemp makes it owner-only; keep the usual permissions
         with os.fdopen(fd, "w", encoding="utf-8") as out:
             out.write(text)
             out.flush()
             os.fsync(out.fileno())
         os.replace(tmp, target)
+        _sync_folder(folder)
     except BaseException:
         if os.path.exists(tmp):
             os.unlink(tmp)
@@ -48,5 +74,5 @@ def read_json(path: str | os.PathLike[str], what: str) -> Any:
         raise ValueError(f"{what}: cannot read {str(path)!r}: {error}") from None
     try:
         return json.loads(text, parse_constant=_reject_constant)
-    except ValueError as error:
+    except (ValueError, RecursionError) as error:  # RecursionError: nesting too deep, e.g. [[[[...]]]]
         raise ValueError(f"{what}: {str(path)!r} is not valid JSON ({error})") from None

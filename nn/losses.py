@@ -8,6 +8,7 @@ training data) or ``mean``; add ``l2(params, alpha)`` for weight decay.
 
 from __future__ import annotations
 
+import math
 import numbers
 from collections.abc import Sequence
 
@@ -91,8 +92,8 @@ def mean(losses: Sequence[Value]) -> Value:
 def l2(params: Sequence[Value], alpha: float) -> Value:
     """The L2 penalty ``alpha · Σ p²`` (weight decay)."""
     a = to_float(alpha, "l2(alpha)")
-    if a < 0.0:
-        raise ValueError(f"l2: expected alpha >= 0, got {alpha!r}")
+    if not (a >= 0.0 and math.isfinite(a)):  # `a < 0.0` let NaN (and inf) through
+        raise ValueError(f"l2: expected a finite alpha >= 0, got {alpha!r}")
     ps = _values(params, "l2(params)")
     return a * sum_values([p * p for p in ps])
 

@@ -60,8 +60,9 @@ class Module:
             raise TypeError(f"load_state_dict: expected a dict of name -> number, got {type(state).__name__}")
         named = self.named_parameters()
         expected = [name for name, _ in named]
+        known = set(expected)
         missing = [n for n in expected if n not in state]
-        unexpected = [n for n in state if n not in set(expected)]
+        unexpected = [n for n in state if n not in known]
         if missing or unexpected:
             found = (("missing", missing), ("unexpected", unexpected))
             parts = [f"{kind} {_some(names)}" for kind, names in found if names]
@@ -74,9 +75,13 @@ class Module:
             v = state[name]
             if isinstance(v, bool) or not isinstance(v, numbers.Real):
                 raise ValueError(f"load_state_dict: {name!r} must be a number, got {v!r} ({type(v).__name__})")
-            if not math.isfinite(v):
+            try:
+                x = float(v)
+            except OverflowError:  # an int too large for a float, e.g. a 400-digit JSON integer
+                x = math.inf
+            if not math.isfinite(x):
                 raise ValueError(f"load_state_dict: {name!r} must be finite, got {v!r}")
-            values.append(float(v))
+            values.append(x)
         for (_, p), v in zip(named, values):  # every check passed: now change the model
             p.data = v
 
@@ -90,6 +95,11 @@ class Module:
             "parameters": self.state_dict(),
         }
         return write_json_atomic(path, document)
+
+    @classmethod
+    def parameter_count(cls, config: Mapping[str, Any]) -> int | None:
+        """How many parameters a module of this ``config`` has, without building it (None: unknown)."""
+        return None
 
     @classmethod
     def from_config(cls: type[M], config: Mapping[str, Any]) -> M:
@@ -106,7 +116,7 @@ class Module:
             raise ValueError(f"{what}: expected a JSON object in {str(path)!r}, got {type(doc).__name__}")
         if doc.get("format") != FORMAT:
             raise ValueError(f"{what}: {str(path)!r} is not a glassgrad model (format {doc.get('format')!r})")
-        if doc.get("version") != VERSION:
+        if type(doc.get("version")) is not int or doc.get("version") != VERSION:  # not True, not 1.0
             raise ValueError(
                 f"{what}: {str(path)!r} has format version {doc.get('version')!r}; "
                 f"this glassgrad reads version {VERSION}"
@@ -116,6 +126,11 @@ class Module:
         config, parameters = doc.get("config"), doc.get("parameters")
         if not isinstance(config, dict) or not isinstance(parameters, dict):
             raise ValueError(f"{what}: {str(path)!r} needs a 'config' object and a 'parameters' object")
+        count = cls.parameter_count(config)
+        if count is not None and count != len(parameters):
+            raise ValueError(
+                f"{what}: {str(path)!r} describes a {cls.__name__} of {count} parameters but holds {len(parameters)}"
+            )
         try:
             model = cls.from_config(config)
         except (TypeError, ValueError) as error:

@@ -55,6 +55,15 @@ def as_inputs(x: object, nin: int, what: str) -> list[Value]:
     return [v if type(v) is Value else Value(to_float(v, f"{what} input[{i}]"), label=f"x{i}") for i, v in enumerate(x)]
 
 
+def _sizes(config: Mapping[str, Any], *keys: str) -> list[int] | None:
+    """The layer sizes a config names (``nouts`` may be a list), or None when they are not all ints."""
+    sizes: list[Any] = []
+    for key in keys:
+        v = config.get(key)
+        sizes += v if isinstance(v, list) else [v]
+    return sizes if all(type(s) is int for s in sizes) else None
+
+
 class Neuron(Module):
     """One neuron: ``z = Σ wᵢ·aᵢ + b`` (one mul node per edge, one sum node labelled ``z``), then ``a = σ(z)``."""
 
@@ -85,6 +94,11 @@ class Neuron(Module):
 
     def config(self) -> dict[str, Any]:
         return {"nin": self.nin, "activation": self.activation}
+
+    @classmethod
+    def parameter_count(cls, config: Mapping[str, Any]) -> int | None:
+        sizes = _sizes(config, "nin")
+        return None if sizes is None else sizes[0] + 1
 
     def __repr__(self) -> str:
         return f"Neuron({self.nin}, activation={self.activation!r})"
@@ -120,6 +134,11 @@ class Layer(Module):
 
     def config(self) -> dict[str, Any]:
         return {"nin": self.nin, "nout": self.nout, "activation": self.activation}
+
+    @classmethod
+    def parameter_count(cls, config: Mapping[str, Any]) -> int | None:
+        sizes = _sizes(config, "nin", "nout")
+        return None if sizes is None else (sizes[0] + 1) * sizes[1]
 
     def __repr__(self) -> str:
         return f"Layer({self.nin}, {self.nout}, activation={self.activation!r})"
@@ -193,15 +212,9 @@ class MLP(Module):
         return {"nin": self.nin, "nouts": list(self.nouts), "activation": self.activation, "output": self.output}
 
     @classmethod
-    def from_config(cls, config: Mapping[str, Any]) -> MLP:
-        """An MLP of the shape ``config`` gives, refusing sizes past ten million parameters (a hostile file)."""
-        nin, nouts = config.get("nin"), config.get("nouts")
-        if isinstance(nin, int) and isinstance(nouts, list) and all(isinstance(n, int) for n in nouts):
-            sizes = [nin, *nouts]
-            count = sum((sizes[i] + 1) * sizes[i + 1] for i in range(len(nouts)))
-            if count > 10_000_000:
-                raise ValueError(f"{count} parameters is more than glassgrad builds from a file (10,000,000)")
-        return cls(**config)
+    def parameter_count(cls, config: Mapping[str, Any]) -> int | None:
+        sizes = _sizes(config, "nin", "nouts")
+        return None if sizes is None else sum((sizes[i] + 1) * sizes[i + 1] for i in range(len(sizes) - 1))
 
     def __repr__(self) -> str:
         return f"MLP({self.nin}, {self.nouts}, activation={self.activation!r}, output={self.output!r})"
