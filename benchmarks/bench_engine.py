@@ -16,6 +16,7 @@ W1, "micrograd demo step"
 
     - ``glassgrad-sum``: glassgrad Values, written like micrograd (builtin ``sum`` chains of adds);
     - ``glassgrad``: the same with ``engine.sum_values`` (one n-ary node) for every sum;
+    - ``glassgrad-nn``: glassgrad's own ``nn.MLP``, ``nn.losses`` and ``nn.optim.SGD`` (what ``nn.fit`` runs);
     - ``micrograd``: micrograd 0.1.0's own ``MLP`` and ``Value``, the demo's loss verbatim;
     - ``floats``: no graph at all; explicit loops for the forward pass and hand-derived
       gradients for the backward pass (the floor any scalar engine is measured against).
@@ -61,7 +62,10 @@ except ImportError:  # pragma: no cover - depends on the environment
     raise SystemExit("bench_engine: micrograd is not installed; run `.venv/bin/pip install micrograd==0.1.0`") from None
 
 import engine
+import nn
 from engine import Value
+from nn import losses
+from nn.optim import SGD
 
 SIZES: tuple[int, ...] = (2, 16, 16, 1)  # micrograd's MLP(2, [16, 16, 1])
 N_POINTS = 100
@@ -232,6 +236,38 @@ class Glassgrad(Impl):
         total_loss.backward()
         for p in params:
             p.data -= LR * p.grad
+        return total_loss
+
+    def grads(self) -> Flat:
+        return [p.grad for p in self.params]
+
+    def count_nodes(self, loss: Any) -> int:
+        return len(engine.topological_order(loss))
+
+
+class GlassgradNN(Impl):
+    """glassgrad's own library as ``nn.fit`` runs it: ``nn.MLP``, ``nn.losses`` (hinge, mean, l2), ``nn.optim.SGD``."""
+
+    name = "glassgrad-nn"
+
+    def __init__(self, points: list[Point], labels: list[float]) -> None:
+        self.points, self.labels = [list(p) for p in points], labels
+        self.model = nn.MLP(SIZES[0], list(SIZES[1:]), activation="relu", seed=SEED)
+        self.params = self.model.parameters()
+        self.optimizer = SGD(self.params, lr=LR)
+
+    def load(self, flat: Flat) -> None:
+        for p, v in zip(self.params, flat, strict=True):
+            p.data = v
+            p.grad = 0.0
+
+    def step(self) -> Value:
+        model = self.model
+        per_example = [losses.hinge(model(x), y) for x, y in zip(self.points, self.labels, strict=True)]
+        total_loss = losses.mean(per_example) + losses.l2(self.params, ALPHA)
+        self.optimizer.zero_grad()
+        total_loss.backward()
+        self.optimizer.step()
         return total_loss
 
     def grads(self) -> Flat:
@@ -551,9 +587,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     flat = init_weights()
     glass_sum = Glassgrad(points, labels, fused=False)
     glass = Glassgrad(points, labels, fused=True)
+    glass_nn = GlassgradNN(points, labels)
     micro = Micrograd(points, labels)
     floats = Floats(points, labels)
-    impls: list[Impl] = [glass_sum, glass, micro, floats]
+    impls: list[Impl] = [glass_sum, glass, glass_nn, micro, floats]
 
     nodes = check_agreement(impls, micro, flat)
     times = time_steps(impls, flat, repeats)
