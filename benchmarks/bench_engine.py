@@ -11,7 +11,7 @@ W1, "micrograd demo step"
     One SGD step of micrograd's demo: ``MLP(2, [16, 16, 1])`` (ReLU hidden layers, linear
     output; each neuron is ``b + Σ wᵢ·xᵢ``) on 100 points of a two-moons data set, with the
     SVM max-margin loss ``mean relu(1 - yᵢ·scoreᵢ) + 1e-4 · Σ p²``, then zero grads,
-    backward and ``p.data -= 0.1 · p.grad``. Four implementations start each repeat from the
+    backward and ``p.data -= 0.1 · p.grad``. Five implementations start each repeat from the
     same seeded weights:
 
     - ``glassgrad-sum``: glassgrad Values, written like micrograd (builtin ``sum`` chains of adds);
