@@ -7,7 +7,7 @@ order, with each op's local derivatives taken from one table (``engine.ops``).
 
 from engine.autograd import GradcheckError, grad, gradcheck, gradgradcheck
 from engine.graph import topological_order
-from engine.modes import detect_anomaly, is_grad_enabled, no_grad
+from engine.modes import detect_anomaly, is_grad_enabled, no_grad, scope
 from engine.ops import OPS, VARIADIC, Domain, Op
 from engine.value import (
     Value,
@@ -37,6 +37,7 @@ __all__ = [
     "logsumexp",
     "no_grad",
     "register_op",
+    "scope",
     "softmax",
     "sum_values",
     "topological_order",

@@ -36,6 +36,28 @@ def no_grad() -> Iterator[None]:
         state.set_grad_enabled(previous)
 
 
+class scope:  # noqa: N801 - used like a function: ``with scope("neuron 3"):``
+    """Inside ``with scope(name):``, new nodes are tagged with ``name`` (nested scopes add up), and
+    diagrams group them in a box. nn opens one per layer and per neuron.
+    """
+
+    __slots__ = ("_previous", "name")
+
+    def __init__(self, name: str) -> None:
+        if not isinstance(name, str) or not name:
+            raise TypeError(f"scope(name): expected a non-empty str, got {name!r}")
+        self.name = name
+        self._previous: tuple[str, ...] = ()
+
+    def __enter__(self) -> scope:
+        self._previous = state.scope
+        state.scope = (*self._previous, self.name)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        state.scope = self._previous
+
+
 def is_grad_enabled() -> bool:
     """False inside ``no_grad()``."""
     return state.grad_enabled

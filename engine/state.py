@@ -19,6 +19,9 @@ anomaly: Any = None
 #: True when nodes are recorded and no watcher is active: node creation's fast path.
 plain: bool = True
 
+#: The names of the scopes that new nodes are made in, outermost first (``engine.scope``); () for none.
+scope: tuple[str, ...] = ()
+
 
 def set_grad_enabled(enabled: bool) -> bool:
     """Switch recording on or off; returns the previous setting."""

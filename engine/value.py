@@ -48,7 +48,7 @@ class Value:
     op that made it (empty for a leaf), ``op`` that op's name (``''`` for a leaf).
     """
 
-    __slots__ = ("_arg", "_op", "data", "grad", "label", "parents")
+    __slots__ = ("_arg", "_op", "_scope", "data", "grad", "label", "parents")
 
     data: float
     grad: float
@@ -56,6 +56,7 @@ class Value:
     parents: tuple[Value, ...]
     _op: Op | None
     _arg: float | None
+    _scope: tuple[str, ...]
 
     def __init__(self, data: Number, label: str = "") -> None:
         if type(label) is not str:
@@ -66,6 +67,7 @@ class Value:
         self.parents = ()
         self._op = None
         self._arg = None
+        self._scope = state.scope
 
     # --- what the node is ---
 
@@ -79,6 +81,11 @@ class Value:
     def arg(self) -> float | None:
         """The op's number parameter (the exponent of ``x ** 2``), or None."""
         return self._arg
+
+    @property
+    def scope(self) -> tuple[str, ...]:
+        """The scopes the node was made in, outermost first: ``("layer 1", "neuron 3")``; () for none."""
+        return self._scope
 
     @property
     def is_constant(self) -> bool:
@@ -218,6 +225,7 @@ def _node(op: Op, parents: tuple[Value, ...], data: float, arg: float | None = N
     node.parents = parents
     node._op = op
     node._arg = arg
+    node._scope = state.scope
     if not state.plain:  # in no_grad() or detect_anomaly()
         if not state.grad_enabled:
             node.parents = ()
@@ -241,6 +249,7 @@ def constant(x: object, where: str = "") -> Value:
     node.parents = ()
     node._op = CONSTANT
     node._arg = None
+    node._scope = state.scope
     return node
 
 

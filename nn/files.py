@@ -34,7 +34,12 @@ def _sync_folder(folder: Path) -> None:
 
 
 def write_text_atomic(path: str | os.PathLike[str], text: str) -> Path:
-    """Write ``text`` to ``path`` through a temporary file in the same folder, then rename it over."""
+    """Write ``text`` (UTF-8) to ``path`` atomically: see ``write_bytes_atomic``."""
+    return write_bytes_atomic(path, text.encode("utf-8"))
+
+
+def write_bytes_atomic(path: str | os.PathLike[str], data: bytes) -> Path:
+    """Write ``data`` to ``path`` through a temporary file in the same folder, then rename it over."""
     target = Path(path)
     folder = target.parent
     if not folder.is_dir():
@@ -42,8 +47,8 @@ def write_text_atomic(path: str | os.PathLike[str], text: str) -> Path:
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
     try:
         os.chmod(tmp, _mode_for(target))  # mkstemp makes it owner-only; keep the usual permissions
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(text)
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
             out.flush()
             os.fsync(out.fileno())
         os.replace(tmp, target)

@@ -12,7 +12,7 @@ import math
 import numbers
 from collections.abc import Sequence
 
-from engine import Value, logsumexp, sum_values
+from engine import Value, logsumexp, scope, sum_values
 from engine.value import to_float
 
 
@@ -39,7 +39,8 @@ def cross_entropy(logits: Sequence[Value], target: int) -> Value:
     k = _label(target, "cross_entropy(target)")
     if not 0 <= k < len(zs):
         raise ValueError(f"cross_entropy: expected a target class in 0..{len(zs) - 1}, got {k}")
-    return logsumexp(zs) - zs[k]
+    with scope("cross_entropy"):
+        return logsumexp(zs) - zs[k]
 
 
 def binary_cross_entropy(logit: Value | Sequence[Value], target: float) -> Value:
@@ -48,7 +49,8 @@ def binary_cross_entropy(logit: Value | Sequence[Value], target: float) -> Value
     y = to_float(target, "binary_cross_entropy(target)")
     if not 0.0 <= y <= 1.0:
         raise ValueError(f"binary_cross_entropy: expected a target in [0, 1] (0 or 1 for a class), got {target!r}")
-    return z.softplus() - y * z
+    with scope("binary_cross_entropy"):
+        return z.softplus() - y * z
 
 
 def mse(pred: Value | Sequence[Value], target: float | Sequence[float]) -> Value:
@@ -58,8 +60,9 @@ def mse(pred: Value | Sequence[Value], target: float | Sequence[float]) -> Value
     if len(ts) != len(ps):
         raise ValueError(f"mse: expected {len(ps)} target(s), one per prediction, got {len(ts)}")
     ys = [to_float(t, "mse(target)") for t in ts]
-    squares = [(p - y) ** 2 for p, y in zip(ps, ys)]
-    return squares[0] if len(squares) == 1 else sum_values(squares) * (1.0 / len(squares))
+    with scope("mse"):
+        squares = [(p - y) ** 2 for p, y in zip(ps, ys)]
+        return squares[0] if len(squares) == 1 else sum_values(squares) * (1.0 / len(squares))
 
 
 def hinge(score: Value | Sequence[Value], y: float) -> Value:
@@ -68,7 +71,8 @@ def hinge(score: Value | Sequence[Value], y: float) -> Value:
     label = to_float(y, "hinge(y)")
     if label not in (-1.0, 1.0):
         raise ValueError(f"hinge: expected a label of -1 or +1, got {y!r}")
-    return (1.0 - label * s).relu()
+    with scope("hinge"):
+        return (1.0 - label * s).relu()
 
 
 def _one(x: object, what: str) -> list[Value]:

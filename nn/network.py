@@ -14,7 +14,7 @@ import random
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from engine import Value, no_grad, softmax, sum_values
+from engine import Value, no_grad, scope, softmax, sum_values
 from engine.value import to_float
 from nn.activations import ACTIVATIONS, check_activation
 from nn.module import Module
@@ -74,6 +74,7 @@ class Neuron(Module):
         bound = init_bound(self.nin, self.activation)
         self.w = [Value(rng.uniform(-bound, bound), label=f"w{i}") for i in range(self.nin)]
         self.b = Value(0.0, label="b")
+        self.name = "neuron"  # its scope in diagrams; a Layer numbers its neurons
 
     def __call__(self, x: Sequence[Value | float]) -> Value:
         """The neuron's output for inputs ``x``: the node ``a`` (or ``z`` itself when the activation is linear)."""
@@ -81,11 +82,12 @@ class Neuron(Module):
 
     def _forward(self, xs: list[Value]) -> Value:
         # one mul node per edge w_i·a_i, then one Σ node z; xs are checked Values
-        z = sum_values([*map(operator.mul, self.w, xs), self.b])
-        z.label = "z"
-        if self.activation == "linear":
-            return z
-        a = ACTIVATIONS[self.activation](z)
+        with scope(self.name):
+            z = sum_values([*map(operator.mul, self.w, xs), self.b])
+            z.label = "z"
+            if self.activation == "linear":
+                return z
+            a = ACTIVATIONS[self.activation](z)
         a.label = "a"
         return a
 
@@ -113,11 +115,15 @@ class Layer(Module):
         self.activation = check_activation(activation, "Layer(activation)")
         rng = _rng(seed, "Layer")
         self.neurons = [Neuron(self.nin, self.activation, rng) for _ in range(self.nout)]
+        for j, n in enumerate(self.neurons):
+            n.name = f"neuron {j}"
+        self.name = "layer"  # its scope in diagrams; an MLP numbers its layers
 
     def __call__(self, x: Sequence[Value | float]) -> list[Value]:
         """``σ(W·x + b)``, one Value per neuron."""
         xs = as_inputs(x, self.nin, "Layer")
-        return [n._forward(xs) for n in self.neurons]
+        with scope(self.name):
+            return [n._forward(xs) for n in self.neurons]
 
     @property
     def W(self) -> list[list[Value]]:
@@ -170,12 +176,15 @@ class MLP(Module):
             Layer(sizes[i], sizes[i + 1], self.activation if i < last else "linear", rng)
             for i in range(len(self.nouts))
         ]
+        for i, layer in enumerate(self.layers):
+            layer.name = f"layer {i}"
 
     def logits(self, x: Sequence[Value | float]) -> list[Value]:
         """The last layer's outputs before any softmax or sigmoid."""
         h = as_inputs(x, self.nin, "MLP")
         for layer in self.layers:
-            h = [n._forward(h) for n in layer.neurons]  # sizes match by construction: no re-checks
+            with scope(layer.name):
+                h = [n._forward(h) for n in layer.neurons]  # sizes match by construction: no re-checks
         return h
 
     def __call__(self, x: Sequence[Value | float]) -> list[Value]:
