@@ -7,9 +7,13 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from engine import topological_order
 from nn import MLP, DivergenceError, History, fit
 from nn import data as datasets
 from nn.files import write_json_atomic, write_text_atomic
+from nn.losses import LOSSES
+from nn.train import TAKES_LOGITS, targets_for
+from viz.diagram import Diagram
 
 #: Dataset name -> how to make it from (n, noise, classes, seed).
 DATASETS: dict[str, Any] = {
@@ -63,7 +67,8 @@ def outputs_for(loss: str, classes: int, dataset: str) -> int:
 
 
 def run(config: TrainConfig, progress: bool = True) -> TrainResult:
-    """Train as ``config`` says and write ``model.json``, ``history.json`` and ``history.csv`` into ``config.out``."""
+    """Train as ``config`` says; write ``model.json``, ``history.json``, ``history.csv``, ``decision_boundary.png``,
+    ``history.png`` and ``neuron.svg`` (one neuron's forward and backward graph) into ``config.out``."""
     if config.dataset not in DATASETS:
         raise ValueError(f"--dataset: expected one of {', '.join(DATASETS)}, got {config.dataset!r}")
     X, y = DATASETS[config.dataset](config.samples, config.noise, config.classes, config.seed)
@@ -86,7 +91,32 @@ def run(config: TrainConfig, progress: bool = True) -> TrainResult:
         }),
         "history_csv": write_text_atomic(out / "history.csv", history.to_csv()),
     }
+    from viz.plots import plot_decision_boundary, plot_history, save_figure  # matplotlib: loaded only when needed
+
+    title = f"{config.dataset}: {accuracy:.1%} training accuracy after {history.epochs} epochs"
+    files["boundary_png"] = save_figure(plot_decision_boundary(model, X, y, title=title),
+                                        out / "decision_boundary.png")
+    files["history_png"] = save_figure(plot_history(history), out / "history.png")
+    files["neuron_svg"] = neuron_diagram(model, X[0], y[0], config.loss).save(out / "neuron.svg")
     return TrainResult(model, history, files, accuracy, diverged)
+
+
+def neuron_diagram(model: MLP, x: list[float], label: int, loss: str) -> Diagram:
+    """The first hidden neuron's forward and backward graph for one example: data and ∂C/∂node on every node,
+    the local derivative on every edge. The model's gradients are left at zero."""
+    from viz import draw_graph
+
+    nout = model.nouts[-1]
+    (target,) = targets_for(loss, [label], nout)
+    outputs = model.logits(x) if loss in TAKES_LOGITS else model(x)
+    cost = LOSSES[loss](outputs, target)
+    cost.backward()
+    first = ("layer 0", "neuron 0")
+    nodes = [n for n in topological_order(cost) if n.scope == first and n.label in ("a", "z")]
+    neuron_out = next((n for n in nodes if n.label == "a"), nodes[0])
+    diagram = draw_graph(neuron_out, show="both", params=model.parameters())
+    model.zero_grad()
+    return diagram
 
 
 def summary(result: TrainResult) -> str:

@@ -81,7 +81,7 @@ def _class_labels(y: list[Any], what: str) -> list[int]:
     return [int(t) for t in y]
 
 
-def _targets(loss: str, y: list[Any], nout: int) -> list[Any]:
+def targets_for(loss: str, y: list[Any], nout: int) -> list[Any]:
     """The labels in the form ``loss`` takes: 0..k-1 for cross entropy, 0/1 for BCE, ±1 for hinge."""
     if loss == "mse":  # one-hot class labels for several outputs, plain numbers for one
         if nout > 1:
@@ -178,7 +178,7 @@ def fit(
         if loss not in losses.LOSSES:
             raise ValueError(f"fit(loss): expected one of {', '.join(losses.LOSSES)} or a function, got {loss!r}")
         loss_fn: LossFn = losses.LOSSES[loss]
-        targets = _targets(loss, labels, nout)
+        targets = targets_for(loss, labels, nout)
         name = loss
     elif callable(loss):
         loss_fn, targets, name = loss, labels, "custom"
