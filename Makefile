@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck pytest bench clean
+.PHONY: demo test lint typecheck pytest bench notebooks docs clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,12 @@ pytest: $(STAMP)
 bench: $(STAMP)  ## glassgrad beside micrograd and a pure-Python floor
 	$(BIN)/python -m pip install --quiet -e '.[bench]'
 	$(BIN)/python benchmarks/bench_engine.py
+
+notebooks: $(STAMP)  ## re-execute every notebook in place (committed with their outputs)
+	$(BIN)/python scripts/execute_notebooks.py
+
+docs: $(STAMP)  ## regenerate the pictures the README shows (docs/)
+	$(BIN)/python scripts/make_docs_pictures.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache .hypothesis
