@@ -2,6 +2,16 @@
 
 from viz.diagram import Diagram
 from viz.graph import draw_graph
+from viz.network import draw_network
+from viz.plots import plot_decision_boundary, plot_history
 from viz.steps import BackwardSteps, step_backward
 
-__all__ = ["BackwardSteps", "Diagram", "draw_graph", "step_backward"]
+__all__ = [
+    "BackwardSteps",
+    "Diagram",
+    "draw_graph",
+    "draw_network",
+    "plot_decision_boundary",
+    "plot_history",
+    "step_backward",
+]

@@ -1,0 +1,344 @@
+"""draw_network: the lecture's network picture — one node per unit, one edge per weight, coloured by sign."""
+
+import itertools
+import math
+import re
+import xml.etree.ElementTree as ET
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from engine import Value, no_grad
+from nn import MLP, Layer, Neuron
+from nn.activations import ACTIVATIONS
+from nn.losses import cross_entropy
+from viz.diagram import Diagram
+from viz.network import (
+    MAX_PENWIDTH,
+    MIN_PENWIDTH,
+    NEGATIVE,
+    POSITIVE,
+    ZERO,
+    draw_network,
+)
+from viz.render import bundled_dot, system_dot
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+SVG = "{http://www.w3.org/2000/svg}"
+
+# node statements of the DOT: name, then the HTML label (the next "> word=" ends it)
+NODE = re.compile(r"^\t+(\w+) \[label=<(.*?)> (?=\w+=)(.*)\]$", re.MULTILINE)
+EDGE = re.compile(r"^\t+(\w+) -> (\w+) \[(.*)\]$", re.MULTILINE)
+
+
+def nodes(source):
+    """{name: label} for every node statement of the DOT."""
+    return {name: label for name, label, _ in NODE.findall(source)}
+
+
+def edges(source):
+    """(tail, head, attrs) for every visible edge; the invisible ones only keep columns in order."""
+    out = []
+    for tail, head, attrs in EDGE.findall(source):
+        if "style=invis" in attrs:
+            continue
+        color = re.search(r'color="(#[0-9a-fA-F]+)"', attrs).group(1)
+        width = float(re.search(r"penwidth=([0-9.]+)", attrs).group(1))
+        tooltip = re.search(r'tooltip="([^"]*)"', attrs).group(1)
+        out.append((tail, head, {"color": color, "penwidth": width, "tooltip": tooltip}))
+    return out
+
+
+def unit(li, i):
+    """The DOT name of unit i of layer li (0: the input layer)."""
+    return f"x{i}" if li == 0 else f"l{li}_{i}"
+
+
+def weight_edges(model, source):
+    """[(weight Value, edge attrs)] pairing every drawn edge with the weight it shows."""
+    by_name = {(t, h): a for t, h, a in edges(source)}
+    pairs = []
+    for li, layer in enumerate(model.layers, start=1):
+        for j, row in enumerate(layer.W):
+            for i, w in enumerate(row):
+                if (unit(li - 1, i), unit(li, j)) in by_name:
+                    pairs.append((w, by_name[unit(li - 1, i), unit(li, j)]))
+    return pairs
+
+
+def number(label, name):
+    """The 4-decimal number after ``name = `` in a label, as the text shown."""
+    return re.search(rf"(?<![\w/∂]){name} = (-?\d+\.\d{{4}}|-?inf|nan)", label).group(1)
+
+
+def test_draw_network_counts_nodes_and_edges():
+    d = draw_network(MLP(2, [3, 2], seed=0))
+    assert isinstance(d, Diagram)
+    ns = nodes(d.source)
+    assert sorted(n for n in ns if n.startswith("x")) == ["x0", "x1"]
+    assert sorted(n for n in ns if n.startswith("l")) == ["l1_0", "l1_1", "l1_2", "l2_0", "l2_1"]
+    es = edges(d.source)
+    assert len(es) == 2 * 3 + 3 * 2 == 12
+    pairs = {(t, h) for t, h, _ in es}
+    assert len(pairs) == 12  # every pair once
+    assert pairs == {(f"x{i}", f"l1_{j}") for i in range(2) for j in range(3)} | {
+        (f"l1_{i}", f"l2_{j}") for i in range(3) for j in range(2)
+    }
+
+
+@given(nin=st.integers(1, 6), nouts=st.lists(st.integers(1, 6), min_size=1, max_size=4))
+def test_draw_network_counts_follow_the_layer_sizes(nin, nouts):
+    d = draw_network(MLP(nin, nouts, seed=0))
+    sizes = [nin, *nouts]
+    assert len(nodes(d.source)) == sum(sizes)
+    assert len(edges(d.source)) == sum(a * b for a, b in itertools.pairwise(sizes))
+
+
+def test_draw_network_input_layer_is_boxes_and_layers_are_labelled_clusters():
+    source = draw_network(MLP(2, [3, 4, 2], seed=0)).source
+    assert 'label="input layer (2)"' in source
+    assert "hidden layer 1 (3 × relu)" in source and "hidden layer 2 (4 × relu)" in source
+    assert "output layer (2 × linear)" in source
+    assert source.count("subgraph cluster_") == 4
+    assert "shape=box" in source and "shape=circle" in source
+    labels = nodes(source)
+    assert labels["x0"] == "x₀" and labels["x1"] == "x₁"
+    assert "<B>y₀</B>" in labels["l3_0"] and "<B>y₁</B>" in labels["l3_1"]
+    assert "y₀" not in labels["l1_0"]
+
+
+def test_draw_network_colors_match_weight_signs():
+    model = MLP(3, [4, 2], seed=1)
+    model.layers[0].W[0][0].data = 0.0  # a zero weight is grey
+    model.layers[1].W[1][2].data = -1e-9
+    pairs = weight_edges(model, draw_network(model).source)
+    assert len(pairs) == 3 * 4 + 4 * 2
+    signs = set()
+    for w, attrs in pairs:
+        expected = POSITIVE if w.data > 0 else NEGATIVE if w.data < 0 else ZERO
+        assert attrs["color"] == expected, (w.data, attrs)
+        assert attrs["tooltip"].startswith(f"w = {w.data:.4f}")
+        signs.add(expected)
+    assert signs == {POSITIVE, NEGATIVE, ZERO}
+
+
+def test_draw_network_widths_ordered_by_abs_weight():
+    model = MLP(3, [5, 4, 2], seed=2)
+    pairs = weight_edges(model, draw_network(model).source)
+    ordered = sorted(pairs, key=lambda p: abs(p[0].data))
+    widths = [attrs["penwidth"] for _, attrs in ordered]
+    assert widths == sorted(widths)
+    assert all(MIN_PENWIDTH <= w <= MAX_PENWIDTH for w in widths)
+    assert widths[-1] == MAX_PENWIDTH  # the largest |w| in the model
+    largest = abs(ordered[-1][0].data)
+    for w, attrs in pairs:  # proportional to |w|
+        expected = MIN_PENWIDTH + (MAX_PENWIDTH - MIN_PENWIDTH) * abs(w.data) / largest
+        assert attrs["penwidth"] == pytest.approx(expected, abs=1e-3)
+
+
+def test_draw_network_widths_scale_to_the_whole_model():
+    model = MLP(2, [2, 1], seed=0)
+    model.layers[1].W[0][0].data = 10.0  # dwarfs every other weight
+    pairs = weight_edges(model, draw_network(model).source)
+    first_layer = [attrs["penwidth"] for w, attrs in pairs if w in {v for row in model.layers[0].W for v in row}]
+    assert max(first_layer) < 1.0
+
+
+@pytest.mark.parametrize("activation", list(ACTIVATIONS))
+def test_draw_network_activations_printed_equal_the_forward_pass(activation):
+    model = MLP(3, [4, 3, 2], activation=activation, seed=5)
+    x = [0.5, -1.25, 2.0]
+    labels = nodes(draw_network(model, x).source)
+    with no_grad():
+        logits = model.logits(x)
+    for j, y in enumerate(logits):
+        assert number(labels[f"l3_{j}"], "a") == f"{y.data:.4f}"
+        assert number(labels[f"l3_{j}"], "z") == f"{y.data:.4f}"  # the output layer is linear
+    for i, xi in enumerate(x):
+        assert labels[f"x{i}"] == f"x{'₀₁₂'[i]} = {xi:.4f}"
+    # hidden layers: a = σ(z), z = Σ w·a + b, from the previous layer's printed values
+    h = x
+    for li, layer in enumerate(model.layers, start=1):
+        out = []
+        for j, neuron in enumerate(layer.neurons):
+            z = sum(w.data * hi for w, hi in zip(neuron.w, h)) + neuron.b.data
+            a = ACTIVATIONS[layer.activation](Value(z)).data
+            assert float(number(labels[f"l{li}_{j}"], "z")) == pytest.approx(z, abs=1e-4)
+            assert float(number(labels[f"l{li}_{j}"], "a")) == pytest.approx(a, abs=1e-4)
+            assert number(labels[f"l{li}_{j}"], "b") == f"{neuron.b.data:.4f}"
+            out.append(a)
+        h = out
+
+
+def test_draw_network_softmax_output_shows_probabilities():
+    model = MLP(2, [3, 3], output="softmax", seed=0)
+    x = [0.3, -0.7]
+    source = draw_network(model, x).source
+    labels = nodes(source)
+    for j, p in enumerate(model.predict_proba(x)):
+        assert number(labels[f"l2_{j}"], "p") == f"{p:.4f}"
+    assert "output layer (3 × linear → softmax)" in source
+    assert "p = " not in draw_network(MLP(2, [3, 3], seed=0), x).source
+
+
+def test_draw_network_does_not_build_a_graph_or_touch_grads():
+    model = MLP(2, [3, 2], seed=0)
+    draw_network(model, [Value(0.5), Value(1.0)])
+    assert all(p.grad == 0.0 for p in model.parameters())
+
+
+def test_draw_network_color_by_grad_uses_grads_after_backward():
+    model = MLP(2, [4, 3], activation="tanh", seed=3)
+    x = [0.5, -1.2]
+    cross_entropy(model.logits(x), 2).backward()
+    source = draw_network(model, x, color_by="grad").source
+    pairs = weight_edges(model, source)
+    assert any(w.grad > 0 for w, _ in pairs) and any(w.grad < 0 for w, _ in pairs)
+    for w, attrs in pairs:
+        expected = POSITIVE if w.grad > 0 else NEGATIVE if w.grad < 0 else ZERO
+        assert attrs["color"] == expected
+        assert attrs["tooltip"].startswith(f"∂C/∂w = {w.grad:.4f}")
+    ordered = sorted(pairs, key=lambda p: abs(p[0].grad))
+    widths = [attrs["penwidth"] for _, attrs in ordered]
+    assert widths == sorted(widths) and widths[-1] == MAX_PENWIDTH
+    assert source != draw_network(model, x).source
+    assert "∂C/∂b = " in source and "∂C/∂b" not in draw_network(model, x).source
+
+
+def test_draw_network_color_by_grad_before_backward_is_all_zero():
+    model = MLP(2, [3, 2], seed=0)
+    for _, attrs in weight_edges(model, draw_network(model, color_by="grad").source):
+        assert attrs["color"] == ZERO and attrs["penwidth"] == MIN_PENWIDTH
+
+
+def test_draw_network_is_deterministic():
+    x = [0.1, 0.2, -0.3]
+    a = draw_network(MLP(3, [5, 2], seed=7), x).source
+    b = draw_network(MLP(3, [5, 2], seed=7), x).source
+    assert a == b
+    model = MLP(40, [40, 3], seed=7)
+    assert draw_network(model, [0.5] * 40).source == draw_network(model, [0.5] * 40).source
+    assert draw_network(MLP(3, [5, 2], seed=8), x).source != a
+
+
+def test_draw_network_non_finite_values_still_draw():
+    model = MLP(2, [2, 1], seed=0)
+    model.layers[0].W[0][0].data = math.nan
+    model.layers[0].W[1][1].data = math.inf
+    d = draw_network(model, [1.0, 1.0])
+    pairs = {id(w): attrs for w, attrs in weight_edges(model, d.source)}
+    assert pairs[id(model.layers[0].W[0][0])]["color"] == ZERO
+    assert pairs[id(model.layers[0].W[1][1])]["color"] == POSITIVE
+    assert pairs[id(model.layers[0].W[1][1])]["penwidth"] == MAX_PENWIDTH
+    assert "nan" in nodes(d.source)["l1_0"] and "inf" in nodes(d.source)["l1_1"]
+    ET.fromstring(d.svg())
+
+
+def svg_nodes(svg):
+    """{title: top y} of every <g class="node"> in the SVG."""
+    out = {}
+    for g in ET.fromstring(svg).iter(f"{SVG}g"):
+        if g.get("class") == "node":
+            out[g.find(f"{SVG}title").text] = min(float(t.get("y")) for t in g.iter(f"{SVG}text"))
+    return out
+
+
+RENDERERS = [
+    pytest.param("system", marks=pytest.mark.skipif(system_dot() is None, reason="no system Graphviz dot")),
+    pytest.param("bundled", marks=pytest.mark.skipif(bundled_dot() is None, reason="graphviz-pure not installed")),
+]
+
+
+@pytest.mark.parametrize("renderer", RENDERERS)
+@pytest.mark.parametrize(
+    ("nin", "nouts"), [(2, [3, 2]), (3, [5, 4, 2]), (4, [8, 8, 3]), (40, [34, 3])], ids=lambda v: str(v)
+)
+def test_draw_network_svg_has_one_node_per_unit_in_index_order(renderer, nin, nouts):
+    model = MLP(nin, nouts, activation="tanh", output="softmax", seed=1)
+    d = draw_network(model, [0.25] * nin, renderer=renderer)
+    svg = d.svg()
+    root = ET.fromstring(svg)
+    drawn = nodes(d.source)
+    assert sum(1 for g in root.iter(f"{SVG}g") if g.get("class") == "node") == len(drawn)
+    ys = svg_nodes(svg)
+    assert set(ys) == set(drawn)
+    # each column reads top to bottom in index order, the "… N more" marker after the first 16
+    columns = {}
+    for name in drawn:
+        columns.setdefault(name.split("_")[0] if name.startswith("l") else "x", []).append(name)
+    for names in columns.values():
+        assert sorted(names, key=ys.__getitem__) == names, names
+    assert d._repr_svg_() == svg
+
+
+@pytest.mark.parametrize("renderer", RENDERERS)
+def test_draw_network_saves_png_svg_and_dot(renderer, tmp_path):
+    d = draw_network(MLP(2, [3, 2], seed=0), [1.0, -1.0], renderer=renderer)
+    assert d.save(tmp_path / "net.png").read_bytes().startswith(PNG_MAGIC)
+    ET.fromstring((d.save(tmp_path / "net.svg")).read_text(encoding="utf-8"))
+    assert d.save(tmp_path / "net.dot").read_text(encoding="utf-8") == d.source
+
+
+def test_draw_network_elides_big_layers():
+    model = MLP(40, [50, 32, 33], seed=0)
+    source = draw_network(model).source
+    labels = nodes(source)
+    assert [n for n in labels if n.startswith("x")] == [f"x{i}" for i in range(16)] + ["x_more"] + [
+        f"x{i}" for i in range(32, 40)
+    ]
+    assert [n for n in labels if n.startswith("l1_")] == [f"l1_{i}" for i in range(16)] + ["l1_more"] + [
+        f"l1_{i}" for i in range(42, 50)
+    ]
+    assert len([n for n in labels if n.startswith("l2_")]) == 32  # 32 fits: nothing elided
+    assert "l2_more" not in labels
+    assert len([n for n in labels if n.startswith("l3_")]) == 25  # 33 does not: 16 + 8 and the marker
+    assert "… 16 more" in labels["x_more"] and "… 26 more" in labels["l1_more"] and "… 9 more" in labels["l3_more"]
+    es = edges(source)
+    assert len(es) == 24 * 24 + 24 * 32 + 32 * 24
+    assert not any(t.endswith("more") or h.endswith("more") for t, h, _ in es)
+    assert ("x39", "l1_49") in {(t, h) for t, h, _ in es}
+    assert ("x20", "l1_0") not in {(t, h) for t, h, _ in es}
+
+
+def test_draw_network_dense_edges_are_thinner_and_translucent():
+    es = edges(draw_network(MLP(40, [50, 3], seed=0)).source)
+    assert max(a["penwidth"] for _, _, a in es) < MAX_PENWIDTH
+    assert all(len(a["color"]) == 9 and a["color"][:7] in (POSITIVE, NEGATIVE, ZERO) for _, _, a in es)
+
+
+def test_draw_network_labels_are_html_escaped(monkeypatch):
+    import viz.network
+
+    monkeypatch.setattr(viz.network, "_sub", lambda i: f"<{i}&>")
+    labels = nodes(draw_network(MLP(1, [1], seed=0)).source)
+    assert labels["x0"] == "x&lt;0&amp;&gt;"
+
+
+def test_draw_network_bad_color_by_lists_the_choices():
+    with pytest.raises(ValueError, match=r"color_by.*weight, grad.*'bias'"):
+        draw_network(MLP(2, [2], seed=0), color_by="bias")
+
+
+def test_draw_network_bad_renderer_lists_the_choices():
+    with pytest.raises(ValueError, match=r"auto, system, bundled.*'cairo'"):
+        draw_network(MLP(2, [2], seed=0), renderer="cairo")
+
+
+@pytest.mark.parametrize("x", [[1.0], [1.0, 2.0, 3.0]])
+def test_draw_network_wrong_input_length_says_expected_and_got(x):
+    with pytest.raises(ValueError, match=rf"expected an input of 2 numbers, got {len(x)}"):
+        draw_network(MLP(2, [2], seed=0), x)
+
+
+def test_draw_network_input_of_the_wrong_type():
+    with pytest.raises(TypeError, match="expected a list of 2 numbers"):
+        draw_network(MLP(2, [2], seed=0), "ab")
+    with pytest.raises(TypeError):
+        draw_network(MLP(2, [2], seed=0), [1.0, "b"])
+
+
+@pytest.mark.parametrize("model", [Layer(2, 3, seed=0), Neuron(2, seed=0), "MLP(2, [3])", None])
+def test_draw_network_rejects_a_model_that_is_not_an_mlp(model):
+    with pytest.raises(TypeError, match=r"expected an nn\.MLP, got"):
+        draw_network(model)

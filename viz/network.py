@@ -1,0 +1,303 @@
+"""``draw_network``: the lecture's picture of a fully connected feedforward network.
+
+An input layer (not made of neurons: a column of boxes ``x₀, x₁, …``), then one box per layer of
+neurons ("hidden layer 1", …, "output layer"), every unit of layer l joined to every neuron of
+layer l+1. Each edge is one weight: blue when positive, red when negative, its width proportional
+to ``|w|`` (scaled to the largest ``|w|`` in the model), its tooltip the value. Given an input
+``x``, each neuron shows its ``z = Σ wᵢ·aᵢ + b`` and ``a = σ(z)`` from a forward pass. With
+``color_by="grad"`` the edges show ``∂C/∂w`` (the ``.grad`` left by a ``backward()``) instead.
+
+Node names in the DOT: ``x0, x1, …`` for the inputs, ``l1_0, l1_1, …`` for the neurons of layer 1
+(the last layer is the output layer), ``x_more`` / ``l1_more`` for the "… N more" marker of an
+elided column. Invisible edges (``style=invis``) only keep each column in index order.
+"""
+
+from __future__ import annotations
+
+import html
+import itertools
+import math
+import operator
+from collections.abc import Callable, Sequence
+
+import graphviz
+
+from engine import Value, no_grad, softmax, sum_values
+from nn.activations import ACTIVATIONS
+from nn.network import MLP, as_inputs
+from viz.diagram import Diagram
+from viz.render import RENDERERS
+
+#: What the edges show: the weights themselves, or their gradients after a backward pass.
+COLOR_BY = ("weight", "grad")
+
+#: Edge colours by the sign of the weight (or gradient); zero (or nan) is grey.
+POSITIVE = "#2b6cb0"
+NEGATIVE = "#c53030"
+ZERO = "#a0aec0"
+
+#: Edge widths: the largest |w| in the model gets MAX_PENWIDTH, zero gets MIN_PENWIDTH.
+MIN_PENWIDTH = 0.3
+MAX_PENWIDTH = 4.0
+
+#: Above this many edges between two columns, edges get thinner and translucent (ALPHA) so the picture stays legible.
+DENSE = 100
+ALPHA = "99"
+
+#: A layer with more units than MAX_DRAWN is elided: its first HEAD and last TAIL units are drawn.
+MAX_DRAWN = 32
+HEAD = 16
+TAIL = 8
+
+#: The look of the clusters (one per layer) and of the units in them.
+INPUT_CLUSTER = {"style": "rounded,dashed", "color": "#718096"}
+HIDDEN_CLUSTER = {"style": "rounded,filled", "fillcolor": "#f7fafc", "color": "#a0aec0"}
+OUTPUT_CLUSTER = {"style": "rounded,filled", "fillcolor": "#fefcbf", "color": "#975a16"}
+INPUT_NODE = {"shape": "box", "style": "rounded,filled", "fillcolor": "#edf2f7", "color": "#4a5568", "height": "0.3"}
+NEURON = {
+    "shape": "circle",
+    "style": "filled",
+    "fillcolor": "#ffffff",
+    "color": "#2d3748",
+    "penwidth": "1.2",
+    "margin": "0.02",
+}
+
+_SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+
+# (node name, label lines, tooltip) of one drawn unit; a label line is (text, style) for _html
+_Unit = tuple[str, list[tuple[str, str]], str]
+
+
+def _sub(i: int) -> str:
+    return str(i).translate(_SUBSCRIPTS)
+
+
+def _num(v: float) -> str:
+    return f"{v:.4f}"
+
+
+def drawn_indices(n: int) -> tuple[list[int], int]:
+    """Which of ``n`` units are drawn, and how many are left out (0 when all fit)."""
+    if n <= MAX_DRAWN:
+        return list(range(n)), 0
+    return [*range(HEAD), *range(n - TAIL, n)], n - HEAD - TAIL
+
+
+def edge_color(v: float) -> str:
+    """The colour of an edge carrying ``v``: blue positive, red negative, grey zero (or nan)."""
+    if v > 0.0:
+        return POSITIVE
+    if v < 0.0:
+        return NEGATIVE
+    return ZERO
+
+
+def edge_width(v: float, largest: float, widest: float = MAX_PENWIDTH) -> float:
+    """``MIN_PENWIDTH`` … ``widest`` in proportion to ``|v| / largest``, rounded to 3 decimals (nan: the thinnest)."""
+    if math.isnan(v):
+        return MIN_PENWIDTH
+    if math.isinf(v):
+        return widest
+    if not 0.0 < largest < math.inf:
+        return MIN_PENWIDTH
+    return round(MIN_PENWIDTH + (widest - MIN_PENWIDTH) * min(abs(v) / largest, 1.0), 3)
+
+
+def widest_edge(busiest: int) -> float:
+    """The width of the heaviest edge when the busiest pair of columns has ``busiest`` edges: thinner when dense."""
+    if busiest <= DENSE:
+        return MAX_PENWIDTH
+    return round(max(1.5, MAX_PENWIDTH * math.sqrt(DENSE / busiest)), 3)
+
+
+def _html(lines: list[tuple[str, str]]) -> str:
+    """An HTML-like label, one line per (text, style); style "" is plain, "b" bold, "small" small and grey."""
+    rows = []
+    for text, style in lines:
+        t = html.escape(text)
+        if style == "b":
+            t = f"<B>{t}</B>"
+        elif style == "small":
+            t = f'<FONT POINT-SIZE="9" COLOR="#4a5568">{t}</FONT>'
+        rows.append(t)
+    return "<" + "<BR/>".join(rows) + ">"
+
+
+def _forward(model: MLP, xs: list[Value]) -> list[list[tuple[float, float]]]:
+    """``(z, a)`` for every neuron, layer by layer, computed as the neurons compute them (no graph kept)."""
+    out: list[list[tuple[float, float]]] = []
+    with no_grad():
+        h = xs
+        for layer in model.layers:
+            act = ACTIVATIONS[layer.activation]
+            zs = [sum_values([*map(operator.mul, n.w, h), n.b]) for n in layer.neurons]
+            h = [act(z) for z in zs]
+            out.append([(z.data, a.data) for z, a in zip(zs, h)])
+    return out
+
+
+def _probabilities(model: MLP, logits: list[float]) -> list[float] | None:
+    """What the model's output function makes of the logits: softmax or sigmoid probabilities, or None (linear)."""
+    if model.output == "linear":
+        return None
+    with no_grad():
+        vs = [Value(z) for z in logits]
+        ps = softmax(vs) if model.output == "softmax" else [v.sigmoid() for v in vs]
+        return [p.data for p in ps]
+
+
+def _column(
+    g: graphviz.Digraph,
+    index: int,
+    title: str,
+    look: dict[str, str],
+    node_look: dict[str, str],
+    units: list[_Unit],
+    left_out: int,
+) -> None:
+    """One layer as a cluster: its drawn units top to bottom, a "… N more" marker after the first HEAD of them."""
+    with g.subgraph(name=f"cluster_{index}") as c:
+        c.attr(label=title, fontsize="13", **look)
+        c.attr("node", **node_look)
+        with c.subgraph() as column:
+            column.attr(rank="same")
+            order = []
+            for k, (name, lines, tooltip) in enumerate(units):
+                if left_out and k == HEAD:
+                    marker = "x_more" if index == 0 else f"l{index}_more"
+                    column.node(
+                        marker,
+                        _html([(f"… {left_out} more", "small")]),
+                        shape="plaintext",
+                        style="filled",
+                        fillcolor=look.get("fillcolor", "white"),
+                        tooltip=f"{left_out} units not drawn",
+                    )
+                    order.append(marker)
+                column.node(name, _html(lines), tooltip=tooltip)
+                order.append(name)
+            # invisible edges keep the column in index order; in a left-to-right layout a flat edge's head is above
+            for upper, lower in itertools.pairwise(order):
+                column.edge(lower, upper, style="invis")
+
+
+def draw_network(
+    model: MLP, x: Sequence[Value | float] | None = None, color_by: str = "weight", renderer: str = "auto"
+) -> Diagram:
+    """The network as the lecture draws it: input boxes, a column of neurons per layer, one edge per weight.
+
+    ``x`` (``model.nin`` numbers) adds a forward pass: the input values in the boxes, each neuron's
+    ``z`` and ``a`` inside it (and ``p``, the probability, in the output layer of a softmax or
+    sigmoid model). ``color_by`` is ``"weight"`` (edges show ``w``) or ``"grad"`` (edges show
+    ``w.grad``, meaningful after a ``backward()``). Layers wider than 32 units are drawn as their
+    first 16 and last 8 units with a "… N more" marker between them. ``renderer`` is passed to the
+    ``Diagram`` ("auto", "system" or "bundled").
+    """
+    if not isinstance(model, MLP):
+        raise TypeError(f"draw_network(model): expected an nn.MLP, got {type(model).__name__}")
+    if color_by not in COLOR_BY:
+        raise ValueError(f"draw_network(color_by): expected one of {', '.join(COLOR_BY)}, got {color_by!r}")
+    if renderer not in RENDERERS:
+        raise ValueError(f"draw_network(renderer): expected one of {', '.join(RENDERERS)}, got {renderer!r}")
+    xs = None if x is None else as_inputs(x, model.nin, "draw_network(x)")
+    values = None if xs is None else _forward(model, xs)
+    probabilities = None if values is None else _probabilities(model, [z for z, _ in values[-1]])
+
+    shown: Callable[[Value], float] = (lambda w: w.grad) if color_by == "grad" else (lambda w: w.data)
+    symbol = "∂C/∂w" if color_by == "grad" else "w"
+    everything = (shown(w) for layer in model.layers for row in layer.W for w in row)
+    largest = max((abs(v) for v in everything if math.isfinite(v)), default=0.0)
+    sizes = [len(drawn_indices(n)[0]) for n in (model.nin, *model.nouts)]
+    busiest = max(a * b for a, b in itertools.pairwise(sizes))
+    widest = widest_edge(busiest)
+    alpha = ALPHA if busiest > DENSE else ""
+
+    g = graphviz.Digraph("network")
+    g.attr(
+        rankdir="LR",
+        splines="line",
+        nodesep="0.12",
+        ranksep="1.6",
+        newrank="true",
+        outputorder="edgesfirst",
+        # no second crossing-minimization over the whole graph: it would undo the index order of the columns
+        remincross="false",
+        fontname="Helvetica",
+        fontsize="16",
+        labelloc="t",
+        label=f"{model!r}\\nedges: {symbol} > 0 blue, {symbol} < 0 red, thicker = larger |{symbol}|",
+    )
+    g.attr("node", fontname="Helvetica", fontsize="11")
+    g.attr("edge", arrowsize="0.4")
+
+    # the input layer: boxes, not neurons
+    drawn, left_out = drawn_indices(model.nin)
+    units: list[_Unit] = [
+        (f"x{i}", [(f"x{_sub(i)}" if xs is None else f"x{_sub(i)} = {_num(xs[i].data)}", "")], f"input x{_sub(i)}")
+        for i in drawn
+    ]
+    _column(
+        g,
+        0,
+        f"input layer ({model.nin})",
+        INPUT_CLUSTER,
+        INPUT_NODE,
+        units,
+        left_out,
+    )
+    tails = list(zip(drawn, (name for name, _, _ in units)))
+
+    last = len(model.layers)
+    for li, layer in enumerate(model.layers, start=1):
+        output = li == last
+        drawn, left_out = drawn_indices(layer.nout)
+        units = []
+        for j in drawn:
+            b = layer.neurons[j].b
+            lines = [(f"y{_sub(j)}", "b")] if output else []
+            if values is not None:
+                z, a = values[li - 1][j]
+                lines += [(f"z = {_num(z)}", ""), (f"a = {_num(a)}", "")]
+                if output and probabilities is not None:
+                    lines.append((f"p = {_num(probabilities[j])}", ""))
+            lines.append((f"b = {_num(b.data)}", "small"))
+            tooltip = f"{_unit(li, j, output)}: b = {_num(b.data)}"
+            if color_by == "grad":
+                lines.append((f"∂C/∂b = {_num(b.grad)}", "small"))
+                tooltip += f", ∂C/∂b = {_num(b.grad)}"
+            units.append((f"l{li}_{j}", lines, tooltip))
+        if output:
+            kind = layer.activation if model.output == "linear" else f"{layer.activation} → {model.output}"
+            title = f"output layer ({layer.nout} × {kind})"
+        else:
+            title = f"hidden layer {li} ({layer.nout} × {layer.activation})"
+        _column(
+            g,
+            li,
+            title,
+            OUTPUT_CLUSTER if output else HIDDEN_CLUSTER,
+            NEURON | {"fillcolor": "#fffaf0"} if output else NEURON,
+            units,
+            left_out,
+        )
+        heads = list(zip(drawn, (name for name, _, _ in units)))
+        for i, tail in tails:
+            for j, head in heads:
+                v = shown(layer.W[j][i])
+                g.edge(
+                    tail,
+                    head,
+                    color=edge_color(v) + alpha,
+                    penwidth=f"{edge_width(v, largest, widest):.3f}",
+                    tooltip=f"{symbol} = {_num(v)}  ({_unit(li - 1, i, False)} → {_unit(li, j, output)})",
+                )
+        tails = heads
+    return Diagram(g.source, renderer)
+
+
+def _unit(li: int, j: int, output: bool) -> str:
+    """How a tooltip names unit ``j`` of layer ``li`` (layer 0 is the input)."""
+    if li == 0:
+        return f"x{_sub(j)}"
+    return f"y{_sub(j)}" if output else f"layer {li} neuron {j}"
