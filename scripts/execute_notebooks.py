@@ -23,7 +23,7 @@ TIMEOUT_SECONDS = 600
 def execute(path: Path) -> nbformat.NotebookNode:
     """Run every cell of the notebook at ``path`` (in the notebooks folder) and return it with outputs."""
     nb = nbformat.read(path, as_version=4)
-    NotebookClient(nb, timeout=TIMEOUT_SECONDS, kernel_name="python3",
+    NotebookClient(nb, timeout=TIMEOUT_SECONDS, kernel_name="python3", coalesce_streams=True,
                    resources={"metadata": {"path": str(path.parent)}}).execute()
     return nb
 
