@@ -1,11 +1,13 @@
-"""glassgrad vs micrograd vs hand-written floats: time per training step and memory per node.
+"""glassgrad vs micrograd vs hand-written floats: time per workload, memory per node, recursion depth.
 
 Run from the repository root with the project's virtual environment::
 
-    .venv/bin/python benchmarks/bench_engine.py            # 5 repeats
-    .venv/bin/python benchmarks/bench_engine.py --quick    # 1 repeat
+    .venv/bin/python benchmarks/bench_engine.py            # 5 repeats, about 3 minutes
+    .venv/bin/python benchmarks/bench_engine.py --quick    # 1 repeat, no micrograd 1e5-step chain
 
-Two workloads, all in one process:
+Everything runs side by side in one process, from the same seeded weights and data, and every
+implementation's numbers are checked against micrograd's (and the floats floor's) on every run.
+Times are medians over ``--repeats``; ratios are to micrograd's median from the same run.
 
 W1, "micrograd demo step"
     One SGD step of micrograd's demo: ``MLP(2, [16, 16, 1])`` (ReLU hidden layers, linear
@@ -26,17 +28,43 @@ W1, "micrograd demo step"
     grads, backward, SGD update, ``del loss`` and ``gc.collect()``, so each implementation
     pays for freeing its own graph (micrograd's closures make reference cycles that only the
     cyclic collector frees; glassgrad's graph is freed by reference counting at ``del``).
-    ``gc.collect()`` runs before each timed step too, outside the timing, so no one pays for
-    another's garbage. The order of the implementations rotates from repeat to repeat.
 
-W2, "bytes per node"
-    A chain ``x = (x * 1.0001).op()`` of 100,000 nodes (33,333 links of three nodes each:
-    the constant 1.0001, the product and the op, plus the input leaf). Bytes per node is the
-    tracemalloc traced-memory growth while building it, divided by the number of nodes in the
-    graph (``engine.topological_order`` for glassgrad, an iterative walk of ``_prev`` for
-    micrograd). GC objects per node is the growth of ``len(gc.get_objects())`` over the build,
-    with the collector disabled. micrograd 0.1.0 has no ``tanh``, so its chain uses ``relu``;
-    glassgrad is shown with both.
+W2, "chain"
+    ``x = tanh(x·a + b)`` with plain floats ``a = 0.9999``, ``b = 1e-6`` (5 nodes a step: the
+    constants a and b, the product, the sum, the tanh), 1e3, 1e4 and 1e5 steps from ``x0 = 0.5``:
+    build, backward, free. ``x`` and ``d x / d x0`` must agree to 1e-9 relative between glassgrad,
+    micrograd and the floats floor (a forward loop keeping each tanh, a backward loop by hand).
+
+W3, "bytes per node"
+    The same chain, 20,000 steps (100,001 nodes): tracemalloc's traced-memory growth over the
+    build and the growth of ``len(gc.get_objects())`` (collector disabled), each divided by the
+    nodes counted from the graph (``engine.topological_order``; an iterative walk of ``_prev``
+    for micrograd). Also ``x = (x * 1.0001).relu()``, which micrograd has natively.
+
+W4, "dot product"
+    ``Σ aᵢ·bᵢ`` over two lists of 1e5 Values (seeded uniform floats): glassgrad through builtin
+    ``sum`` (a chain of 1e5 adds) and through ``engine.sum_values`` (one n-ary node), micrograd
+    through builtin ``sum``, and floats; build, backward, free. The sum and all 2e5 gradients
+    must agree to 1e-9 relative.
+
+Depth
+    The longest chain ``y = y.tanh()`` whose backward runs at CPython's default recursion limit
+    (1000): glassgrad is run at 1,000,000 steps (its graph walks are iterative); micrograd's
+    largest working n is found by binary search between 100 and 2000 in a fresh interpreter.
+
+micrograd 0.1.0 has no ``tanh``: it gets ``graph_workloads.mg_tanh``, written in micrograd's own
+style (a closure ``_backward``, like its ``relu``). Its backward sorts the graph recursively, so its
+runs of W1, W2 and W4 get a recursion limit of 3 × (graph depth) + 1000, set for the run only;
+each such depth is first tried in a child interpreter (a C stack overflow would kill this one
+before Python 3.11): a size that fails there is reported as "n/a (recursion)". Everything else
+runs at the default limit.
+
+Timing: ``gc.collect()`` runs before each timed run, outside the timing, and the objects alive
+then (the harness, the inputs) are frozen out of the collector (``gc.freeze()``) until the run
+ends, so each ``gc.collect()`` in a run, automatic or final, walks only that run's own objects.
+The order of the implementations rotates from repeat to repeat. The summary at the end puts each
+workload beside the issue's targets (W1 ≤ 0.08×, W2 and W4 ≤ 0.1× micrograd, ≤ 160 bytes and
+≤ 2 GC objects per node, depth ≥ 1,000,000).
 """
 
 from __future__ import annotations
@@ -45,13 +73,14 @@ import argparse
 import gc
 import itertools
 import math
+import os
 import platform
 import random
 import statistics
 import sys
 import time
-import tracemalloc
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from importlib import metadata
 from typing import Any, cast
 
@@ -67,6 +96,9 @@ from engine import Value
 from nn import losses
 from nn.optim import SGD
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # the helper module beside this script
+import graph_workloads as gw
+
 SIZES: tuple[int, ...] = (2, 16, 16, 1)  # micrograd's MLP(2, [16, 16, 1])
 N_POINTS = 100
 NOISE = 0.1
@@ -75,8 +107,18 @@ LR = 0.1
 SEED = 0
 RTOL = 1e-9  # agreement required between implementations (relative) ...
 ATOL = 1e-15  # ... with this absolute floor for values that cancel to (almost) zero
-CHAIN_NODES = 100_000
-RECURSION_LIMIT = 10_000  # micrograd's backward sorts the graph recursively
+RECURSION_LIMIT = 10_000  # micrograd's backward sorts the graph recursively: W1's graph is ~450 deep
+CHAIN_STEPS = (1_000, 10_000, 100_000)  # W2
+QUICK_MICROGRAD_MAX_STEPS = 10_000  # --quick: micrograd's W2 chains up to this many steps only
+MEMORY_NODES = 100_000  # W3
+DOT_SIZE = 100_000  # W4
+DOT_SEED = 1
+DEPTH = 1_000_000  # the steps of glassgrad's depth chain ...
+DEPTH_TARGET = 1_000_000  # ... and the depth the issue asks for at the default recursion limit
+TARGET_W1 = 0.08  # the issue's targets: ratio to micrograd, ...
+TARGET_W2_W4 = 0.1
+TARGET_BYTES = 160.0  # ... bytes and GC-tracked objects per node, depth
+TARGET_OBJECTS = 2.0
 
 Point = tuple[float, float]
 Flat = list[float]
@@ -301,7 +343,8 @@ class Micrograd(Impl):
         reg_loss = ALPHA * sum(p * p for p in model.parameters())
         total_loss = data_loss + reg_loss
         model.zero_grad()
-        total_loss.backward()
+        with gw.recursion_limit(RECURSION_LIMIT):
+            total_loss.backward()
         for p in model.parameters():
             p.data -= LR * p.grad
         return total_loss
@@ -310,7 +353,7 @@ class Micrograd(Impl):
         return [float(p.grad) for p in self.params]
 
     def count_nodes(self, loss: Any) -> int:
-        return micrograd_node_count(loss)
+        return gw.micrograd_node_count(loss)
 
 
 class Floats(Impl):
@@ -423,18 +466,6 @@ class Floats(Impl):
         return out
 
 
-def micrograd_node_count(root: Any) -> int:
-    """The number of nodes of a micrograd graph: an iterative walk of ``_prev`` (no recursion limit)."""
-    seen = {root}
-    stack = [root]
-    while stack:
-        for child in stack.pop()._prev:
-            if child not in seen:
-                seen.add(child)
-                stack.append(child)
-    return len(seen)
-
-
 # --- W1: check, then time -----------------------------------------------------------------------
 
 
@@ -473,7 +504,11 @@ def check_agreement(impls: Sequence[Impl], reference: Impl, flat: Flat) -> dict[
 
 
 def time_steps(impls: Sequence[Impl], flat: Flat, repeats: int) -> dict[str, tuple[list[float], list[float]]]:
-    """Seconds per step and seconds of the final ``gc.collect()`` in it, ``repeats`` times for each."""
+    """Seconds per step and seconds of the final ``gc.collect()`` in it, ``repeats`` times for each.
+
+    As in ``graph_workloads.time_one``, what is alive before a step is frozen out of the collector
+    while it runs, so its ``gc.collect()`` calls walk only the step's own objects.
+    """
     times: dict[str, tuple[list[float], list[float]]] = {impl.name: ([], []) for impl in impls}
     clock = time.perf_counter
     for r in range(repeats):
@@ -481,69 +516,19 @@ def time_steps(impls: Sequence[Impl], flat: Flat, repeats: int) -> dict[str, tup
         for impl in [*impls[k:], *impls[:k]]:
             impl.load(flat)
             gc.collect()
-            t0 = clock()
-            loss = impl.step()
-            del loss
-            t1 = clock()
-            gc.collect()
-            t2 = clock()
+            gc.freeze()
+            try:
+                t0 = clock()
+                loss = impl.step()
+                del loss
+                t1 = clock()
+                gc.collect()
+                t2 = clock()
+            finally:
+                gc.unfreeze()
             times[impl.name][0].append(t2 - t0)
             times[impl.name][1].append(t2 - t1)
     return times
-
-
-# --- W2: memory per node ------------------------------------------------------------------------
-
-
-def glass_chain(links: int, op: str) -> Callable[[], Value]:
-    """A builder of ``x = (x * 1.0001).op()`` on glassgrad Values, ``links`` times from one leaf."""
-
-    def build() -> Value:
-        x = Value(1.0)
-        for _ in range(links):
-            x = getattr(x * 1.0001, op)()
-        return x
-
-    return build
-
-
-def micrograd_chain(links: int) -> Callable[[], Any]:
-    """A builder of ``x = (x * 1.0001).relu()`` on micrograd Values (micrograd 0.1.0 has no tanh)."""
-
-    def build() -> Any:
-        x = MgValue(1.0)
-        for _ in range(links):
-            x = (x * 1.0001).relu()
-        return x
-
-    return build
-
-
-def measure_memory(build: Callable[[], Any], count: Callable[[Any], int]) -> tuple[int, float, float]:
-    """(nodes, traced bytes per node, GC-tracked objects per node) of the graph ``build`` makes."""
-    gc.collect()
-    gc.disable()
-    try:
-        tracemalloc.start()
-        try:
-            before = tracemalloc.get_traced_memory()[0]
-            root = build()
-            grown = tracemalloc.get_traced_memory()[0] - before
-        finally:
-            tracemalloc.stop()
-        nodes = count(root)
-        del root
-        gc.collect()
-        objects_before = len(gc.get_objects())
-        root = build()
-        objects_grown = len(gc.get_objects()) - objects_before
-        if count(root) != nodes:
-            raise SystemExit("bench_engine: the chain changed size between two builds")
-        del root
-    finally:
-        gc.enable()
-    gc.collect()
-    return nodes, grown / nodes, objects_grown / nodes
 
 
 # --- report ---------------------------------------------------------------------------------------
@@ -567,35 +552,55 @@ def _version(dist: str) -> str:
         return "?"
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--repeats", type=int, default=5, help="timed steps per implementation (median reported)")
-    parser.add_argument("--quick", action="store_true", help="one repeat (a smoke run)")
-    parser.add_argument("--chain-nodes", type=int, default=CHAIN_NODES, help="nodes of the W2 chain")
-    args = parser.parse_args(argv)
-    repeats = 1 if args.quick else args.repeats
-    if repeats < 1:
-        parser.error("--repeats must be at least 1")
-    links = max(1, (args.chain_nodes - 1) // 3)
-    sys.setrecursionlimit(max(sys.getrecursionlimit(), RECURSION_LIMIT))
+def _ms(seconds: float) -> str:
+    """Milliseconds, with two decimals below 100 ms and one above."""
+    ms = seconds * 1e3
+    return f"{ms:,.1f}" if ms >= 100.0 else f"{ms:.2f}"
 
-    print(f"Python {sys.version.split()[0]} ({platform.python_implementation()}, {platform.platform()})")
-    print(f"glassgrad {_version('glassgrad')}, micrograd {_version('micrograd')}")
-    print()
 
+def _x(ratio: float | None) -> str:
+    """A ratio with four decimals (so 0.0803 does not read as 0.080 beside a 0.08 target); '-' for None."""
+    return "-" if ratio is None else f"{ratio:.4f}x"
+
+
+@dataclass
+class SummaryRow:
+    """One line of the closing table: a workload, each engine's number, the ratio and the issue's target."""
+
+    workload: str
+    unit: str
+    glass: str
+    micro: str
+    floats: str
+    ratio: float | None
+    target: str
+    met: bool | None
+
+
+def _median(xs: Sequence[float]) -> float:
+    return statistics.median(xs)
+
+
+# --- the sections -------------------------------------------------------------------------------
+
+
+def section_w1(repeats: int) -> list[SummaryRow]:
+    """W1: check the five implementations of micrograd's demo step against micrograd, time them, print."""
     points, labels = make_moons()
     flat = init_weights()
-    glass_sum = Glassgrad(points, labels, fused=False)
-    glass = Glassgrad(points, labels, fused=True)
-    glass_nn = GlassgradNN(points, labels)
     micro = Micrograd(points, labels)
     floats = Floats(points, labels)
-    impls: list[Impl] = [glass_sum, glass, glass_nn, micro, floats]
-
+    impls: list[Impl] = [
+        Glassgrad(points, labels, fused=False),
+        Glassgrad(points, labels, fused=True),
+        GlassgradNN(points, labels),
+        micro,
+        floats,
+    ]
     nodes = check_agreement(impls, micro, flat)
     times = time_steps(impls, flat, repeats)
 
-    medians = {name: statistics.median(t) for name, (t, _) in times.items()}
+    medians = {name: _median(t) for name, (t, _) in times.items()}
     ref = medians[micro.name]
     rows = []
     for impl in impls:
@@ -606,10 +611,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                 impl.name,
                 f"{medians[impl.name] * 1e3:.2f}",
                 f"{min(step_times) * 1e3:.2f}",
-                f"{statistics.median(gc_times) * 1e3:.2f}",
+                f"{_median(gc_times) * 1e3:.2f}",
                 f"{n:,}" if n is not None else "-",
                 f"{medians[impl.name] / n * 1e6:.3f}" if n else "-",
-                f"{medians[impl.name] / ref:.2f}x",
+                _x(medians[impl.name] / ref),
             ]
         )
     print(
@@ -627,30 +632,328 @@ def main(argv: Sequence[str] | None = None) -> int:
     print("  ms/step = inputs + forward + zero_grad + backward + SGD update + del loss + gc.collect();")
     print("  gc ms = the final gc.collect() alone (frees micrograd's cyclic closures); nodes/step = graph size")
     print()
-
-    chains = [
-        ("glassgrad", "tanh", glass_chain(links, "tanh"), lambda root: len(engine.topological_order(root))),
-        ("glassgrad", "relu", glass_chain(links, "relu"), lambda root: len(engine.topological_order(root))),
-        ("micrograd", "relu", micrograd_chain(links), micrograd_node_count),
-    ]
-    mem_rows = []
-    for name, op, build, count in chains:
-        n_nodes, bytes_per_node, objects_per_node = measure_memory(build, count)
-        mem_rows.append(
-            [name, f"(x * 1.0001).{op}()", f"{n_nodes:,}", f"{bytes_per_node:.1f}", f"{objects_per_node:.2f}"]
+    return [
+        SummaryRow(
+            f"W1 demo step ({label})",
+            "ms",
+            _ms(medians[name]),
+            _ms(ref),
+            _ms(medians[floats.name]),
+            medians[name] / ref,
+            f"≤ {TARGET_W1:g}x",
+            medians[name] / ref <= TARGET_W1,
         )
-    print(f"W2  memory per node: chain of {links:,} links (3 nodes each, plus the input leaf)")
+        for name, label in [
+            ("glassgrad-sum", "builtin sum"),
+            ("glassgrad", "sum_values"),
+            ("glassgrad-nn", "glassgrad nn"),
+        ]
+    ]
+
+
+def _micrograd_survives(case: gw.Case) -> str:
+    """'' when micrograd's deep recursion for ``case`` survives in a child interpreter, else why not."""
+    if case.depth is None or case.depth < gw.DEFAULT_RECURSION_LIMIT:
+        return ""
+    ok, why = gw.micrograd_survives(case.depth)
+    return "" if ok else f"n/a (recursion: {why})"
+
+
+def _regime(paused: bool) -> str:
+    """How the collector ran, for titles and summary rows."""
+    gw.PAUSE_GC = paused
+    return " [collector paused: engine.paused_gc() for all]" if paused else ""
+
+
+def section_w2(sizes: Sequence[int], repeats: int, quick: bool, paused: bool = False) -> list[SummaryRow]:
+    """W2: the chain x = tanh(x·a + b) of each size, side by side; print a table."""
+    regime = _regime(paused)
+    rows = []
+    summary = []
+    for steps in sizes:
+        skipped = ""
+        if quick and steps > QUICK_MICROGRAD_MAX_STEPS:
+            skipped = "skipped (--quick)"
+        else:
+            mg_case = next(c for c in gw.chain_cases(steps) if c.name == "micrograd")
+            skipped = _micrograd_survives(mg_case)
+        with_mg = not skipped
+        cases = gw.chain_cases(steps, with_micrograd=with_mg)
+        reference = "micrograd" if with_mg else "floats"
+        timings, (x, (dx,)) = gw.time_cases(f"W2 chain of {steps:,} steps", cases, repeats, reference, RTOL, 0.0)
+        med = {name: _median(t.total) for name, t in timings.items()}
+        glass, flo = med["glassgrad"], med["floats"]
+        micro = med.get("micrograd")
+        ratio = glass / micro if micro else None
+        rows.append(
+            [
+                f"{steps:,}",
+                f"{gw.NODES_PER_STEP * steps + 1:,}",
+                _ms(glass),
+                _ms(micro) if micro else skipped,
+                _ms(flo),
+                _x(ratio),
+                f"{glass / flo:.1f}x",
+                _ms(_median(timings["micrograd"].gc)) if micro else "-",
+                f"{x:.6g}",
+                f"{dx:.6g}",
+            ]
+        )
+        summary.append(
+            SummaryRow(
+                f"W2 chain, {steps:,} steps{' (paused)' if paused else ''}",
+                "ms",
+                _ms(glass),
+                _ms(micro) if micro else skipped,
+                _ms(flo),
+                ratio,
+                f"≤ {TARGET_W2_W4:g}x",
+                None if ratio is None else ratio <= TARGET_W2_W4,
+            )
+        )
+    print(
+        f"W2  chain x = tanh(x·{gw.CHAIN_A} + {gw.CHAIN_B:g}) from x0 = {gw.CHAIN_X0}: build + backward + del + "
+        f"gc.collect(); median of {repeats} repeat(s); x and dx/dx0 agree to {RTOL:g} rel across the three{regime}"
+    )
     print(
         format_table(
-            ["engine", "link", "nodes", "bytes/node", "gc objects/node"],
-            mem_rows,
-            [False, False, True, True, True],
+            [
+                "steps",
+                "nodes",
+                "glassgrad ms",
+                "micrograd ms",
+                "floats ms",
+                "vs micrograd",
+                "vs floats",
+                "micrograd gc ms",
+                "x",
+                "dx/dx0",
+            ],
+            rows,
+            [True] * 10,
         )
     )
+    print("  nodes = 5 per step (a, b, x·a, +b, tanh) + the leaf; micrograd's tanh is graph_workloads.mg_tanh")
+    print()
+    return summary
+
+
+def section_w3(nodes: int) -> list[SummaryRow]:
+    """W3: bytes and GC-tracked objects per node of 1e5-node chains; print a table."""
+    steps = nodes // gw.NODES_PER_STEP
+    links = nodes // 3
+    glass_count, mg_count = gw.glass_node_count, gw.micrograd_node_count
+    chains = [
+        ("glassgrad", "tanh(x·a + b)", gw.glass_tanh_chain(steps), glass_count),
+        ("micrograd", "tanh(x·a + b)", gw.mg_tanh_chain(steps), mg_count),
+        ("glassgrad", "(x * 1.0001).relu()", gw.glass_relu_chain(links), glass_count),
+        ("micrograd", "(x * 1.0001).relu()", gw.mg_relu_chain(links), mg_count),
+    ]
+    rows = []
+    measured: dict[tuple[str, str], tuple[int, float, float]] = {}
+    for name, link, build, count in chains:
+        n_nodes, bytes_per_node, objects_per_node = gw.measure_memory(build, count)
+        measured[name, link] = n_nodes, bytes_per_node, objects_per_node
+        rows.append([name, link, f"{n_nodes:,}", f"{bytes_per_node:.1f}", f"{objects_per_node:.2f}"])
+    print(f"W3  memory per node: chains of {steps:,} steps of tanh(x·a + b) and {links:,} links of relu")
+    print(format_table(["engine", "step", "nodes", "bytes/node", "gc objects/node"], rows, [False, False] + [True] * 3))
     print(
-        "  bytes/node = tracemalloc growth over the build / nodes; gc objects/node = len(gc.get_objects()) "
-        "growth (gc disabled)"
+        "  bytes/node = tracemalloc growth over the build / nodes counted in the graph; "
+        "gc objects/node = len(gc.get_objects()) growth (gc disabled) / nodes"
     )
+    print()
+    g_nodes, g_bytes, g_objects = measured["glassgrad", "tanh(x·a + b)"]
+    _, m_bytes, m_objects = measured["micrograd", "tanh(x·a + b)"]
+    return [
+        SummaryRow(
+            f"W3 tanh chain, {g_nodes:,} nodes",
+            "bytes/node",
+            f"{g_bytes:.1f}",
+            f"{m_bytes:.1f}",
+            "-",
+            g_bytes / m_bytes,
+            f"≤ {TARGET_BYTES:g}",
+            g_bytes <= TARGET_BYTES,
+        ),
+        SummaryRow(
+            f"W3 tanh chain, {g_nodes:,} nodes",
+            "gc objects/node",
+            f"{g_objects:.2f}",
+            f"{m_objects:.2f}",
+            "-",
+            g_objects / m_objects,
+            f"≤ {TARGET_OBJECTS:g}",
+            g_objects <= TARGET_OBJECTS,
+        ),
+    ]
+
+
+def section_w4(n: int, repeats: int, paused: bool = False) -> list[SummaryRow]:
+    """W4: the dot product of two lists of ``n`` Values, side by side; print a table."""
+    regime = _regime(paused)
+    xs, ys = gw.dot_inputs(n, DOT_SEED)
+    cases = gw.dot_cases(xs, ys)
+    mg_case = next(c for c in cases if c.name == "micrograd")
+    skipped = _micrograd_survives(mg_case)
+    if skipped:
+        cases = gw.dot_cases(xs, ys, with_micrograd=False)
+    reference = "floats" if skipped else "micrograd"
+    timings, (total, _) = gw.time_cases(f"W4 dot product of {n:,}", cases, repeats, reference, RTOL, 0.0)
+    med = {name: _median(t.total) for name, t in timings.items()}
+    micro = med.get("micrograd")
+    nodes = {"glassgrad-sum": 4 * n + 1, "glassgrad": 3 * n + 1, "micrograd": 4 * n + 1}
+    how = {
+        "glassgrad-sum": "sum(a[i] * b[i] ...)",
+        "glassgrad": "engine.sum_values([a[i] * b[i] ...])",
+        "micrograd": "sum(a[i] * b[i] ...)",
+        "floats": "loop, gradients by hand",
+    }
+    rows = []
+    for name, t in timings.items():
+        rows.append(
+            [
+                name,
+                how[name],
+                _ms(med[name]),
+                _ms(min(t.total)),
+                _ms(_median(t.gc)),
+                f"{nodes[name]:,}" if name in nodes else "-",
+                _x(med[name] / micro) if micro else skipped,
+                f"{med[name] / med['floats']:.1f}x",
+            ]
+        )
+    print(
+        f"W4  dot product of two lists of {n:,} Values (seeded uniform [-1, 1]): build + backward + del + "
+        f"gc.collect(); median of {repeats} repeat(s); the sum ({total:.6g}) and {2 * n:,} gradients agree to "
+        f"{RTOL:g} rel{regime}"
+    )
+    print(
+        format_table(
+            ["implementation", "how", "ms", "min ms", "gc ms", "nodes", "vs micrograd", "vs floats"],
+            rows,
+            [False, False] + [True] * 6,
+        )
+    )
+    print("  nodes include the 2n input leaves (made before the timing) and builtin sum's start, the constant 0")
+    print()
+    return [
+        SummaryRow(
+            f"W4 dot product, {n:,} ({label}){' (paused)' if paused else ''}",
+            "ms",
+            _ms(med[name]),
+            _ms(micro) if micro else skipped,
+            _ms(med["floats"]),
+            med[name] / micro if micro else None,
+            f"≤ {TARGET_W2_W4:g}x",
+            med[name] / micro <= TARGET_W2_W4 if micro else None,
+        )
+        for name, label in [("glassgrad-sum", "builtin sum"), ("glassgrad", "sum_values")]
+    ]
+
+
+def section_depth(depth: int) -> list[SummaryRow]:
+    """Depth: glassgrad's backward of a ``depth``-step chain at the default recursion limit, and micrograd's
+    longest working chain there (found in a child interpreter); print a table."""
+    try:
+        seconds, grad, expected = gw.glass_depth(depth)
+    except RecursionError:
+        glass_ok, glass_cell, glass_note = False, "RecursionError", "-"
+    else:
+        if not gw.close(grad, expected, RTOL, 0.0):
+            raise SystemExit(f"bench_engine: depth: glassgrad's dy/dy0 {grad!r} != the floats' {expected!r}")
+        glass_ok, glass_cell, glass_note = True, f"{depth:,}", f"{_ms(seconds)} ms, dy/dy0 = {grad:.6g} (= floats)"
+    mg_n, why = gw.micrograd_max_depth_in_child()
+    lo, hi = gw.MG_DEPTH_RANGE
+    rows = [
+        ["glassgrad", glass_cell, f"ran {depth:,} steps: build + backward + del + gc.collect() in {glass_note}"],
+        [
+            "micrograd",
+            f"{mg_n:,}" if mg_n is not None else why,
+            f"the largest n in [{lo}, {hi}] whose backward() works (binary search, fresh interpreter)",
+        ],
+    ]
+    print(
+        f"Depth  the longest chain y = y.tanh() whose backward runs at the default recursion limit "
+        f"({gw.DEFAULT_RECURSION_LIMIT})"
+    )
+    print(format_table(["engine", "steps", "how"], rows, [False, True, False]))
+    print()
+    return [
+        SummaryRow(
+            f"depth at recursion limit {gw.DEFAULT_RECURSION_LIMIT}",
+            "steps",
+            glass_cell,
+            f"{mg_n:,}" if mg_n is not None else why,
+            "-",
+            None,
+            f"≥ {DEPTH_TARGET:,}",
+            glass_ok and depth >= DEPTH_TARGET,
+        )
+    ]
+
+
+def print_summary(rows: Sequence[SummaryRow], repeats: int) -> None:
+    """The closing table: every workload beside the issue's targets."""
+    table = [
+        [
+            r.workload,
+            r.unit,
+            r.glass,
+            r.micro,
+            r.floats,
+            _x(r.ratio),
+            r.target,
+            "-" if r.met is None else "✓" if r.met else "✗",
+        ]
+        for r in rows
+    ]
+    print(f"Summary  medians of {repeats} repeat(s); ratios to micrograd from this run")
+    print(
+        format_table(
+            ["workload", "unit", "glassgrad", "micrograd", "floats", "glassgrad/micrograd", "target", "met"],
+            table,
+            [False, False, True, True, True, True, False, False],
+        )
+    )
+    met = sum(1 for r in rows if r.met)
+    judged = sum(1 for r in rows if r.met is not None)
+    print(f"  {met} of {judged} targets met")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--repeats", type=int, default=5, help="timed runs per implementation (median reported)")
+    parser.add_argument(
+        "--quick", action="store_true", help=f"one repeat, micrograd's W2 chains up to {QUICK_MICROGRAD_MAX_STEPS:,}"
+    )
+    parser.add_argument("--chain-steps", type=int, nargs="+", default=list(CHAIN_STEPS), help="W2 chain lengths")
+    parser.add_argument("--memory-nodes", type=int, default=MEMORY_NODES, help="nodes of the W3 chains")
+    parser.add_argument("--dot-size", type=int, default=DOT_SIZE, help="length of the W4 lists")
+    parser.add_argument("--depth", type=int, default=DEPTH, help="steps of glassgrad's depth chain")
+    args = parser.parse_args(argv)
+    repeats = 1 if args.quick else args.repeats
+    if repeats < 1:
+        parser.error("--repeats must be at least 1")
+    if min([*args.chain_steps, args.memory_nodes // 5, args.dot_size, args.depth]) < 1:
+        parser.error("sizes must be positive")
+
+    print(f"Python {sys.version.split()[0]} ({platform.python_implementation()}, {platform.platform()})")
+    print(
+        f"glassgrad {_version('glassgrad')}, micrograd {_version('micrograd')}; recursion limit "
+        f"{sys.getrecursionlimit()} (micrograd's backward gets 3 × graph depth + 1000 for its runs only)"
+    )
+    print()
+    started = time.perf_counter()
+    summary = section_w1(repeats)
+    summary += section_w2(args.chain_steps, repeats, args.quick)
+    summary += section_w2(args.chain_steps, repeats, args.quick, paused=True)
+    summary += section_w3(args.memory_nodes)
+    summary += section_w4(args.dot_size, repeats)
+    summary += section_w4(args.dot_size, repeats, paused=True)
+    gw.PAUSE_GC = False
+    summary += section_depth(args.depth)
+    print_summary(summary, repeats)
+    print(f"  total {time.perf_counter() - started:.0f} s")
     return 0
 
 

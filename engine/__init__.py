@@ -6,7 +6,7 @@ order, with each op's local derivatives taken from one table (``engine.ops``).
 """
 
 from engine.autograd import GradcheckError, grad, gradcheck, gradgradcheck
-from engine.graph import topological_order
+from engine.graph import paused_gc, topological_order
 from engine.modes import detect_anomaly, is_grad_enabled, no_grad, scope
 from engine.ops import OPS, VARIADIC, Domain, Op
 from engine.value import (
@@ -36,6 +36,7 @@ __all__ = [
     "log_softmax",
     "logsumexp",
     "no_grad",
+    "paused_gc",
     "register_op",
     "scope",
     "softmax",

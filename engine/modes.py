@@ -41,17 +41,23 @@ class scope:  # noqa: N801 - used like a function: ``with scope("neuron 3"):``
     diagrams group them in a box. nn opens one per layer and per neuron.
     """
 
-    __slots__ = ("_previous", "name")
+    __slots__ = ("_parent", "_path", "_previous", "name")
 
     def __init__(self, name: str) -> None:
         if not isinstance(name, str) or not name:
             raise TypeError(f"scope(name): expected a non-empty str, got {name!r}")
         self.name = name
         self._previous: tuple[str, ...] = ()
+        self._parent: tuple[str, ...] | None = None
+        self._path: tuple[str, ...] = (name,)
 
     def __enter__(self) -> scope:
-        self._previous = state.scope
-        state.scope = (*self._previous, self.name)
+        previous = state.scope
+        if previous is not self._parent:  # a scope object used again in the same place reuses its path
+            self._parent = previous
+            self._path = (*previous, self.name)
+        self._previous = previous
+        state.scope = self._path
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -30,7 +30,7 @@ VARIADIC = -1
 
 #: ``Op.kind``: how the backward loop calls the partials (a unary or binary op without a parameter
 #: is called directly; anything else through ``Op.apply_partials``).
-UNARY, BINARY, OTHER = 1, 2, 0
+UNARY, BINARY, UNIT, OTHER = 1, 2, 3, 0
 
 
 @dataclass(frozen=True)
@@ -60,6 +60,8 @@ class Op:
       is set) returns one local derivative ∂out/∂xᵢ per input; each may be a float or a Value.
     - ``formulas`` are the same partials as short readable text, one per input (one for all
       inputs of a variadic op), in the names of ``inputs``; diagrams print them on edges.
+    - ``unit_partials`` declares that every partial is exactly 1 (sums), so the backward loop may pass
+      the upstream gradient on without calling ``partials``; the property tests check the claim.
     """
 
     name: str
@@ -73,11 +75,14 @@ class Op:
     doc: str = ""
     domain: tuple[Domain, ...] = ()
     param_domain: Domain | None = None
+    unit_partials: bool = False
     kind: int = field(default=OTHER, init=False, compare=False)
 
     def __post_init__(self) -> None:
         kind = OTHER
-        if self.param is None and self.arity == 1:
+        if self.unit_partials:
+            kind = UNIT
+        elif self.param is None and self.arity == 1:
             kind = UNARY
         elif self.param is None and self.arity == 2:
             kind = BINARY
@@ -172,7 +177,7 @@ def _vpow_partials(a: Any, b: Any, out: Any) -> tuple[Any, Any]:
 
 _TABLE = [
     Op("add", lambda a, b: a + b, lambda a, b, out: (1.0, 1.0), ("1", "1"), inputs=("a", "b"), arity=2,
-       symbol="+", doc="a + b; ∂/∂a = 1, ∂/∂b = 1"),
+       symbol="+", doc="a + b; ∂/∂a = 1, ∂/∂b = 1", unit_partials=True),
     Op("mul", lambda a, b: a * b, lambda a, b, out: (b, a), ("b", "a"), inputs=("a", "b"), arity=2,
        symbol="*", doc="a · b; ∂/∂a = b, ∂/∂b = a"),
     Op("pow", fmath.power, _pow_partials, ("p·x^(p-1)",), param="p", symbol="^",
@@ -204,7 +209,7 @@ _TABLE = [
     Op("log_sigmoid", fmath.log_sigmoid, lambda x, out: (sigmoid(-x),), ("σ(-x)",), symbol="log σ",
        doc="ln σ(x) = -softplus(-x); ∂/∂x = σ(-x)", domain=(Domain(-6.0, 6.0),)),
     Op("sum", lambda xs: sum(xs, 0.0), lambda xs, out: (1.0,) * len(xs), ("1",), inputs=("xᵢ",),
-       arity=VARIADIC, symbol="Σ", doc="Σᵢ xᵢ; ∂/∂xᵢ = 1"),
+       arity=VARIADIC, symbol="Σ", doc="Σᵢ xᵢ; ∂/∂xᵢ = 1", unit_partials=True),
     Op("logsumexp", fmath.logsumexp, lambda xs, out: tuple(exp(x - out) for x in xs), ("exp(xᵢ - out)",),
        inputs=("xᵢ",), arity=VARIADIC, symbol="logΣexp",
        doc="ln Σᵢ e^xᵢ (shifted by max xᵢ); ∂/∂xᵢ = e^(xᵢ - out) = softmax(x)ᵢ",

@@ -194,21 +194,20 @@ class Value:
         Non-leaf nodes are *set* to this pass's gradient; leaves *add* it to what they hold,
         so several losses accumulate (``zero_grad`` resets).
         """
-        order = graph.topological_order(self)
-        leaves, held = [], []
-        for node in order:  # this pass's gradients start from zero; leaves keep what they held aside
-            if not node.parents:
-                leaves.append(node)
-                held.append(node.grad)
-            node.grad = 0.0
+        with graph.paused_gc():
+            self._backward()
+
+    def _backward(self) -> None:
+        # this pass's gradients start from zero; leaves keep what they held aside
+        order, held = graph.order_for_backward(self)
         self.grad = 1.0
         try:
             graph.backprop(order)
         except BaseException:  # e.g. detect_anomaly(): leaves keep what they held before this pass
-            for leaf, before in zip(leaves, held):
+            for leaf, before in held:
                 leaf.grad = before
             raise
-        for leaf, before in zip(leaves, held):
+        for leaf, before in held:
             leaf.grad = before + leaf.grad
 
 
@@ -266,13 +265,15 @@ _JUST_VALUES = {Value}
 
 
 def _as_values(xs: Iterable[object], what: str) -> tuple[Value, ...]:
-    if isinstance(xs, (Value, str, bytes)) or not isinstance(xs, Iterable):
+    if type(xs) is not list and type(xs) is not tuple and (
+        isinstance(xs, (Value, str, bytes)) or not isinstance(xs, Iterable)
+    ):
         raise TypeError(f"{what}: expected a list of Values or numbers, got {describe(xs)}")
     items = tuple(xs)
     if not items:
         raise ValueError(f"{what}: expected at least one Value, got an empty list")
     if set(map(type, items)) == _JUST_VALUES:
-        return items  # type: ignore[return-value]  # checked just above, at C speed
+        return items  # type: ignore[return-value,unused-ignore]  # checked just above, at C speed
     return tuple(as_value(x, what) for x in items)  # numbers (or bad input) among them
 
 
@@ -301,13 +302,13 @@ def apply(op: Op | str, *inputs: Operand, param: float | None = None) -> Value:
 def sum_values(xs: Iterable[Operand]) -> Value:
     """``Σᵢ xᵢ`` as one n-ary node (one edge per term; builtin ``sum`` makes a chain of adds)."""
     values = _as_values(xs, "sum_values()")
-    return _node(SUM, values, SUM.forward(tuple(x.data for x in values)))
+    return _node(SUM, values, SUM.forward([x.data for x in values]))
 
 
 def logsumexp(xs: Iterable[Operand]) -> Value:
     """``ln Σᵢ e^xᵢ`` as one node, shifted by the largest xᵢ so it never overflows."""
     values = _as_values(xs, "logsumexp()")
-    return _node(LOGSUMEXP, values, LOGSUMEXP.forward(tuple(x.data for x in values)))
+    return _node(LOGSUMEXP, values, LOGSUMEXP.forward([x.data for x in values]))
 
 
 def log_softmax(xs: Iterable[Operand]) -> list[Value]:

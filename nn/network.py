@@ -76,13 +76,22 @@ class Neuron(Module):
         self.b = Value(0.0, label="b")
         self.name = "neuron"  # its scope in diagrams; a Layer numbers its neurons
 
+    @property
+    def name(self) -> str:
+        """The scope its nodes are made in (a box in diagrams): ``neuron 3`` inside a layer."""
+        return self._scope.name
+
+    @name.setter
+    def name(self, value: str) -> None:
+        self._scope = scope(value)
+
     def __call__(self, x: Sequence[Value | float]) -> Value:
         """The neuron's output for inputs ``x``: the node ``a`` (or ``z`` itself when the activation is linear)."""
         return self._forward(as_inputs(x, self.nin, "Neuron"))
 
     def _forward(self, xs: list[Value]) -> Value:
         # one mul node per edge w_i·a_i, then one Σ node z; xs are checked Values
-        with scope(self.name):
+        with self._scope:
             z = sum_values([*map(operator.mul, self.w, xs), self.b])
             z.label = "z"
             if self.activation == "linear":
@@ -119,10 +128,19 @@ class Layer(Module):
             n.name = f"neuron {j}"
         self.name = "layer"  # its scope in diagrams; an MLP numbers its layers
 
+    @property
+    def name(self) -> str:
+        """The scope its nodes are made in (a box in diagrams): ``layer 1`` inside an MLP."""
+        return self._scope.name
+
+    @name.setter
+    def name(self, value: str) -> None:
+        self._scope = scope(value)
+
     def __call__(self, x: Sequence[Value | float]) -> list[Value]:
         """``σ(W·x + b)``, one Value per neuron."""
         xs = as_inputs(x, self.nin, "Layer")
-        with scope(self.name):
+        with self._scope:
             return [n._forward(xs) for n in self.neurons]
 
     @property
@@ -183,7 +201,7 @@ class MLP(Module):
         """The last layer's outputs before any softmax or sigmoid."""
         h = as_inputs(x, self.nin, "MLP")
         for layer in self.layers:
-            with scope(layer.name):
+            with layer._scope:
                 h = [n._forward(h) for n in layer.neurons]  # sizes match by construction: no re-checks
         return h
 

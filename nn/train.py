@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from engine import Value, no_grad
+from engine import Value, no_grad, paused_gc
 from engine.value import to_float
 from nn import losses
 from nn.module import Module
@@ -196,28 +196,30 @@ def fit(
         for epoch in range(1, epochs + 1):
             epoch_loss, correct = 0.0, 0
             for batch in _batches(len(xs), batch_size, rng):
-                per_example = []
-                for i in batch:
-                    outputs = forward(xs[i])
-                    per_example.append(loss_fn(outputs, targets[i]))
-                    correct += _correct(outputs, targets[i], name)
-                data_loss = losses.total(per_example) if reduction == "sum" else losses.mean(per_example)
-                objective = data_loss + losses.l2(params, l2) if l2 else data_loss
-                epoch_loss += sum(v.data for v in per_example)
-                if math.isfinite(objective.data):
-                    last_good = [p.data for p in params]
-                elif on_divergence == "stop":
-                    for p, v in zip(params, last_good):  # the parameters that last gave a finite loss
-                        p.data = v
-                    raise DivergenceError(
-                        f"training diverged at epoch {epoch}: the loss is {objective.data!r} "
-                        f"(lower the learning rate, or pass on_divergence='continue'); "
-                        f"the parameters are back to the last ones whose loss was finite",
-                        history,
-                    )
-                opt.zero_grad()
-                objective.backward()
-                opt.step()
+                with paused_gc():  # a step's graph has no cycles: refcounting frees it, no collector passes
+                    per_example = []
+                    for i in batch:
+                        outputs = forward(xs[i])
+                        per_example.append(loss_fn(outputs, targets[i]))
+                        correct += _correct(outputs, targets[i], name)
+                    data_loss = losses.total(per_example) if reduction == "sum" else losses.mean(per_example)
+                    objective = data_loss + losses.l2(params, l2) if l2 else data_loss
+                    epoch_loss += sum(v.data for v in per_example)
+                    if math.isfinite(objective.data):
+                        last_good = [p.data for p in params]
+                    elif on_divergence == "stop":
+                        for p, v in zip(params, last_good):  # the parameters that last gave a finite loss
+                            p.data = v
+                        raise DivergenceError(
+                            f"training diverged at epoch {epoch}: the loss is {objective.data!r} "
+                            f"(lower the learning rate, or pass on_divergence='continue'); "
+                            f"the parameters are back to the last ones whose loss was finite",
+                            history,
+                        )
+                    opt.zero_grad()
+                    objective.backward()
+                    opt.step()
+                    del per_example, outputs, data_loss, objective  # freed now, before the collector resumes
             history.loss.append(epoch_loss if reduction == "sum" else epoch_loss / len(xs))
             history.accuracy.append(correct / len(xs))
             if bar is not None:

@@ -142,3 +142,14 @@ def test_op_pow_of_negative_base_is_nan_not_complex():
     out = Value(-8.0) ** 0.5
     assert type(out.data) is float and math.isnan(out.data)
     assert (Value(-8.0) ** 3).data == -512.0
+
+
+@pytest.mark.parametrize("name", ALL_OPS)
+@given(data=st.data())
+def test_op_unit_partials_claim_is_true(name, data):
+    # The backward loop skips `partials` for ops that declare every partial to be 1: check the claim.
+    op = OPS[name]
+    xs, param = data.draw(op_inputs(op))
+    local = op.apply_partials(xs, op.apply_forward(xs, param), param)
+    if op.unit_partials:
+        assert all(type(d) is float and d == 1.0 for d in local)
