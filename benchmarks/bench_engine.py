@@ -18,7 +18,8 @@ W1, "micrograd demo step"
 
     - ``glassgrad-sum``: glassgrad Values, written like micrograd (builtin ``sum`` chains of adds);
     - ``glassgrad``: the same with ``engine.sum_values`` (one n-ary node) for every sum;
-    - ``glassgrad-nn``: glassgrad's own ``nn.MLP``, ``nn.losses`` and ``nn.optim.SGD`` (what ``nn.fit`` runs);
+    - ``glassgrad-nn``: glassgrad's own ``nn.MLP``, ``nn.losses`` and ``nn.optim.SGD``, run as ``nn.fit`` runs a step
+      (inside ``engine.paused_gc()``);
     - ``micrograd``: micrograd 0.1.0's own ``MLP`` and ``Value``, the demo's loss verbatim;
     - ``floats``: no graph at all; explicit loops for the forward pass and hand-derived
       gradients for the backward pass (the floor any scalar engine is measured against).
@@ -305,11 +306,12 @@ class GlassgradNN(Impl):
 
     def step(self) -> Value:
         model = self.model
-        per_example = [losses.hinge(model(x), y) for x, y in zip(self.points, self.labels, strict=True)]
-        total_loss = losses.mean(per_example) + losses.l2(self.params, ALPHA)
-        self.optimizer.zero_grad()
-        total_loss.backward()
-        self.optimizer.step()
+        with engine.paused_gc():  # as nn.fit runs each step (the final gc.collect() stays in the timing)
+            per_example = [losses.hinge(model(x), y) for x, y in zip(self.points, self.labels, strict=True)]
+            total_loss = losses.mean(per_example) + losses.l2(self.params, ALPHA)
+            self.optimizer.zero_grad()
+            total_loss.backward()
+            self.optimizer.step()
         return total_loss
 
     def grads(self) -> Flat:
