@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import graphviz
 
-from engine import Value
+from engine import Value, topological_order
 from viz.diagram import Diagram
 from viz.walk import GraphView, NodeView, op_label, walk
 
@@ -26,6 +26,9 @@ HIGHLIGHT = "#dc2626"
 
 #: Past this many drawn nodes, clusters collapse into one box each; past it even then, drawing is refused.
 MAX_NODES = 400
+
+#: Graphs bigger than this are refused at once, without walking them for a collapsed picture.
+MAX_COLLAPSIBLE = 200_000
 
 
 def fmt(x: float) -> str:
@@ -98,7 +101,16 @@ def draw_graph(
         raise ValueError(f"draw_graph(rankdir=...): expected LR, TB, RL or BT, got {rankdir!r}")
     if isinstance(max_nodes, bool) or not isinstance(max_nodes, int) or max_nodes < 1:
         raise ValueError(f"draw_graph(max_nodes=...): expected a positive int, got {max_nodes!r}")
-    view = walk(root, params)
+    if not isinstance(root, Value):
+        raise TypeError(f"draw_graph: expected a Value (the root of a graph), got {root!r} ({type(root).__name__})")
+    order = topological_order(root)
+    if len(order) > max_nodes and (len(order) > MAX_COLLAPSIBLE or not any(n.scope for n in order)):
+        raise ValueError(  # said at once: nothing to collapse, or too big to walk for a picture
+            f"draw_graph: the graph has {len(order)} nodes, more than max_nodes={max_nodes}, and "
+            f"{'no clusters to collapse' if len(order) <= MAX_COLLAPSIBLE else 'too many to collapse'}; "
+            f"draw a smaller graph (one example's loss rather than the total) or raise max_nodes"
+        )
+    view = walk(root, params, order)
     if len(view.nodes) > max_nodes:
         return _draw_collapsed(view, rankdir, max_nodes, renderer)
     return Diagram(graph_source(view, show, rankdir, _highlighted(highlight), lambda v: v.grad), renderer)

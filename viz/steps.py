@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from engine import Value
+from engine import Value, topological_order
 from nn.files import write_text_atomic
 from viz.diagram import Diagram
 from viz.graph import SHOWS, fmt, graph_source
@@ -160,13 +160,17 @@ def step_backward(
     """
     if show not in SHOWS:
         raise ValueError(f"step_backward(show=...): expected one of {', '.join(SHOWS)}, got {show!r}")
-    view = walk(root)
-    ops = [n for n in reversed(view.nodes) if n.value.parents]
-    if len(ops) > max_steps:
+    if not isinstance(root, Value):
+        raise TypeError(f"step_backward: expected a Value (the root of a graph), got {root!r}")
+    order = topological_order(root)
+    count = sum(1 for n in order if n.parents)
+    if count > max_steps:
         raise ValueError(
-            f"step_backward: the graph has {len(ops)} op nodes, more than max_steps={max_steps}; "
+            f"step_backward: the graph has {count} op nodes, more than max_steps={max_steps}; "
             f"step through a smaller graph (one neuron, one example) or raise max_steps"
         )
+    view = walk(root, order=order)
+    ops = [n for n in reversed(view.nodes) if n.value.parents]
     edges_into: dict[NodeView, list[EdgeView]] = {}
     for edge in view.edges:
         edges_into.setdefault(edge.child, []).append(edge)

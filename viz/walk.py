@@ -77,13 +77,14 @@ def _kind(value: Value, params: set[Value] | None) -> str:
     return "param" if PARAMETER_LABEL.match(value.label) else "input"
 
 
-def walk(root: Value, params: Iterable[Value] | None = None) -> GraphView:
+def walk(root: Value, params: Iterable[Value] | None = None, order: list[Value] | None = None) -> GraphView:
     """The view of ``root``'s graph. ``params`` marks which leaves are parameters (default: leaves labelled
     like nn's weights and biases); other leaves are inputs or constants. A leaf joins its consumers'
     cluster when they all share one."""
     if not isinstance(root, Value):
         raise TypeError(f"expected a Value (the root of a graph), got {root!r} ({type(root).__name__})")
-    order = topological_order(root)
+    if order is None:
+        order = topological_order(root)
     param_set = set(params) if params is not None else None
     consumers: dict[Value, list[Value]] = {}
     for node in order:
