@@ -281,7 +281,7 @@ def apply(op: Op | str, *inputs: Operand, param: float | None = None) -> Value:
     """Apply an op of the table (an ``Op`` or its name) to Values or numbers: one new node."""
     if isinstance(op, str):
         if op not in OPS:
-            raise ValueError(f"apply: unknown op {op!r}; known ops: {', '.join(sorted(OPS))}")
+            raise ValueError(f"apply: expected the name of an op ({', '.join(sorted(OPS))}), got {op!r}")
         op = OPS[op]
     if not isinstance(op, Op) or op is CONSTANT:
         raise TypeError(f"apply: expected an Op or an op name, got {describe(op)}")

@@ -71,6 +71,9 @@ def _check_data(model: Module, X: object, y: object) -> tuple[list[Sequence[floa
             raise TypeError(f"fit(X): expected each input to be a list of numbers, X[{i}] is {x!r}")
         if nin is not None and len(x) != nin:
             raise ValueError(f"fit(X): the model takes {nin} numbers per input, X[{i}] has {len(x)}")
+        for v in x:
+            if not math.isfinite(to_float(v, f"fit(X[{i}])")):
+                raise ValueError(f"fit(X): expected finite numbers, got {v!r} in X[{i}]")
     return list(X), list(y)
 
 
