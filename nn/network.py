@@ -64,7 +64,22 @@ def _sizes(config: Mapping[str, Any], *keys: str) -> list[int] | None:
     return sizes if all(type(s) is int for s in sizes) else None
 
 
-class Neuron(Module):
+class _Scoped(Module):
+    """A module whose nodes are made in a scope of its own name, so a diagram draws them in one box."""
+
+    _scope: scope
+
+    @property
+    def name(self) -> str:
+        """The scope its nodes are made in: ``neuron 3`` inside a layer, ``layer 1`` inside an MLP."""
+        return self._scope.name
+
+    @name.setter
+    def name(self, value: str) -> None:
+        self._scope = scope(value)
+
+
+class Neuron(_Scoped):
     """One neuron: ``z = Σ wᵢ·aᵢ + b`` (one mul node per edge, one sum node labelled ``z``), then ``a = σ(z)``."""
 
     def __init__(self, nin: int, activation: str = "relu", seed: Seed = None) -> None:
@@ -75,15 +90,6 @@ class Neuron(Module):
         self.w = [Value(rng.uniform(-bound, bound), label=f"w{i}") for i in range(self.nin)]
         self.b = Value(0.0, label="b")
         self.name = "neuron"  # its scope in diagrams; a Layer numbers its neurons
-
-    @property
-    def name(self) -> str:
-        """The scope its nodes are made in (a box in diagrams): ``neuron 3`` inside a layer."""
-        return self._scope.name
-
-    @name.setter
-    def name(self, value: str) -> None:
-        self._scope = scope(value)
 
     def __call__(self, x: Sequence[Value | float]) -> Value:
         """The neuron's output for inputs ``x``: the node ``a`` (or ``z`` itself when the activation is linear)."""
@@ -115,7 +121,7 @@ class Neuron(Module):
         return f"Neuron({self.nin}, activation={self.activation!r})"
 
 
-class Layer(Module):
+class Layer(_Scoped):
     """A fully connected layer: ``nout`` neurons that all see the same ``nin`` inputs. Always returns a list."""
 
     def __init__(self, nin: int, nout: int, activation: str = "relu", seed: Seed = None) -> None:
@@ -127,15 +133,6 @@ class Layer(Module):
         for j, n in enumerate(self.neurons):
             n.name = f"neuron {j}"
         self.name = "layer"  # its scope in diagrams; an MLP numbers its layers
-
-    @property
-    def name(self) -> str:
-        """The scope its nodes are made in (a box in diagrams): ``layer 1`` inside an MLP."""
-        return self._scope.name
-
-    @name.setter
-    def name(self, value: str) -> None:
-        self._scope = scope(value)
 
     def __call__(self, x: Sequence[Value | float]) -> list[Value]:
         """``σ(W·x + b)``, one Value per neuron."""
