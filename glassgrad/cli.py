@@ -1,17 +1,23 @@
-"""The ``glassgrad`` console command: ``glassgrad train`` (the main job) and ``glassgrad demo``."""
+"""The ``glassgrad`` console command: ``glassgrad train`` (the main job), ``glassgrad graph`` and ``glassgrad demo``."""
 
 from __future__ import annotations
 
 import argparse
 import sys
+import textwrap
 from collections.abc import Sequence
+from pathlib import Path
 
 from glassgrad import demo
+from glassgrad.expression import EXAMPLE, build, parse_assignments, syntax_help
 from glassgrad.train import DATASETS, TrainConfig, run, summary
 from nn.activations import ACTIVATIONS
 from nn.losses import LOSSES
 from nn.network import OUTPUTS
 from nn.train import OPTIMIZERS
+from viz.graph import SHOWS, draw_graph
+from viz.render import RENDERERS
+from viz.steps import step_backward
 
 
 class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
@@ -64,7 +70,44 @@ def build_parser() -> argparse.ArgumentParser:
     opt.add_argument("--seed", type=int, default=defaults.seed, help="seed of the data, the weights and the batches")
     train.add_argument("--out", default=None, help="output folder (default: runs/DATASET)")
     train.add_argument("--no-progress", action="store_true", help="no progress bar")
+    _add_graph(commands)
     return parser
+
+
+class _GraphHelpFormatter(argparse.RawDescriptionHelpFormatter, _HelpFormatter):
+    """Keeps the line breaks of the examples, and shows defaults like the other commands."""
+
+
+def _add_graph(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    graph = commands.add_parser(
+        "graph",
+        help=f'draw the forward and backward graph of an expression, like "{EXAMPLE}"',
+        description="\n\n".join(textwrap.fill(paragraph, 79, break_on_hyphens=False) for paragraph in (
+            "Evaluate an expression of named numbers, backpropagate through it, print its value f and the gradient "
+            "∂f/∂NAME of each variable, and draw its graph (every value, every local derivative, every gradient) "
+            "as a picture; --steps also writes a page that steps through the backward pass.",
+            syntax_help(),
+        )),
+        epilog=f"""examples:
+  glassgrad graph "{EXAMPLE}" x=0.5 w=-1.2 b=0.3 --out g.svg
+  glassgrad graph "x**2 + 2**x - x/y" x=3 y=2 --steps steps.html
+  glassgrad graph "leaky_relu(x, s=0.1) + logsumexp(x, y, 1)" x=-2 y=0.5
+  glassgrad graph --out neg.svg -- "-x*y" x=1 y=2   (an expression that starts with '-' goes after --)
+
+Options go after the variables (or before the expression).""",
+        formatter_class=_GraphHelpFormatter,
+    )
+    graph.add_argument("expression", metavar="EXPR", help=f'the expression, in quotes: "{EXAMPLE}"')
+    graph.add_argument("variables", nargs="*", metavar="NAME=VALUE",
+                       help="the value of each variable of the expression, like x=0.5 (no spaces around '=')")
+    graph.add_argument("--out", default="graph.svg", help="the picture to write: .svg, .png or .dot")
+    graph.add_argument("--steps", default=None, metavar="PATH",
+                       help="also write an HTML page that steps through the backward pass (.html)")
+    graph.add_argument("--show", choices=SHOWS, default="both",
+                       help="what the boxes show: the data (forward), the gradients (backward) or both")
+    graph.add_argument("--renderer", choices=RENDERERS, default="auto",
+                       help="the dot program: the system Graphviz (system), the one pip installed (bundled), or the "
+                       "system one when there is one (auto)")
 
 
 def _train(args: argparse.Namespace) -> int:
@@ -83,6 +126,40 @@ def _train(args: argparse.Namespace) -> int:
     return 1 if result.diverged else 0
 
 
+def _suffix_error(path: str, suffixes: tuple[str, ...], option: str) -> str | None:
+    if Path(path).suffix.lower() in suffixes:
+        return None
+    return f"{option} {path!r}: expected a path ending in {', '.join(suffixes)}"
+
+
+def _graph(args: argparse.Namespace) -> int:
+    problem = _suffix_error(args.out, (".svg", ".png", ".dot", ".gv"), "--out")
+    if problem is None and args.steps is not None:
+        problem = _suffix_error(args.steps, (".html", ".htm"), "--steps")
+    if problem is not None:
+        print(f"glassgrad graph: {problem}", file=sys.stderr)
+        return 2
+    try:
+        variables = parse_assignments(args.variables)
+        built = build(args.expression, variables)
+        root = built.root
+        root.backward()
+        print(f"f = {root.data:.6g}")
+        for name in variables:
+            leaf = built.leaves.get(name)
+            if leaf is None:
+                print(f"∂f/∂{name} = 0   ({name} does not appear in the expression)")
+            else:
+                print(f"∂f/∂{name} = {leaf.grad:.6g}")
+        print(f"wrote {draw_graph(root, show=args.show, renderer=args.renderer).save(args.out)}")
+        if args.steps is not None:
+            print(f"wrote {step_backward(root, show=args.show, renderer=args.renderer).save(args.steps)}")
+    except (ValueError, RuntimeError, OSError) as error:  # bad input, no dot program, a file not writable
+        print(f"glassgrad graph: {error}", file=sys.stderr)
+        return 2
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``glassgrad`` with ``argv`` (default: the process arguments); returns the exit code."""
     parser = build_parser()
@@ -92,5 +169,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     if args.command == "train":
         return _train(args)
+    if args.command == "graph":
+        return _graph(args)
     parser.print_help()
     return 2
