@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+TORCH  := $(VENV)/.installed-torch
 
 .PHONY: demo test lint typecheck pytest bench notebooks docs clean
 
@@ -20,10 +21,14 @@ test: lint typecheck pytest  ## ruff, mypy and the whole pytest suite
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
-typecheck: $(STAMP)
+typecheck: $(STAMP) $(TORCH)  # torch: nn.torch_bridge is type-checked against it
 	$(BIN)/mypy
 
-pytest: $(STAMP)
+$(TORCH): $(STAMP)  ## the tests cross-check against PyTorch (float64, CPU)
+	$(BIN)/python -m pip install --quiet -e '.[dev,torch]'
+	touch $(TORCH)
+
+pytest: $(STAMP) $(TORCH)
 	$(BIN)/pytest
 
 bench: $(STAMP)  ## glassgrad beside micrograd and a pure-Python floor

@@ -12,12 +12,15 @@ import math
 import operator
 import random
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from engine import Value, no_grad, scope, softmax, sum_values
 from engine.value import to_float
 from nn.activations import ACTIVATIONS, check_activation
 from nn.module import Module
+
+if TYPE_CHECKING:
+    import torch
 
 #: What an MLP does to its last layer's outputs (the logits).
 OUTPUTS = ("linear", "softmax", "sigmoid")
@@ -239,6 +242,25 @@ class MLP(Module):
     def parameter_count(cls, config: Mapping[str, Any]) -> int | None:
         sizes = _sizes(config, "nin", "nouts")
         return None if sizes is None else sum((sizes[i] + 1) * sizes[i + 1] for i in range(len(sizes) - 1))
+
+    def to_torch(self) -> torch.nn.Sequential:
+        """This network as a float64 ``torch.nn.Sequential`` with copies of its weights (needs ``glassgrad[torch]``).
+
+        See ``nn.torch_bridge.to_torch``.
+        """
+        from nn.torch_bridge import to_torch
+
+        return to_torch(self)
+
+    @classmethod
+    def from_torch(cls, seq: torch.nn.Sequential) -> MLP:
+        """A new MLP from a ``torch.nn.Sequential`` of the shape ``to_torch`` builds (needs ``glassgrad[torch]``).
+
+        See ``nn.torch_bridge.from_torch``: a module it cannot represent is a ValueError naming it.
+        """
+        from nn.torch_bridge import from_torch
+
+        return from_torch(seq)
 
     def __repr__(self) -> str:
         return f"MLP({self.nin}, {self.nouts}, activation={self.activation!r}, output={self.output!r})"
