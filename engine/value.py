@@ -1,6 +1,6 @@
 """``Value``: one number of a computation, and the op and parents that made it.
 
-A Value is small: six slots, a tuple of parents, no closure. Its backward rule
+A Value is small: seven slots, a tuple of parents, no closure. Its backward rule
 is not stored on the node but looked up in the op table (``engine.ops``), so a
 dropped graph holds no reference cycles and is freed at once by reference
 counting.
