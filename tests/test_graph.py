@@ -50,10 +50,20 @@ def test_draw_graph_backward_view_puts_formula_number_and_passed_gradient_on_edg
     _, w, _, z, a = neuron()
     a.backward()
     source = draw_graph(a, show="backward").source
-    assert f"1 - tanh(x)² = {1 - a.data**2:.4g}" in source
+    assert f"∂/∂z = 1 - tanh(z)² = {1 - a.data**2:.4g}" in source
     assert f"passes {z.grad:.4g}" in source and f"grad {w.grad:.4g}" in source
     forward = draw_graph(a, show="forward").source
-    assert "tanh(x)²" not in forward and ">grad " not in forward and f"data {a.data:.4g}" in forward
+    assert "tanh(z)²" not in forward and ">grad " not in forward and f"data {a.data:.4g}" in forward
+
+
+def test_draw_graph_edges_speak_in_the_labels_of_the_nodes_when_they_can():
+    x, w, _, _, a = neuron()
+    source = draw_graph(a, show="backward").source
+    assert f"∂/∂x = w = {w.data:.4g}" in source and f"∂/∂w = x = {x.data:.4g}" in source
+    assert "∂/∂a = 1 = 1" in source  # the product going into + has no label: the op table's names stay
+    u = Value(2.0, label="u")
+    assert "∂/∂a = b = 2" in draw_graph(u * u, show="backward").source  # the same label twice: table names
+    assert "exp(u)" in draw_graph(u.exp(), show="backward").source  # whole names only: exp keeps its x-free name
 
 
 def test_draw_graph_parameters_inputs_and_constants_look_different():

@@ -67,6 +67,23 @@ def op_label(value: Value) -> str:
     return op.label
 
 
+_NAME = re.compile(r"[A-Za-z_]\w*")
+
+
+def in_labels(op_name: str, parents: tuple[Value, ...], formula: str, input_name: str) -> tuple[str, str]:
+    """The formula and the input's name in the labels of the parents (``∂/∂x = w`` for ``x * w``) when every
+    input of a fixed-arity op carries a simple label; otherwise as the op table writes them (``∂/∂a = b``)."""
+    op = OPS.get(op_name)
+    if op is None or op.arity < 1 or len(parents) != len(op.inputs):
+        return formula, input_name
+    labels = [p.label for p in parents]
+    if not all(_NAME.fullmatch(label) for label in labels) or len(set(labels)) != len(labels):
+        return formula, input_name
+    rename = dict(zip(op.inputs, labels))
+    pattern = re.compile(r"(?<![\w])(" + "|".join(map(re.escape, op.inputs)) + r")(?![\w])")
+    return pattern.sub(lambda m: rename[m.group(1)], formula), rename[input_name]
+
+
 def _kind(value: Value, params: set[Value] | None) -> str:
     if value.parents:
         return "op"
@@ -109,6 +126,6 @@ def walk(root: Value, params: Iterable[Value] | None = None, order: list[Value] 
         local = op.apply_partials(tuple(p.data for p in value.parents), value.data, value.arg)
         for i, (parent, d) in enumerate(zip(value.parents, local)):
             d = float(d)
-            name = op.inputs[min(i, len(op.inputs) - 1)]
-            edges.append(EdgeView(views[parent], child, i, name, op.formula(i), d))
+            formula, name = in_labels(op.name, value.parents, op.formula(i), op.inputs[min(i, len(op.inputs) - 1)])
+            edges.append(EdgeView(views[parent], child, i, name, formula, d))
     return GraphView(nodes, edges, views)
