@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numbers
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any, Union
+from typing import Any, Union, cast
 
 from engine import graph, state
 from engine.ops import ADD, CONSTANT, LOGSUMEXP, MUL, OPS, POW, SUM, VARIADIC, VPOW, Domain, Op
@@ -272,8 +272,8 @@ def _as_values(xs: Iterable[object], what: str) -> tuple[Value, ...]:
     items = tuple(xs)
     if not items:
         raise ValueError(f"{what}: expected at least one Value, got an empty list")
-    if set(map(type, items)) == _JUST_VALUES:
-        return items  # type: ignore[return-value,unused-ignore]  # checked just above, at C speed
+    if set(map(type, items)) == _JUST_VALUES:  # all Values, checked at C speed
+        return cast("tuple[Value, ...]", items)
     return tuple(as_value(x, what) for x in items)  # numbers (or bad input) among them
 
 

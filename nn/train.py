@@ -56,11 +56,14 @@ class DivergenceError(FloatingPointError):
         self.history = history
 
 
-def _check_data(model: Module, X: object, y: object) -> tuple[list[Sequence[float]], list[Any]]:
-    for name, data in (("X", X), ("y", y)):
-        if isinstance(data, (str, bytes)) or not isinstance(data, Sequence):
-            raise TypeError(f"fit({name}): expected a list, got {type(data).__name__}")
-    assert isinstance(X, Sequence) and isinstance(y, Sequence)  # for the type checker; checked just above
+def _as_list(data: object, name: str) -> list[Any]:
+    if isinstance(data, (str, bytes)) or not isinstance(data, Sequence):
+        raise TypeError(f"fit({name}): expected a list, got {type(data).__name__}")
+    return list(data)
+
+
+def _check_data(model: Module, X_in: object, y_in: object) -> tuple[list[Sequence[float]], list[Any]]:
+    X, y = _as_list(X_in, "X"), _as_list(y_in, "y")
     if not X:
         raise ValueError("fit: expected at least one training example, got an empty X")
     if len(X) != len(y):
@@ -74,7 +77,7 @@ def _check_data(model: Module, X: object, y: object) -> tuple[list[Sequence[floa
         for v in x:
             if not math.isfinite(to_float(v, f"fit(X[{i}])")):
                 raise ValueError(f"fit(X): expected finite numbers, got {v!r} in X[{i}]")
-    return list(X), list(y)
+    return X, y
 
 
 def _class_labels(y: list[Any], what: str) -> list[int]:
