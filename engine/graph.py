@@ -9,7 +9,7 @@ from __future__ import annotations
 import gc
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from engine import state
 from engine.ops import BINARY, UNARY, UNIT
@@ -47,37 +47,49 @@ def topological_order(root: Value) -> list[Value]:
 
 def _walk(root: Value, held: list[tuple[Value, float]] | None) -> list[Value]:
     """The topological order of ``topological_order``. With ``held``, the walk also prepares a backward
-    pass as it goes: each leaf's ``(leaf, grad)`` is kept in ``held``, and every ``.grad`` is set to 0."""
+    pass as it goes: every ``.grad`` is set to 0, and each leaf that held a gradient keeps
+    ``(leaf, grad)`` in ``held`` (a leaf at 0 needs nothing put back)."""
     with paused_gc():
         order: list[Value] = []
-        visited = {root}
-        stack = [(root, iter(root.parents))]
-        push, pop, append, add = stack.append, stack.pop, order.append, visited.add
+        visited: set[Value] = set()
+        stack: list[Value | None] = [root]  # a node to visit, or None: "the node under me is done"
+        push, pop, emit, add = stack.append, stack.pop, order.append, visited.add
         while stack:
-            node, parents = stack[-1]
-            for parent in parents:
-                if parent not in visited:
-                    add(parent)
-                    if parent.parents:
-                        push((parent, iter(parent.parents)))
-                        break
-                    append(parent)  # a leaf is done at once
-                    if held is not None:
-                        held.append((parent, parent.grad))
-                        parent.grad = 0.0
-            else:  # every parent is in the order
-                pop()
-                append(node)
+            node = pop()
+            if node is None:  # all of its parents are in the order
+                node = cast("Value", pop())
                 if held is not None:
                     node.grad = 0.0
+                emit(node)
+                continue
+            if node in visited:  # pushed twice before its first visit
+                continue
+            add(node)
+            a, b = node._a, node._b  # the parents, laid out as ``Value`` describes
+            if b is None and a is None:  # a leaf is done at once
+                if held is not None and node.grad != 0.0:
+                    held.append((node, node.grad))
+                    node.grad = 0.0
+                emit(node)
+                continue
+            push(node)
+            push(None)
+            if a is None:  # three or more parents, in a tuple
+                for parent in reversed(b):  # type: ignore[arg-type]
+                    if parent not in visited:
+                        push(parent)
+                continue
+            if b is not None and b not in visited:  # the first parent is visited first
+                push(b)  # type: ignore[arg-type]
+            if a not in visited:
+                push(a)
         return order
 
 
 def order_for_backward(root: Value) -> tuple[list[Value], list[tuple[Value, float]]]:
-    """The topological order with every ``.grad`` set to 0, and the ``(leaf, grad)`` pairs held before."""
+    """The topological order with every ``.grad`` set to 0, and the ``(leaf, grad)`` pairs of the leaves
+    that held a nonzero gradient before."""
     held: list[tuple[Value, float]] = []
-    if not root.parents:
-        held.append((root, root.grad))
     order = _walk(root, held)
     return order, held
 
@@ -122,24 +134,24 @@ def backprop(order: list[Value], create_graph: bool = False) -> None:
 def _backprop_floats(order: list[Value]) -> None:
     """``backprop`` on plain floats: the same chain rule, with the commonest call shapes unpacked."""
     for node in reversed(order):
-        parents = node.parents
-        if not parents:
+        a: Any = node._a
+        b: Any = node._b
+        if b is None and a is None:  # a leaf
             continue
         upstream = node.grad
         op = node._op
         kind = op.kind  # type: ignore[union-attr]
-        if kind == UNIT:  # a sum: every local derivative is 1
-            for parent in parents:
-                parent.grad += upstream
-        elif kind == BINARY:
-            a, b = parents
+        if kind == BINARY:
             da, db = op.partials(a.data, b.data, node.data)  # type: ignore[union-attr]
             a.grad += da * upstream
             b.grad += db * upstream
         elif kind == UNARY:
-            a = parents[0]
             a.grad += op.partials(a.data, node.data)[0] * upstream  # type: ignore[union-attr]
+        elif kind == UNIT:  # a sum: every local derivative is 1
+            for parent in node.parents if a is not None else b:
+                parent.grad += upstream
         else:
+            parents = node.parents
             local = op.apply_partials(tuple([p.data for p in parents]), node.data, node._arg)  # type: ignore[union-attr]
             for parent, d in zip(parents, local):
                 parent.grad += d * upstream

@@ -1,9 +1,11 @@
 """``Value``: one number of a computation, and the op and parents that made it.
 
-A Value is small: seven slots, a tuple of parents, no closure. Its backward rule
-is not stored on the node but looked up in the op table (``engine.ops``), so a
-dropped graph holds no reference cycles and is freed at once by reference
-counting.
+A Value is small: eight slots and no closure. The parents of a unary or binary
+op sit in two slots of their own (no tuple: one object per node, which is what
+Python's memory and its garbage collector pay for); only an op of three or more
+inputs keeps them in a tuple. A node's backward rule is not stored on it but
+looked up in the op table (``engine.ops``), so a dropped graph holds no
+reference cycles and is freed at once by reference counting.
 """
 
 from __future__ import annotations
@@ -48,12 +50,15 @@ class Value:
     op that made it (empty for a leaf), ``op`` that op's name (``''`` for a leaf).
     """
 
-    __slots__ = ("_arg", "_op", "_scope", "data", "grad", "label", "parents")
+    # _a, _b: the parents. None, None for a leaf; x, None for one parent; x, y for two; None and the
+    # tuple of them for three or more (see ``parents``)
+    __slots__ = ("_a", "_arg", "_b", "_op", "_scope", "data", "grad", "label")
 
     data: float
     grad: float
     label: str
-    parents: tuple[Value, ...]
+    _a: Value | None
+    _b: Value | tuple[Value, ...] | None
     _op: Op | None
     _arg: float | None
     _scope: tuple[str, ...]
@@ -64,12 +69,23 @@ class Value:
         self.data = to_float(data, "Value(data)")
         self.grad = 0.0
         self.label = label
-        self.parents = ()
+        self._a = None
+        self._b = None
         self._op = None
         self._arg = None
         self._scope = state.scope
 
     # --- what the node is ---
+
+    @property
+    def parents(self) -> tuple[Value, ...]:
+        """The inputs of the op that made this node, in order; ``()`` for a leaf."""
+        a, b = self._a, self._b
+        if b is None:
+            return () if a is None else (a,)
+        if a is None:
+            return cast("tuple[Value, ...]", b)
+        return (a, cast(Value, b))
 
     @property
     def op(self) -> str:
@@ -104,14 +120,14 @@ class Value:
 
     def __add__(self, other: Operand) -> Value:
         other = other if type(other) is Value else constant(other, "+")
-        return _node(ADD, (self, other), _add(self.data, other.data))
+        return _node(ADD, self, other, _add(self.data, other.data))
 
     def __radd__(self, other: Number) -> Value:
         return constant(other, "+") + self
 
     def __mul__(self, other: Operand) -> Value:
         other = other if type(other) is Value else constant(other, "*")
-        return _node(MUL, (self, other), _mul(self.data, other.data))
+        return _node(MUL, self, other, _mul(self.data, other.data))
 
     def __rmul__(self, other: Number) -> Value:
         return constant(other, "*") * self
@@ -119,9 +135,9 @@ class Value:
     def __pow__(self, other: Operand) -> Value:
         """``x ** p``: a number exponent is a parameter of the ``pow`` op; a Value exponent uses ``vpow``."""
         if type(other) is Value:
-            return _node(VPOW, (self, other), VPOW.forward(self.data, other.data))
+            return _node(VPOW, self, other, VPOW.forward(self.data, other.data))
         p = to_float(other, "Value ** p")
-        return _node(POW, (self,), POW.forward(self.data, p), p)
+        return _node(POW, self, None, POW.forward(self.data, p), p)
 
     def __rpow__(self, other: Number) -> Value:
         return constant(other, "**") ** self
@@ -172,7 +188,7 @@ class Value:
     def leaky_relu(self, slope: float = 0.01) -> Value:
         """``x`` where ``x ≥ 0``, else ``slope · x``."""
         s = to_float(slope, "leaky_relu(slope)")
-        return _node(OPS["leaky_relu"], (self,), OPS["leaky_relu"].forward(self.data, s), s)
+        return _node(OPS["leaky_relu"], self, None, OPS["leaky_relu"].forward(self.data, s), s)
 
     def sqrt(self) -> Value:
         """Square root; ``sqrt(x < 0) = nan``."""
@@ -204,6 +220,9 @@ class Value:
         try:
             graph.backprop(order)
         except BaseException:  # e.g. detect_anomaly(): leaves keep what they held before this pass
+            for node in order:
+                if not node.parents:
+                    node.grad = 0.0
             for leaf, before in held:
                 leaf.grad = before
             raise
@@ -215,19 +234,24 @@ _new = object.__new__
 _add, _mul = ADD.forward, MUL.forward  # the table's forwards, bound once for the two commonest ops
 
 
-def _node(op: Op, parents: tuple[Value, ...], data: float, arg: float | None = None) -> Value:
-    """A new node holding ``data``, made by ``op`` from ``parents`` (recorded unless in ``no_grad``)."""
+def _node(
+    op: Op, a: Value | None, b: Value | tuple[Value, ...] | None, data: float, arg: float | None = None
+) -> Value:
+    """A new node holding ``data``, made by ``op`` from the parents ``a, b`` (laid out as in ``Value``),
+    recorded unless in ``no_grad``."""
     node: Value = _new(Value)
     node.data = data
     node.grad = 0.0
     node.label = ""
-    node.parents = parents
+    node._a = a
+    node._b = b
     node._op = op
     node._arg = arg
     node._scope = state.scope
     if not state.plain:  # in no_grad() or detect_anomaly()
+        parents = node.parents
         if not state.grad_enabled:
-            node.parents = ()
+            node._a = node._b = None
             node._op = None
             node._arg = None
         if state.anomaly is not None:
@@ -235,8 +259,18 @@ def _node(op: Op, parents: tuple[Value, ...], data: float, arg: float | None = N
     return node
 
 
+def _node_of(op: Op, parents: tuple[Value, ...], data: float, arg: float | None = None) -> Value:
+    """``_node`` for parents given as a tuple (of any length)."""
+    n = len(parents)
+    if n == 1:
+        return _node(op, parents[0], None, data, arg)
+    if n == 2:
+        return _node(op, parents[0], parents[1], data, arg)
+    return _node(op, None, parents, data, arg)
+
+
 def _unary(op: Op, x: Value) -> Value:
-    return _node(op, (x,), op.forward(x.data))
+    return _node(op, x, None, op.forward(x.data))
 
 
 def constant(x: object, where: str = "") -> Value:
@@ -245,7 +279,7 @@ def constant(x: object, where: str = "") -> Value:
     node.data = x if type(x) is float else to_float(x, f"Value {where} operand" if where else "constant")
     node.grad = 0.0
     node.label = ""
-    node.parents = ()
+    node._a = node._b = None
     node._op = CONSTANT
     node._arg = None
     node._scope = state.scope
@@ -296,19 +330,19 @@ def apply(op: Op | str, *inputs: Operand, param: float | None = None) -> Value:
     elif param is not None:
         raise TypeError(f"{op.name}(): takes no parameter, got param={describe(param)}")
     data = op.apply_forward(tuple(x.data for x in xs), arg)
-    return _node(op, xs, to_float(data, f"{op.name} forward result"), arg)
+    return _node_of(op, xs, to_float(data, f"{op.name} forward result"), arg)
 
 
 def sum_values(xs: Iterable[Operand]) -> Value:
     """``Σᵢ xᵢ`` as one n-ary node (one edge per term; builtin ``sum`` makes a chain of adds)."""
     values = _as_values(xs, "sum_values()")
-    return _node(SUM, values, SUM.forward([x.data for x in values]))
+    return _node_of(SUM, values, SUM.forward([x.data for x in values]))
 
 
 def logsumexp(xs: Iterable[Operand]) -> Value:
     """``ln Σᵢ e^xᵢ`` as one node, shifted by the largest xᵢ so it never overflows."""
     values = _as_values(xs, "logsumexp()")
-    return _node(LOGSUMEXP, values, LOGSUMEXP.forward([x.data for x in values]))
+    return _node_of(LOGSUMEXP, values, LOGSUMEXP.forward([x.data for x in values]))
 
 
 def log_softmax(xs: Iterable[Operand]) -> list[Value]:

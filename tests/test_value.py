@@ -39,6 +39,25 @@ def test_value_op_node_records_op_and_ordered_parents():
     assert "op='mul'" in repr(c)
 
 
+def test_value_parents_are_an_ordered_tuple_for_any_number_of_inputs():
+    xs = [Value(float(i)) for i in range(4)]
+    for n in range(1, 5):
+        node = sum_values(xs[:n])
+        assert node.parents == tuple(xs[:n]) and type(node.parents) is tuple
+    assert xs[0].tanh().parents == (xs[0],) and (xs[1] + xs[0]).parents == (xs[1], xs[0])
+    assert Value(1.0).parents == () and (2 * xs[0]).parents[0].parents == ()
+
+
+def test_value_op_node_is_one_gc_object_without_a_parents_tuple():
+    import gc
+
+    a, b = Value(1.0), Value(2.0)
+    c = a * b
+    tuples = [r for r in gc.get_referents(c) if type(r) is tuple]
+    assert not any(a in t or b in t for t in tuples), "a binary node keeps its parents in slots, not a tuple"
+    assert a in gc.get_referents(c) and b in gc.get_referents(c)
+
+
 def test_value_number_operands_become_constant_leaves():
     x = Value(3.0)
     y = 2 * x
