@@ -6,6 +6,7 @@ order, with each op's local derivatives taken from one table (``engine.ops``).
 """
 
 from engine.autograd import GradcheckError, grad, gradcheck, gradgradcheck
+from engine.compiler import Compiled, ShapeError, compile  # noqa: A004 - engine.compile, by the design
 from engine.graph import paused_gc, topological_order
 from engine.modes import detect_anomaly, is_grad_enabled, no_grad, scope
 from engine.ops import OPS, VARIADIC, Domain, Op
@@ -23,11 +24,14 @@ from engine.value import (
 __all__ = [
     "OPS",
     "VARIADIC",
+    "Compiled",
     "Domain",
     "GradcheckError",
     "Op",
+    "ShapeError",
     "Value",
     "apply",
+    "compile",
     "detect_anomaly",
     "grad",
     "gradcheck",

@@ -62,6 +62,10 @@ class Op:
       inputs of a variadic op), in the names of ``inputs``; diagrams print them on edges.
     - ``unit_partials`` declares that every partial is exactly 1 (sums), so the backward loop may pass
       the upstream gradient on without calling ``partials``; the property tests check the claim.
+    - ``code`` (optional) is the forward and each partial again as a Python expression on floats,
+      ``{0}``, ``{1}`` for the inputs and ``{out}`` for the output (``""``: call the function instead).
+      ``engine.compile`` writes them inline; the property tests check that they agree with
+      ``forward`` and ``partials`` bit for bit.
     """
 
     name: str
@@ -76,6 +80,7 @@ class Op:
     domain: tuple[Domain, ...] = ()
     param_domain: Domain | None = None
     unit_partials: bool = False
+    code: tuple[str, ...] = ()
     kind: int = field(default=OTHER, init=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -177,9 +182,10 @@ def _vpow_partials(a: Any, b: Any, out: Any) -> tuple[Any, Any]:
 
 _TABLE = [
     Op("add", lambda a, b: a + b, lambda a, b, out: (1.0, 1.0), ("1", "1"), inputs=("a", "b"), arity=2,
-       symbol="+", doc="a + b; ∂/∂a = 1, ∂/∂b = 1", unit_partials=True),
+       symbol="+", doc="a + b; ∂/∂a = 1, ∂/∂b = 1", unit_partials=True,
+       code=("{0} + {1}", "1.0", "1.0")),
     Op("mul", lambda a, b: a * b, lambda a, b, out: (b, a), ("b", "a"), inputs=("a", "b"), arity=2,
-       symbol="*", doc="a · b; ∂/∂a = b, ∂/∂b = a"),
+       symbol="*", doc="a · b; ∂/∂a = b, ∂/∂b = a", code=("{0} * {1}", "{1}", "{0}")),
     Op("pow", fmath.power, _pow_partials, ("p·x^(p-1)",), param="p", symbol="^",
        doc="x^p for a number p; ∂/∂x = p·x^(p-1)",
        domain=(Domain(0.1, 4.0),), param_domain=Domain(-3.0, 3.0)),
@@ -187,15 +193,16 @@ _TABLE = [
        symbol="^", doc="a^b for Values a, b; ∂/∂a = b·a^(b-1), ∂/∂b = a^b·ln a",
        domain=(Domain(0.1, 4.0), Domain(-3.0, 3.0))),
     Op("exp", fmath.exp, lambda x, out: (out,), ("exp(x)",), doc="e^x; ∂/∂x = e^x",
-       domain=(Domain(-5.0, 5.0),)),
+       domain=(Domain(-5.0, 5.0),), code=("", "{out}")),
     Op("log", fmath.log, lambda x, out: (power(x, -1.0),), ("1/x",), doc="ln x; ∂/∂x = 1/x",
        domain=(Domain(0.05, 20.0),)),
     Op("tanh", math.tanh, lambda x, out: (1.0 - out * out,), ("1 - tanh(x)²",),
-       doc="tanh x; ∂/∂x = 1 - tanh(x)²"),
+       doc="tanh x; ∂/∂x = 1 - tanh(x)²", code=("", "1.0 - {out} * {out}")),
     Op("sigmoid", fmath.sigmoid, lambda x, out: (out * (1.0 - out),), ("σ(x)·(1 - σ(x))",), symbol="σ",
-       doc="σ(x) = 1 / (1 + e^-x); ∂/∂x = σ(x)·(1 - σ(x))"),
+       doc="σ(x) = 1 / (1 + e^-x); ∂/∂x = σ(x)·(1 - σ(x))", code=("", "{out} * (1.0 - {out})")),
     Op("relu", _relu, lambda x, out: (1.0 if data_of(x) > 0.0 else 0.0,), ("1 if x > 0 else 0",),
-       doc="max(0, x); ∂/∂x = 1 if x > 0 else 0", domain=(Domain(avoid=(0.0,)),)),
+       doc="max(0, x); ∂/∂x = 1 if x > 0 else 0", domain=(Domain(avoid=(0.0,)),),
+       code=("0.0 if {0} < 0.0 else {0}", "1.0 if {0} > 0.0 else 0.0")),
     Op("leaky_relu", lambda x, s: x if x >= 0.0 else s * x,
        lambda x, out, s: (1.0 if data_of(x) > 0.0 else s,), ("1 if x > 0 else s",), param="s",
        doc="x if x ≥ 0 else s·x; ∂/∂x = 1 if x > 0 else s",

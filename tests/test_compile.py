@@ -1,0 +1,300 @@
+"""engine.compile: a traced graph written out as Python on floats, bit-identical to the graph,
+refusing what it cannot replay."""
+
+import math
+import random
+import re
+import struct
+import traceback
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import nn
+from engine import OPS, Compiled, ShapeError, Value, grad, logsumexp, register_op, sum_values, unregister_op
+from engine import compile as compile_graph
+from engine.ops import BUILTIN_OPS
+from engine.testing import expressions, op_inputs
+from nn import losses
+
+
+def _bits(x):
+    return struct.pack("<d", x)
+
+
+def _same(a, b):
+    """Bit for bit (so -0.0 is not 0.0, and a nan is a nan)."""
+    return (math.isnan(a) and math.isnan(b)) or _bits(a) == _bits(b)
+
+
+def _graph_result(fn, numbers):
+    leaves = [Value(x) for x in numbers]
+    out = fn(*leaves)
+    return out.data, grad(out, leaves)
+
+
+@given(expressions())
+def test_compile_matches_the_graph_bit_for_bit_on_random_dags(expr):
+    compiled = compile_graph(expr, list(expr.inputs))
+    value, grads = compiled(*expr.inputs)
+    expected_value, expected_grads = _graph_result(expr, expr.inputs)
+    assert _same(value, expected_value)
+    assert len(grads) == len(expected_grads) and all(map(_same, grads, expected_grads))
+
+
+@given(expressions(max_inputs=3), st.lists(st.floats(-2.0, 2.0), min_size=3, max_size=3))
+def test_compile_matches_the_graph_at_other_inputs_than_traced(expr, others):
+    compiled = compile_graph(expr, list(expr.inputs))
+    point = others[: len(expr.inputs)]
+    value, grads = compiled(*point)
+    expected_value, expected_grads = _graph_result(expr, point)
+    assert _same(value, expected_value) and all(map(_same, grads, expected_grads))
+
+
+OPS_WITH_CODE = [op for op in OPS.values() if op.code]
+
+
+@pytest.mark.parametrize("op", OPS_WITH_CODE, ids=lambda op: op.name)
+@given(data=st.data())
+def test_op_code_agrees_with_forward_and_partials_bit_for_bit(op, data):
+    xs, _ = data.draw(op_inputs(op))
+    special = data.draw(st.sampled_from([None, 0.0, -0.0, math.inf, -math.inf, math.nan]))
+    if special is not None:
+        xs = (special, *xs[1:])
+    names = [f"x{i}" for i in range(len(xs))]
+    env = dict(zip(names, xs))
+    out = op.forward(*xs)
+    if op.code[0]:
+        assert _same(eval(op.code[0].format(*names, out="out"), {}, env), out)
+    env["out"] = out
+    partials = op.partials(*xs, out)
+    for i, code in enumerate(op.code[1:]):
+        assert _same(float(eval(code.format(*names, out="out"), {}, env)), float(partials[i]))
+
+
+def test_op_code_is_given_for_the_commonest_ops():
+    assert {"add", "mul", "tanh", "relu", "sigmoid", "exp"} <= {op.name for op in OPS_WITH_CODE}
+    for op in OPS_WITH_CODE:
+        assert len(op.code) == 1 + op.arity, f"{op.name}: the forward and one partial per input"
+
+
+def _mlp_step(activation, loss_name, output_size):
+    model = nn.MLP(2, [5, output_size], activation=activation, seed=3)
+    rng = random.Random(0)
+    points = [[Value(rng.uniform(-1, 1), label="x0"), Value(rng.uniform(-1, 1), label="x1")] for _ in range(6)]
+    classes = [rng.randrange(max(output_size, 2)) for _ in range(6)]
+    labels = {
+        "hinge": [2.0 * c - 1.0 for c in classes],
+        "binary_cross_entropy": [float(c) for c in classes],
+        "mse": [[float(c == k) for k in range(output_size)] for c in classes],
+        "cross_entropy": classes,
+    }[loss_name]
+    params = model.parameters()
+    loss_fn = losses.LOSSES[loss_name]
+
+    def step(*values):
+        per_example = [loss_fn(model(x), y) for x, y in zip(points, labels)]
+        return losses.total(per_example) + losses.l2(params, 1e-3)
+
+    data = [v for point in points for v in point]
+    return step, params, data
+
+
+@pytest.mark.parametrize(
+    ("activation", "loss_name", "outputs"),
+    [
+        ("relu", "hinge", 1),
+        ("tanh", "cross_entropy", 3),
+        ("sigmoid", "mse", 2),
+        ("leaky_relu", "binary_cross_entropy", 1),
+    ],
+)
+def test_compile_matches_the_graph_bit_for_bit_on_an_mlp(activation, loss_name, outputs):
+    step, params, data = _mlp_step(activation, loss_name, outputs)
+    compiled = compile_graph(step, params + data, wrt=list(range(len(params))))
+    loss, grads = compiled(*[p.data for p in params], *[x.data for x in data])
+    out = step()
+    assert _same(loss, out.data)
+    assert all(map(_same, grads, grad(out, params)))
+    assert len(grads) == len(params)
+
+
+def test_compile_follows_new_parameter_values_like_the_graph():
+    step, params, data = _mlp_step("relu", "hinge", 1)
+    compiled = compile_graph(step, params + data)
+    for p in params:
+        p.data *= 0.5
+    loss, grads = compiled(*[p.data for p in params], *[x.data for x in data])
+    out = step()
+    assert _same(loss, out.data) and all(map(_same, grads, grad(out, params + data)))
+
+
+def test_compile_source_is_the_chain_rule_written_out():
+    def neuron(w, a, b):
+        return (w * a + b).tanh()
+
+    compiled = compile_graph(neuron, [0.5, -1.0, 0.1])
+    source = compiled.source
+    assert "forward_tanh(" in source and "(1.0 - v" in source
+    assert source.count("\n") == len(source.splitlines())
+    forward, backward = source.split("# backward")
+    assert not re.search(r"\bd_v", forward) and re.search(r"\bd_v", backward)
+    value, grads = compiled(0.5, -1.0, 0.1)
+    t = math.tanh(0.5 * -1.0 + 0.1)
+    assert value == t and grads == [(1.0 - t * t) * -1.0, (1.0 - t * t) * 0.5, 0.0 + (1.0 - t * t)]
+    assert set(compiled.names.values()) >= {"x0", "x1", "x2"}
+
+
+def test_compile_names_come_from_labels_and_never_carry_user_text():
+    hostile = 'z"""\nimport os; os.system("echo pwned")  # ü'
+
+    def fn(x):
+        y = x * 2.0
+        y.label = hostile
+        return y.exp()
+
+    compiled = compile_graph(fn, [1.0])
+    assert "import os" not in compiled.source and "pwned" not in compiled.source
+    assert all(re.fullmatch(r"[A-Za-z0-9_]+", name) for name in compiled.names)
+    assert hostile in compiled.names.values()  # the mapping back keeps the label itself
+    assert any(re.fullmatch(r"v\d+_z_import_os_os_system_ec", name) for name in compiled.names)
+
+
+def test_compile_refuses_control_flow_on_a_computed_number():
+    def branches(x):
+        y = x * 2.0
+        return y.exp() if y.data > 0 else y.tanh()
+
+    with pytest.raises(ShapeError, match=r"reads the number of a Value .*test_compile.py:\d+"):
+        compile_graph(branches, [1.0])
+
+    def via_float(x):
+        return x.exp() if float(x) > 0 else x.tanh()
+
+    with pytest.raises(ShapeError, match="reads the number"):
+        compile_graph(via_float, [1.0])
+
+
+def test_compile_leaves_the_value_class_as_it_was():
+    data_slot, to_float = Value.__dict__["data"], Value.__float__
+    with pytest.raises(ShapeError):
+        compile_graph(lambda x: x.exp() if x.data > 0 else x, [1.0])
+    with pytest.raises(ZeroDivisionError):
+        compile_graph(lambda x: 1 // 0, [1.0])
+    assert Value.__dict__["data"] is data_slot and Value.__float__ is to_float
+    assert Value(2.0).data == 2.0
+
+
+def test_compile_refuses_a_value_that_is_neither_input_nor_constant():
+    w = Value(3.0, label="w")
+    with pytest.raises(ShapeError, match="neither an input nor a constant \\('w'\\)"):
+        compile_graph(lambda x: x * w, [1.0])
+    assert compile_graph(lambda x, w: x * w, [1.0, w])(2.0, 4.0) == (8.0, [4.0, 2.0])
+
+
+def test_compile_check_finds_a_graph_that_changed():
+    flag = {"long": False}
+
+    def fn(x):
+        y = x.tanh()
+        return y.tanh() if flag["long"] else y
+
+    compiled = compile_graph(fn, [0.3])
+    assert compiled.check(0.7) == compiled(0.7)
+    flag["long"] = True
+    with pytest.raises(ShapeError, match="different graph"):
+        compiled.check(0.7)
+
+
+def test_compiled_call_checks_its_inputs():
+    compiled = compile_graph(lambda x, y: x * y, [1.0, 2.0])
+    with pytest.raises(ShapeError, match="expected 2 inputs .*got 3"):
+        compiled(1.0, 2.0, 3.0)
+    with pytest.raises(TypeError, match="input 1: expected a real number.*got '2' \\(str\\)"):
+        compiled(1.0, "2")
+    assert compiled(3, 4) == (12.0, [4.0, 3.0]) and type(compiled(3, 4)[0]) is float
+
+
+@pytest.mark.parametrize(
+    ("args", "error", "match"),
+    [
+        (("not callable", [1.0]), TypeError, "expected a callable"),
+        ((lambda x: x, 1.0), TypeError, "expected a list of numbers or Values"),
+        ((lambda x: x, ["a"]), TypeError, "example input 0"),
+        ((lambda x: 3.0, [1.0]), TypeError, "return a Value or a list of Values, got 3.0"),
+        ((lambda x: [], [1.0]), TypeError, "return a Value or a list of Values"),
+    ],
+)
+def test_compile_bad_arguments_are_clear_errors(args, error, match):
+    with pytest.raises(error, match=match):
+        compile_graph(*args)
+
+
+def test_compile_bad_wrt_and_repeated_inputs():
+    x = Value(1.0)
+    with pytest.raises(ValueError, match="same Value is given twice"):
+        compile_graph(lambda a, b: a * b, [x, x])
+    with pytest.raises(ValueError, match="indices in 0..1, got 2"):
+        compile_graph(lambda a, b: a * b, [1.0, 2.0], wrt=[2])
+    with pytest.raises(TypeError, match="list of input indices"):
+        compile_graph(lambda a, b: a * b, [1.0, 2.0], wrt="0")
+
+
+def test_compile_several_outputs_and_unused_inputs():
+    compiled = compile_graph(lambda x, y, unused: [x * y, x.exp(), y], [2.0, 3.0, 5.0], wrt=[1, 2])
+    values, grads = compiled(2.0, 3.0, 5.0)
+    assert values == [6.0, math.exp(2.0), 3.0] and grads == [2.0, 0.0]
+
+
+def test_compile_an_output_that_is_an_input():
+    assert compile_graph(lambda x: x, [2.0])(5.0) == (5.0, [1.0])
+
+
+def test_compile_custom_ops_are_called_from_the_table():
+    cube = register_op("cube_c", lambda x: x * x * x, lambda x, out: (3 * x * x,), ["3·x²"])
+    clip = register_op("int_one", lambda x: 1, lambda x, out: (0,), ["0"])
+    try:
+        compiled = compile_graph(lambda x: cube(x) + clip(x), [2.0])
+        assert "forward_cube_c(" in compiled.source and "partials_cube_c(" in compiled.source
+        value, grads = compiled(1.5)
+        assert value == 1.5**3 + 1.0 and type(value) is float and grads == [3 * 1.5 * 1.5]
+    finally:
+        unregister_op("cube_c")
+        unregister_op("int_one")
+
+
+def _every_builtin_op(a, b):
+    terms = {
+        "add": a + b, "mul": a * b, "pow": a**3, "vpow": a**b, "leaky_relu": a.leaky_relu(0.2), "abs": abs(a),
+        "sum": sum_values([a, b, a]), "logsumexp": logsumexp([a, b, b]),
+    }
+    for name in BUILTIN_OPS - set(terms):
+        terms[name] = getattr(a, name)()
+    assert {node.op for node in terms.values()} == BUILTIN_OPS
+    return sum_values(list(terms.values()))
+
+
+def test_compile_writes_every_builtin_op():
+    compiled = compile_graph(_every_builtin_op, [0.7, 1.3])
+    for point in ([0.7, 1.3], [0.2, 2.5], [-0.4, 0.5]):
+        value, grads = compiled(*point)
+        expected_value, expected_grads = _graph_result(_every_builtin_op, point)
+        assert _same(value, expected_value) and all(map(_same, grads, expected_grads))
+
+
+def test_compiled_repr_and_attributes():
+    compiled = compile_graph(lambda x, y: x * y + 1.0, [1.0, 2.0])
+    assert isinstance(compiled, Compiled) and compiled.nodes == 5 and compiled.n_inputs == 2
+    assert "5 nodes, 2 inputs" in repr(compiled) and compiled.wrt == (0, 1)
+
+
+def test_compiled_tracebacks_show_the_generated_line():
+    boom = register_op("boom", lambda x: 1.0 / x, lambda x, out: (-out * out,), ["-1/x²"])
+    try:
+        compiled = compile_graph(lambda x: boom(x) * 2.0, [1.0])
+        with pytest.raises(ZeroDivisionError) as info:
+            compiled(0.0)
+        assert "float(forward_boom(v0_x0))" in "".join(traceback.format_tb(info.tb))
+    finally:
+        unregister_op("boom")
