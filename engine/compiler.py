@@ -306,17 +306,21 @@ def _write(
             continue
         lines.append(f"    {name[node]} = {_forward_code(node, name, writer)}  # {node._op.name}")  # type: ignore[union-attr]
 
-    lines.append("    # backward: the chain rule, from the output back to the inputs")
+    lines.append("    # backward: the chain rule, from the output back to the inputs. A node's gradient is the sum of")
+    lines.append("    # what each consumer passes it (∂consumer/∂node · d_consumer), in the backward loop's order")
     backward = graph.topological_order(outputs[0])
     root = outputs[0]
-    grad_of: dict[Value, str] = {root: "d_" + name[root]}
-    lines.append(f"    {grad_of[root]} = 1.0")
     # a gradient nobody reads is not computed: a constant's, an input's not in wrt (leaves pass nothing on)
     unread = {node for node in backward if not node.parents} - {leaves[k] for k in wrt}
+    terms: dict[Value, list[str]] = {}
     for node in reversed(backward):
+        if node is root:
+            lines.append(f"    d_{name[root]} = 1.0")
+        elif node in terms:
+            lines.append(f"    d_{name[node]} = 0.0 + {' + '.join(terms[node])}")
         if node.parents:
-            lines.extend(_backward_code(node, name, grad_of, unread, writer))
-
+            lines.extend(_backward_code(node, name, terms, unread, writer))
+    grad_of = {node: f"d_{name[node]}" for node in backward if node is root or node in terms}
     values = name[root] if len(outputs) == 1 else "[" + ", ".join(name[o] for o in outputs) + "]"
     grads = ", ".join(grad_of.get(leaves[k], "0.0") for k in wrt)
     lines.append(f"    return {values}, [{grads}]")
@@ -342,21 +346,22 @@ def _forward_code(node: Value, name: dict[Value, str], writer: _Writer) -> str:
 
 
 def _backward_code(
-    node: Value, name: dict[Value, str], grad_of: dict[Value, str], unread: set[Value], writer: _Writer
+    node: Value, name: dict[Value, str], terms: dict[Value, list[str]], unread: set[Value], writer: _Writer
 ) -> list[str]:
-    """The lines adding ``∂node/∂parent · d_node`` to each parent's gradient, as the backward loop does."""
+    """What ``node`` passes each parent (``∂node/∂parent · d_node``, appended to ``terms``), and the line
+    computing its partials when they come from a call."""
     op = node._op
     assert op is not None  # an op node
     parents = node.parents
-    upstream = grad_of[node]
+    upstream = f"d_{name[node]}"
     xs = [name[p] for p in parents]
     out = name[node]
     lines: list[str] = []
     if op.kind == UNIT:  # every partial is 1: the gradient is passed on
-        terms = [upstream] * len(parents)
+        passed = [upstream] * len(parents)
     elif op.kind in (UNARY, BINARY) and op.code and all(op.code[1:]):
         codes = [op.code[1 + i].format(*xs, out=out) for i in range(len(parents))]
-        terms = [f"{d if d.isidentifier() else f'({d})'} * {upstream}" for d in codes]
+        passed = [f"{d if d.isidentifier() else f'({d})'} * {upstream}" for d in codes]
     else:
         local = f"p_{out}"
         call = writer.function(op, "partials")
@@ -365,13 +370,8 @@ def _backward_code(
         else:
             arg = [writer.number(node._arg)] if node._arg is not None else []
             lines.append(f"    {local} = {call}({', '.join([*xs, out, *arg])})")
-        terms = [f"{local}[{i}] * {upstream}" for i in range(len(parents))]
-    for parent, term in zip(parents, terms):
-        if parent in unread:
-            continue
-        if parent in grad_of:
-            lines.append(f"    {grad_of[parent]} = {grad_of[parent]} + {term}")
-        else:
-            grad_of[parent] = "d_" + name[parent]
-            lines.append(f"    {grad_of[parent]} = 0.0 + {term}")
+        passed = [f"{local}[{i}] * {upstream}" for i in range(len(parents))]
+    for parent, term in zip(parents, passed):
+        if parent not in unread:
+            terms.setdefault(parent, []).append(term)
     return lines

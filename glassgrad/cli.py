@@ -68,6 +68,9 @@ def build_parser() -> argparse.ArgumentParser:
     opt.add_argument("--batch-size", type=int, default=defaults.batch_size, help="examples per step (default: all)")
     opt.add_argument("--l2", type=float, default=defaults.l2, help="L2 penalty alpha·Σp²")
     opt.add_argument("--seed", type=int, default=defaults.seed, help="seed of the data, the weights and the batches")
+    opt.add_argument("--compile", action="store_true",
+                     help="trace the training step once and run it as generated Python on floats: the same "
+                          "results, several times faster (cross entropy: full batch only)")
     train.add_argument("--out", default=None, help="output folder (default: runs/DATASET)")
     train.add_argument("--no-progress", action="store_true", help="no progress bar")
     _add_graph(commands)
@@ -114,7 +117,7 @@ def _train(args: argparse.Namespace) -> int:
     config = TrainConfig(
         dataset=args.dataset, samples=args.samples, noise=args.noise, classes=args.classes, hidden=list(args.hidden),
         activation=args.activation, output=args.output, loss=args.loss, optimizer=args.optimizer, lr=args.lr,
-        epochs=args.epochs, batch_size=args.batch_size, l2=args.l2, seed=args.seed,
+        epochs=args.epochs, batch_size=args.batch_size, l2=args.l2, seed=args.seed, compile=args.compile,
         out=args.out or f"runs/{args.dataset}",
     )
     try:

@@ -43,6 +43,7 @@ class TrainConfig:
     batch_size: int | None = None
     l2: float = 0.0
     seed: int = 0
+    compile: bool = False
     out: str = "runs/moons"
 
 
@@ -80,7 +81,8 @@ def run(config: TrainConfig, progress: bool = True) -> TrainResult:
     diverged = None
     try:
         history = fit(model, X, y, loss=config.loss, optimizer=config.optimizer, lr=config.lr, epochs=config.epochs,
-                      batch_size=config.batch_size, l2=config.l2, seed=config.seed, progress=progress)
+                      batch_size=config.batch_size, l2=config.l2, seed=config.seed, progress=progress,
+                      compile=config.compile)
     except DivergenceError as error:
         history, diverged = error.history, str(error)
     accuracy = sum(model.predict(x) == t for x, t in zip(X, y)) / len(X)

@@ -4,6 +4,10 @@ Each loss that involves a probability takes *logits* and computes through a
 stable form (logsumexp, softplus), so large logits never overflow. Combine
 per-example losses with ``total`` (the lecture's total loss: the sum over all
 training data) or ``mean``; add ``l2(params, alpha)`` for weight decay.
+
+The numeric targets of ``binary_cross_entropy``, ``mse`` and ``hinge`` may also be
+Values (taken as they are): ``fit(compile=True)`` traces a step with the labels as
+inputs, so one compiled step serves every batch.
 """
 
 from __future__ import annotations
@@ -43,33 +47,33 @@ def cross_entropy(logits: Sequence[Value], target: int) -> Value:
         return logsumexp(zs) - zs[k]
 
 
-def binary_cross_entropy(logit: Value | Sequence[Value], target: float) -> Value:
+def binary_cross_entropy(logit: Value | Sequence[Value], target: float | Value) -> Value:
     """``-[y·ln σ(z) + (1-y)·ln(1-σ(z))] = softplus(z) - y·z`` for a target y in [0, 1]; ∂/∂z = σ(z) - y."""
     (z,) = _one(logit, "binary_cross_entropy(logit)")
-    y = to_float(target, "binary_cross_entropy(target)")
-    if not 0.0 <= y <= 1.0:
+    y = target if type(target) is Value else to_float(target, "binary_cross_entropy(target)")
+    if type(y) is float and not 0.0 <= y <= 1.0:
         raise ValueError(f"binary_cross_entropy: expected a target in [0, 1] (0 or 1 for a class), got {target!r}")
     with scope("binary_cross_entropy"):
         return z.softplus() - y * z
 
 
-def mse(pred: Value | Sequence[Value], target: float | Sequence[float]) -> Value:
+def mse(pred: Value | Sequence[Value], target: float | Value | Sequence[float | Value]) -> Value:
     """Mean squared error over the outputs: ``(1/n) Σ (predᵢ - targetᵢ)²``."""
     ps = _values(pred, "mse(pred)")
     ts = [target] if not isinstance(target, Sequence) else list(target)
     if len(ts) != len(ps):
         raise ValueError(f"mse: expected {len(ps)} target(s), one per prediction, got {len(ts)}")
-    ys = [to_float(t, "mse(target)") for t in ts]
+    ys = [t if type(t) is Value else to_float(t, "mse(target)") for t in ts]
     with scope("mse"):
         squares = [(p - y) ** 2 for p, y in zip(ps, ys)]
         return squares[0] if len(squares) == 1 else sum_values(squares) * (1.0 / len(squares))
 
 
-def hinge(score: Value | Sequence[Value], y: float) -> Value:
+def hinge(score: Value | Sequence[Value], y: float | Value) -> Value:
     """The SVM max-margin loss ``max(0, 1 - y·score)`` for a label y of -1 or +1."""
     (s,) = _one(score, "hinge(score)")
-    label = to_float(y, "hinge(y)")
-    if label not in (-1.0, 1.0):
+    label = y if type(y) is Value else to_float(y, "hinge(y)")
+    if type(label) is float and label not in (-1.0, 1.0):
         raise ValueError(f"hinge: expected a label of -1 or +1, got {y!r}")
     with scope("hinge"):
         return (1.0 - label * s).relu()

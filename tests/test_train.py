@@ -86,6 +86,50 @@ def test_fit_divergence_stops_naming_the_epoch_and_the_loss_or_continues_when_as
 
 
 @pytest.mark.parametrize(
+    "loss, sizes, kwargs",
+    [
+        ("cross_entropy", [8, 2], {}),
+        ("hinge", [8, 1], {"batch_size": 16, "l2": 1e-3, "optimizer": "sgd"}),
+        ("binary_cross_entropy", [6, 1], {"batch_size": 7, "reduction": "sum"}),
+        ("mse", [6, 2], {"batch_size": 9, "activation": "tanh"}),
+    ],
+)
+def test_fit_compiled_trains_bit_for_bit_like_the_graph(loss, sizes, kwargs):
+    X, y = make_moons(40, noise=0.1, seed=1)
+    kwargs = dict(kwargs)
+    activation = kwargs.pop("activation", "relu")
+    runs = []
+    for compile_step in (False, True):
+        model = MLP(2, sizes, activation=activation, seed=0)
+        history = fit(model, X, y, loss=loss, epochs=6, progress=False, compile=compile_step, **kwargs)
+        runs.append((history.loss, history.accuracy, model.state_dict()))
+    assert runs[0] == runs[1]
+
+
+def test_fit_compiled_custom_loss_and_divergence():
+    X, y = make_moons(20, seed=0)
+    targets = [x[0] - x[1] for x in X]
+    for compile_step in (False, True):
+        model = MLP(2, [5, 1], seed=0)
+        h = fit(model, X, targets, loss=lambda out, t: mse(out, t), epochs=5, progress=False, compile=compile_step)
+        assert h.loss[-1] < h.loss[0]
+    model = MLP(2, [8, 1], activation="linear", seed=0)
+    with pytest.raises(DivergenceError, match=r"training diverged at epoch \d+"):
+        fit(model, X, [t * 1.0 for t in y], loss="mse", optimizer="sgd", lr=1e6, epochs=50, progress=False,
+            compile=True)
+    assert all(math.isfinite(v) for v in model.state_dict().values())
+
+
+def test_fit_compiled_refuses_minibatches_whose_labels_shape_the_graph():
+    X, y = make_moons(20, seed=0)
+    model = MLP(2, [4, 2], seed=0)
+    with pytest.raises(ValueError, match="cross_entropy loss the labels are part of the graph.*batch_size=None"):
+        fit(model, X, y, batch_size=5, compile=True, progress=False)
+    with pytest.raises(TypeError, match=r"fit\(compile\): expected True or False, got 'yes'"):
+        fit(model, X, y, compile="yes", progress=False)
+
+
+@pytest.mark.parametrize(
     "kwargs, error, message",
     [
         ({"X": [[1.0]], "y": [0]}, ValueError, r"the model takes 2 numbers per input, X\[0\] has 1"),
