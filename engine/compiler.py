@@ -93,8 +93,9 @@ class Compiled:
             where = next((i for i, (a, b) in enumerate(zip(signature, self._signature)) if a != b), None)
             detail = f"node {where} differs" if where is not None else f"{len(signature)} nodes, not {self.nodes}"
             raise ShapeError(
-                f"check: fn built a different graph at these inputs ({detail}); its shape depends on the "
-                "input values, so the compiled function does not compute it"
+                f"check: fn built a different graph at these inputs ({detail}): its graph depends on the input "
+                "values or on something else that changes (a random draw, a global), so the compiled function, "
+                "which replays the traced graph, does not compute what fn computes"
             )
         return self(*inputs)
 

@@ -27,6 +27,7 @@ def test_notebooks_exist():
         "04_training",
         "05_testing_gradients",
         "06_higher_order_and_stability",
+        "07_compiled_code",
     ]
 
 
