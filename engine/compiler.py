@@ -23,6 +23,7 @@ On each call the inputs are checked against the trace (how many, real numbers);
 from __future__ import annotations
 
 import builtins
+import keyword
 import linecache
 import math
 import os
@@ -249,6 +250,24 @@ def _signature(order: list[Value], leaves: list[Value]) -> list[tuple[Any, ...]]
 _NOT_NAME = re.compile(r"[^A-Za-z0-9_]+")
 
 
+#: Names the generated code uses for itself, which an input's label cannot take.
+_OWN_NAMES = re.compile(r"v\d.*|d_.*|p_.*|forward_.*|partials_.*|number_.*|compiled")
+
+
+def _input_names(leaves: list[Value]) -> dict[Value, str]:
+    """Each input named by its label (``w1``) when that is a plain identifier, unique among the inputs and
+    clear of the code's own names and Python's; the others get no name here (``_name_for`` then)."""
+    labels = [leaf.label for leaf in leaves]
+    names = {}
+    for leaf, label in zip(leaves, labels):
+        if (
+            label.isascii() and label.isidentifier() and labels.count(label) == 1 and not keyword.iskeyword(label)
+            and not hasattr(builtins, label) and not _OWN_NAMES.fullmatch(label)
+        ):
+            names[leaf] = label
+    return names
+
+
 def _name_for(label: str, i: int) -> str:
     """``v12``, or ``v12_z`` for a node labelled ``z``: only ASCII letters, digits and ``_`` from the label."""
     tail = _NOT_NAME.sub("_", label).strip("_")[:24]
@@ -287,7 +306,8 @@ def _write(
 ) -> tuple[str, dict[str, Any], dict[str, str]]:
     """The source of ``compiled(*inputs)``, its namespace, and each generated name's node label."""
     writer = _Writer()
-    name = {node: _name_for(node.label, i) for i, node in enumerate(order)}
+    inputs_named = _input_names(leaves)
+    name = {node: inputs_named.get(node) or _name_for(node.label, i) for i, node in enumerate(order)}
     for leaf in leaves:
         if leaf not in name:  # an input fn did not use: it still takes its place among the arguments
             name[leaf] = _name_for(leaf.label, len(name))

@@ -161,6 +161,16 @@ def test_compile_names_come_from_labels_and_never_carry_user_text():
     assert any(re.fullmatch(r"v\d+_z_import_os_os_system_ec", name) for name in compiled.names)
 
 
+def test_compile_names_inputs_by_their_labels_when_they_can_be():
+    inputs = [Value(1.0, label="w1"), Value(2.0, label="float"), Value(3.0, label="v3"), Value(4.0, label="dup"),
+              Value(5.0, label="lambda"), Value(6.0, label="dup")]
+    compiled = compile_graph(lambda *xs: sum_values(list(xs)), inputs)
+    header = compiled.source.splitlines()[0]
+    args = header[len("def compiled("):-2].split(", ")
+    assert args[0] == "w1" and all(re.fullmatch(r"v\d+(_\w+)?", a) for a in args[1:]), args
+    assert compiled(*range(1, 7)) == (21.0, [1.0] * 6)
+
+
 def test_compile_refuses_control_flow_on_a_computed_number():
     def branches(x):
         y = x * 2.0
@@ -295,6 +305,6 @@ def test_compiled_tracebacks_show_the_generated_line():
         compiled = compile_graph(lambda x: boom(x) * 2.0, [1.0])
         with pytest.raises(ZeroDivisionError) as info:
             compiled(0.0)
-        assert "float(forward_boom(v0_x0))" in "".join(traceback.format_tb(info.tb))
+        assert "float(forward_boom(x0))" in "".join(traceback.format_tb(info.tb))
     finally:
         unregister_op("boom")
