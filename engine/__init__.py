@@ -6,7 +6,7 @@ order, with each op's local derivatives taken from one table (``engine.ops``).
 """
 
 from engine.autograd import GradcheckError, grad, gradcheck, gradgradcheck
-from engine.compiler import Compiled, ShapeError, compile  # noqa: A004 - engine.compile, by the design
+from engine.compiler import Compiled, ShapeError, compile  # noqa: A004, F401 - engine.compile, by the design
 from engine.graph import paused_gc, topological_order
 from engine.modes import detect_anomaly, is_grad_enabled, no_grad, scope
 from engine.ops import OPS, VARIADIC, Domain, Op
@@ -21,6 +21,7 @@ from engine.value import (
     unregister_op,
 )
 
+# ``compile`` is left out of ``__all__``: ``from engine import *`` must not hide the builtin ``compile``
 __all__ = [
     "OPS",
     "VARIADIC",
@@ -31,7 +32,6 @@ __all__ = [
     "ShapeError",
     "Value",
     "apply",
-    "compile",
     "detect_anomaly",
     "grad",
     "gradcheck",

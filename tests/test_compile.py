@@ -308,3 +308,11 @@ def test_compiled_tracebacks_show_the_generated_line():
         assert "float(forward_boom(x0))" in "".join(traceback.format_tb(info.tb))
     finally:
         unregister_op("boom")
+
+
+def test_compile_is_engine_compile_but_a_star_import_keeps_the_builtin():
+    import engine
+
+    namespace = {}
+    exec("from engine import *", namespace)
+    assert engine.compile is compile_graph and "compile" not in namespace
