@@ -101,8 +101,16 @@ class Compiled:
         return self(*inputs)
 
 
+#: ``compile``'s default limit on the graph's size: Python's own compiler needs ~8 s and ~1 GB for 200,000 nodes.
+MAX_NODES = 250_000
+
+
 def compile(  # noqa: A001 - engine.compile, by the design; the builtin is used as builtins.compile
-    fn: Callable[..., Any], example_inputs: Sequence[float | Value], wrt: Sequence[int] | None = None
+    fn: Callable[..., Any],
+    example_inputs: Sequence[float | Value],
+    wrt: Sequence[int] | None = None,
+    *,
+    max_nodes: int = MAX_NODES,
 ) -> Compiled:
     """Trace ``fn(*values)`` once (one Value per example input) and write its forward and backward
     passes out as straight-line Python on floats.
@@ -110,7 +118,8 @@ def compile(  # noqa: A001 - engine.compile, by the design; the builtin is used 
     An example input may be a Value itself (a model's parameter, say): the trace then uses that
     Value, and the compiled function takes its number as that input. ``wrt`` lists the inputs
     whose gradients are returned (default: all). ``fn`` returns a Value or a list of Values (the
-    first is differentiated).
+    first is differentiated). A graph of more than ``max_nodes`` nodes is refused (ValueError) before
+    any code is written.
     """
     if not callable(fn):
         raise TypeError(f"compile(fn, ...): expected a callable, got {describe(fn)}")
@@ -127,6 +136,12 @@ def compile(  # noqa: A001 - engine.compile, by the design; the builtin is used 
     chosen = tuple(range(len(leaves))) if wrt is None else _check_wrt(wrt, len(leaves))
     outputs = _trace(fn, leaves)
     order = _order(outputs)
+    if len(order) > max_nodes:
+        raise ValueError(
+            f"compile: the graph has {len(order):,} nodes, more than max_nodes={max_nodes:,}; Python's compiler "
+            "would need minutes and gigabytes for its code. Compile a smaller piece (one batch, one example), "
+            "or pass a larger max_nodes"
+        )
     signature = _signature(order, leaves)
     source, namespace, names = _write(order, outputs, leaves, chosen, getattr(fn, "__name__", "fn"))
     filename = f"<glassgrad compiled {len(order)} nodes {id(source):x}>"
@@ -338,7 +353,7 @@ def _write(
         if node is root:
             lines.append(f"    d_{name[root]} = 1.0")
         elif node in terms:
-            lines.append(f"    d_{name[node]} = 0.0 + {' + '.join(terms[node])}")
+            lines.extend(_sum_lines(f"d_{name[node]}", terms[node]))
         if node.parents:
             lines.extend(_backward_code(node, name, terms, unread, writer))
     grad_of = {node: f"d_{name[node]}" for node in backward if node is root or node in terms}
@@ -346,6 +361,20 @@ def _write(
     grads = ", ".join(grad_of.get(leaves[k], "0.0") for k in wrt)
     lines.append(f"    return {values}, [{grads}]")
     return "\n".join(lines) + "\n", writer.namespace, names
+
+
+#: Terms per line of a gradient's sum: Python's compiler recurses once per ``+`` of a line.
+TERMS_PER_LINE = 100
+
+
+def _sum_lines(target: str, terms: list[str]) -> list[str]:
+    """``target = 0.0 + t1 + t2 + …``, continued on further lines (``target = target + …``) past
+    ``TERMS_PER_LINE`` terms: the same additions, left to right."""
+    lines = []
+    for start in range(0, len(terms), TERMS_PER_LINE):
+        first = "0.0" if start == 0 else target
+        lines.append(f"    {target} = {first} + {' + '.join(terms[start:start + TERMS_PER_LINE])}")
+    return lines
 
 
 def _forward_code(node: Value, name: dict[Value, str], writer: _Writer) -> str:

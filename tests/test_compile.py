@@ -241,6 +241,17 @@ def test_compile_bad_arguments_are_clear_errors(args, error, match):
         compile_graph(*args)
 
 
+def test_compile_refuses_a_graph_past_max_nodes_before_writing_code():
+    def chain(x):
+        for _ in range(10):
+            x = x.tanh()
+        return x
+
+    with pytest.raises(ValueError, match="the graph has 11 nodes, more than max_nodes=10"):
+        compile_graph(chain, [0.5], max_nodes=10)
+    assert compile_graph(chain, [0.5], max_nodes=11).nodes == 11
+
+
 def test_compile_bad_wrt_and_repeated_inputs():
     x = Value(1.0)
     with pytest.raises(ValueError, match="same Value is given twice"):
@@ -255,6 +266,15 @@ def test_compile_several_outputs_and_unused_inputs():
     compiled = compile_graph(lambda x, y, unused: [x * y, x.exp(), y], [2.0, 3.0, 5.0], wrt=[1, 2])
     values, grads = compiled(2.0, 3.0, 5.0)
     assert values == [6.0, math.exp(2.0), 3.0] and grads == [2.0, 0.0]
+
+
+def test_compile_a_node_used_thousands_of_times():
+    def fn(x):
+        return sum_values([x * float(i) for i in range(5000)])
+
+    compiled = compile_graph(fn, [1.0])
+    assert compiled(2.0) == _graph_result(fn, [2.0]) and compiled(2.0)[1] == [float(sum(range(5000)))]
+    assert max(line.count("+") for line in compiled.source.splitlines()) <= 101
 
 
 def test_compile_an_output_that_is_an_input():
