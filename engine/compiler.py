@@ -28,6 +28,7 @@ import linecache
 import math
 import os
 import re
+import struct
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -61,16 +62,17 @@ class Compiled:
         names: dict[str, str],
         wrt: tuple[int, ...],
         signature: list[tuple[Any, ...]],
-        n_inputs: int,
+        leaves: list[Value],
     ) -> None:
         self.fn = fn
         self.source = source
         self.names = names
         self.wrt = wrt
-        self.n_inputs = n_inputs
+        self.n_inputs = len(leaves)
         self.nodes = len(signature)
         self._function = function
         self._signature = signature
+        self._leaves = leaves
 
     def __repr__(self) -> str:
         return f"<compiled {getattr(self.fn, '__name__', 'fn')}: {self.nodes} nodes, {self.n_inputs} inputs>"
@@ -85,11 +87,18 @@ class Compiled:
     def check(self, *inputs: float) -> tuple[Any, list[float]]:
         """Trace ``fn`` again at ``inputs`` and compare the graph with the compiled one; ShapeError if they
         differ. Returns the compiled result."""
-        leaves = [Value(to_float(x, f"check: input {i}")) for i, x in enumerate(inputs)]
-        if len(leaves) != self.n_inputs:
-            raise ShapeError(f"check: expected {self.n_inputs} inputs (as traced), got {len(leaves)}")
-        outputs = _trace(self.fn, leaves)
-        signature = _signature(_order(outputs), leaves)
+        numbers = [to_float(x, f"check: input {i}") for i, x in enumerate(inputs)]
+        if len(numbers) != self.n_inputs:
+            raise ShapeError(f"check: expected {self.n_inputs} inputs (as traced), got {len(numbers)}")
+        leaves = self._leaves  # the traced inputs again (fn may reach them from outside: a model's parameters)
+        before = [leaf.data for leaf in leaves]
+        try:
+            for leaf, x in zip(leaves, numbers):
+                leaf.data = x
+            signature = _signature(_order(_trace(self.fn, leaves)), leaves)
+        finally:
+            for leaf, x in zip(leaves, before):
+                leaf.data = x
         if signature != self._signature:
             where = next((i for i, (a, b) in enumerate(zip(signature, self._signature)) if a != b), None)
             detail = f"node {where} differs" if where is not None else f"{len(signature)} nodes, not {self.nodes}"
@@ -147,7 +156,7 @@ def compile(  # noqa: A001 - engine.compile, by the design; the builtin is used 
     filename = f"<glassgrad compiled {len(order)} nodes {id(source):x}>"
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)  # tracebacks show lines
     exec(builtins.compile(source, filename, "exec"), namespace)  # code written from the op table only
-    return Compiled(fn, source, namespace["compiled"], names, chosen, signature, len(leaves))
+    return Compiled(fn, source, namespace["compiled"], names, chosen, signature, leaves)
 
 
 def _check_wrt(wrt: object, n: int) -> tuple[int, ...]:
@@ -243,6 +252,11 @@ def _order(outputs: list[Value]) -> list[Value]:
     return order
 
 
+def _bits(x: float) -> bytes:
+    """A float's eight bytes: equal exactly when the numbers are the same (nan and -0.0 included)."""
+    return struct.pack("<d", x)
+
+
 def _signature(order: list[Value], leaves: list[Value]) -> list[tuple[Any, ...]]:
     """The graph's shape, node by node: an input's index, a constant's number, or an op with its parameter
     and the positions of its parents."""
@@ -253,10 +267,10 @@ def _signature(order: list[Value], leaves: list[Value]) -> list[tuple[Any, ...]]
         if node in index:
             shape.append(("input", index[node]))
         elif node._op is CONSTANT:
-            shape.append(("constant", math.copysign(1.0, node.data), abs(node.data)))
+            shape.append(("constant", _bits(node.data)))
         else:
-            op = node._op
-            shape.append((op, node._arg, tuple(position[p] for p in node.parents)))
+            arg = None if node._arg is None else _bits(node._arg)
+            shape.append((node._op, arg, tuple(position[p] for p in node.parents)))
     return shape
 
 

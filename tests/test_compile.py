@@ -217,6 +217,24 @@ def test_compile_check_finds_a_graph_that_changed():
         compiled.check(0.7)
 
 
+def test_compile_check_retraces_a_model_that_uses_its_own_parameters():
+    step, params, data = _mlp_step("relu", "hinge", 1)
+    compiled = compile_graph(step, params + data, wrt=list(range(len(params))))
+    numbers = [p.data * 0.5 for p in params] + [x.data for x in data]
+    before = [p.data for p in params]
+    assert compiled.check(*numbers) == compiled(*numbers)
+    assert [p.data for p in params] == before, "check puts the parameters' numbers back"
+
+
+def test_compile_check_compares_constants_bit_for_bit():
+    constant = {"c": math.nan}
+    compiled = compile_graph(lambda x: x * constant["c"], [1.0])
+    assert math.isnan(compiled.check(2.0)[0])  # the same nan: the same graph
+    constant["c"] = -0.0
+    with pytest.raises(ShapeError, match="different graph"):
+        compiled.check(2.0)
+
+
 def test_compiled_call_checks_its_inputs():
     compiled = compile_graph(lambda x, y: x * y, [1.0, 2.0])
     with pytest.raises(ShapeError, match="expected 2 inputs .*got 3"):
