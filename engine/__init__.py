@@ -6,7 +6,8 @@ order, with each op's local derivatives taken from one table (``engine.ops``).
 """
 
 from engine.autograd import GradcheckError, grad, gradcheck, gradgradcheck
-from engine.compiler import Compiled, ShapeError, compile  # noqa: A004, F401 - engine.compile, by the design
+from engine.compiler import Compiled, ShapeError
+from engine.compiler import compile as compile  # noqa: A004 - engine.compile, by the design (re-exported)
 from engine.graph import paused_gc, topological_order
 from engine.modes import detect_anomaly, is_grad_enabled, no_grad, scope
 from engine.ops import OPS, VARIADIC, Domain, Op
