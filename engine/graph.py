@@ -9,7 +9,7 @@ from __future__ import annotations
 import gc
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from engine import state
 from engine.ops import BINARY, UNARY, UNIT
@@ -52,12 +52,12 @@ def _walk(root: Value, held: list[tuple[Value, float]] | None) -> list[Value]:
     with paused_gc():
         order: list[Value] = []
         visited: set[Value] = set()
-        stack: list[Value | None] = [root]  # a node to visit, or None: "the node under me is done"
+        stack: list[Any] = [root]  # a node to visit, or None: "the node under me is done"
         push, pop, emit, add = stack.append, stack.pop, order.append, visited.add
         while stack:
             node = pop()
             if node is None:  # all of its parents are in the order
-                node = cast("Value", pop())
+                node = pop()
                 if held is not None:
                     node.grad = 0.0
                 emit(node)
@@ -75,12 +75,12 @@ def _walk(root: Value, held: list[tuple[Value, float]] | None) -> list[Value]:
             push(node)
             push(None)
             if a is None:  # three or more parents, in a tuple
-                for parent in reversed(b):  # type: ignore[arg-type]
+                for parent in reversed(b):  # b holds the tuple here
                     if parent not in visited:
                         push(parent)
                 continue
             if b is not None and b not in visited:  # the first parent is visited first
-                push(b)  # type: ignore[arg-type]
+                push(b)
             if a not in visited:
                 push(a)
         return order

@@ -84,8 +84,8 @@ class Value:
         if b is None:
             return () if a is None else (a,)
         if a is None:
-            return cast("tuple[Value, ...]", b)
-        return (a, cast(Value, b))
+            return b  # type: ignore[return-value]  # three or more parents: b is their tuple
+        return (a, b)  # type: ignore[return-value]  # two parents: b is a Value
 
     @property
     def op(self) -> str:
