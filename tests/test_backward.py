@@ -5,7 +5,10 @@ import math
 import sys
 import tracemalloc
 
+from hypothesis import given
+
 from engine import Value, sum_values, topological_order
+from engine.testing import expressions
 
 
 def test_backward_node_used_twice_receives_both_contributions():
@@ -65,6 +68,28 @@ def test_topological_order_puts_every_node_after_its_parents():
     assert order[-1] is c and len(order) == len(set(order))
     for node in order:
         assert all(position[p] < position[node] for p in node.parents)
+
+
+def _recursive_order(root):
+    """The classic recursive depth-first order (micrograd's): each node after its parents, parents in order."""
+    order, seen = [], set()
+
+    def visit(node):
+        if node not in seen:
+            seen.add(node)
+            for parent in node.parents:
+                visit(parent)
+            order.append(node)
+
+    visit(root)
+    return order
+
+
+@given(expressions())
+def test_topological_order_is_the_recursive_depth_first_order(expr):
+    # the iterative walk must give exactly this order: diagrams number nodes by it, and gradients are summed in it
+    root = expr(*[Value(x) for x in expr.inputs])
+    assert topological_order(root) == _recursive_order(root)
 
 
 def test_backward_million_node_chain_at_default_recursion_limit():
