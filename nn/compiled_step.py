@@ -47,7 +47,7 @@ class CompiledStep:
         self, inputs: list[Sequence[float]], targets: list[Any], batch: Sequence[int]
     ) -> tuple[float, list[float], list[list[float]], list[float]]:
         """The step for the examples ``batch`` (their indices), whose inputs and targets are given."""
-        key = len(inputs) if self.numeric_targets else tuple(batch)  # labels in the graph: the examples themselves
+        key = self._key(batch)
         if key not in self.compiled:
             self.compiled[key] = self._trace(inputs, targets)
         numbers = [p.data for p in self.params] + [float(v) for x in inputs for v in x]
@@ -58,6 +58,14 @@ class CompiledStep:
         nout = (len(values) - 1 - n) // n
         outputs = [values[1 + n + i * nout: 1 + n + (i + 1) * nout] for i in range(n)]
         return values[0], values[1:1 + n], outputs, grads
+
+    def will_compile(self, batch: Sequence[int]) -> bool:
+        """True when the step for ``batch`` is not compiled yet (its first call traces and compiles it)."""
+        return self._key(batch) not in self.compiled
+
+    def _key(self, batch: Sequence[int]) -> Any:
+        # numeric targets are inputs: one step per batch size; else the labels are in the graph: per examples
+        return len(batch) if self.numeric_targets else tuple(batch)
 
     def _trace(self, inputs: list[Sequence[float]], targets: list[Any]) -> Compiled:
         xs = [[Value(v, label=f"x{j}") for j, v in enumerate(x)] for x in inputs]

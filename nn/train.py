@@ -208,7 +208,12 @@ def fit(
             for batch in _batches(len(xs), batch_size, rng):
                 if compiled is not None:
                     batch_xs, batch_targets = [xs[i] for i in batch], [targets[i] for i in batch]
+                    compiling = bar is not None and compiled.will_compile(batch)
+                    if compiling and bar is not None:  # tracing and compiling take seconds, once: say so
+                        bar.set_description("compiling the step")
                     objective_value, per_values, scores, grads = compiled(batch_xs, batch_targets, batch)
+                    if compiling and bar is not None:
+                        bar.set_description("training", refresh=False)
                     correct += sum(_correct(s, targets[i], name) for s, i in zip(scores, batch))
                     epoch_loss += sum(per_values)
                     _check_finite(objective_value, params, last_good, epoch, on_divergence, history)

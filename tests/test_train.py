@@ -50,6 +50,13 @@ def test_fit_shows_a_progress_bar_with_loss_and_accuracy(capsys):
     assert "training" in err and "3/3" in err and "loss=" in err and "acc=" in err
 
 
+def test_fit_compiled_says_on_the_bar_while_it_compiles(capsys):
+    X, y = make_moons(20, seed=0)
+    fit(MLP(2, [4, 2], seed=0), X, y, epochs=3, progress=True, compile=True)
+    err = capsys.readouterr().err
+    assert err.count("compiling the step") >= 1 and err.rstrip().splitlines()[-1].lstrip("\r").startswith("training")
+
+
 def test_fit_binary_labels_as_zero_one_or_plus_minus_one_train_the_same():
     X, y01 = make_moons(30, seed=2)
     ypm = [1 if t == 1 else -1 for t in y01]
