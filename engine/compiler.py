@@ -339,13 +339,14 @@ def _write(
     name = {node: inputs_named.get(node) or _name_for(node.label, i) for i, node in enumerate(order)}
     for leaf in leaves:
         if leaf not in name:  # an input fn did not use: it still takes its place among the arguments
-            name[leaf] = _name_for(leaf.label, len(name))
+            name[leaf] = inputs_named.get(leaf) or _name_for(leaf.label, len(name))
     names = {name[node]: node.label for node in name}
     args = [name[leaf] for leaf in leaves]
     inputs = set(leaves)
+    title = _NOT_NAME.sub(" ", fn_name).strip() or "fn"
     lines = [
         f"def compiled({', '.join(args)}):",
-        f'    """{_NOT_NAME.sub(" ", fn_name).strip() or "fn"}: forward and backward of {len(order)} nodes."""',
+        f'    """{title}: forward and backward of {_count(len(order), "node")}."""',
         "    # forward: one line per node, parents first",
     ]
     for node in order:
@@ -389,6 +390,10 @@ def _sum_lines(target: str, terms: list[str]) -> list[str]:
         first = "0.0" if start == 0 else target
         lines.append(f"    {target} = {first} + {' + '.join(terms[start:start + TERMS_PER_LINE])}")
     return lines
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def _forward_code(node: Value, name: dict[Value, str], writer: _Writer) -> str:

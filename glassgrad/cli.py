@@ -8,6 +8,8 @@ import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 
+from engine import Value
+from engine import compile as compile_graph
 from glassgrad import demo
 from glassgrad.expression import EXAMPLE, build, parse_assignments, syntax_help
 from glassgrad.train import DATASETS, TrainConfig, run, summary
@@ -106,6 +108,9 @@ Options go after the variables (or before the expression).""",
     graph.add_argument("--out", default="graph.svg", help="the picture to write: .svg, .png or .dot")
     graph.add_argument("--steps", default=None, metavar="PATH",
                        help="also write an HTML page that steps through the backward pass (.html)")
+    graph.add_argument("--code", action="store_true",
+                       help="also print the Python that engine.compile writes for the expression: the forward pass "
+                            "line by line, then the chain rule")
     graph.add_argument("--show", choices=SHOWS, default="both",
                        help="what the boxes show: the data (forward), the gradients (backward) or both")
     graph.add_argument("--renderer", choices=RENDERERS, default="auto",
@@ -154,6 +159,8 @@ def _graph(args: argparse.Namespace) -> int:
                 print(f"∂f/∂{name} = 0   ({name} does not appear in the expression)")
             else:
                 print(f"∂f/∂{name} = {leaf.grad:.6g}")
+        if args.code:
+            print(_compiled_source(args.expression, variables))
         print(f"wrote {draw_graph(root, show=args.show, renderer=args.renderer).save(args.out)}")
         if args.steps is not None:
             print(f"wrote {step_backward(root, show=args.show, renderer=args.renderer).save(args.steps)}")
@@ -161,6 +168,18 @@ def _graph(args: argparse.Namespace) -> int:
         print(f"glassgrad graph: {error}", file=sys.stderr)
         return 2
     return 0
+
+
+def _compiled_source(expression: str, variables: dict[str, float]) -> str:
+    """The code ``engine.compile`` writes for the expression, its variables as the inputs."""
+    names = list(variables)
+    leaves = [Value(variables[name], label=name) for name in names]
+
+    def f(*values: Value) -> Value:
+        return build(expression, variables, dict(zip(names, values))).root
+
+    compiled = compile_graph(f, leaves)
+    return compiled.source.rstrip("\n")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -181,11 +181,16 @@ def evaluate(text: str, variables: Mapping[str, float]) -> Value:
     return build(text, variables).root
 
 
-def build(text: str, variables: Mapping[str, float]) -> Built:
-    """Like ``evaluate``, and also returns the variable leaves the expression uses (their grads after backward)."""
+def build(text: str, variables: Mapping[str, float], leaves: Mapping[str, Value] | None = None) -> Built:
+    """Like ``evaluate``, and also returns the variable leaves the expression uses (their grads after backward).
+
+    ``leaves`` (optional) are the Values to use for variables, by name (``engine.compile`` traces with them).
+    """
     if not isinstance(text, str):
         raise ExpressionError(f"expression: expected a str, got {type(text).__name__}")
-    return _Builder(text, _check_variables(variables)).run()
+    builder = _Builder(text, _check_variables(variables))
+    builder.given = dict(leaves or {})
+    return builder.run()
 
 
 def _check_variables(variables: Mapping[str, float]) -> dict[str, float]:
@@ -227,6 +232,7 @@ class _Builder:
         self.body_lines = _NEWLINE.split(self.body)
         self.variables = variables
         self.leaves: dict[str, Value] = {}
+        self.given: dict[str, Value] = {}  # Values to use as leaves instead of new ones, by name
         self.ops = dict(OPS)  # the whitelist of functions: the op table as it is now
 
     # --- positions and messages ---
@@ -414,7 +420,7 @@ class _Builder:
                 self.fail(f"{name!r} is a function", self._position(node),
                           tail=f"call it, like {signature(self.ops[name])}")
             self.fail(f"unknown name {name!r}", self._position(node), tail=self.known_names())
-        leaf = self.leaves[name] = Value(self.variables[name], label=name)
+        leaf = self.leaves[name] = self.given.get(name) or Value(self.variables[name], label=name)
         return leaf
 
     def call(self, node: ast.Call) -> Value:

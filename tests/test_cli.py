@@ -28,3 +28,16 @@ def test_cli_without_command_prints_help_and_fails(capsys):
 def test_cli_runs_as_a_module():
     result = subprocess.run([sys.executable, "-m", "glassgrad", "--help"], capture_output=True, text=True, check=False)
     assert result.returncode == 0 and "demo" in result.stdout
+
+
+def test_cli_graph_code_prints_the_compiled_chain_rule(tmp_path, capsys):
+    assert main(["graph", "tanh(x*w + b)", "x=0.5", "w=-1.2", "b=0.3", "--out", str(tmp_path / "g.svg"), "--code"]) == 0
+    printed = capsys.readouterr().out
+    assert "def compiled(x, w, b):" in printed and "d_x = 0.0 + w * d_v2" in printed
+    assert "return v5_f, [d_x, d_w, d_b]" in printed
+
+
+def test_cli_graph_code_of_a_lone_number_and_an_unused_variable(tmp_path, capsys):
+    assert main(["graph", "2*x", "x=1", "y=3", "--out", str(tmp_path / "g.svg"), "--code"]) == 0
+    printed = capsys.readouterr().out
+    assert "def compiled(x, y):" in printed and "[d_x, 0.0]" in printed
