@@ -78,8 +78,7 @@ class CompiledStep:
         def step(*_: Value) -> list[Value]:
             outputs = [self.forward(x) for x in xs]
             per_example = [self.loss_fn(out, y) for out, y in zip(outputs, ys)]
-            data_loss = losses.total(per_example) if self.reduction == "sum" else losses.mean(per_example)
-            objective = data_loss + losses.l2(self.params, self.l2) if self.l2 else data_loss
+            objective = losses.objective(per_example, self.reduction, self.params, self.l2)
             return [objective, *per_example, *[v for out in outputs for v in out]]
 
         return engine.compile(step, self.params + leaves, wrt=list(range(len(self.params))))

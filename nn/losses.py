@@ -106,6 +106,13 @@ def l2(params: Sequence[Value], alpha: float) -> Value:
     return a * sum_values([p * p for p in ps])
 
 
+def objective(per_example: Sequence[Value], reduction: str, params: Sequence[Value], alpha: float) -> Value:
+    """What ``fit`` minimizes: the per-example losses combined by ``reduction`` (``"sum"``: ``total``;
+    ``"mean"``), plus ``l2(params, alpha)`` when ``alpha`` is not 0."""
+    data_loss = total(per_example) if reduction == "sum" else mean(per_example)
+    return data_loss + l2(params, alpha) if alpha else data_loss
+
+
 #: Loss names for ``nn.fit`` and the command line.
 LOSSES = {
     "cross_entropy": cross_entropy,

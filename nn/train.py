@@ -229,15 +229,14 @@ def fit(
                         outputs = forward(xs[i])
                         per_example.append(loss_fn(outputs, targets[i]))
                         correct += _correct([v.data for v in outputs], targets[i], name)
-                    data_loss = losses.total(per_example) if reduction == "sum" else losses.mean(per_example)
-                    objective = data_loss + losses.l2(params, l2) if l2 else data_loss
+                    objective = losses.objective(per_example, reduction, params, l2)
                     epoch_loss += sum(v.data for v in per_example)
                     _check_finite(objective.data, params, last_good, epoch, on_divergence, history)
                     last_good = [p.data for p in params] if math.isfinite(objective.data) else last_good
                     opt.zero_grad()
                     objective.backward()
                     opt.step()
-                    del per_example, outputs, data_loss, objective  # freed now, before the collector resumes
+                    del per_example, outputs, objective  # freed now, before the collector resumes
             history.loss.append(epoch_loss if reduction == "sum" else epoch_loss / len(xs))
             history.accuracy.append(correct / len(xs))
             if bar is not None:

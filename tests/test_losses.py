@@ -9,7 +9,7 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from engine import Value, grad, gradcheck, softmax
-from nn.losses import LOSSES, binary_cross_entropy, cross_entropy, hinge, l2, mean, mse, total
+from nn.losses import LOSSES, binary_cross_entropy, cross_entropy, hinge, l2, mean, mse, objective, total
 
 TOL = {"rel_tol": 1e-9, "abs_tol": 1e-9}
 
@@ -292,3 +292,11 @@ def test_losses_table_names_each_loss():
     expected = {"cross_entropy": cross_entropy, "binary_cross_entropy": binary_cross_entropy}
     expected |= {"mse": mse, "hinge": hinge}
     assert expected == LOSSES
+
+
+def test_losses_objective_is_what_fit_minimizes():
+    per = [Value(1.0), Value(3.0)]
+    params = [Value(2.0), Value(-1.0)]
+    assert objective(per, "sum", params, 0.0).data == 4.0
+    assert objective(per, "mean", params, 0.0).data == 2.0
+    assert objective(per, "mean", params, 0.5).data == 2.0 + 0.5 * (4.0 + 1.0)
