@@ -95,7 +95,7 @@ class Compiled:
         try:
             for leaf, x in zip(leaves, numbers):
                 leaf.data = x
-            signature = _signature(_order(_trace(self.fn, leaves)), leaves)
+            signature = _signature(_trace(self.fn, leaves)[1], leaves)
         finally:
             for leaf, x in zip(leaves, before):
                 leaf.data = x
@@ -143,8 +143,7 @@ def compile(  # noqa: A001 - engine.compile, by the design; the builtin is used 
     if len({id(x) for x in leaves}) != len(leaves):
         raise ValueError("compile: the same Value is given twice among the example inputs")
     chosen = tuple(range(len(leaves))) if wrt is None else _check_wrt(wrt, len(leaves))
-    outputs = _trace(fn, leaves)
-    order = _order(outputs)
+    outputs, order = _trace(fn, leaves)
     if len(order) > max_nodes:
         raise ValueError(
             f"compile: the graph has {len(order):,} nodes, more than max_nodes={max_nodes:,}; Python's compiler "
@@ -171,8 +170,9 @@ def _check_wrt(wrt: object, n: int) -> tuple[int, ...]:
 # --- tracing ---
 
 
-def _trace(fn: Callable[..., Any], leaves: list[Value]) -> list[Value]:
-    """Call ``fn`` on ``leaves`` with recording on, watching for reads of numbers; its output Values."""
+def _trace(fn: Callable[..., Any], leaves: list[Value]) -> tuple[list[Value], list[Value]]:
+    """Call ``fn`` on ``leaves`` with recording on, watching for reads of numbers: its output Values and
+    every node of their graphs (``_order``)."""
     previous = state.set_grad_enabled(True)
     try:
         with _watching_reads() as reads:
@@ -189,14 +189,15 @@ def _trace(fn: Callable[..., Any], leaves: list[Value]) -> list[Value]:
             "outside fn, or use the graph itself"
         )
     inputs = set(leaves)
-    for node in _order(outputs):
+    order = _order(outputs)
+    for node in order:
         if not node.parents and node not in inputs and node._op is not CONSTANT:
             what = f"{node.label!r}" if node.label else repr(node)
             raise ShapeError(
                 f"compile: fn uses a Value that is neither an input nor a constant ({what}); its number would be "
                 "frozen into the compiled code. Pass it among the example inputs"
             )
-    return outputs
+    return outputs, order
 
 
 @contextmanager
