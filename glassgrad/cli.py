@@ -72,7 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
     opt.add_argument("--seed", type=int, default=defaults.seed, help="seed of the data, the weights and the batches")
     opt.add_argument("--compile", action="store_true",
                      help="trace the training step once and run it as generated Python on floats: the same "
-                          "results, several times faster (cross entropy: full batch only)")
+                          "results, several times faster")
     train.add_argument("--out", default=None, help="output folder (default: runs/DATASET)")
     train.add_argument("--no-progress", action="store_true", help="no progress bar")
     _add_graph(commands)

@@ -1,13 +1,14 @@
 """The training step of ``fit(compile=True)``: the step's graph traced once with ``engine.compile``,
 then replayed on floats.
 
-The traced step is the very graph ``fit`` builds without compile (every example's forward pass
-and loss, combined by ``reduction``, plus the L2 term), with the parameters, the examples' inputs
-and, for the losses with numeric targets (hinge, binary cross entropy, MSE), the targets as
-inputs. So one compiled step serves every batch of a size, and its loss and gradients are
-bit-identical to the graph's. Cross entropy picks the target's logit, so there the labels are
-part of the graph's shape: one compiled step per set of batch labels, which only full-batch
-training keeps to one.
+The traced step is the graph ``fit`` builds without compile (every example's forward pass and
+loss, combined by ``reduction``, plus the L2 term), with the parameters, the examples' inputs and
+the targets as inputs, so one compiled step serves every batch of a size, and its loss and
+gradients are bit-identical to the graph's. Cross entropy picks the target's logit, which would
+make the labels part of the graph's shape; the step is traced with its one-hot form instead
+(``losses.cross_entropy`` with one-hot Values: the same numbers while the logits are finite).
+A custom loss takes the labels as they are, so there the labels are part of the graph: one
+compiled step per batch of examples, which only full-batch training keeps to one.
 """
 
 from __future__ import annotations
@@ -19,8 +20,8 @@ import engine
 from engine import Compiled, Value
 from nn import losses
 
-#: The losses whose targets are numbers in the graph (constants), so they can be inputs of a compiled step.
-NUMERIC_TARGETS = ("hinge", "binary_cross_entropy", "mse")
+#: The losses whose targets can be inputs of a compiled step (cross entropy's as one-hot Values).
+NUMERIC_TARGETS = ("hinge", "binary_cross_entropy", "mse", "cross_entropy")
 
 
 class CompiledStep:
@@ -37,10 +38,12 @@ class CompiledStep:
         params: list[Value],
         reduction: str,
         l2: float,
+        n_outputs: int,
     ) -> None:
         self.forward, self.loss_fn, self.params = forward, loss_fn, params
-        self.reduction, self.l2 = reduction, l2
+        self.reduction, self.l2, self.n_outputs = reduction, l2, n_outputs
         self.numeric_targets = loss_name in NUMERIC_TARGETS
+        self.one_hot = loss_name == "cross_entropy"
         self.compiled: dict[Any, Compiled] = {}
 
     def __call__(
@@ -52,7 +55,7 @@ class CompiledStep:
             self.compiled[key] = self._trace(inputs, targets)
         numbers = [p.data for p in self.params] + [float(v) for x in inputs for v in x]
         if self.numeric_targets:
-            numbers += _flat_targets(targets)
+            numbers += _flat_targets(self._as_inputs(targets))
         values, grads = self.compiled[key](*numbers)
         n = len(inputs)
         nout = (len(values) - 1 - n) // n
@@ -72,7 +75,10 @@ class CompiledStep:
         ys: list[Any] = list(targets)
         leaves = [v for x in xs for v in x]
         if self.numeric_targets:
-            ys = [[Value(t, label="y") for t in y] if isinstance(y, list) else Value(y, label="y") for y in targets]
+            ys = [
+                [Value(t, label="y") for t in y] if isinstance(y, list) else Value(y, label="y")
+                for y in self._as_inputs(targets)
+            ]
             leaves += [v for y in ys for v in (y if isinstance(y, list) else [y])]
 
         def step(*_: Value) -> list[Value]:
@@ -82,6 +88,12 @@ class CompiledStep:
             return [objective, *per_example, *[v for out in outputs for v in out]]
 
         return engine.compile(step, self.params + leaves, wrt=list(range(len(self.params))))
+
+    def _as_inputs(self, targets: list[Any]) -> list[Any]:
+        """The targets as the compiled step takes them: class indices as one-hot lists for cross entropy."""
+        if not self.one_hot:
+            return targets
+        return [[float(j == t) for j in range(self.n_outputs)] for t in targets]
 
 
 def _flat_targets(targets: list[Any]) -> list[float]:

@@ -37,9 +37,19 @@ def _label(target: object, what: str) -> int:
     return int(target)
 
 
-def cross_entropy(logits: Sequence[Value], target: int) -> Value:
-    """``-ln softmax(logits)[target] = logsumexp(logits) - logits[target]``; ∂/∂zᵢ = pᵢ - [i = target]."""
+def cross_entropy(logits: Sequence[Value], target: int | Sequence[Value]) -> Value:
+    """``-ln softmax(logits)[target] = logsumexp(logits) - logits[target]``; ∂/∂zᵢ = pᵢ - [i = target].
+
+    ``target`` may also be the class as one-hot Values ``ŷ``: then ``logsumexp(logits) - Σⱼ ŷⱼ·zⱼ``, the
+    lecture's ``-Σⱼ ŷⱼ ln yⱼ``. While the logits are finite it gives the same numbers, loss and gradients,
+    bit for bit; ``fit(compile=True)`` traces with it, so the labels are inputs of the compiled step.
+    """
     zs = _values(logits, "cross_entropy(logits)")
+    if isinstance(target, (list, tuple)) and target and all(type(t) is Value for t in target):
+        if len(target) != len(zs):
+            raise ValueError(f"cross_entropy: expected {len(zs)} one-hot target Values, got {len(target)}")
+        with scope("cross_entropy"):
+            return logsumexp(zs) - sum_values([t * z for t, z in zip(target, zs)])
     k = _label(target, "cross_entropy(target)")
     if not 0 <= k < len(zs):
         raise ValueError(f"cross_entropy: expected a target class in 0..{len(zs) - 1}, got {k}")

@@ -167,7 +167,7 @@ def fit(
     ``optimizer`` is an Optimizer, or ``"sgd"``/``"adam"`` with ``lr``. ``batch_size=None`` is full batch.
     A non-finite loss raises ``DivergenceError`` naming the epoch (``on_divergence="continue"`` goes on).
     ``compile=True`` traces the step once (``engine.compile``) and replays it on floats: the same losses,
-    gradients and updates, bit for bit, several times faster (cross entropy and custom losses: full batch only).
+    gradients and updates, bit for bit, several times faster (a custom loss: full batch only).
     """
     if on_divergence not in ("stop", "continue"):
         raise ValueError(f"fit(on_divergence): expected 'stop' or 'continue', got {on_divergence!r}")
@@ -197,7 +197,7 @@ def fit(
     forward: Callable[[Sequence[float]], list[Value]] = model
     if name in TAKES_LOGITS:
         forward = getattr(model, "logits", forward)
-    compiled = _compiled_step(compile, forward, loss_fn, name, params, reduction, l2, batch_size, len(xs))
+    compiled = _compiled_step(compile, forward, loss_fn, name, params, reduction, l2, batch_size, len(xs), nout)
     rng = random.Random(seed)
     history = History()
     last_good = [p.data for p in params]
@@ -275,6 +275,7 @@ def _compiled_step(
     l2: float,
     batch_size: int | None,
     n: int,
+    nout: int,
 ) -> CompiledStep | None:
     """The compiled step for ``fit(compile=True)``, or None; a ValueError where one cannot serve every batch."""
     if not isinstance(compile, bool):
@@ -283,11 +284,11 @@ def _compiled_step(
         return None
     if name not in NUMERIC_TARGETS and batch_size is not None and batch_size < n:
         raise ValueError(
-            f"fit(compile=True): with the {name} loss the labels are part of the graph (each picks its logit), so "
-            f"every mini-batch of {batch_size} would be a new graph to compile; use batch_size=None (full batch) "
-            "or compile=False"
+            f"fit(compile=True): a custom loss takes the labels as they are, so they are part of the graph and "
+            f"every mini-batch of {batch_size} would be a new graph to compile; use batch_size=None (full batch), "
+            "a built-in loss, or compile=False"
         )
-    return CompiledStep(forward, loss_fn, name, params, reduction, l2)
+    return CompiledStep(forward, loss_fn, name, params, reduction, l2, nout)
 
 
 def _progress_bar(epochs: int) -> Any:

@@ -300,3 +300,19 @@ def test_losses_objective_is_what_fit_minimizes():
     assert objective(per, "sum", params, 0.0).data == 4.0
     assert objective(per, "mean", params, 0.0).data == 2.0
     assert objective(per, "mean", params, 0.5).data == 2.0 + 0.5 * (4.0 + 1.0)
+
+
+@given(st.lists(st.floats(-50.0, 50.0), min_size=2, max_size=5), st.data())
+def test_losses_cross_entropy_one_hot_equals_the_index_form_bit_for_bit(logits, data):
+    k = data.draw(st.integers(0, len(logits) - 1))
+    by_index = [Value(z) for z in logits]
+    by_one_hot = [Value(z) for z in logits]
+    one_hot = [Value(float(j == k)) for j in range(len(logits))]
+    a, b = cross_entropy(by_index, k), cross_entropy(by_one_hot, one_hot)
+    assert a.data == b.data
+    assert grad(a, by_index) == grad(b, by_one_hot)
+
+
+def test_losses_cross_entropy_one_hot_needs_one_value_per_logit():
+    with pytest.raises(ValueError, match="expected 3 one-hot target Values, got 2"):
+        cross_entropy([Value(0.0), Value(1.0), Value(2.0)], [Value(0.0), Value(1.0)])

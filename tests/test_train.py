@@ -96,6 +96,7 @@ def test_fit_divergence_stops_naming_the_epoch_and_the_loss_or_continues_when_as
     "loss, sizes, kwargs",
     [
         ("cross_entropy", [8, 2], {}),
+        ("cross_entropy", [8, 3], {"batch_size": 6, "l2": 1e-3, "reduction": "sum"}),
         ("hinge", [8, 1], {"batch_size": 16, "l2": 1e-3, "optimizer": "sgd"}),
         ("binary_cross_entropy", [6, 1], {"batch_size": 7, "reduction": "sum"}),
         ("mse", [6, 2], {"batch_size": 9, "activation": "tanh"}),
@@ -130,8 +131,9 @@ def test_fit_compiled_custom_loss_and_divergence():
 def test_fit_compiled_refuses_minibatches_whose_labels_shape_the_graph():
     X, y = make_moons(20, seed=0)
     model = MLP(2, [4, 2], seed=0)
-    with pytest.raises(ValueError, match="cross_entropy loss the labels are part of the graph.*batch_size=None"):
-        fit(model, X, y, batch_size=5, compile=True, progress=False)
+    with pytest.raises(ValueError, match="a custom loss takes the labels as they are.*batch_size=None"):
+        fit(model, X, y, loss=lambda out, t: mse(out, [float(t == 0), float(t == 1)]), batch_size=5, compile=True,
+            progress=False)
     with pytest.raises(TypeError, match=r"fit\(compile\): expected True or False, got 'yes'"):
         fit(model, X, y, compile="yes", progress=False)
 
