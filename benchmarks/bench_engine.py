@@ -296,6 +296,13 @@ class Glassgrad(Impl):
         return len(engine.topological_order(loss))
 
 
+def nn_demo_loss(model: nn.MLP, points: Sequence[Sequence[Any]], labels: Sequence[float]) -> Value:
+    """micrograd's demo loss with glassgrad's nn: mean hinge over the points plus ``ALPHA · Σ p²``
+    (``glassgrad-nn`` builds it every step, ``glassgrad-compiled`` traces it once: one definition for both)."""
+    per_example = [losses.hinge(model(x), y) for x, y in zip(points, labels, strict=True)]
+    return losses.objective(per_example, "mean", model.parameters(), ALPHA)
+
+
 class GlassgradNN(Impl):
     """glassgrad's own library as ``nn.fit`` runs it: ``nn.MLP``, ``nn.losses`` (hinge, mean, l2), ``nn.optim.SGD``."""
 
@@ -313,10 +320,8 @@ class GlassgradNN(Impl):
             p.grad = 0.0
 
     def step(self) -> Value:
-        model = self.model
         with engine.paused_gc():  # as nn.fit runs each step (the final gc.collect() stays in the timing)
-            per_example = [losses.hinge(model(x), y) for x, y in zip(self.points, self.labels, strict=True)]
-            total_loss = losses.mean(per_example) + losses.l2(self.params, ALPHA)
+            total_loss = nn_demo_loss(self.model, self.points, self.labels)
             self.optimizer.zero_grad()
             total_loss.backward()
             self.optimizer.step()
@@ -354,9 +359,7 @@ class GlassgradCompiled(Impl):
     def step_loss(self, *values: Value) -> Value:
         """The traced function, ``GlassgradNN``'s loss: its arguments are the model's own parameters and the
         Values of ``self.points``, so it reaches them through the model and ``self``."""
-        model = self.model
-        per_example = [losses.hinge(model(x), y) for x, y in zip(self.points, self.labels, strict=True)]
-        return losses.mean(per_example) + losses.l2(self.params, ALPHA)
+        return nn_demo_loss(self.model, self.points, self.labels)
 
     def load(self, flat: Flat) -> None:
         if len(flat) != self.n_params:
