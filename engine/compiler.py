@@ -14,8 +14,9 @@ made of ASCII letters, digits and ``_`` kept from the labels).
 
 A compiled function replays one graph. ``compile`` refuses ``fn`` when the graph could
 depend on the input values: when ``fn`` reads the number of a Value it computes
-(``.data`` or ``float()``, the only ways Python control flow can branch on one), or uses
-a Value that is neither an input nor a constant (its number would be frozen into the code).
+(``.data``, the only way Python control flow can branch on one: ``float(v)``, ``bool(v)`` and
+the like raise ``TypeError`` anywhere), or uses a Value that is neither an input nor a
+constant (its number would be frozen into the code).
 On each call the inputs are checked against the trace (how many, real numbers);
 ``compiled.check(*inputs)`` traces ``fn`` again and compares the whole graph.
 """
@@ -202,11 +203,11 @@ def _trace(fn: Callable[..., Any], leaves: list[Value]) -> tuple[list[Value], li
 
 @contextmanager
 def _watching_reads() -> Iterator[list[str]]:
-    """Inside, ``.data`` and ``float()`` of a non-constant Value from code outside the engine are recorded
-    (as ``file:line``). Swaps the class attributes for the duration; single-threaded, like the modes."""
+    """Inside, ``.data`` of a non-constant Value read by code outside the engine is recorded (as
+    ``file:line``); ``float(v)`` and ``bool(v)`` need no watching, they always raise. Swaps the class
+    attribute for the duration; single-threaded, like the modes."""
     reads: list[str] = []
     slot = Value.__dict__["data"]
-    to_number = Value.__float__
 
     in_engine: dict[str, bool] = {}
 
@@ -228,17 +229,11 @@ def _watching_reads() -> Iterator[list[str]]:
         def __set__(self, obj: Value, value: float) -> None:
             slot.__set__(obj, value)
 
-    def watched_float(self: Value) -> float:
-        record(self, sys._getframe(1))
-        return to_number(self)
-
     setattr(Value, "data", WatchedData())  # noqa: B010 - swapped on the class for the trace only
-    setattr(Value, "__float__", watched_float)  # noqa: B010
     try:
         yield reads
     finally:
         setattr(Value, "data", slot)  # noqa: B010
-        setattr(Value, "__float__", to_number)  # noqa: B010
 
 
 def _order(outputs: list[Value]) -> list[Value]:

@@ -118,7 +118,12 @@ def backprop(order: list[Value], create_graph: bool = False) -> None:
             op = node._op
             assert op is not None  # a node with parents was made by an op
             if create_graph:
-                local = op.apply_partials(parents, node, node._arg)
+                try:
+                    local = op.apply_partials(parents, node, node._arg)
+                except TypeError as error:  # say whose partials: a custom op's, written with math.* on floats
+                    raise TypeError(
+                        f"the partials of op {op.name!r}, called on Values for create_graph=True: {error}"
+                    ) from error
             else:
                 local = op.apply_partials(tuple([p.data for p in parents]), node.data, node._arg)
             if anomaly is not None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numbers
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any, Union, cast
+from typing import TYPE_CHECKING, Any, NoReturn, Union, cast
 
 from engine import graph, state
 from engine.ops import ADD, CONSTANT, LOGSUMEXP, MUL, OPS, POW, SUM, VARIADIC, VPOW, Domain, Op
@@ -42,12 +42,37 @@ def to_float(x: object, what: str) -> float:
     raise TypeError(f"{what}: expected a real number (int or float), got {describe(x)}")
 
 
+def _refuse_number(v: Value, calls: str, number: str) -> NoReturn:
+    """The TypeError of a conversion of ``v`` to a plain number: ``calls`` names the conversion, ``number``
+    how to read the number on purpose."""
+    raise TypeError(
+        f"{calls}: expected a number, got {describe(v)}. A Value does not turn into a plain number by itself: "
+        "that number has no parents, so the graph would be cut there and every gradient through it silently "
+        "wrong (math.exp(v) * v would give the gradient e^v, not (v + 1)·e^v). To stay in the graph use the "
+        "Value's ops: v.exp(), v.log(), v.tanh(), v.sigmoid(), v ** p, abs(v); for the number alone (no "
+        f"gradient) write {number}. In a custom op's partials, which get Values under create_graph=True, use "
+        "the helpers of engine.ops that take floats and Values alike: exp, log, power, sigmoid, data_of"
+    )
+
+
 class Value:
     """A scalar node of the computation graph.
 
     ``data`` is the number, ``grad`` the derivative of the last ``backward()`` root with
     respect to it, ``label`` a name for diagrams and messages, ``parents`` the inputs of the
     op that made it (empty for a leaf), ``op`` that op's name (``''`` for a leaf).
+
+    A Value never turns into a plain number by itself: ``float(v)``, ``int(v)``, ``complex(v)``,
+    ``round(v)``, ``math.trunc/floor/ceil(v)``, ``operator.index(v)``, and so everything that calls
+    them (``math.exp(v)``, ``math.pow(v, 2)``, ``numpy.float64(v)``), raise ``TypeError``. The
+    number they would return has no parents: the graph would be cut there and every gradient
+    through it silently wrong (``math.exp(v) * v`` would give the gradient ``e^v``, not
+    ``(v + 1)·e^v``). Stay in the graph with the Value's ops (``v.exp()``), and read the number,
+    knowingly, as ``v.data``. The partials of a custom op get Values under ``create_graph=True``,
+    so they use the helpers of ``engine.ops`` (``exp``, ``log``, ``power``, ``sigmoid``,
+    ``data_of``), not ``math``. Nor has a Value a truth value: ``bool(v)``, ``if v:`` and
+    ``v or default`` raise ``TypeError`` (is ``Value(0.0)`` false, or a node that is there?);
+    compare its number (``v.data > 0``) or test ``v is None``.
     """
 
     # _a, _b: the parents. None, None for a leaf; x, None for one parent; x, y for two; None and the
@@ -113,8 +138,40 @@ class Value:
         extra += f", op={self.op!r}" if self.op else ""
         return f"Value(data={self.data!r}, grad={self.grad!r}{extra})"
 
-    def __float__(self) -> float:
-        return self.data
+    # --- no way out of the graph by accident: conversions to a plain number, and truth, raise ---
+
+    def __bool__(self) -> NoReturn:
+        raise TypeError(
+            f"bool(v), if v:, v or ...: expected a bool, got {describe(self)}. The truth of a Value is "
+            "ambiguous (is Value(0.0) false, or a node that is there?): compare its number, v.data > 0 or "
+            "v.data != 0, or test for a missing Value with v is None"
+        )
+
+    if not TYPE_CHECKING:  # hidden from type checkers, which then flag float(v) and math.exp(v) as well
+
+        def __float__(self) -> NoReturn:
+            _refuse_number(self, "float(v), math.*(v) and numpy.float64(v)", "v.data")
+
+        def __int__(self) -> NoReturn:
+            _refuse_number(self, "int(v)", "int(v.data)")
+
+        def __index__(self) -> NoReturn:
+            _refuse_number(self, "operator.index(v), range(v) and seq[v]", "int(v.data)")
+
+        def __complex__(self) -> NoReturn:
+            _refuse_number(self, "complex(v) and cmath.*(v)", "complex(v.data)")
+
+        def __round__(self, ndigits: int | None = None) -> NoReturn:
+            _refuse_number(self, "round(v)", "round(v.data)")
+
+        def __trunc__(self) -> NoReturn:
+            _refuse_number(self, "math.trunc(v)", "math.trunc(v.data)")
+
+        def __floor__(self) -> NoReturn:
+            _refuse_number(self, "math.floor(v)", "math.floor(v.data)")
+
+        def __ceil__(self) -> NoReturn:
+            _refuse_number(self, "math.ceil(v)", "math.ceil(v.data)")
 
     # --- arithmetic: primitives from the op table, derived ops composed from them ---
 
@@ -374,9 +431,10 @@ def register_op(
     """Add a custom op to the table; returns a function that applies it to Values or numbers.
 
     ``forward`` takes floats, ``partials`` the inputs and the output (see ``engine.ops.Op``) and
-    must work on floats and on Values (use ``engine.ops.exp``/``log``/``power`` for the
-    functions that raise on floats). From then on the op works in backward, higher-order
-    ``grad``, ``gradcheck``, the property strategies of ``engine.testing`` and the diagrams.
+    must work on floats and on Values: ``create_graph=True`` calls it on Values, where ``math``
+    functions raise ``TypeError``, so write it with arithmetic and the helpers of ``engine.ops``
+    (``exp``, ``log``, ``power``, ``sigmoid``, ``data_of``). From then on the op works in backward,
+    higher-order ``grad``, ``gradcheck``, the property strategies of ``engine.testing`` and the diagrams.
     """
     if not isinstance(name, str) or not name.isidentifier():
         raise ValueError(f"register_op: expected a name that is a Python identifier, got {describe(name)}")

@@ -420,7 +420,8 @@ class _Builder:
                 self.fail(f"{name!r} is a function", self._position(node),
                           tail=f"call it, like {signature(self.ops[name])}")
             self.fail(f"unknown name {name!r}", self._position(node), tail=self.known_names())
-        leaf = self.leaves[name] = self.given.get(name) or Value(self.variables[name], label=name)
+        given = self.given.get(name)  # `is None`: a Value has no truth value (Value(0.0) is still a leaf)
+        leaf = self.leaves[name] = given if given is not None else Value(self.variables[name], label=name)
         return leaf
 
     def call(self, node: ast.Call) -> Value:

@@ -182,7 +182,7 @@ def test_compile_refuses_control_flow_on_a_computed_number():
     def via_float(x):
         return x.exp() if float(x) > 0 else x.tanh()
 
-    with pytest.raises(ShapeError, match="reads the number"):
+    with pytest.raises(TypeError, match=r"float\(v\).*expected a number.*v\.data"):  # in a trace or not
         compile_graph(via_float, [1.0])
 
 

@@ -3,6 +3,7 @@
 import pytest
 
 from engine import GradcheckError, Value, gradcheck, gradgradcheck, register_op, unregister_op
+from engine.ops import data_of
 
 
 def test_gradcheck_passes_on_a_correct_function():
@@ -23,8 +24,9 @@ def test_gradcheck_error_is_an_assertion_naming_input_numbers_and_tolerance():
 
 
 def test_gradgradcheck_catches_a_wrong_second_derivative():
-    # First derivative right on floats, but built from a constant on Values: its derivative is lost.
-    odd = register_op("odd_square", lambda x: x * x, lambda x, out: (2.0 * float(x),), ["2x"])
+    # First derivative right on floats, but built from the bare number on Values (data_of: no parents, as
+    # for relu's step), so its own derivative is lost. (float(x) would raise on a Value.)
+    odd = register_op("odd_square", lambda x: x * x, lambda x, out: (2.0 * data_of(x),), ["2x"])
     try:
         assert gradcheck(odd, [1.5])
         with pytest.raises(GradcheckError, match="d²f/d input 0 d input 0 .* backward gives 0.0"):

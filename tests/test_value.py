@@ -1,11 +1,15 @@
 """Value: construction, attributes, operators with numbers, identity semantics and bad input."""
 
+import cmath
 import math
+import operator
+import re
 from fractions import Fraction
 
 import pytest
 
-from engine import Value, apply, logsumexp, sum_values
+from engine import Value, apply, grad, logsumexp, register_op, sum_values, unregister_op
+from engine.ops import power
 
 
 def test_value_converts_any_real_to_float():
@@ -123,8 +127,100 @@ def test_value_hashes_and_compares_by_identity():
     assert len({a, b}) == 2 and {a: 1}[a] == 1
 
 
-def test_value_float_conversion():
-    assert float(Value(2.5)) == 2.5
+# --- a Value never becomes a plain number, or a truth value, by itself ---
+
+#: What every refused conversion says: the Value's own ops, .data, and the helpers of engine.ops for custom partials.
+STAY_IN_THE_GRAPH = r"v\.exp\(\).*exp, log, power, sigmoid, data_of"
+
+
+@pytest.mark.parametrize(
+    ("convert", "number"),
+    [
+        (float, "v.data"),
+        (math.exp, "v.data"),
+        (lambda v: math.pow(v, 2.0), "v.data"),
+        (math.log, "v.data"),
+        (math.isfinite, "v.data"),
+        (lambda v: math.fsum([v, 1.0]), "v.data"),
+        (lambda v: "%f" % v, "v.data"),  # noqa: UP031 - %-formatting is one more way to call float()
+        (int, "int(v.data)"),
+        (complex, "complex(v.data)"),
+        (cmath.exp, "complex(v.data)"),
+        (round, "round(v.data)"),
+        (lambda v: round(v, 2), "round(v.data)"),
+        (math.trunc, "math.trunc(v.data)"),
+        (math.floor, "math.floor(v.data)"),
+        (math.ceil, "math.ceil(v.data)"),
+        (operator.index, "int(v.data)"),
+        (range, "int(v.data)"),
+        (lambda v: [0.0, 1.0][v], "int(v.data)"),
+    ],
+    ids=["float", "math.exp", "math.pow", "math.log", "math.isfinite", "math.fsum", "%f", "int", "complex",
+         "cmath.exp", "round", "round-2", "math.trunc", "math.floor", "math.ceil", "operator.index", "range", "index"],
+)
+def test_value_conversion_to_a_number_raises_naming_what_to_write_instead(convert, number):
+    v = Value(1.0, label="v")
+    with pytest.raises(TypeError, match=r"expected a number, got Value\(data=1.0.*\(Value\)") as info:
+        convert(v)
+    message = str(info.value)
+    assert f"write {number}." in message and re.search(STAY_IN_THE_GRAPH, message)
+    assert "cut" in message, "the message says why: the number would cut the graph"
+
+
+def test_value_conversion_through_numpy_raises():
+    np = pytest.importorskip("numpy")
+    v = Value(1.0)
+    for convert in (np.float64, lambda v: np.array([v], dtype=float), np.int64):
+        with pytest.raises(TypeError, match=STAY_IN_THE_GRAPH):
+            convert(v)
+    assert type(np.float64(2.0) * v) is Value, "numpy numbers still combine with a Value into a node"
+
+
+def test_value_exp_stays_in_the_graph_where_math_exp_would_cut_it():
+    v = Value(1.0)
+    with pytest.raises(TypeError, match=r"math\.exp\(v\) \* v would give the gradient e\^v, not \(v \+ 1\)"):
+        math.exp(v) * v  # the trap: silently d/dv = e before, instead of 2e
+    y = v.exp() * v
+    y.backward()
+    assert v.grad == pytest.approx(2.0 * math.e, rel=1e-15)  # 5.4365..., the whole derivative
+    assert math.exp(v.data) == math.e  # the number, read on purpose, is a plain float
+
+
+def test_value_custom_op_partials_with_math_raise_under_create_graph_naming_the_helpers():
+    cube = register_op("cube_by_math_pow", lambda x: x * x * x, lambda x, out: (3.0 * math.pow(x, 2.0),), ["3·x²"])
+    try:
+        x = Value(2.0)
+        assert grad(cube(x), [x]) == [12.0]  # first order: the partials get floats, where math.pow works
+        with pytest.raises(TypeError, match=r"partials of op 'cube_by_math_pow', called on Values for "
+                                            r"create_graph=True: float\(v\), math\.\*\(v\).*" + STAY_IN_THE_GRAPH):
+            grad(cube(x), [x], create_graph=True)  # before: the second derivative came out as 0, silently
+    finally:
+        unregister_op("cube_by_math_pow")
+    fixed = register_op("cube_by_power", lambda x: x * x * x, lambda x, out: (3.0 * power(x, 2.0),), ["3·x²"])
+    try:
+        x = Value(2.0)
+        (g,) = grad(fixed(x), [x], create_graph=True)
+        assert g.data == 12.0 and grad(g, [x]) == [12.0]  # d²/dx² x³ = 6x
+    finally:
+        unregister_op("cube_by_power")
+
+
+@pytest.mark.parametrize("number", [0.0, 1.0, -1.0, math.nan])
+def test_value_truth_is_refused_naming_what_to_compare(number):
+    v = Value(number)
+    pattern = r"expected a bool, got Value\(.*\(Value\).*compare its number, v\.data > 0.*v is None"
+    for use in (bool, lambda v: not v, lambda v: v or Value(2.0), lambda v: v and 1.0, lambda v: 1 if v else 0):
+        with pytest.raises(TypeError, match=pattern):
+            use(v)
+    assert v in [Value(number), v] and v is not None  # identity tests and membership need no truth value
+
+
+def test_value_conversions_and_truth_leave_the_value_unchanged():
+    v = Value(3.0, label="v")
+    for convert in (float, bool, int, math.exp):
+        with pytest.raises(TypeError):
+            convert(v)
+    assert (v.data, v.grad, v.label, v.parents) == (3.0, 0.0, "v", ())
 
 
 def test_value_apply_by_name_and_its_errors():
