@@ -4,8 +4,9 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 TORCH  := $(VENV)/.installed-torch
+LAB    := $(VENV)/.installed-lab
 
-.PHONY: demo test lint typecheck pytest bench notebooks docs clean
+.PHONY: demo test lint typecheck pytest bench notebooks lab docs clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +38,14 @@ bench: $(STAMP)  ## glassgrad beside micrograd and a pure-Python floor
 
 notebooks: $(STAMP)  ## re-execute every notebook in place (committed with their outputs)
 	$(BIN)/python scripts/execute_notebooks.py
+
+$(LAB): $(STAMP)  ## JupyterLab in .venv, beside the dev extra's ipykernel
+	$(BIN)/python -m pip install --quiet -e '.[dev,lab]'
+	touch $(LAB)
+
+# as root (containers, this project's machines) Jupyter refuses to start without --allow-root
+lab: $(STAMP) $(LAB)  ## open notebooks/ in JupyterLab; the python3 kernel is .venv's, so `import engine` works
+	$(BIN)/jupyter lab notebooks $(if $(filter 0,$(shell id -u)),--allow-root)
 
 docs: $(STAMP)  ## regenerate the pictures the README shows (docs/)
 	$(BIN)/python scripts/make_docs_pictures.py

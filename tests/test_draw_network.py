@@ -13,7 +13,7 @@ from engine import Value, no_grad
 from nn import MLP, Layer, Neuron
 from nn.activations import ACTIVATIONS
 from nn.losses import cross_entropy
-from viz.diagram import Diagram
+from viz.diagram import Diagram, scaled_svg
 from viz.network import (
     MAX_PENWIDTH,
     MIN_PENWIDTH,
@@ -269,7 +269,7 @@ def test_draw_network_svg_has_one_node_per_unit_in_index_order(renderer, nin, no
         columns.setdefault(name.split("_")[0] if name.startswith("l") else "x", []).append(name)
     for names in columns.values():
         assert sorted(names, key=ys.__getitem__) == names, names
-    assert d._repr_svg_() == svg
+    assert d._repr_mimebundle_()[0]["image/svg+xml"] == scaled_svg(svg, d.display_scale())
 
 
 @pytest.mark.parametrize("renderer", RENDERERS)

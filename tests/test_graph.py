@@ -1,17 +1,20 @@
 """draw_graph and Diagram: DOT structure, labels, escaping, determinism, clusters, collapsing, both renderers."""
 
+import base64
 import re
 import xml.etree.ElementTree as ET
 
 import pytest
 from conftest import require
 
-from engine import Value, scope
+from engine import Value, scope, sum_values
 from nn import MLP
 from nn.losses import cross_entropy
 from viz import Diagram, draw_graph
+from viz.diagram import COLUMN_PX, MIN_SCALE
 from viz.graph import COLORS, HIGHLIGHT
 from viz.render import bundled_dot, find_program, render, system_dot
+from viz.walk import walk
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -56,14 +59,66 @@ def test_draw_graph_backward_view_puts_formula_number_and_passed_gradient_on_edg
     assert "tanh(z)²" not in forward and ">grad " not in forward and f"data {a.data:.4g}" in forward
 
 
-def test_draw_graph_edges_speak_in_the_labels_of_the_nodes_when_they_can():
+#: Words of the op table's formulas that name functions, not nodes.
+FUNCTION_WORDS = {"tanh", "exp", "ln", "log", "sign", "if", "else"}
+
+
+def names_in(formula):
+    """The node names a formula uses: identifiers (with a ``#k`` or ``[i.j]`` suffix), not function words."""
+    tokens = re.findall(r"(?<![\w.])([A-Za-z_][\w]*(?:#\d+|\[[\d.]+\])?)", formula)
+    return {t for t in tokens if t not in FUNCTION_WORDS}
+
+
+def assert_formulas_name_only_their_nodes(root):
+    """Every formula on an edge names only nodes of that edge's op (its inputs and its result), by the name the
+    picture prints on them, and no two drawn nodes print the same name."""
+    view = walk(root)
+    printed = [n.name for n in view.nodes if n.kind != "constant"]
+    assert len(printed) == len(set(printed)), f"two nodes print the same name: {printed}"
+    for edge in view.edges:
+        own = {view.node(p).name for p in edge.child.value.parents} | {edge.child.name}
+        used = names_in(edge.formula)
+        assert used <= own, f"{edge.formula!r} on the edge {edge.parent.name} -> {edge.child.name} names {used - own}"
+        assert edge.input_name == edge.parent.name
+
+
+def test_draw_graph_edges_speak_in_the_names_printed_on_the_nodes():
     x, w, _, _, a = neuron()
     source = draw_graph(a, show="backward").source
     assert f"∂/∂x = w = {w.data:.4g}" in source and f"∂/∂w = x = {x.data:.4g}" in source
-    assert "∂/∂a = 1 = 1" in source  # the product going into + has no label: the op table's names stay
+    assert "∂/∂v1 = 1 = 1" in source and ">v1<" in source  # the unlabelled product is called by the name it shows
+    assert "∂/∂a" not in source  # a is the tanh's output: no edge may call another node a
     u = Value(2.0, label="u")
-    assert "∂/∂a = b = 2" in draw_graph(u * u, show="backward").source  # the same label twice: table names
+    assert "∂/∂u = u = 2" in draw_graph(u * u, show="backward").source
     assert "exp(u)" in draw_graph(u.exp(), show="backward").source  # whole names only: exp keeps its x-free name
+
+
+def test_draw_graph_formulas_never_borrow_a_name_another_node_carries():
+    x, w, b = Value(0.5, label="x"), Value(-1.2, label="w"), Value(0.3, label="b")
+    tanh_of = (x * w + b).tanh()  # glassgrad graph "tanh(x*w + b)": the tanh's input is unlabelled
+    source = draw_graph(tanh_of, show="backward").source
+    assert "tanh(x)" not in source and "∂/∂v2 = 1 - tanh(v2)² =" in source
+    two_to_x = 2 ** x
+    source = draw_graph(two_to_x, show="backward").source
+    assert "∂/∂x = 2^x·ln 2 =" in source and "∂/∂b" not in source
+    model = MLP(2, [2, 1], activation="tanh", seed=0)
+    loss = cross_entropy([*model([0.5, -1.0]), Value(0.0)], 1)
+    for root in (tanh_of, two_to_x, neuron()[-1], loss, u_squared(), (x.leaky_relu(0.1) * x) ** 3):
+        assert_formulas_name_only_their_nodes(root)
+
+
+def u_squared():
+    u = Value(2.0, label="u")
+    return u * u
+
+
+def test_draw_graph_labels_shared_by_several_nodes_get_their_scope_or_a_count():
+    model = MLP(2, [2, 1], activation="tanh", seed=0)
+    loss = model([0.5, -1.0])[0]
+    names = {n.name for n in walk(loss).nodes}
+    assert {"z[0.0]", "z[0.1]", "z[1.0]", "w0[0.1]", "b[1.0]", "x0", "x1"} <= names
+    a, b = Value(1.0, label="t"), Value(2.0, label="t")
+    assert [n.name for n in walk(a * b).nodes if n.value.label] == ["t#1", "t#2"]
 
 
 def test_draw_graph_parameters_inputs_and_constants_look_different():
@@ -158,9 +213,37 @@ def test_diagram_saves_svg_png_and_dot_by_suffix(tmp_path):
         d.save(tmp_path / "g.pdf")
 
 
-def test_diagram_shows_inline_in_jupyter():
+def test_diagram_shows_inline_in_jupyter_as_svg_with_a_png_beside_it():
     d = draw_graph(neuron()[-1])
-    assert d._repr_svg_().lstrip().startswith("<?xml") or "<svg" in d._repr_svg_()
+    data, metadata = d._repr_mimebundle_()
+    assert "<svg" in data["image/svg+xml"]
+    assert base64.b64decode(data["image/png"]).startswith(b"\x89PNG\r\n\x1a\n")  # shown before a notebook is trusted
+    assert metadata["image/png"]["width"] == round(d.size()[0] * d.display_scale())
+    assert "Diagram" in data["text/plain"] and ".show()" in repr(d)
+
+
+def test_diagram_in_a_notebook_fits_the_column_at_a_readable_size():
+    x = Value(1.0, label="x")
+    wide = sum_values([x * float(k) for k in range(30)])  # thirty products side by side
+    d = draw_graph(wide, show="forward", rankdir="TB")
+    width = d.size()[0]
+    assert width > COLUMN_PX / MIN_SCALE
+    assert d.display_scale() == MIN_SCALE  # no smaller than readable: the rest scrolls
+    svg = d._repr_mimebundle_()[0]["image/svg+xml"]
+    shown = float(re.search(r'<svg width="([\d.]+)pt"', svg).group(1)) * 4 / 3
+    assert shown == pytest.approx(width * MIN_SCALE, abs=1)
+    small = draw_graph(neuron()[-1], show="forward")
+    assert small.display_scale() == 1.0
+
+
+def test_draw_graph_lays_out_top_to_bottom_when_left_to_right_is_too_wide():
+    _, _, _, _, a = neuron()
+    a.backward()
+    assert "rankdir=LR" in draw_graph(a, show="forward").source  # fits: left to right, as the lecture draws it
+    wide = draw_graph(a, show="both", rankdir="LR")  # data, grad and two-line edge labels: ~1,600 px
+    chosen = draw_graph(a, show="both")
+    assert wide.too_wide()
+    assert "rankdir=TB" in chosen.source and chosen.size()[0] < wide.size()[0] / 2
 
 
 def test_diagram_renderer_choice_is_checked():
@@ -177,5 +260,5 @@ def test_draw_graph_bad_arguments():
         draw_graph(a, show="sideways")
     with pytest.raises(TypeError, match="expected a Value"):
         draw_graph(3.0)  # type: ignore[arg-type]
-    with pytest.raises(ValueError, match="expected LR, TB, RL or BT"):
+    with pytest.raises(ValueError, match="expected auto, LR, TB, RL or BT"):
         draw_graph(a, rankdir="UP")

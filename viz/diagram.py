@@ -1,33 +1,83 @@
-"""``Diagram``: DOT text that renders to SVG or PNG, saves to a file, and shows itself in Jupyter."""
+"""``Diagram``: DOT text that renders to SVG or PNG, saves to a file, and shows itself in Jupyter.
+
+Pictures are laid out and drawn in DejaVu Sans, the font most Linux machines have (and matplotlib's),
+so that both dot programs measure the text as a browser with only DejaVu will draw it; browsers without
+it fall back to their (narrower) sans-serif, which fits the boxes too.
+"""
 
 from __future__ import annotations
 
+import base64
 import os
+import re
+import tempfile
+import webbrowser
 from pathlib import Path
+from typing import Any
 
 from nn.files import write_bytes_atomic, write_text_atomic
 from viz.render import render
 
+#: The font of every diagram, as dot sees it, and as the SVG asks the browser for it.
+FONT = "DejaVu Sans"
+FONT_FAMILY = "DejaVu Sans,sans-serif"
+
+#: A notebook column, in CSS pixels: wider pictures are scaled down to it, but never below MIN_SCALE
+#: (11 pt labels stay at least 10 px tall), and scroll beyond that.
+COLUMN_PX = 900
+MIN_SCALE = 0.7
+
+_SIZE = re.compile(r'<svg width="([\d.]+)pt" height="([\d.]+)pt"')
+
+
+def scaled_svg(svg: str, scale: float) -> str:
+    """``svg`` with its width and height multiplied by ``scale`` (its viewBox keeps the drawing whole)."""
+    def resize(m: re.Match[str]) -> str:
+        return f'<svg width="{float(m.group(1)) * scale:.2f}pt" height="{float(m.group(2)) * scale:.2f}pt"'
+
+    return _SIZE.sub(resize, svg, count=1)
+
 
 class Diagram:
     """A picture described in DOT: ``.source`` is the text, ``.svg()`` the rendered picture,
-    ``.save(path)`` writes ``.svg``, ``.png`` or ``.dot`` by the suffix. Shows inline in Jupyter.
+    ``.save(path)`` writes ``.svg``, ``.png`` or ``.dot`` by the suffix, ``.show()`` opens it in a browser.
+    Shows inline in Jupyter (SVG, with a PNG beside it for viewers that do not show SVG).
     """
 
     def __init__(self, source: str, renderer: str = "auto") -> None:
         self.source = source
         self.renderer = renderer
         self._svg: str | None = None
+        self._png: bytes | None = None
 
     def svg(self) -> str:
         """The diagram as SVG text (rendered once, then kept)."""
         if self._svg is None:
-            self._svg = render(self.source, "svg", self.renderer).decode("utf-8")
+            svg = render(self.source, "svg", self.renderer).decode("utf-8")
+            self._svg = svg.replace(f'font-family="{FONT}"', f'font-family="{FONT_FAMILY}"')
         return self._svg
 
     def png(self) -> bytes:
-        """The diagram as PNG bytes."""
-        return render(self.source, "png", self.renderer)
+        """The diagram as PNG bytes (rendered once, then kept)."""
+        if self._png is None:
+            self._png = render(self.source, "png", self.renderer)
+        return self._png
+
+    def size(self) -> tuple[float, float]:
+        """Width and height of the picture in CSS pixels, at its natural size."""
+        m = _SIZE.search(self.svg())
+        if m is None:
+            return 0.0, 0.0
+        return float(m.group(1)) * 4 / 3, float(m.group(2)) * 4 / 3  # 1 pt = 4/3 px
+
+    def display_scale(self) -> float:
+        """How much a notebook shows it scaled: 1, or down to fit the column but not below ``MIN_SCALE``."""
+        width = self.size()[0]
+        return 1.0 if width <= COLUMN_PX else max(COLUMN_PX / width, MIN_SCALE)
+
+    def too_wide(self) -> bool:
+        """True when even at ``MIN_SCALE`` the picture is wider than a notebook column."""
+        return self.size()[0] * MIN_SCALE > COLUMN_PX
 
     def save(self, path: str | os.PathLike[str]) -> Path:
         """Write the diagram to ``path``: SVG, PNG or the DOT source, chosen by the suffix; returns the path."""
@@ -41,8 +91,25 @@ class Diagram:
             return write_bytes_atomic(target, self.png())
         raise ValueError(f"Diagram.save: expected a path ending in .svg, .png or .dot, got {str(path)!r}")
 
-    def _repr_svg_(self) -> str:
-        return self.svg()
+    def show(self) -> Path:
+        """Open the picture in the default web browser (outside Jupyter); returns the SVG file it wrote."""
+        folder = Path(tempfile.mkdtemp(prefix="glassgrad-"))
+        path = self.save(folder / "diagram.svg")
+        webbrowser.open(path.as_uri())
+        return path
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> tuple[dict[str, Any], dict[str, Any]]:
+        """SVG for Jupyter, scaled to fit the column at a readable size, and the same picture as PNG for
+        viewers that show no SVG (JupyterLab before a notebook is trusted, some notebook viewers)."""
+        scale = self.display_scale()
+        width, _ = self.size()
+        data = {
+            "image/svg+xml": scaled_svg(self.svg(), scale),
+            "image/png": base64.b64encode(self.png()).decode("ascii"),
+            "text/plain": repr(self),
+        }
+        return data, {"image/png": {"width": round(width * scale)}}
 
     def __repr__(self) -> str:
-        return f"<Diagram: {self.source.count(chr(10))} lines of DOT>"
+        return (f"<Diagram: {self.source.count(chr(10))} lines of DOT; it shows itself in Jupyter; "
+                f"elsewhere .show() opens it in a browser and .save('picture.svg') writes it>")

@@ -1,28 +1,39 @@
 """``draw_graph``: the forward and backward graph of a Value, every number on screen.
 
-Each Value is a box (label, data, grad) and each op a small ellipse between its inputs and its result,
-as in micrograd's pictures. In the backward view every edge carries the op table's local derivative —
-its formula and its number — and the gradient it passed back. Parameters, inputs and constants are
-coloured differently; nodes made inside a neuron or a layer (``engine.scope``) sit in a box of their own.
+Each Value is a box (its name, data, grad) and each op a small ellipse between its inputs and its
+result, as in micrograd's pictures. In the backward view every edge carries the op table's local
+derivative — its formula, in the names the picture prints on the nodes, and its number — and the
+gradient it passed back. Parameters, inputs and constants are coloured differently; nodes made inside
+a neuron or a layer (``engine.scope``) sit in a box of their own.
+
+A picture adds up: each drawn node's grad is the sum of what its drawn edges pass it. Where it is not
+(the picture is part of a bigger graph, or ``backward()`` ran more than once), the node's grad is
+starred and a note under the picture says how much came from outside it.
 """
 
 from __future__ import annotations
 
 import html
+import itertools
+import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 import graphviz
 
 from engine import Value, topological_order
-from viz.diagram import Diagram
-from viz.walk import GraphView, NodeView, op_label, walk
+from viz.diagram import FONT, Diagram
+from viz.walk import EdgeView, GraphView, NodeView, fmt, op_label, operand, walk
+
+__all__ = ["COLORS", "HIGHLIGHT", "SHOWS", "draw_graph", "fmt", "graph_source"]
 
 SHOWS = ("forward", "backward", "both")
 
 #: Fill colours by node kind, and for highlighted nodes.
 COLORS = {"op": "#ffffff", "param": "#fde68a", "input": "#bfdbfe", "constant": "#e5e7eb"}
 HIGHLIGHT = "#dc2626"
+GRAD_FILL = "#fee2e2"
+AUTO_NAME = "#64748b"
 
 #: Past this many drawn nodes, clusters collapse into one box each; past it even then, drawing is refused.
 MAX_NODES = 400
@@ -30,28 +41,80 @@ MAX_NODES = 400
 #: Graphs bigger than this are refused at once, without walking them for a collapsed picture.
 MAX_COLLAPSIBLE = 200_000
 
-
-def fmt(x: float) -> str:
-    """A number as diagrams print it: 4 significant digits, or ``inf``/``nan``."""
-    return f"{x:.4g}"
-
-
 #: What a step-through frame knows: the gradient of a Value so far, or None while it is still unknown.
 GradOf = Callable[[Value], "float | None"]
 
 
-def _value_label(view: NodeView, show: str, grad: float | None) -> str:
+def adds_up(grad: float, passed: float) -> bool:
+    """True when a node's ``grad`` equals the sum ``passed`` along its drawn edges (up to rounding)."""
+    if math.isnan(grad) or math.isnan(passed):
+        return math.isnan(grad) and math.isnan(passed)
+    return grad == passed or abs(grad - passed) <= 1e-9 * max(abs(grad), abs(passed))
+
+
+@dataclass(frozen=True)
+class Unexplained:
+    """A drawn node whose grad is not (only) what its drawn edges pass it."""
+
+    node: NodeView
+    grad: float
+    passed: float | None  # None for the picture's root, whose grad comes from above it
+
+    def note(self) -> str:
+        """One line for the picture's footnote."""
+        if self.passed is None:
+            return f"* {self.node.name}: its grad {fmt(self.grad)} comes from the part of the graph not drawn here"
+        rest = self.grad - self.passed
+        return (f"* {self.node.name}: grad {fmt(self.grad)} = {fmt(self.passed)} passed along the drawn edges "
+                f"+ {fmt(rest)} from what is not drawn (other uses of it, or earlier backward() calls)")
+
+
+def unexplained(view: GraphView, grad_of: GradOf = lambda v: v.grad) -> list[Unexplained]:
+    """The nodes whose printed grad is not the sum of what their drawn edges pass (constants' grads are not
+    printed). The root's grad should be 1 (it is d root / d root) unless it is part of a bigger graph."""
+    passed: dict[Value, float] = {}
+    for edge in view.edges:
+        upstream = grad_of(edge.child.value) or 0.0
+        parent = edge.parent.value
+        passed[parent] = passed.get(parent, 0.0) + edge.local * upstream
+    found: list[Unexplained] = []
+    if all(not grad_of(n.value) for n in view.nodes):
+        return found  # no backward pass has run: nothing to explain
+    for node in view.nodes:
+        grad = grad_of(node.value)
+        if grad is None or node.kind == "constant":
+            continue
+        if node is view.root:
+            if grad != 1.0:
+                found.append(Unexplained(node, grad, None))
+        elif not adds_up(grad, passed.get(node.value, 0.0)):
+            found.append(Unexplained(node, grad, passed.get(node.value, 0.0)))
+    return found
+
+
+#: Width of a digit of 11 pt DejaVu Sans, in points: a grad cell that must hold ``n`` characters is this wide.
+DIGIT_PT = 7.0
+
+
+def _value_label(view: NodeView, show: str, grad: float | None, starred: bool = False, chars: int = 0) -> str:
     v = view.value
-    cells = [f"<td><b>{html.escape(v.label)}</b></td>"] if v.label else []
+    cells = []
+    if view.kind != "constant":
+        name = html.escape(view.name)
+        shown = f'<font color="{AUTO_NAME}">{name}</font>' if view.auto_named else f"<b>{name}</b>"
+        cells.append(f"<td>{shown}</td>")
     if show in ("forward", "both") or view.kind == "constant":
         cells.append(f"<td>data {fmt(v.data)}</td>")
     if show in ("backward", "both") and view.kind != "constant":
-        cells.append(f'<td bgcolor="#fee2e2">grad {"?" if grad is None else fmt(grad)}</td>')
+        text = "?" if grad is None else fmt(grad) + (" *" if starred else "")
+        width = f' width="{round(DIGIT_PT * (chars + 5)) + 10}"' if chars else ""
+        cells.append(f'<td bgcolor="{GRAD_FILL}"{width}>grad {text}</td>')
     return f'<<table border="0" cellborder="1" cellspacing="0" cellpadding="4"><tr>{"".join(cells)}</tr></table>>'
 
 
-def _edge_label(formula: str, name: str, local: float, passed: float | None) -> str:
-    text = f"∂/∂{html.escape(name)} = {html.escape(formula)} = {fmt(local)}"
+def edge_text(edge: EdgeView, passed: float | None) -> str:
+    """The label of an edge in the backward view: ``∂/∂x = w = -1.2`` over ``passes -1.098``."""
+    text = f"∂/∂{html.escape(operand(edge.input_name))} = {html.escape(edge.formula)} = {fmt(edge.local)}"
     return f"<{text}<br/>passes {'?' if passed is None else fmt(passed)}>"
 
 
@@ -79,10 +142,18 @@ def _collapsed(view: GraphView, depth: int) -> int:
     return len(boxes) + sum(1 for n in view.nodes if not n.scope)
 
 
+def _digraph(rankdir: str) -> graphviz.Digraph:
+    g = graphviz.Digraph("glassgrad")
+    g.attr(rankdir=rankdir, fontname=FONT, fontsize="10", nodesep="0.25", ranksep="0.35")
+    g.attr("node", fontname=FONT, fontsize="11")
+    g.attr("edge", fontname=FONT, fontsize="9", color="#64748b")
+    return g
+
+
 def draw_graph(
     root: Value,
     show: str = "both",
-    rankdir: str = "LR",
+    rankdir: str = "auto",
     highlight: Value | Iterable[Value] | None = None,
     params: Iterable[Value] | None = None,
     max_nodes: int = MAX_NODES,
@@ -91,14 +162,16 @@ def draw_graph(
     """The graph that computed ``root``, as a ``Diagram`` (``.source``, ``.svg()``, ``.save(path)``).
 
     ``show``: "forward" (data), "backward" (grads, and local derivatives on the edges) or "both".
-    ``highlight``: nodes drawn with a red border. ``params``: which leaves are parameters (default:
-    leaves labelled like nn's ``w0``…, ``b``). A graph of more than ``max_nodes`` Values is drawn with
-    each cluster collapsed into one box; if that is still too big, a ValueError says so.
+    ``rankdir``: "LR" (left to right), "TB" (top to bottom) or "auto": left to right unless that is too
+    wide for a notebook column and top to bottom is narrower. ``highlight``: nodes drawn with a red border.
+    ``params``: which leaves are parameters (default: leaves labelled like nn's ``w0``…, ``b``). A graph of
+    more than ``max_nodes`` Values is drawn with each cluster collapsed into one box; if that is still too
+    big, a ValueError says so.
     """
     if show not in SHOWS:
         raise ValueError(f"draw_graph(show=...): expected one of {', '.join(SHOWS)}, got {show!r}")
-    if rankdir not in ("LR", "TB", "RL", "BT"):
-        raise ValueError(f"draw_graph(rankdir=...): expected LR, TB, RL or BT, got {rankdir!r}")
+    if rankdir not in ("auto", "LR", "TB", "RL", "BT"):
+        raise ValueError(f"draw_graph(rankdir=...): expected auto, LR, TB, RL or BT, got {rankdir!r}")
     if isinstance(max_nodes, bool) or not isinstance(max_nodes, int) or max_nodes < 1:
         raise ValueError(f"draw_graph(max_nodes=...): expected a positive int, got {max_nodes!r}")
     if not isinstance(root, Value):
@@ -111,56 +184,98 @@ def draw_graph(
             f"draw a smaller graph (one example's loss rather than the total) or raise max_nodes"
         )
     view = walk(root, params, order)
-    if len(view.nodes) > max_nodes:
-        return _draw_collapsed(view, rankdir, max_nodes, renderer)
-    return Diagram(graph_source(view, show, rankdir, _highlighted(highlight), lambda v: v.grad), renderer)
+    marked = _highlighted(highlight)
+
+    def make(direction: str) -> Diagram:
+        if len(view.nodes) > max_nodes:
+            return _draw_collapsed(view, show, direction, max_nodes, renderer)
+        return Diagram(graph_source(view, show, direction, marked, lambda v: v.grad), renderer)
+
+    if rankdir != "auto":
+        return make(rankdir)
+    return fitting(make)
+
+
+def fitting(make: Callable[[str], Diagram]) -> Diagram:
+    """``make("LR")``, or ``make("TB")`` when left to right is too wide for a notebook column and top to
+    bottom is narrower."""
+    wide = make("LR")
+    if not wide.too_wide():
+        return wide
+    tall = make("TB")
+    return tall if tall.size()[0] < wide.size()[0] else wide
 
 
 def graph_source(
-    view: GraphView, show: str, rankdir: str, marked: set[Value], grad_of: GradOf, processed: set[Value] | None = None
+    view: GraphView, show: str, rankdir: str, marked: set[Value], grad_of: GradOf, processed: set[Value] | None = None,
+    widths: dict[Value, int] | None = None,
 ) -> str:
     """The DOT text of a walked graph. ``grad_of`` gives each Value's gradient to print (None: not known yet);
-    ``processed`` (default: all) are the op nodes whose edges have passed their gradient back already."""
-    g = graphviz.Digraph("glassgrad")
-    g.attr(rankdir=rankdir, fontname="Helvetica", nodesep="0.25", ranksep="0.35")
-    g.attr("node", fontname="Helvetica", fontsize="11")
-    g.attr("edge", fontname="Helvetica", fontsize="9", color="#64748b")
+    ``processed`` (default: all) are the op nodes whose edges have passed their gradient back already.
+    ``widths``: for the step player, the longest grad text (in characters) each node will show. When every
+    gradient is known, a node whose grad is not the sum of what its drawn edges pass is starred
+    and explained in a note under the picture."""
+    g = _digraph(rankdir)
+    backward = show in ("backward", "both")
+    stars = unexplained(view, grad_of) if backward and processed is None else []
+    starred = {u.node.value for u in stars}
     for node in view.nodes:
         v = node.value
         style = "filled,dashed" if node.kind == "constant" else "filled"
         border = {"color": HIGHLIGHT, "penwidth": "3"} if v in marked else {}
-        g.node(node.id, label=_value_label(node, show, grad_of(v)), shape="plaintext" if not border else "box",
+        chars = widths.get(v, 0) if widths else 0
+        g.node(node.id, label=_value_label(node, show, grad_of(v), v in starred, chars),
+               shape="plaintext" if not border else "box",
                style=style if not border else "filled,rounded", fillcolor=COLORS[node.kind], **border)
         if v.parents:
             g.node(f"{node.id}_op", label=html.escape(op_label(v)), shape="ellipse", style="filled",
                    fillcolor="#ede9fe", fontsize="10", width="0.3", height="0.3", margin="0.02")
             g.edge(f"{node.id}_op", node.id)
-    for edge in view.edges:
-        attrs = {}
-        if show in ("backward", "both"):
-            upstream = grad_of(edge.child.value)
-            done = processed is None or edge.child.value in processed
-            passed = edge.local * upstream if done and upstream is not None else None
-            attrs["label"] = _edge_label(edge.formula, edge.input_name, edge.local, passed)
-        g.edge(edge.parent.id, f"{edge.child.id}_op", **attrs)
+    crossing: dict[str, list[str]] = {}  # cluster path -> label nodes of edges entering it from outside
+    for k, edge in enumerate(view.edges):
+        head = f"{edge.child.id}_op"
+        if not backward:
+            g.edge(edge.parent.id, head)
+            continue
+        upstream = grad_of(edge.child.value)
+        done = processed is None or edge.child.value in processed
+        label = edge_text(edge, edge.local * upstream if done and upstream is not None else None)
+        if edge.parent.scope == edge.child.scope or not edge.child.scope:
+            g.edge(edge.parent.id, head, label=label)
+            continue
+        # an edge entering a cluster from outside: its label sits inside the cluster, next to the op it feeds,
+        # so that in a bundle of such edges each label stays with its own edge
+        tag = f"e{k}"
+        g.node(tag, label=label, shape="plaintext", fontsize="9", margin="0.02", height="0.2")
+        g.edge(edge.parent.id, tag, arrowhead="none")
+        g.edge(tag, head)
+        crossing.setdefault(" › ".join(edge.child.scope), []).append(tag)
     counter = [0]
     for child in _clusters(view).children.values():  # nodes outside any scope are placed already
-        _emit_cluster(g, child, counter, view)
+        _emit_cluster(g, child, counter, view, crossing, ())
+    if stars:
+        notes = "<br align='left'/>".join(html.escape(u.note()) for u in stars)
+        g.attr(label=f"<{notes}<br align='left'/>>", labelloc="b", labeljust="l")
     return str(g.source)
 
 
-def _emit_cluster(graph: graphviz.Digraph, cluster: _Cluster, counter: list[int], view: GraphView) -> None:
-    """A box for ``cluster``: its nodes (with their op ellipses), then its sub-clusters inside it."""
+def _emit_cluster(graph: graphviz.Digraph, cluster: _Cluster, counter: list[int], view: GraphView,
+                  crossing: dict[str, list[str]], path: tuple[str, ...]) -> None:
+    """A box for ``cluster``: its nodes (with their op ellipses and the labels of edges entering it), then its
+    sub-clusters inside it."""
     counter[0] += 1
+    path = (*path, cluster.name)
     with graph.subgraph(name=f"cluster_{counter[0]}") as sub:
         sub.attr(label=cluster.name, style="rounded,filled", fillcolor="#f8fafc", color="#94a3b8",
-                 fontname="Helvetica", fontsize="11")
+                 fontname=FONT, fontsize="11")
         for node_id in cluster.members:
             sub.node(node_id)
             if view.nodes[int(node_id[1:])].value.parents:
                 sub.node(f"{node_id}_op")
+        for tag in crossing.get(" › ".join(path), []):
+            sub.node(tag)
         for child in cluster.children.values():
-            _emit_cluster(sub, child, counter, view)
+            _emit_cluster(sub, child, counter, view, crossing, path)
 
 
 def _highlighted(highlight: Value | Iterable[Value] | None) -> set[Value]:
@@ -175,8 +290,10 @@ def _highlighted(highlight: Value | Iterable[Value] | None) -> set[Value]:
     return marked
 
 
-def _draw_collapsed(view: GraphView, rankdir: str, max_nodes: int, renderer: str) -> Diagram:
-    """Each cluster as one box (at the deepest scope level that fits), edges between boxes merged."""
+def _draw_collapsed(view: GraphView, show: str, rankdir: str, max_nodes: int, renderer: str) -> Diagram:
+    """Each cluster as one box (at the deepest scope level that fits), kept in the order the clusters were made;
+    one edge per pair of boxes, with the number of edges it stands for. A box lists the nodes that leave it
+    (usually a neuron's ``a``) with their data and grad."""
     deepest = max((len(n.scope) for n in view.nodes), default=0)
     depth = next((d for d in range(deepest, 0, -1) if _collapsed(view, d) <= max_nodes), None)
     if depth is None:
@@ -187,27 +304,49 @@ def _draw_collapsed(view: GraphView, rankdir: str, max_nodes: int, renderer: str
         )
     box_of: dict[str, str] = {}
     boxes: dict[tuple[str, ...], list[NodeView]] = {}
-    g = graphviz.Digraph("glassgrad")
-    g.attr(rankdir=rankdir, fontname="Helvetica")
-    g.attr("node", fontname="Helvetica", fontsize="11")
+    g = _digraph(rankdir)
     for node in view.nodes:
         if node.scope:
             boxes.setdefault(node.scope[:depth], []).append(node)
         else:
             box_of[node.id] = node.id
-            g.node(node.id, label=_value_label(node, "both", node.value.grad), shape="plaintext", style="filled",
+            g.node(node.id, label=_value_label(node, show, node.value.grad), shape="plaintext", style="filled",
                    fillcolor=COLORS[node.kind])
-    for k, (path, members) in enumerate(boxes.items()):
-        box = f"box{k}"
+    names = {path: f"box{k}" for k, path in enumerate(boxes)}
+    for path, members in boxes.items():
         for m in members:
-            box_of[m.id] = box
-        text = html.escape(" › ".join(path))
-        g.node(box, label=f"<<b>{text}</b><br/>{len(members)} nodes (collapsed)>", shape="box3d",
-               style="filled", fillcolor="#f1f5f9")
-    seen: set[tuple[str, str]] = set()
+            box_of[m.id] = names[path]
+    leaving = {e.parent.id for e in view.edges if box_of[e.parent.id] != box_of[e.child.id]}
+    for path, members in boxes.items():
+        lines = [f"<b>{html.escape(' › '.join(path))}</b>", f"{len(members)} nodes (collapsed)"]
+        for m in members:
+            if m.id in leaving or m is view.root:
+                cells = [html.escape(m.name)]
+                if show in ("forward", "both"):
+                    cells.append(f"data {fmt(m.value.data)}")
+                if show in ("backward", "both"):
+                    cells.append(f"grad {fmt(m.value.grad)}")
+                lines.append(" · ".join(cells))
+        g.node(names[path], label="<" + "<br/>".join(lines) + ">", shape="box3d", style="filled",
+               fillcolor="#f1f5f9")
+    # keep boxes made in one scope (the neurons of a layer) in the order they were made
+    siblings: dict[tuple[str, ...], list[str]] = {}
+    for path in boxes:
+        siblings.setdefault(path[:-1], []).append(names[path])
+    for parent, row in siblings.items():
+        if parent and len(row) > 1:
+            with g.subgraph() as same:
+                same.attr(rank="same")
+                for upper, lower in itertools.pairwise(row):
+                    if rankdir in ("LR", "RL"):  # in a left-to-right layout a flat edge's head is above its tail
+                        same.edge(lower, upper, style="invis")
+                    else:
+                        same.edge(upper, lower, style="invis")
+    counts: dict[tuple[str, str], int] = {}
     for edge in view.edges:
         a, b = box_of[edge.parent.id], box_of[edge.child.id]
-        if a != b and (a, b) not in seen:
-            seen.add((a, b))
-            g.edge(a, b)
-    return Diagram(g.source, renderer)
+        if a != b:
+            counts[(a, b)] = counts.get((a, b), 0) + 1
+    for (a, b), n in counts.items():
+        g.edge(a, b, label=f"×{n}" if n > 1 else "", penwidth=f"{min(1.0 + 0.25 * (n - 1), 3.0):.2f}")
+    return Diagram(str(g.source), renderer)

@@ -2,25 +2,32 @@
 
 Each step processes one op node, from the root back to the inputs: its upstream gradient ∂root/∂node
 (complete by then, since every node that uses it came before), and for each parent the op table's
-local derivative and the contribution ``local · upstream`` added to the parent's gradient. Each step
-has a frame: the graph with that node highlighted and the gradients known so far filled in.
+local derivative and the contribution ``local · upstream`` added to the parent's gradient.
+
+The player lays the graph out once and shows every step on that one picture: only the highlighted node,
+the gradients known so far and what each edge has passed change. It zooms and pans, and brings the step's
+node into view. Without JavaScript (a saved page opened where scripts are off, a notebook not yet trusted,
+a notebook viewer) it shows the finished backward pass as a still picture and every step as text.
 """
 
 from __future__ import annotations
 
-import hashlib
+import base64
 import html
 import json
 import os
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from engine import Value, topological_order
 from nn.files import write_text_atomic
 from viz.diagram import Diagram
-from viz.graph import SHOWS, fmt, graph_source
-from viz.walk import EdgeView, GraphView, NodeView, op_label, walk
+from viz.graph import SHOWS, fitting, graph_source
+from viz.walk import EdgeView, GraphView, NodeView, fmt, forward_text, operand, program, walk
 
 #: More steps than this is a graph too big to step through; a ValueError says so.
 MAX_STEPS = 300
@@ -40,30 +47,34 @@ class Contribution:
 
 @dataclass(frozen=True)
 class Step:
-    """One op node processed by the backward pass."""
+    """One op node processed by the backward pass. ``name`` is what the picture calls the node."""
 
     index: int
     node: Value
     upstream: float
     contributions: tuple[Contribution, ...]
+    name: str = ""
+    computes: str = ""
+    root: str = "root"
 
     def describe(self) -> str:
-        """The step in one line of words and numbers."""
-        name = _name(self.node)
+        """The step in one line of words and numbers, in the names the picture prints on the nodes."""
+        name, root = self.name or self.node.label or self.node.op, self.root
         parts = [
-            f"{_name(c.parent)}: {c.formula} = {fmt(c.local)} × {fmt(self.upstream)} "
-            f"= {fmt(c.added)} (now {fmt(c.total_after)})"
+            f"{c.input_name} gets ∂{name}/∂{operand(c.input_name)} · ∂{root}/∂{name} = "
+            f"{c.formula} × {fmt(self.upstream)} "
+            f"= {fmt(c.local)} × {fmt(self.upstream)} = {fmt(c.added)} (now {fmt(c.total_after)})"
             for c in self.contributions
         ]
-        head = f"step {self.index + 1}: {name} ({self.node.op}), ∂root/∂node = {fmt(self.upstream)}; "
-        return head + "; ".join(parts)
+        computes = f" = {self.computes}" if self.computes else ""
+        return f"step {self.index + 1}: {name}{computes}, ∂{root}/∂{name} = {fmt(self.upstream)}; " + "; ".join(parts)
 
 
 class BackwardSteps:
     """The steps of a backward pass (``len``, indexing, iteration), their frames and an HTML player.
 
-    In Jupyter it shows a slider with previous/next buttons; ``.save("steps.html")`` writes a page with
-    the same player (plain JavaScript, inline SVG, nothing fetched from the network).
+    In Jupyter it shows the player (a slider, previous/next, zoom); ``.save("steps.html")`` writes a page
+    with the same player (plain JavaScript, nothing fetched from the network).
     """
 
     def __init__(self, root: Value, view: GraphView, steps: list[Step], known: list[dict[Value, float]],
@@ -73,6 +84,7 @@ class BackwardSteps:
         self.steps = steps
         self._known = known  # after each step: the gradients known so far
         self.show, self.rankdir, self.renderer = show, rankdir, renderer
+        self._layout: Diagram | None = None
 
     def __len__(self) -> int:
         return len(self.steps)
@@ -89,32 +101,70 @@ class BackwardSteps:
         return dict(self._known[-1]) if self._known else {self.root: 1.0}
 
     def frame(self, i: int) -> Diagram:
-        """Step ``i`` as a diagram: its node highlighted, the gradients known after it filled in."""
+        """Step ``i`` as a diagram of its own: its node highlighted, the gradients known after it filled in."""
         if not -len(self.steps) <= i < len(self.steps):
             raise IndexError(f"frame: expected a step index in 0..{len(self.steps) - 1}, got {i}")
         known = self._known[i]
         node = self.steps[i].node
         processed = {s.node for s in self.steps[: i + 1]}
-        source = graph_source(self.view, self.show, self.rankdir, {node}, known.get, processed)
-        return Diagram(source, self.renderer)
+        rankdir = ("TB" if "rankdir=TB" in self.layout().source else "LR") if self.rankdir == "auto" else self.rankdir
+        return Diagram(graph_source(self.view, self.show, rankdir, {node}, known.get, processed), self.renderer)
+
+    def layout(self) -> Diagram:
+        """The one picture every step is shown on: the finished backward pass (laid out once, then kept)."""
+        if self._layout is None:
+            final = self.gradients
+            widest: dict[Value, int] = {}  # the longest grad text a node shows in any step, so every step fits
+            for known in self._known:
+                for value, grad in known.items():
+                    widest[value] = max(widest.get(value, 0), len(fmt(grad)))
+
+            def make(direction: str) -> Diagram:
+                source = graph_source(self.view, self.show, direction, set(), final.get, widths=widest)
+                return Diagram(source, self.renderer)
+
+            self._layout = fitting(make) if self.rankdir == "auto" else make(self.rankdir)
+        return self._layout
+
+    def _states(self) -> list[dict[str, Any]]:
+        """For each step, what changes on the picture: the node, the edges it passes along, the new texts."""
+        edge_keys = _edge_keys(self.view)
+        states = []
+        for step in self.steps:
+            node = self.view.node(step.node)
+            grads = {self.view.node(c.parent).id: fmt(c.total_after) for c in step.contributions}
+            passes = {edge_keys[e]: fmt(c.added) for e, c in zip(_edges_into(self.view, node), step.contributions)}
+            states.append({"node": node.id, "grads": grads, "passes": passes, "caption": step.describe()})
+        return states
 
     def html(self) -> str:
-        """The player as an HTML fragment: every frame as inline SVG, a slider, previous/next buttons."""
-        frames = [self.frame(i).svg() for i in range(len(self.steps))]
-        captions = [s.describe() for s in self.steps]
-        ids = [self.view.node(s.node).id for s in self.steps]
-        key = hashlib.sha1("".join(frames).encode("utf-8")).hexdigest()[:10]
+        """The player as an HTML fragment. Each call gets its own element id, so several players of the same
+        graph on one page (or in one notebook) work side by side."""
+        layout = self.layout()
+        key = uuid.uuid4().hex[:10]
+        root = self.view.root
+        data = {
+            "svg": _strip_xml_header(layout.svg()),
+            "root": root.id,
+            "steps": self._states(),
+        }
+        still = base64.b64encode(layout.png()).decode("ascii")
+        width, _ = layout.size()
+        listing = "\n".join(program(self.view))
         return _PLAYER.format(
             key=key,
-            last=len(frames) - 1,
-            count=len(frames),
-            first_caption=html.escape(captions[0]) if captions else "",
-            frames="".join(
-                f'<div class="gg-frame" data-step="{i}" data-node="{ids[i]}"'
-                f'{"" if i == 0 else " hidden"}>{_strip_xml_header(svg)}</div>'
-                for i, svg in enumerate(frames)
-            ),
-            captions=json.dumps(captions).replace("</", "<\\/"),  # a label cannot close the script
+            title=html.escape(f"{root.name} = {forward_text(self.view, root)}" if root.value.parents else root.name),
+            root=html.escape(root.name),
+            count=len(self.steps),
+            last=max(len(self.steps) - 1, 0),
+            listing=html.escape(listing),
+            lines=len(program(self.view)),
+            still=still,
+            still_width=round(width * layout.display_scale()),
+            captions="".join(f"<li>{html.escape(s.describe())}</li>" for s in self.steps),
+            data=json.dumps(data).replace("</", "<\\/"),  # a label cannot close the script
+            css=_static("steps.css"),
+            js=_static("steps.js"),
         )
 
     def save(self, path: str | os.PathLike[str]) -> Path:
@@ -124,8 +174,9 @@ class BackwardSteps:
             raise ValueError(f"BackwardSteps.save: expected a path ending in .html, got {str(path)!r}")
         page = (
             '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
-            "<title>glassgrad: the backward pass, step by step</title></head>\n"
-            f"<body>{self.html()}</body></html>\n"
+            '<meta name="viewport" content="width=device-width, initial-scale=1">'
+            f"<title>glassgrad: the backward pass of {html.escape(self.view.root.name)}, step by step</title></head>\n"
+            f'<body style="margin: 1em">{self.html()}</body></html>\n'
         )
         return write_text_atomic(target, page)
 
@@ -136,13 +187,23 @@ class BackwardSteps:
         return f"<BackwardSteps: {len(self.steps)} steps>"
 
 
-def _name(value: Value) -> str:
-    """How a caption names a node: its label, else what made it."""
-    if value.label:
-        return value.label
-    if value.parents:
-        return f"the {op_label(value)} node"
-    return f"the constant {fmt(value.data)}" if value.is_constant else "an input"
+def _static(name: str) -> str:
+    """A file of the player's front end, shipped with the package (``viz/static``)."""
+    return (resources.files("viz") / "static" / name).read_text(encoding="utf-8")
+
+
+def _edges_into(view: GraphView, node: NodeView) -> list[EdgeView]:
+    return sorted((e for e in view.edges if e.child is node), key=lambda e: e.index)
+
+
+def _edge_keys(view: GraphView) -> dict[EdgeView, str]:
+    """How the player finds an edge's label in the SVG: the title of the edge (``n0->n2_op``), or of the label
+    node of an edge drawn into a cluster from outside (``e5``)."""
+    keys = {}
+    for k, edge in enumerate(view.edges):
+        crossing = edge.parent.scope != edge.child.scope and bool(edge.child.scope)
+        keys[edge] = f"e{k}" if crossing else f"{edge.parent.id}->{edge.child.id}_op"
+    return keys
 
 
 def _strip_xml_header(svg: str) -> str:
@@ -151,7 +212,7 @@ def _strip_xml_header(svg: str) -> str:
 
 
 def step_backward(
-    root: Value, show: str = "both", rankdir: str = "LR", max_steps: int = MAX_STEPS, renderer: str = "auto"
+    root: Value, show: str = "both", rankdir: str = "auto", max_steps: int = MAX_STEPS, renderer: str = "auto"
 ) -> BackwardSteps:
     """The backward pass from ``root`` as steps, one per op node in backward order; touches no ``.grad``.
 
@@ -160,6 +221,8 @@ def step_backward(
     """
     if show not in SHOWS:
         raise ValueError(f"step_backward(show=...): expected one of {', '.join(SHOWS)}, got {show!r}")
+    if rankdir not in ("auto", "LR", "TB", "RL", "BT"):
+        raise ValueError(f"step_backward(rankdir=...): expected auto, LR, TB, RL or BT, got {rankdir!r}")
     if not isinstance(root, Value):
         raise TypeError(f"step_backward: expected a Value (the root of a graph), got {root!r}")
     order = topological_order(root)
@@ -171,53 +234,56 @@ def step_backward(
         )
     view = walk(root, order=order)
     ops = [n for n in reversed(view.nodes) if n.value.parents]
-    edges_into: dict[NodeView, list[EdgeView]] = {}
-    for edge in view.edges:
-        edges_into.setdefault(edge.child, []).append(edge)
     grads: dict[Value, float] = {root: 1.0}
     steps: list[Step] = []
     known: list[dict[Value, float]] = []
     for k, node in enumerate(ops):
         upstream = grads.get(node.value, 0.0)
         contributions = []
-        for edge in sorted(edges_into[node], key=lambda e: e.index):
+        for edge in _edges_into(view, node):
             added = edge.local * upstream
             parent = edge.parent.value
             grads[parent] = grads.get(parent, 0.0) + added
             contributions.append(Contribution(parent, edge.input_name, edge.formula, edge.local, added, grads[parent]))
-        steps.append(Step(k, node.value, upstream, tuple(contributions)))
+        steps.append(Step(k, node.value, upstream, tuple(contributions), node.name, forward_text(view, node),
+                          view.root.name))
         known.append(dict(grads))
     return BackwardSteps(root, view, steps, known, show, rankdir, renderer)
 
 
-_PLAYER = """<div class="gg-player" id="gg-{key}" style="font-family: Helvetica, Arial, sans-serif">
-<div style="display: flex; gap: 0.5em; align-items: center; margin: 0.3em 0">
-<button type="button" class="gg-prev">&#9664; previous</button>
-<input type="range" class="gg-slider" min="0" max="{last}" value="0" step="1" style="flex: 1">
-<button type="button" class="gg-next">next &#9654;</button>
+_PLAYER = """<div class="gg-player" id="gg-{key}" tabindex="0" style="font-family: 'DejaVu Sans', sans-serif; \
+font-size: 14px; line-height: 1.4; outline: none">
+<style>{css}</style>
+<div><b>The backward pass of {title}</b>, one step per op node ({count} steps), from {root} back to the inputs.</div>
+<details><summary>What the graph computes ({lines} lines, in the names printed on the nodes)</summary>\
+<pre style="margin: 0.3em 0">{listing}</pre></details>
+<div style="margin: 0.3em 0">Each box shows a node's name, its <i>data</i> and its <i>grad</i> = ∂{root}/∂node: \
+how much \
+{root} changes per unit change of that node. A step takes one op node, whose grad is complete by then, and passes back \
+along each of its edges the local derivative × its grad; a node's grad is the sum of what its edges pass it. \
+<span style="background: #fee2e2">grad ?</span> = not known yet.</div>
+<div class="gg-key" style="font-size: 12px; margin: 0.3em 0">\
+<span style="background: #fde68a">parameter</span><span style="background: #bfdbfe">input</span>\
+<span style="background: #e5e7eb; border-style: dashed">constant</span><span>computed node</span>\
+<span style="background: #ede9fe; border-radius: 1em">op</span>\
+<span style="border: 2px solid #dc2626">this step's node</span>\
+<span style="color: #b91c1c; border-color: #dc2626">the edges it passes along</span></div>
+<div class="gg-controls" hidden style="flex-wrap: wrap; gap: 0.4em; align-items: center; margin: 0.3em 0">
+<button type="button" class="gg-prev" title="previous step (←)">&#9664;</button>
+<input type="range" class="gg-slider" min="0" max="{last}" value="0" step="1" style="flex: 1; min-width: 8em" \
+aria-label="step">
+<button type="button" class="gg-next" title="next step (→)">&#9654;</button>
 <span class="gg-counter">step 1 / {count}</span>
+<button type="button" class="gg-zoom-out" title="zoom out">&#8722;</button>
+<button type="button" class="gg-zoom-in" title="zoom in">+</button>
+<button type="button" class="gg-fit" title="fit the width">fit</button>
 </div>
-<div class="gg-caption" style="font-size: 0.9em; margin: 0.3em 0">{first_caption}</div>
-<style>#gg-{key} .gg-frame svg {{ max-width: 100%; height: auto; }}</style>
-<div class="gg-frames" style="overflow: auto">{frames}</div>
-<script>
-(function () {{
-  var root = document.getElementById("gg-{key}");
-  var captions = {captions};
-  var frames = root.querySelectorAll(".gg-frame");
-  var slider = root.querySelector(".gg-slider");
-  function show(i) {{
-    i = Math.max(0, Math.min(frames.length - 1, i));
-    for (var k = 0; k < frames.length; k++) {{ frames[k].hidden = (k !== i); }}
-    slider.value = String(i);
-    root.querySelector(".gg-counter").textContent = "step " + (i + 1) + " / " + frames.length;
-    root.querySelector(".gg-caption").textContent = captions[i] || "";
-  }}
-  slider.addEventListener("input", function () {{ show(parseInt(slider.value, 10)); }});
-  root.querySelector(".gg-prev").addEventListener("click", function () {{ show(parseInt(slider.value, 10) - 1); }});
-  root.querySelector(".gg-next").addEventListener("click", function () {{ show(parseInt(slider.value, 10) + 1); }});
-  show(0);
-}})();
-</script>
+<div class="gg-caption" style="margin: 0.3em 0; min-height: 2.8em"></div>
+<div class="gg-view"><img class="gg-still" alt="the finished backward pass of {root}" \
+src="data:image/png;base64,{still}" width="{still_width}" style="max-width: none"></div>
+<details class="gg-list"><summary>All {count} steps as text</summary><ol>{captions}</ol></details>
+<script type="application/json" class="gg-data">{data}</script>
+<script>{js}
+ggStepPlayer("gg-{key}");</script>
 </div>
 """

@@ -1,5 +1,11 @@
 """Walking a graph for drawing: nodes with deterministic ids in topological order, what kind of node each
-is, the cluster it belongs to, and on each edge the op table's local derivative (formula and number).
+is, the name the picture gives it, the cluster it belongs to, and on each edge the op table's local
+derivative (formula and number).
+
+Every node a picture can mention has a name printed on it: its label when no other drawn node carries
+the same one; ``z#2`` when several do; ``v3`` when it has none; a constant is called by its number.
+Formulas on edges and captions speak only in these names, so a formula never names a node by a name
+that another node carries (the op table's generic names ``a``, ``b``, ``x`` are replaced).
 
 Kept apart from the drawing, so the same walk serves the diagrams, the backward step-through and tests.
 """
@@ -7,32 +13,41 @@ Kept apart from the drawing, so the same walk serves the diagrams, the backward 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from engine import Value, topological_order
-from engine.ops import OPS
+from engine.ops import OPS, VARIADIC, Op
 
 #: Leaf labels that nn gives its parameters (``w0``, ``w1``, …, ``b``); used when no ``params`` are given.
 PARAMETER_LABEL = re.compile(r"^(w\d*|b)$")
 
-KINDS = ("op", "param", "input", "constant")
+
+def fmt(x: float) -> str:
+    """A number as pictures print it: 4 significant digits, ``inf``/``nan``, and never ``-0``."""
+    return f"{x + 0.0 if x == 0.0 else x:.4g}"
 
 
 @dataclass(frozen=True, eq=False)
 class NodeView:
-    """One Value of the graph: its id (``n0``, ``n1``, … in topological order), kind and cluster path."""
+    """One Value of the graph: its id (``n0``, ``n1``, … in topological order), kind, cluster path, and
+    ``name``, what the picture prints on it and what formulas call it. ``auto_named``: the name was
+    made up by the picture (the node has no label of its own)."""
 
     id: str
     value: Value
     kind: str
     scope: tuple[str, ...]
+    name: str
+    auto_named: bool = False
 
 
 @dataclass(frozen=True, eq=False)
 class EdgeView:
     """An edge parent → child: the child's op's local derivative ∂child/∂parent, formula and number.
-    It passes ``local · ∂root/∂child`` back to the parent."""
+    It passes ``local · ∂root/∂child`` back to the parent. ``formula`` is written in the names the
+    picture gives the nodes; ``input_name`` is the parent's name."""
 
     parent: NodeView
     child: NodeView
@@ -56,6 +71,19 @@ class GraphView:
             raise KeyError(f"{value!r} is not in this graph")
         return self.by_value[value]
 
+    @property
+    def root(self) -> NodeView:
+        """The node the graph was walked from."""
+        return self.nodes[-1]
+
+
+def op_of(value: Value) -> Op:
+    """The op table entry that made ``value``; a ValueError naming the op if it is no longer registered."""
+    op = OPS.get(value.op)
+    if op is None:
+        raise ValueError(f"the graph uses the op {value.op!r}, which is not in the op table (unregistered since?)")
+    return op
+
 
 def op_label(value: Value) -> str:
     """What the op node of ``value`` shows: the op's symbol, with its parameter (``^2``, ``leaky_relu 0.01``)."""
@@ -63,25 +91,30 @@ def op_label(value: Value) -> str:
     if op is None:
         return value.op
     if op.param is not None and value.arg is not None:
-        return f"{op.label}{value.arg:g}" if op.label == "^" else f"{op.label} {value.arg:g}"
+        return f"{op.label}{fmt(value.arg)}" if op.label == "^" else f"{op.label} {fmt(value.arg)}"
     return op.label
 
 
-_NAME = re.compile(r"[A-Za-z_]\w*")
+_SIMPLE = re.compile(r"[\w#.]+(\[[\d.]+\])?")
 
 
-def in_labels(op_name: str, parents: tuple[Value, ...], formula: str, input_name: str) -> tuple[str, str]:
-    """The formula and the input's name in the labels of the parents (``∂/∂x = w`` for ``x * w``) when every
-    input of a fixed-arity op carries a simple label; otherwise as the op table writes them (``∂/∂a = b``)."""
-    op = OPS.get(op_name)
-    if op is None or op.arity < 1 or len(parents) != len(op.inputs):
-        return formula, input_name
-    labels = [p.label for p in parents]
-    if not all(_NAME.fullmatch(label) for label in labels) or len(set(labels)) != len(labels):
-        return formula, input_name
-    rename = dict(zip(op.inputs, labels))
-    pattern = re.compile(r"(?<![\w])(" + "|".join(map(re.escape, op.inputs)) + r")(?![\w])")
-    return pattern.sub(lambda m: rename[m.group(1)], formula), rename[input_name]
+def operand(name: str) -> str:
+    """A name as it stands inside a formula: in parentheses unless it is one simple token (``-1.2`` → ``(-1.2)``)."""
+    return name if _SIMPLE.fullmatch(name) else f"({name})"
+
+
+def formula_in_names(op: Op, i: int, parents: list[str], out: str, arg: float | None) -> str:
+    """The readable partial ∂out/∂inputᵢ of ``op`` (the table's formula) with the op's generic names replaced by
+    the names of the nodes: its inputs by ``parents``, ``out`` by ``out``, its parameter by its number."""
+    if op.arity == VARIADIC:
+        rename = {name: operand(parents[i]) for name in op.inputs}
+    else:
+        rename = {name: operand(parent) for name, parent in zip(op.inputs, parents)}
+    rename["out"] = operand(out)
+    if op.param is not None and arg is not None:
+        rename[op.param] = operand(fmt(arg))
+    pattern = re.compile(r"(?<![\w])(" + "|".join(map(re.escape, sorted(rename, key=len, reverse=True))) + r")(?![\w])")
+    return pattern.sub(lambda m: rename[m.group(1)], op.formula(i))
 
 
 def _kind(value: Value, params: set[Value] | None) -> str:
@@ -92,6 +125,43 @@ def _kind(value: Value, params: set[Value] | None) -> str:
     if params is not None:
         return "param" if value in params else "input"
     return "param" if PARAMETER_LABEL.match(value.label) else "input"
+
+
+def _scope_tag(scope: tuple[str, ...]) -> str:
+    """The numbers of a scope path, as a short tag: ``("layer 0", "neuron 3")`` → ``0.3`` ("" without numbers)."""
+    numbers = [re.sub(r"\D", "", part) for part in scope]
+    return ".".join(n for n in numbers if n)
+
+
+def _names(order: list[Value], scopes: list[tuple[str, ...]]) -> list[tuple[str, bool]]:
+    """Each node's name and whether it was made up: unique labels as they are; a label that several nodes share
+    gets the numbers of its scope (``z[0.3]``: layer 0, neuron 3) or else a count (``z#2``); constants are
+    called by their number; unlabelled nodes ``v1``, ``v2``, … (skipping names already taken)."""
+    counts = Counter(v.label for v in order if v.label)
+    tagged = Counter(f"{v.label}[{_scope_tag(sc)}]" for v, sc in zip(order, scopes) if counts[v.label] > 1)
+    taken = set(counts)
+    seen: Counter[str] = Counter()
+    names: list[tuple[str, bool]] = []
+    auto = 0
+    for value, scope in zip(order, scopes):
+        label = value.label
+        if label and counts[label] == 1:
+            names.append((label, False))
+        elif label:
+            tag = _scope_tag(scope)
+            if tag and tagged[f"{label}[{tag}]"] == 1:
+                names.append((f"{label}[{tag}]", False))
+            else:
+                seen[label] += 1
+                names.append((f"{label}#{seen[label]}", False))
+        elif value.is_constant:
+            names.append((fmt(value.data), False))
+        else:
+            auto += 1
+            while f"v{auto}" in taken:
+                auto += 1
+            names.append((f"v{auto}", True))
+    return names
 
 
 def walk(root: Value, params: Iterable[Value] | None = None, order: list[Value] | None = None) -> GraphView:
@@ -107,14 +177,17 @@ def walk(root: Value, params: Iterable[Value] | None = None, order: list[Value] 
     for node in order:
         for parent in node.parents:
             consumers.setdefault(parent, []).append(node)
-    nodes: list[NodeView] = []
-    views: dict[Value, NodeView] = {}
-    for i, value in enumerate(order):
-        scope = value.scope
+    scopes = []
+    for value in order:
         users = consumers.get(value, [])
         if not value.parents and users and len({u.scope for u in users}) == 1:
-            scope = users[0].scope  # a weight sits inside the neuron that uses it
-        view = NodeView(f"n{i}", value, _kind(value, param_set), scope)
+            scopes.append(users[0].scope)  # a weight sits inside the neuron that uses it
+        else:
+            scopes.append(value.scope)
+    nodes: list[NodeView] = []
+    views: dict[Value, NodeView] = {}
+    for i, (value, scope, (name, auto)) in enumerate(zip(order, scopes, _names(order, scopes))):
+        view = NodeView(f"n{i}", value, _kind(value, param_set), scope, name, auto)
         nodes.append(view)
         views[value] = view
     edges: list[EdgeView] = []
@@ -122,10 +195,32 @@ def walk(root: Value, params: Iterable[Value] | None = None, order: list[Value] 
         value = child.value
         if not value.parents:
             continue
-        op = OPS[value.op]
+        op = op_of(value)
         local = op.apply_partials(tuple(p.data for p in value.parents), value.data, value.arg)
+        parent_names = [views[p].name for p in value.parents]
         for i, (parent, d) in enumerate(zip(value.parents, local)):
-            d = float(d)
-            formula, name = in_labels(op.name, value.parents, op.formula(i), op.inputs[min(i, len(op.inputs) - 1)])
-            edges.append(EdgeView(views[parent], child, i, name, formula, d))
+            formula = formula_in_names(op, i, parent_names, child.name, value.arg)
+            edges.append(EdgeView(views[parent], child, i, views[parent].name, formula, float(d)))
     return GraphView(nodes, edges, views)
+
+
+#: How ``program`` writes the forward of the ops that read better in infix.
+_INFIX = {"add": " + ", "mul": " · ", "sum": " + ", "vpow": "^"}
+
+
+def forward_text(view: GraphView, node: NodeView) -> str:
+    """The op of ``node`` applied to its inputs, in the picture's names: ``x · w``, ``tanh(z)``, ``x^2``."""
+    value = node.value
+    args = [view.node(p).name for p in value.parents]
+    if value.op in _INFIX:
+        return _INFIX[value.op].join(operand(a) for a in args)
+    if value.op == "pow" and value.arg is not None:
+        return f"{operand(args[0])}^{operand(fmt(value.arg))}"
+    if value.arg is not None:
+        args.append(fmt(value.arg))
+    return f"{value.op}({', '.join(args)})"
+
+
+def program(view: GraphView) -> list[str]:
+    """What the graph computes, one line per op node in topological order: ``z = v1 + b``."""
+    return [f"{n.name} = {forward_text(view, n)}" for n in view.nodes if n.value.parents]
