@@ -142,6 +142,13 @@ def _collapsed(view: GraphView, depth: int) -> int:
     return len(boxes) + sum(1 for n in view.nodes if not n.scope)
 
 
+def _caption(g: graphviz.Digraph, title: str, notes: list[str]) -> None:
+    """Under the picture: the title (bold), then one line per note, left-aligned."""
+    lines = ([f"<b>{html.escape(title)}</b>"] if title else []) + [html.escape(n) for n in notes]
+    if lines:
+        g.attr(label="<" + "<br align='left'/>".join(lines) + "<br align='left'/>>", labelloc="b", labeljust="l")
+
+
 def _digraph(rankdir: str) -> graphviz.Digraph:
     g = graphviz.Digraph("glassgrad")
     g.attr(rankdir=rankdir, fontname=FONT, fontsize="10", nodesep="0.25", ranksep="0.35")
@@ -158,6 +165,7 @@ def draw_graph(
     params: Iterable[Value] | None = None,
     max_nodes: int = MAX_NODES,
     renderer: str = "auto",
+    title: str = "",
 ) -> Diagram:
     """The graph that computed ``root``, as a ``Diagram`` (``.source``, ``.svg()``, ``.save(path)``).
 
@@ -166,8 +174,10 @@ def draw_graph(
     wide for a notebook column and top to bottom is narrower. ``highlight``: nodes drawn with a red border.
     ``params``: which leaves are parameters (default: leaves labelled like nn's ``w0``…, ``b``). A graph of
     more than ``max_nodes`` Values is drawn with each cluster collapsed into one box; if that is still too
-    big, a ValueError says so.
+    big, a ValueError says so. ``title``: a line above the picture.
     """
+    if not isinstance(title, str):
+        raise TypeError(f"draw_graph(title=...): expected a str, got {title!r} ({type(title).__name__})")
     if show not in SHOWS:
         raise ValueError(f"draw_graph(show=...): expected one of {', '.join(SHOWS)}, got {show!r}")
     if rankdir not in ("auto", "LR", "TB", "RL", "BT"):
@@ -188,8 +198,8 @@ def draw_graph(
 
     def make(direction: str) -> Diagram:
         if len(view.nodes) > max_nodes:
-            return _draw_collapsed(view, show, direction, max_nodes, renderer)
-        return Diagram(graph_source(view, show, direction, marked, lambda v: v.grad), renderer)
+            return _draw_collapsed(view, show, direction, max_nodes, renderer, title)
+        return Diagram(graph_source(view, show, direction, marked, lambda v: v.grad, title=title), renderer)
 
     if rankdir != "auto":
         return make(rankdir)
@@ -208,7 +218,7 @@ def fitting(make: Callable[[str], Diagram]) -> Diagram:
 
 def graph_source(
     view: GraphView, show: str, rankdir: str, marked: set[Value], grad_of: GradOf, processed: set[Value] | None = None,
-    widths: dict[Value, int] | None = None,
+    widths: dict[Value, int] | None = None, title: str = "",
 ) -> str:
     """The DOT text of a walked graph. ``grad_of`` gives each Value's gradient to print (None: not known yet);
     ``processed`` (default: all) are the op nodes whose edges have passed their gradient back already.
@@ -253,9 +263,7 @@ def graph_source(
     counter = [0]
     for child in _clusters(view).children.values():  # nodes outside any scope are placed already
         _emit_cluster(g, child, counter, view, crossing, ())
-    if stars:
-        notes = "<br align='left'/>".join(html.escape(u.note()) for u in stars)
-        g.attr(label=f"<{notes}<br align='left'/>>", labelloc="b", labeljust="l")
+    _caption(g, title, [u.note() for u in stars])
     return str(g.source)
 
 
@@ -290,7 +298,9 @@ def _highlighted(highlight: Value | Iterable[Value] | None) -> set[Value]:
     return marked
 
 
-def _draw_collapsed(view: GraphView, show: str, rankdir: str, max_nodes: int, renderer: str) -> Diagram:
+def _draw_collapsed(
+    view: GraphView, show: str, rankdir: str, max_nodes: int, renderer: str, title: str = ""
+) -> Diagram:
     """Each cluster as one box (at the deepest scope level that fits), kept in the order the clusters were made;
     one edge per pair of boxes, with the number of edges it stands for. A box lists the nodes that leave it
     (usually a neuron's ``a``) with their data and grad."""
@@ -349,4 +359,6 @@ def _draw_collapsed(view: GraphView, show: str, rankdir: str, max_nodes: int, re
             counts[(a, b)] = counts.get((a, b), 0) + 1
     for (a, b), n in counts.items():
         g.edge(a, b, label=f"×{n}" if n > 1 else "", penwidth=f"{min(1.0 + 0.25 * (n - 1), 3.0):.2f}")
+    _caption(g, title, [f"{len(view.nodes)} nodes, more than max_nodes={max_nodes}: each box stands for the nodes made "
+                        f"in one scope; an edge ×n stands for n edges"])
     return Diagram(str(g.source), renderer)
