@@ -342,3 +342,22 @@ def test_draw_network_input_of_the_wrong_type():
 def test_draw_network_rejects_a_model_that_is_not_an_mlp(model):
     with pytest.raises(TypeError, match=r"expected an nn\.MLP, got"):
         draw_network(model)
+
+
+def test_draw_network_edges_leave_the_right_side_and_enter_the_left():
+    source = draw_network(MLP(2, [3, 2], seed=0), [1.0, -1.0]).source
+    edges = [ln for ln in source.splitlines() if "->" in ln and "invis" not in ln]
+    assert len(edges) == 2 * 3 + 3 * 2
+    assert all("tailport=e" in ln and "headport=w" in ln for ln in edges)
+
+
+def test_draw_network_lists_each_neurons_weights_where_tooltips_cannot_be_seen():
+    model = MLP(2, [3, 2], seed=0)
+    source = draw_network(model, [1.0, -1.0]).source
+    w = model.layers[0].W[1]
+    assert f"w = ({w[0].data:.2f}, {w[1].data:.2f})" in source and "lists its incoming w" in source
+    wide = draw_network(MLP(8, [3, 2], seed=0)).source
+    assert "w = (" not in wide and "hover an edge in a browser" in wide
+    assert "w = (" in draw_network(MLP(8, [3, 2], seed=0), numbers=True).source
+    with pytest.raises(TypeError, match="expected True, False or None, got 'yes'"):
+        draw_network(model, numbers="yes")

@@ -174,6 +174,27 @@ def test_draw_graph_collapses_clusters_past_max_nodes():
     assert len(re.findall(r"^\s*box\d+ \[", source, flags=re.M)) == 8 + 8 + 3 + 1
 
 
+def test_draw_graph_collapsed_keeps_neurons_in_order_shows_gradients_and_merges_edges():
+    model = MLP(2, [16, 16, 3], activation="relu", seed=0)
+    loss = cross_entropy(model([0.5, -1.0]), 1)
+    loss.backward()
+    d = draw_graph(loss, show="backward")
+    source = d.source
+    assert "(collapsed)" in source
+    a3 = next(n for n in walk(loss).nodes if n.name == "a[1.3]")
+    assert f"a[1.3] · grad {a3.value.grad:.4g}" in source  # each box lists what leaves it, with its gradient
+    edges = [ln for ln in source.splitlines() if "->" in ln and "invis" not in ln]
+    assert len(edges) == 2 + 3  # x0, x1 into layer 0; layer 0 -> 1 -> 2 -> the loss
+    assert "×256" in source and "×48" in source  # 16·16 and 16·3 edges, one arrow each
+    root = ET.fromstring(d.svg())
+    top = {}
+    for g in root.iter(f"{SVG}g"):
+        texts = ["".join(t.itertext()) for t in g.iter(f"{SVG}text")]
+        if g.get("class") == "node" and texts and texts[0].startswith("layer 1 › neuron "):
+            top[int(texts[0].rsplit(" ", 1)[1])] = min(float(t.get("y")) for t in g.iter(f"{SVG}text"))
+    assert sorted(top, key=top.__getitem__) == list(range(16)), "neurons 0..15 from top to bottom"
+
+
 def test_draw_graph_refuses_a_huge_unclustered_graph_with_a_clear_message():
     x = Value(0.5)
     y = x

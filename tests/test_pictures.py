@@ -109,6 +109,10 @@ def pictures_to_read(tmp_path):
     loss.backward()
     made = {"neuron.svg": draw_graph(a), "mlp.svg": draw_graph(loss), "network.svg": draw_network(model, [0.5, -1])}
     made["steps layout.svg"] = step_backward(a).layout()
+    big = MLP(2, [16, 16, 3], activation="relu", seed=0)
+    big_loss = cross_entropy(big([0.5, -1.0]), 1)
+    big_loss.backward()
+    made["collapsed.svg"] = draw_graph(big_loss)
     paths = [tmp_path / "docs-backward.svg"]
     paths[0].write_text((ROOT / "docs" / "backward.svg").read_text())
     for renderer in ("system", "bundled"):

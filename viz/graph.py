@@ -338,27 +338,45 @@ def _draw_collapsed(
                     cells.append(f"grad {fmt(m.value.grad)}")
                 lines.append(" · ".join(cells))
         g.node(names[path], label="<" + "<br/>".join(lines) + ">", shape="box3d", style="filled",
-               fillcolor="#f1f5f9")
-    # keep boxes made in one scope (the neurons of a layer) in the order they were made
-    siblings: dict[tuple[str, ...], list[str]] = {}
+               fillcolor="#f1f5f9", margin="0.15,0.06")
+    # boxes made in one scope (the neurons of a layer) sit in a cluster of that scope, in the order they were made
+    groups: dict[tuple[str, ...], list[str]] = {}
     for path in boxes:
-        siblings.setdefault(path[:-1], []).append(names[path])
-    for parent, row in siblings.items():
-        if parent and len(row) > 1:
-            with g.subgraph() as same:
+        groups.setdefault(path[:-1], []).append(names[path])
+    cluster_of: dict[str, str] = {}
+    for k, (parent, row) in enumerate(groups.items()):
+        if not parent:
+            continue
+        with g.subgraph(name=f"cluster_{k}") as sub:
+            sub.attr(label=" › ".join(parent), style="rounded,filled", fillcolor="#f8fafc", color="#94a3b8")
+            with sub.subgraph() as same:
                 same.attr(rank="same")
+                for box in row:
+                    same.node(box)
+                    cluster_of[box] = f"cluster_{k}"
                 for upper, lower in itertools.pairwise(row):
                     if rankdir in ("LR", "RL"):  # in a left-to-right layout a flat edge's head is above its tail
                         same.edge(lower, upper, style="invis")
                     else:
                         same.edge(upper, lower, style="invis")
+    middle = {cluster: row[len(row) // 2] for cluster, row in
+              ((cluster_of[row[0]], row) for parent, row in groups.items() if parent)}
+    # one edge per pair of clusters (a layer into the next), with the number of edges it stands for
     counts: dict[tuple[str, str], int] = {}
     for edge in view.edges:
         a, b = box_of[edge.parent.id], box_of[edge.child.id]
         if a != b:
-            counts[(a, b)] = counts.get((a, b), 0) + 1
+            key = (cluster_of.get(a, a), cluster_of.get(b, b))
+            counts[key] = counts.get(key, 0) + 1
+    g.attr(compound="true")
     for (a, b), n in counts.items():
-        g.edge(a, b, label=f"×{n}" if n > 1 else "", penwidth=f"{min(1.0 + 0.25 * (n - 1), 3.0):.2f}")
+        ends: dict[str, str] = {}
+        if a in middle:
+            ends["ltail"] = a
+        if b in middle:
+            ends["lhead"] = b
+        g.edge(middle.get(a, a), middle.get(b, b), label=f"×{n}" if n > 1 else "",
+               penwidth=f"{min(1.0 + 0.25 * (n - 1), 4.0):.2f}", **ends)
     _caption(g, title, [f"{len(view.nodes)} nodes, more than max_nodes={max_nodes}: each box stands for the nodes made "
-                        f"in one scope; an edge ×n stands for n edges"])
+                        "in one scope (listing those that leave it); an arrow ×n stands for n edges"])
     return Diagram(str(g.source), renderer)

@@ -25,7 +25,7 @@ import graphviz
 from engine import Value, no_grad, softmax, sum_values
 from nn.activations import ACTIVATIONS
 from nn.network import MLP, as_inputs
-from viz.diagram import Diagram
+from viz.diagram import FONT, Diagram
 from viz.render import RENDERERS
 
 #: What the edges show: the weights themselves, or their gradients after a backward pass.
@@ -182,8 +182,16 @@ def _column(
                 column.edge(lower, upper, style="invis")
 
 
+#: By default a neuron lists its incoming weights when it has at most this many (and all are drawn).
+LISTED_WEIGHTS = 6
+
+
 def draw_network(
-    model: MLP, x: Sequence[Value | float] | None = None, color_by: str = "weight", renderer: str = "auto"
+    model: MLP,
+    x: Sequence[Value | float] | None = None,
+    color_by: str = "weight",
+    renderer: str = "auto",
+    numbers: bool | None = None,
 ) -> Diagram:
     """The network as the lecture draws it: input boxes, a column of neurons per layer, one edge per weight.
 
@@ -192,8 +200,13 @@ def draw_network(
     sigmoid model). ``color_by`` is ``"weight"`` (edges show ``w``) or ``"grad"`` (edges show
     ``w.grad``, meaningful after a ``backward()``). Layers wider than 32 units are drawn as their
     first 16 and last 8 units with a "… N more" marker between them. ``renderer`` is passed to the
-    ``Diagram`` ("auto", "system" or "bundled").
+    ``Diagram`` ("auto", "system" or "bundled"). ``numbers``: each neuron lists the numbers of its incoming
+    edges, ``w = (w₀, w₁, …)`` (or ``∂C/∂w``) in input order; by default when every layer has at most 6 inputs.
+    Hovering an edge shows its number too, where the SVG itself is shown (a browser; not a notebook, which
+    shows the picture as an image).
     """
+    if numbers is not None and not isinstance(numbers, bool):
+        raise TypeError(f"draw_network(numbers): expected True, False or None, got {numbers!r}")
     if not isinstance(model, MLP):
         raise TypeError(f"draw_network(model): expected an nn.MLP, got {type(model).__name__}")
     if color_by not in COLOR_BY:
@@ -212,6 +225,10 @@ def draw_network(
     busiest = max(a * b for a, b in itertools.pairwise(sizes))
     widest = widest_edge(busiest)
     alpha = ALPHA if busiest > DENSE else ""
+    listed = numbers if numbers is not None else max([model.nin, *model.nouts[:-1]]) <= LISTED_WEIGHTS
+    legend = (f"{symbol} > 0 blue, {symbol} < 0 red, thicker = larger |{symbol}|"
+              + (f"; each neuron lists its incoming {symbol} from top to bottom" if listed else
+                 f"; hover an edge in a browser for its {symbol}"))
 
     g = graphviz.Digraph("network")
     g.attr(
@@ -223,13 +240,13 @@ def draw_network(
         outputorder="edgesfirst",
         # no second crossing-minimization over the whole graph: it would undo the index order of the columns
         remincross="false",
-        fontname="Helvetica",
+        fontname=FONT,
         fontsize="16",
         labelloc="t",
-        label=f"{model!r}\\nedges: {symbol} > 0 blue, {symbol} < 0 red, thicker = larger |{symbol}|",
+        label=f"{model!r}\\nedges: {legend}",
     )
-    g.attr("node", fontname="Helvetica", fontsize="11")
-    g.attr("edge", arrowsize="0.4")
+    g.attr("node", fontname=FONT, fontsize="11")
+    g.attr("edge", arrowsize="0.4", fontname=FONT, fontsize="9")
 
     # the input layer: boxes, not neurons
     drawn, left_out = drawn_indices(model.nin)
@@ -261,6 +278,11 @@ def draw_network(
                 lines += [(f"z = {_num(z)}", ""), (f"a = {_num(a)}", "")]
                 if output and probabilities is not None:
                     lines.append((f"p = {_num(probabilities[j])}", ""))
+            if listed:  # two numbers a line, so that the circle stays small
+                numbers_in = [f"{shown(w):.2f}" for w in layer.W[j]]
+                rows = [", ".join(numbers_in[k:k + 2]) for k in range(0, len(numbers_in), 2)]
+                text = f"{symbol} = (" + ",\n".join(rows) + ")"
+                lines += [(row, "small") for row in text.split("\n")]
             lines.append((f"b = {_num(b.data)}", "small"))
             tooltip = f"{_unit(li, j, output)}: b = {_num(b.data)}"
             if color_by == "grad":
@@ -291,6 +313,8 @@ def draw_network(
                     color=edge_color(v) + alpha,
                     penwidth=f"{edge_width(v, largest, widest):.3f}",
                     tooltip=f"{symbol} = {_num(v)}  ({_unit(li - 1, i, False)} → {_unit(li, j, output)})",
+                    tailport="e",
+                    headport="w",
                 )
         tails = heads
     return Diagram(g.source, renderer)
