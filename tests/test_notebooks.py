@@ -38,6 +38,12 @@ def test_notebook_is_committed_with_clean_outputs(path):
     assert code, "a notebook with code"
     assert [c["execution_count"] for c in code] == list(range(1, len(code) + 1)), "run top to bottom, once"
     assert sum(c["cell_type"] == "markdown" for c in nb["cells"]) >= 3, "explanation between the calls"
+    from execute_notebooks import LANGUAGE_INFO  # the language_info that make notebooks writes
+
+    info = nb["metadata"].get("language_info", {})
+    assert {key: info.get(key) for key in LANGUAGE_INFO} == LANGUAGE_INFO and "version" in info, (
+        f"a complete language_info (file_extension, mimetype, ...): got {info}; make notebooks writes it"
+    )
     for cell in code:
         for output in cell["outputs"]:
             assert output["output_type"] != "error", "".join(output.get("traceback", []))

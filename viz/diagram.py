@@ -8,6 +8,7 @@ it fall back to their (narrower) sans-serif, which fits the boxes too.
 from __future__ import annotations
 
 import base64
+import io
 import os
 import re
 import tempfile
@@ -49,6 +50,7 @@ class Diagram:
         self.renderer = renderer
         self._svg: str | None = None
         self._png: bytes | None = None
+        self._preview: bytes | None = None
 
     def svg(self) -> str:
         """The diagram as SVG text (rendered once, then kept)."""
@@ -62,6 +64,19 @@ class Diagram:
         if self._png is None:
             self._png = render(self.source, "png", self.renderer)
         return self._png
+
+    def preview_png(self) -> bytes:
+        """The picture as a small PNG, at the size a notebook shows it (``display_scale``) and in 64 colours:
+        what a viewer that shows no SVG gets (a few hundred kB for a big network, rather than megabytes)."""
+        if self._preview is None:
+            from PIL import Image  # Pillow, which matplotlib brings
+
+            raw = render(self.source, "png", self.renderer, dpi=96 * self.display_scale())
+            image = Image.open(io.BytesIO(raw)).convert("RGB").quantize(colors=64, method=Image.Quantize.FASTOCTREE)
+            out = io.BytesIO()
+            image.save(out, format="PNG", optimize=True)
+            self._preview = out.getvalue()
+        return self._preview
 
     def size(self) -> tuple[float, float]:
         """Width and height of the picture in CSS pixels, at its natural size."""
@@ -105,7 +120,7 @@ class Diagram:
         width, _ = self.size()
         data = {
             "image/svg+xml": scaled_svg(self.svg(), scale),
-            "image/png": base64.b64encode(self.png()).decode("ascii"),
+            "image/png": base64.b64encode(self.preview_png()).decode("ascii"),
             "text/plain": repr(self),
         }
         return data, {"image/png": {"width": round(width * scale)}}

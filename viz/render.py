@@ -56,14 +56,16 @@ def find_program(renderer: str = "auto") -> str:
     raise RuntimeError("no dot program found: reinstall glassgrad so that its graphviz-pure dependency is installed")
 
 
-def render(source: str, fmt: str = "svg", renderer: str = "auto") -> bytes:
-    """Lay out the DOT ``source`` and return the picture as ``fmt`` ("svg" or "png") bytes."""
+def render(source: str, fmt: str = "svg", renderer: str = "auto", dpi: float | None = None) -> bytes:
+    """Lay out the DOT ``source`` and return the picture as ``fmt`` ("svg" or "png") bytes; ``dpi`` sets a
+    PNG's resolution (default 96: one pixel per CSS pixel)."""
     if fmt not in FORMATS:
         raise ValueError(f"format: expected one of {', '.join(FORMATS)}, got {fmt!r}")
     program = find_program(renderer)
+    options = [f"-Gdpi={dpi:.1f}"] if dpi is not None else []
     try:
         done = subprocess.run(
-            [program, f"-T{fmt}"], input=source.encode("utf-8"), capture_output=True, timeout=TIMEOUT_SECONDS,
+            [program, f"-T{fmt}", *options], input=source.encode("utf-8"), capture_output=True, timeout=TIMEOUT_SECONDS,
             check=False,
         )
     except subprocess.TimeoutExpired:

@@ -148,7 +148,7 @@ class BackwardSteps:
             "root": root.id,
             "steps": self._states(),
         }
-        still = base64.b64encode(layout.png()).decode("ascii")
+        still = base64.b64encode(layout.preview_png()).decode("ascii")
         width, _ = layout.size()
         listing = "\n".join(program(self.view))
         return _PLAYER.format(
