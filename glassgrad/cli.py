@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import importlib.metadata
+import os
 import sys
 import textwrap
 from collections.abc import Sequence
@@ -21,6 +23,28 @@ from viz.graph import SHOWS, draw_graph
 from viz.render import RENDERERS
 from viz.steps import step_backward
 
+#: The exit status when stdout is closed before glassgrad is done (``glassgrad demo | head``): 128 + SIGPIPE,
+#: what ``cat`` or ``yes`` report there, so ``set -o pipefail`` treats glassgrad like them.
+EXIT_BROKEN_PIPE = 141
+
+#: What each exit status means; the end of ``glassgrad --help`` and ``glassgrad train --help``.
+EXIT_STATUS = """exit status:
+  0    done (train: and the last epoch's loss is not higher than the first's)
+  1    train: training diverged, or the last epoch's loss is higher than the first's; the files
+       are written, and the summary says so and suggests a lower --lr
+  2    bad input (an unknown choice, an --out that is a file, a run whose estimated memory is
+       more than is free): a message on stderr saying what was expected, nothing trained
+  141  stdout was closed early, e.g. glassgrad demo | head (quietly, as cat does)"""
+
+
+def version() -> str:
+    """glassgrad's version as installed (``importlib.metadata``); ``0+unknown`` when run from a source tree that
+    is not installed (``pip install -e .`` fixes that)."""
+    try:
+        return importlib.metadata.version("glassgrad")
+    except importlib.metadata.PackageNotFoundError:
+        return "0+unknown"
+
 
 class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
     """Shows defaults, except None and False (their help says what they mean)."""
@@ -36,21 +60,31 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="glassgrad",
         description="glassgrad: a glass-box scalar autograd engine. See every derivative.",
+        epilog=EXIT_STATUS,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    installed = version()
+    parser.add_argument("--version", action="version",
+                        version=f"glassgrad {installed}" + (" (not installed)" if installed == "0+unknown" else ""))
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands.add_parser("demo", help="print a worked example of backpropagation through one neuron")
     defaults = TrainConfig()
     train = commands.add_parser(
         "train",
         help="train an MLP on a toy dataset and write the model and its history",
-        description="Train a multilayer perceptron on a 2-D toy dataset with a progress bar, then write "
-        "model.json (the trained weights), history.json and history.csv (loss and accuracy per epoch) "
-        "into the output folder.",
-        formatter_class=_HelpFormatter,
+        description=textwrap.fill(
+            "Train a multilayer perceptron on a 2-D toy dataset with a progress bar, then write model.json (the "
+            "trained weights), history.json and history.csv (loss and accuracy per epoch) into the output folder.",
+            79),
+        epilog=EXIT_STATUS,
+        formatter_class=_RawDescriptionHelpFormatter,
     )
     data = train.add_argument_group("data")
     data.add_argument("--dataset", choices=list(DATASETS), default=defaults.dataset, help="the toy dataset")
-    data.add_argument("--samples", type=int, default=defaults.samples, help="number of points in all")
+    data.add_argument("--samples", type=int, default=defaults.samples,
+                      help="number of points in all. No fixed limit: a run is refused when its estimated memory (the "
+                           "data, the parameters and one step's graph, from costs per point and per node measured "
+                           "once) is more than the memory free, saying what it needs")
     data.add_argument("--noise", type=float, default=defaults.noise, help="standard deviation of the noise")
     data.add_argument("--classes", type=int, default=defaults.classes, help="classes of spirals and blobs")
     net = train.add_argument_group("network")
@@ -73,14 +107,14 @@ def build_parser() -> argparse.ArgumentParser:
     opt.add_argument("--compile", action="store_true",
                      help="trace the training step once and run it as generated Python on floats: the same "
                           "results, several times faster")
-    train.add_argument("--out", default=None, help="output folder (default: runs/DATASET)")
+    train.add_argument("--out", default=None, help="output folder, made if it is missing (default: runs/DATASET)")
     train.add_argument("--no-progress", action="store_true", help="no progress bar")
     _add_graph(commands)
     return parser
 
 
-class _GraphHelpFormatter(argparse.RawDescriptionHelpFormatter, _HelpFormatter):
-    """Keeps the line breaks of the examples, and shows defaults like the other commands."""
+class _RawDescriptionHelpFormatter(argparse.RawDescriptionHelpFormatter, _HelpFormatter):
+    """Keeps the line breaks of the description and the epilog (examples, exit status), and shows defaults."""
 
 
 def _add_graph(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -100,7 +134,7 @@ def _add_graph(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
   glassgrad graph --out neg.svg -- "-x*y" x=1 y=2   (an expression that starts with '-' goes after --)
 
 Options go after the variables (or before the expression).""",
-        formatter_class=_GraphHelpFormatter,
+        formatter_class=_RawDescriptionHelpFormatter,
     )
     graph.add_argument("expression", metavar="EXPR", help=f'the expression, in quotes: "{EXAMPLE}"')
     graph.add_argument("variables", nargs="*", metavar="NAME=VALUE",
@@ -131,7 +165,7 @@ def _train(args: argparse.Namespace) -> int:
         print(f"glassgrad train: {error}", file=sys.stderr)
         return 2
     print(summary(result))
-    return 1 if result.diverged else 0
+    return 1 if result.diverged or result.loss_got_worse else 0
 
 
 def _suffix_error(path: str, suffixes: tuple[str, ...], option: str) -> str | None:
@@ -183,7 +217,34 @@ def _compiled_source(expression: str, variables: dict[str, float]) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run ``glassgrad`` with ``argv`` (default: the process arguments); returns the exit code."""
+    """Run ``glassgrad`` with ``argv`` (default: the process arguments); returns the exit code.
+
+    When stdout is closed before the output is all written (``glassgrad demo | head``), it stops quietly
+    with ``EXIT_BROKEN_PIPE`` rather than a ``BrokenPipeError`` traceback (the recipe of Python's ``signal``
+    documentation).
+    """
+    try:
+        try:
+            return _main(argv)
+        finally:  # flushed here, so that a closed pipe is met inside the try, not at interpreter exit
+            if sys.stdout is not None:
+                sys.stdout.flush()
+    except BrokenPipeError:
+        _silence_stdout()
+        return EXIT_BROKEN_PIPE
+
+
+def _silence_stdout() -> None:
+    """Point stdout's file descriptor at the null device, so the flush at interpreter exit cannot fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):  # stdout without a file descriptor (captured, or replaced by a test)
+        pass
+
+
+def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command == "demo":

@@ -1,10 +1,14 @@
 """The glassgrad command line."""
 
+import importlib.metadata
+import os
 import subprocess
 import sys
 
+import pytest
+
 from glassgrad import demo
-from glassgrad.cli import main
+from glassgrad.cli import EXIT_BROKEN_PIPE, main
 
 
 def test_cli_demo_prints_the_chain_rule_and_agrees_with_backward(capsys):
@@ -41,3 +45,40 @@ def test_cli_graph_code_of_a_lone_number_and_an_unused_variable(tmp_path, capsys
     assert main(["graph", "2*x", "x=1", "y=3", "--out", str(tmp_path / "g.svg"), "--code"]) == 0
     printed = capsys.readouterr().out
     assert "def compiled(x, y):" in printed and "[d_x, 0.0]" in printed
+
+
+def test_cli_version_prints_the_installed_version(capsys):
+    with pytest.raises(SystemExit) as exited:
+        main(["--version"])
+    assert exited.value.code == 0
+    assert capsys.readouterr().out == f"glassgrad {importlib.metadata.version('glassgrad')}\n"
+
+
+def test_cli_version_outside_an_installation_says_so(monkeypatch, capsys):
+    def not_installed(name):
+        raise importlib.metadata.PackageNotFoundError(name)
+
+    monkeypatch.setattr(importlib.metadata, "version", not_installed)
+    with pytest.raises(SystemExit):
+        main(["--version"])
+    assert capsys.readouterr().out == "glassgrad 0+unknown (not installed)\n"
+
+
+def test_cli_closed_stdout_exits_quietly_with_141():
+    # `glassgrad demo | head` when head has already gone: the read end of the pipe is closed before the first write
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        result = subprocess.run([sys.executable, "-m", "glassgrad", "demo"], stdout=write_end,
+                                stderr=subprocess.PIPE, text=True, check=False)
+    finally:
+        os.close(write_end)
+    assert (result.returncode, result.stderr) == (EXIT_BROKEN_PIPE, "")
+
+
+def test_cli_help_documents_the_exit_status(capsys):
+    for argv in (["--help"], ["train", "--help"]):
+        with pytest.raises(SystemExit):
+            main(argv)
+        printed = capsys.readouterr().out
+        assert "exit status:" in printed and "141" in printed and "lower --lr" in printed

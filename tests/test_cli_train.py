@@ -2,10 +2,15 @@
 
 import csv
 import json
+import re
 
+import pytest
+
+import glassgrad.train as train_module
 from glassgrad.cli import main
-from glassgrad.train import TrainConfig, config_from_json, run
-from nn import MLP
+from glassgrad.memory import estimate
+from glassgrad.train import TrainConfig, TrainResult, config_from_json, lr_hint, run
+from nn import MLP, History
 
 
 def test_cli_train_writes_model_history_json_and_csv(tmp_path, capsys):
@@ -47,7 +52,8 @@ def test_cli_train_divergence_keeps_the_history_and_fails(tmp_path, capsys):
     code = main(["train", "--loss", "mse", "--optimizer", "sgd", "--lr", "1e9", "--activation", "linear",
                  "--epochs", "20", "--samples", "20", "--out", str(tmp_path), "--no-progress"])
     assert code == 1
-    assert "training diverged at epoch" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert "training diverged at epoch" in printed and "try a lower --lr, e.g. --lr 0.1 (sgd's default)" in printed
     assert json.loads((tmp_path / "history.json").read_text())["diverged"].startswith("training diverged")
 
 
@@ -66,3 +72,67 @@ def test_cli_train_compile_with_minibatches_of_cross_entropy_matches_the_graph(t
     assert main([*args, "--out", str(tmp_path / "graph")]) == 0
     assert main([*args, "--compile", "--out", str(tmp_path / "compiled")]) == 0
     assert (tmp_path / "graph" / "model.json").read_bytes() == (tmp_path / "compiled" / "model.json").read_bytes()
+
+
+SMALL = ["--epochs", "2", "--samples", "20", "--hidden", "4", "--no-progress"]
+
+
+def test_cli_train_out_that_is_a_file_is_refused_in_one_line(tmp_path, capsys):
+    existing = tmp_path / "notes.txt"
+    existing.write_text("keep me")
+    assert main(["train", *SMALL, "--out", str(existing)]) == 2
+    assert capsys.readouterr().err == (f"glassgrad train: --out {str(existing)!r}: expected a folder (made if it is "
+                                       f"missing), got an existing file\n")
+    assert main(["train", *SMALL, "--out", str(existing / "run")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"got a path under {str(existing)!r}, which is a file" in err
+    assert existing.read_text() == "keep me"
+
+
+def test_cli_train_samples_that_do_not_fit_in_memory_are_refused_before_any_work(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert main(["train", "--samples", "1000000000", "--out", str(out), "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("glassgrad train: expected a run that fits in the ")
+    assert "the data (--samples 1000000000) 320.0 GB" in err  # refused on any machine with less than ~90 TB free
+    assert re.search(r"; use (fewer --samples|--batch-size \d+ or less)\n$", err)
+    assert not out.exists()
+
+
+def test_cli_train_memory_check_suggests_a_batch_size_that_fits(tmp_path, monkeypatch):
+    monkeypatch.setattr(train_module, "available_memory", lambda: 300_000)
+    config = TrainConfig(samples=200, hidden=[4], epochs=1, out=str(tmp_path))
+    with pytest.raises(ValueError, match=r"fits in the 300\.0 KB of memory available") as refused:
+        run(config, progress=False)
+    batch = int(re.search(r"use --batch-size (\d+) or less$", str(refused.value)).group(1))
+    assert 1 < batch < 200 and estimate(200, [2, 4, 2], batch, False).total <= 300_000
+    assert estimate(200, [2, 4, 2], batch + 1, False).total > 300_000
+    assert run(TrainConfig(samples=200, hidden=[4], epochs=1, batch_size=batch, out=str(tmp_path)),
+               progress=False).history.epochs == 1
+
+
+def test_cli_train_loss_that_got_worse_says_so_and_fails(tmp_path, capsys):
+    code = main(["train", *SMALL, "--epochs", "5", "--lr", "1e6", "--out", str(tmp_path)])
+    printed = capsys.readouterr().out
+    assert code == 1
+    assert "the loss got worse: " in printed and " in epoch 1, " in printed
+    assert "try a lower --lr, e.g. --lr 0.01 (adam's default)" in printed
+    assert (tmp_path / "model.json").exists()
+
+
+@pytest.mark.parametrize(("optimizer", "lr", "suggested"), [
+    ("adam", 1e6, "--lr 0.01 (adam's default)"),
+    ("sgd", None, "--lr 0.01"),
+    ("adam", 0.001, "--lr 0.0001"),
+])
+def test_cli_train_lr_hint_suggests_a_lower_rate(optimizer, lr, suggested):
+    hint = lr_hint(TrainConfig(optimizer=optimizer, lr=lr))
+    assert hint.endswith(f"try a lower --lr, e.g. {suggested}")
+
+
+def test_cli_train_loss_got_worse_needs_two_epochs():
+    def result(losses):
+        return TrainResult(MLP(2, [2]), History(loss=losses, accuracy=[0.5] * len(losses)), {}, 0.5)
+
+    assert [result(losses).loss_got_worse for losses in ([], [3.0], [1.0, 2.0], [2.0, 2.0], [2.0, 1.0])] == [
+        False, False, True, False, False]
