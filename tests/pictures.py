@@ -11,8 +11,46 @@ the node's shapes (a cell of a table, a box, an ellipse), as the browser lays th
 from __future__ import annotations
 
 import math
+import os
 import re
+import shutil
 import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+from conftest import require
+
+from engine import Value
+
+CHROMIUM = os.environ.get("GLASSGRAD_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+         "--disable-sync", "--no-first-run"]
+
+
+@contextmanager
+def browser_page(**options: Any) -> Iterator[Any]:
+    """A page of headless Chromium (the system's, driven by Playwright), 1100×900; skipped with a reason (failed
+    on CI) when Chromium or Playwright is missing."""
+    require(CHROMIUM, "Chromium", "apt-get install chromium")
+    playwright = pytest.importorskip("playwright.sync_api", reason="pip install playwright (in the dev extra)")
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        try:
+            yield browser.new_page(viewport={"width": 1100, "height": 900}, **options)
+        finally:
+            browser.close()
+
+
+def neuron() -> tuple[Value, Value, Value, Value, Value]:
+    """The lecture's neuron a = tanh(x·w + b) at x = 0.5, w = -1.2, b = 0.3, with z and a labelled."""
+    x, w, b = Value(0.5, label="x"), Value(-1.2, label="w"), Value(0.3, label="b")
+    z = x * w + b
+    z.label = "z"
+    a = z.tanh()
+    a.label = "a"
+    return x, w, b, z, a
 
 SVG = "{http://www.w3.org/2000/svg}"
 NUMBER = r"(-?(?:\d+(?:\.\d*)?(?:e[+-]?\d+)?|inf)|nan)"

@@ -6,6 +6,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 from conftest import require
+from pictures import neuron
 
 from engine import Value, scope, sum_values
 from nn import MLP
@@ -19,13 +20,6 @@ from viz.walk import walk
 SVG = "{http://www.w3.org/2000/svg}"
 
 
-def neuron():
-    x, w, b = Value(0.5, label="x"), Value(-1.2, label="w"), Value(0.3, label="b")
-    z = x * w + b
-    z.label = "z"
-    a = z.tanh()
-    a.label = "a"
-    return x, w, b, z, a
 
 
 def value_nodes(source):

@@ -2,13 +2,11 @@
 in a browser that has only the DejaVu fonts (what many Linux machines have)."""
 
 import json
-import os
 import shutil
 from pathlib import Path
 
-import pytest
 from conftest import require
-from pictures import TEXT_OUTSIDE_BOXES, grad_problems, is_graph_diagram
+from pictures import TEXT_OUTSIDE_BOXES, browser_page, grad_problems, is_graph_diagram, neuron
 
 from engine import Value
 from glassgrad.cli import main
@@ -19,18 +17,8 @@ from viz import Diagram, draw_graph, draw_network, step_backward
 from viz.render import bundled_dot
 
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = os.environ.get("GLASSGRAD_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-         "--disable-sync", "--no-first-run"]
-
-
 def neuron_loss():
-    x, w, b = Value(0.5, label="x"), Value(-1.2, label="w"), Value(0.3, label="b")
-    z = x * w + b
-    z.label = "z"
-    a = z.tanh()
-    a.label = "a"
-    return a
+    return neuron()[-1]
 
 
 def cli_pictures(tmp_path):
@@ -126,18 +114,11 @@ def pictures_to_read(tmp_path):
 
 
 def outside(paths):
-    require(CHROMIUM, "Chromium", "apt-get install chromium")
-    playwright = pytest.importorskip("playwright.sync_api", reason="pip install playwright (in the dev extra)")
     found = {}
-    with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        try:
-            page = browser.new_page()
-            for path in paths:
-                page.goto(path.as_uri())
-                found[path.name] = page.evaluate(TEXT_OUTSIDE_BOXES)
-        finally:
-            browser.close()
+    with browser_page() as page:
+        for path in paths:
+            page.goto(path.as_uri())
+            found[path.name] = page.evaluate(TEXT_OUTSIDE_BOXES)
     return found
 
 

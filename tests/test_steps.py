@@ -1,11 +1,9 @@
 """step_backward: one step per op node in backward order, gradients equal to backward(), frames, the player."""
 
-import os
 import re
-import shutil
 
 import pytest
-from conftest import require
+from pictures import browser_page
 
 from engine import Value, topological_order
 from nn import MLP
@@ -13,8 +11,6 @@ from nn.losses import cross_entropy
 from viz import step_backward
 from viz.graph import HIGHLIGHT
 from viz.walk import fmt
-
-CHROMIUM = os.environ.get("GLASSGRAD_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
 
 
 def small_loss():
@@ -117,9 +113,6 @@ def test_step_backward_refuses_a_graph_with_too_many_steps():
         step_backward(y)
 
 
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-         "--disable-sync", "--no-first-run"]
-
 STATE = """(root) => {
     const player = document.querySelectorAll('.gg-player')[root];
     const current = [...player.querySelectorAll('svg g.node.gg-current title')]
@@ -138,115 +131,87 @@ STATE = """(root) => {
 }"""
 
 
-def browser_page(p, **options):
-    require(CHROMIUM, "Chromium", "apt-get install chromium")
-    browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-    return browser, browser.new_page(viewport={"width": 1100, "height": 900}, **options)
 
 
 def test_step_backward_player_shows_every_step_on_one_layout_in_a_browser(tmp_path):
-    require(CHROMIUM, "Chromium", "apt-get install chromium")
-    playwright = pytest.importorskip("playwright.sync_api", reason="pip install playwright (in the dev extra)")
     steps = step_backward(small_loss())
     path = steps.save(tmp_path / "steps.html")
     view = steps.view
-    with playwright.sync_playwright() as p:
-        browser, page = browser_page(p)
-        try:
-            page.goto(path.as_uri())
-            first = page.evaluate(STATE, 0)
-            assert first["current"] == view.node(steps[0].node).id and first["counter"] == f"step 1 / {len(steps)}"
-            assert first["caption"] == steps[0].describe()
-            for i in (3, len(steps) - 1):
-                page.locator(".gg-slider").fill(str(i))
-                state = page.evaluate(STATE, 0)
-                assert state["current"] == view.node(steps[i].node).id
-                assert state["boxes"] == first["boxes"], "the layout does not move between steps"
-                known = steps._known[i]
-                for node in view.nodes:
-                    if node.kind != "constant":
-                        want = fmt(known[node.value]) if node.value in known else "?"
-                        assert state["grads"][node.id] == want, (i, node.name)
-            page.locator(".gg-prev").click()
-            assert page.evaluate(STATE, 0)["counter"] == f"step {len(steps) - 1} / {len(steps)}"
-            page.locator(".gg-player").focus()
-            page.keyboard.press("Home")
-            page.keyboard.press("ArrowRight")
-            assert page.evaluate(STATE, 0)["current"] == view.node(steps[1].node).id
-            page.locator(".gg-slider").focus()
-            page.keyboard.press("ArrowRight")  # the slider itself answers the arrow keys
-            assert page.evaluate(STATE, 0)["current"] == view.node(steps[2].node).id
-        finally:
-            browser.close()
+    with browser_page() as page:
+        page.goto(path.as_uri())
+        first = page.evaluate(STATE, 0)
+        assert first["current"] == view.node(steps[0].node).id and first["counter"] == f"step 1 / {len(steps)}"
+        assert first["caption"] == steps[0].describe()
+        for i in (3, len(steps) - 1):
+            page.locator(".gg-slider").fill(str(i))
+            state = page.evaluate(STATE, 0)
+            assert state["current"] == view.node(steps[i].node).id
+            assert state["boxes"] == first["boxes"], "the layout does not move between steps"
+            known = steps._known[i]
+            for node in view.nodes:
+                if node.kind != "constant":
+                    want = fmt(known[node.value]) if node.value in known else "?"
+                    assert state["grads"][node.id] == want, (i, node.name)
+        page.locator(".gg-prev").click()
+        assert page.evaluate(STATE, 0)["counter"] == f"step {len(steps) - 1} / {len(steps)}"
+        page.locator(".gg-player").focus()
+        page.keyboard.press("Home")
+        page.keyboard.press("ArrowRight")
+        assert page.evaluate(STATE, 0)["current"] == view.node(steps[1].node).id
+        page.locator(".gg-slider").focus()
+        page.keyboard.press("ArrowRight")  # the slider itself answers the arrow keys
+        assert page.evaluate(STATE, 0)["current"] == view.node(steps[2].node).id
 
 
 def test_step_backward_player_is_readable_and_brings_the_step_into_view(tmp_path):
-    require(CHROMIUM, "Chromium", "apt-get install chromium")
-    playwright = pytest.importorskip("playwright.sync_api", reason="pip install playwright (in the dev extra)")
     model = MLP(2, [4, 1], activation="tanh", seed=0)
     loss = (model([0.5, -1.0])[0] - 1.0) ** 2  # the 2-4-1 network of 23 steps, ~2,300 pt wide
     steps = step_backward(loss)
     path = steps.save(tmp_path / "steps.html")
-    with playwright.sync_playwright() as p:
-        browser, page = browser_page(p)
-        try:
-            page.goto(path.as_uri())
-            heights = page.evaluate("""() => [...document.querySelectorAll('.gg-view svg g.node text')]
-                .map(t => t.getBoundingClientRect().height)""")
-            assert min(heights) >= 9, f"labels {min(heights):.1f} px tall"
-            for i in range(0, len(steps), 5):
-                page.locator(".gg-slider").fill(str(i))
-                inside = page.evaluate("""() => {
-                    const v = document.querySelector('.gg-view').getBoundingClientRect();
-                    const r = document.querySelector('.gg-view svg .gg-current').getBoundingClientRect();
-                    return r.left >= v.left - 1 && r.right <= v.right + 1
-                        && r.top >= v.top - 1 && r.bottom <= v.bottom + 1;
-                }""")
-                assert inside, f"step {i + 1}'s node is out of view"
-            before = page.evaluate("() => document.querySelector('.gg-view svg').getBoundingClientRect().width")
-            page.locator(".gg-zoom-in").click()
-            after = page.evaluate("() => document.querySelector('.gg-view svg').getBoundingClientRect().width")
-            assert after == pytest.approx(before * 1.25, rel=0.01)
-        finally:
-            browser.close()
+    with browser_page() as page:
+        page.goto(path.as_uri())
+        heights = page.evaluate("""() => [...document.querySelectorAll('.gg-view svg g.node text')]
+            .map(t => t.getBoundingClientRect().height)""")
+        assert min(heights) >= 9, f"labels {min(heights):.1f} px tall"
+        for i in range(0, len(steps), 5):
+            page.locator(".gg-slider").fill(str(i))
+            inside = page.evaluate("""() => {
+                const v = document.querySelector('.gg-view').getBoundingClientRect();
+                const r = document.querySelector('.gg-view svg .gg-current').getBoundingClientRect();
+                return r.left >= v.left - 1 && r.right <= v.right + 1
+                    && r.top >= v.top - 1 && r.bottom <= v.bottom + 1;
+            }""")
+            assert inside, f"step {i + 1}'s node is out of view"
+        before = page.evaluate("() => document.querySelector('.gg-view svg').getBoundingClientRect().width")
+        page.locator(".gg-zoom-in").click()
+        after = page.evaluate("() => document.querySelector('.gg-view svg').getBoundingClientRect().width")
+        assert after == pytest.approx(before * 1.25, rel=0.01)
 
 
 def test_step_backward_two_players_of_one_graph_work_side_by_side(tmp_path):
-    require(CHROMIUM, "Chromium", "apt-get install chromium")
-    playwright = pytest.importorskip("playwright.sync_api", reason="pip install playwright (in the dev extra)")
     steps = step_backward(small_loss())
     path = tmp_path / "two.html"
     path.write_text(f"<!DOCTYPE html><meta charset='utf-8'><body>{steps.html()}{steps.html()}</body>")
-    with playwright.sync_playwright() as p:
-        browser, page = browser_page(p)
-        try:
-            page.goto(path.as_uri())
-            page.locator(".gg-next").nth(1).click()
-            page.locator(".gg-next").nth(1).click()
-            assert page.evaluate(STATE, 0)["counter"] == f"step 1 / {len(steps)}"
-            assert page.evaluate(STATE, 1)["counter"] == f"step 3 / {len(steps)}"
-            page.locator(".gg-next").nth(0).click()
-            assert page.evaluate(STATE, 0)["counter"] == f"step 2 / {len(steps)}"
-            assert page.evaluate(STATE, 1)["counter"] == f"step 3 / {len(steps)}"
-        finally:
-            browser.close()
+    with browser_page() as page:
+        page.goto(path.as_uri())
+        page.locator(".gg-next").nth(1).click()
+        page.locator(".gg-next").nth(1).click()
+        assert page.evaluate(STATE, 0)["counter"] == f"step 1 / {len(steps)}"
+        assert page.evaluate(STATE, 1)["counter"] == f"step 3 / {len(steps)}"
+        page.locator(".gg-next").nth(0).click()
+        assert page.evaluate(STATE, 0)["counter"] == f"step 2 / {len(steps)}"
+        assert page.evaluate(STATE, 1)["counter"] == f"step 3 / {len(steps)}"
 
 
 def test_step_backward_page_without_javascript_shows_a_still_and_the_steps(tmp_path):
-    require(CHROMIUM, "Chromium", "apt-get install chromium")
-    playwright = pytest.importorskip("playwright.sync_api", reason="pip install playwright (in the dev extra)")
     steps = step_backward(small_loss())
     path = steps.save(tmp_path / "steps.html")
-    with playwright.sync_playwright() as p:
-        browser, page = browser_page(p, java_script_enabled=False)
-        try:
-            page.goto(path.as_uri())
-            assert not page.locator(".gg-prev").is_visible() and not page.locator(".gg-slider").is_visible()
-            still = page.locator("img.gg-still")
-            assert still.is_visible()
-            assert page.evaluate("() => document.querySelector('img.gg-still').naturalWidth") > 100
-            page.locator(".gg-list summary").click()
-            assert page.locator(".gg-list li").count() == len(steps)
-            assert page.locator(".gg-list li").first.is_visible()
-        finally:
-            browser.close()
+    with browser_page(java_script_enabled=False) as page:
+        page.goto(path.as_uri())
+        assert not page.locator(".gg-prev").is_visible() and not page.locator(".gg-slider").is_visible()
+        still = page.locator("img.gg-still")
+        assert still.is_visible()
+        assert page.evaluate("() => document.querySelector('img.gg-still').naturalWidth") > 100
+        page.locator(".gg-list summary").click()
+        assert page.locator(".gg-list li").count() == len(steps)
+        assert page.locator(".gg-list li").first.is_visible()
