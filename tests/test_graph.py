@@ -247,6 +247,8 @@ def test_diagram_in_a_notebook_fits_the_column_at_a_readable_size():
     svg = d._repr_mimebundle_()[0]["image/svg+xml"]
     shown = float(re.search(r'<svg width="([\d.]+)pt"', svg).group(1)) * 4 / 3
     assert shown == pytest.approx(width * MIN_SCALE, abs=1)
+    png = d._repr_mimebundle_()[1]["image/png"]
+    assert png["unconfined"] is True and png["width"] == round(width * MIN_SCALE)  # scrolls, not shrunk further
     small = draw_graph(neuron()[-1], show="forward")
     assert small.display_scale() == 1.0
 

@@ -123,7 +123,9 @@ class Diagram:
             "image/png": base64.b64encode(self.preview_png()).decode("ascii"),
             "text/plain": repr(self),
         }
-        return data, {"image/png": {"width": round(width * scale)}}
+        shown = round(width * scale)
+        # wider than the column even at the smallest readable scale: let it scroll rather than shrink further
+        return data, {"image/png": {"width": shown, "unconfined": True} if shown > COLUMN_PX else {"width": shown}}
 
     def __repr__(self) -> str:
         return (f"<Diagram: {self.source.count(chr(10))} lines of DOT; it shows itself in Jupyter; "

@@ -147,6 +147,7 @@ class BackwardSteps:
             "svg": _strip_xml_header(layout.svg()),
             "root": root.id,
             "steps": self._states(),
+            "controls": _CONTROLS.format(last=max(len(self.steps) - 1, 0), count=len(self.steps)),
         }
         still = base64.b64encode(layout.preview_png()).decode("ascii")
         width, _ = layout.size()
@@ -156,7 +157,6 @@ class BackwardSteps:
             title=html.escape(f"{root.name} = {forward_text(self.view, root)}" if root.value.parents else root.name),
             root=html.escape(root.name),
             count=len(self.steps),
-            last=max(len(self.steps) - 1, 0),
             listing=html.escape(listing),
             lines=len(program(self.view)),
             still=still,
@@ -251,6 +251,15 @@ def step_backward(
     return BackwardSteps(root, view, steps, known, show, rankdir, renderer)
 
 
+#: The player's controls: put in by its script, so that where scripts do not run there are no dead buttons.
+_CONTROLS = """<button type="button" class="gg-prev" title="previous step (←)">&#9664;</button>
+<input type="range" class="gg-slider" min="0" max="{last}" value="0" step="1" aria-label="step">
+<button type="button" class="gg-next" title="next step (→)">&#9654;</button>
+<span class="gg-counter">step 1 / {count}</span>
+<button type="button" class="gg-zoom-out" title="zoom out">&#8722;</button>
+<button type="button" class="gg-zoom-in" title="zoom in">+</button>
+<button type="button" class="gg-fit" title="fit the width">fit</button>"""
+
 _PLAYER = """<div class="gg-player" id="gg-{key}" tabindex="0" style="font-family: 'DejaVu Sans', sans-serif; \
 font-size: 14px; line-height: 1.4; outline: none">
 <style>{css}</style>
@@ -262,23 +271,14 @@ how much \
 {root} changes per unit change of that node. A step takes one op node, whose grad is complete by then, and passes back \
 along each of its edges the local derivative × its grad; a node's grad is the sum of what its edges pass it. \
 <span style="background: #fee2e2">grad ?</span> = not known yet.</div>
-<div class="gg-key" style="font-size: 12px; margin: 0.3em 0">\
-<span style="background: #fde68a">parameter</span><span style="background: #bfdbfe">input</span>\
-<span style="background: #e5e7eb; border-style: dashed">constant</span><span>computed node</span>\
-<span style="background: #ede9fe; border-radius: 1em">op</span>\
-<span style="border: 2px solid #dc2626">this step's node</span>\
+<div class="gg-key" style="font-size: 12px; margin: 0.3em 0">Colours: \
+<span style="background: #fde68a">parameter</span> <span style="background: #bfdbfe">input</span> \
+<span style="background: #e5e7eb; border-style: dashed">constant</span> <span>computed node</span> \
+<span style="background: #ede9fe; border-radius: 1em">op</span> \
+<span style="border: 2px solid #dc2626">this step's node</span> \
 <span style="color: #b91c1c; border-color: #dc2626">the edges it passes along</span></div>
-<div class="gg-controls" hidden style="flex-wrap: wrap; gap: 0.4em; align-items: center; margin: 0.3em 0">
-<button type="button" class="gg-prev" title="previous step (←)">&#9664;</button>
-<input type="range" class="gg-slider" min="0" max="{last}" value="0" step="1" style="flex: 1; min-width: 8em" \
-aria-label="step">
-<button type="button" class="gg-next" title="next step (→)">&#9654;</button>
-<span class="gg-counter">step 1 / {count}</span>
-<button type="button" class="gg-zoom-out" title="zoom out">&#8722;</button>
-<button type="button" class="gg-zoom-in" title="zoom in">+</button>
-<button type="button" class="gg-fit" title="fit the width">fit</button>
-</div>
-<div class="gg-caption" style="margin: 0.3em 0; min-height: 2.8em"></div>
+<div class="gg-controls"></div>
+<div class="gg-caption"></div>
 <div class="gg-view"><img class="gg-still" alt="the finished backward pass of {root}" \
 src="data:image/png;base64,{still}" width="{still_width}" style="max-width: none"></div>
 <details class="gg-list"><summary>All {count} steps as text</summary><ol>{captions}</ol></details>

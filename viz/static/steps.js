@@ -25,9 +25,7 @@ function ggStepPlayer(id) {
     if (g) { gradText[k] = g; }
     if (p) { passText[k] = p; }
   });
-  var controls = root.querySelector(".gg-controls");
-  controls.hidden = false;
-  controls.style.display = "flex";
+  root.querySelector(".gg-controls").innerHTML = data.controls;
   var slider = root.querySelector(".gg-slider");
   var steps = data.steps, current = 0, scale = 1;
   function zoom(s) {
