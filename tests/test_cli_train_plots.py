@@ -1,5 +1,7 @@
 """glassgrad train: the decision-boundary and history pictures it leaves beside the model."""
 
+import re
+
 from glassgrad.cli import main
 from glassgrad.train import TrainConfig, run
 
@@ -34,6 +36,17 @@ def test_cli_train_writes_one_neurons_forward_and_backward_graph(tmp_path):
     for text in ("neuron 0", "w0", "w1", "grad", "∂/∂"):
         assert text in svg, text
     assert all(p.grad == 0.0 for p in result.model.parameters())  # the drawing left no gradients behind
+
+
+def test_cli_train_neuron_diagram_shows_this_examples_gradients_not_trainings(tmp_path):
+    from pictures import grad_problems
+
+    result = run(TrainConfig(dataset="spirals", epochs=3, samples=30, out=str(tmp_path)), progress=False)
+    svg = result.files["neuron_svg"].read_text()
+    assert grad_problems(svg) == []
+    starred = sorted(line.split(":")[0] for line in re.findall(r">\* ([^<]*)<", svg))
+    assert starred == ["a", "x0", "x1"]  # what comes from above, and the inputs' other neurons; never a weight
+    assert "its grad" in svg and "from what is not drawn" in svg
 
 
 def test_cli_train_neuron_diagram_for_a_linear_neuron_and_a_binary_loss(tmp_path):

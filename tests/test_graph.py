@@ -115,6 +115,17 @@ def test_draw_graph_labels_shared_by_several_nodes_get_their_scope_or_a_count():
     assert [n.name for n in walk(a * b).nodes if n.value.label] == ["t#1", "t#2"]
 
 
+def test_draw_graph_never_prints_minus_zero():
+    x = Value(-2.0, label="x")
+    y = x.relu() * -3.0  # relu passes 0 · (-3) = -0.0 back to x
+    y.backward()
+    (edge,) = [e for e in walk(y).edges if e.parent.value is x]
+    assert str(edge.local * edge.child.value.grad) == "-0.0"
+    source = draw_graph(y, show="backward").source
+    assert "-0<" not in source and "-0 " not in source and "∂/∂x = 1 if x &gt; 0 else 0 = 0<br/>passes 0>" in source
+    assert "∂/∂v1 = -3 = -3" in source  # a partial that is one node needs no parentheses
+
+
 def test_draw_graph_parameters_inputs_and_constants_look_different():
     *_, a = neuron()
     y = a * 2.0

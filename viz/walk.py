@@ -106,15 +106,15 @@ def operand(name: str) -> str:
 def formula_in_names(op: Op, i: int, parents: list[str], out: str, arg: float | None) -> str:
     """The readable partial ∂out/∂inputᵢ of ``op`` (the table's formula) with the op's generic names replaced by
     the names of the nodes: its inputs by ``parents``, ``out`` by ``out``, its parameter by its number."""
-    if op.arity == VARIADIC:
-        rename = {name: operand(parents[i]) for name in op.inputs}
-    else:
-        rename = {name: operand(parent) for name, parent in zip(op.inputs, parents)}
-    rename["out"] = operand(out)
+    names = {name: parents[i] for name in op.inputs} if op.arity == VARIADIC else dict(zip(op.inputs, parents))
+    names["out"] = out
     if op.param is not None and arg is not None:
-        rename[op.param] = operand(fmt(arg))
-    pattern = re.compile(r"(?<![\w])(" + "|".join(map(re.escape, sorted(rename, key=len, reverse=True))) + r")(?![\w])")
-    return pattern.sub(lambda m: rename[m.group(1)], op.formula(i))
+        names[op.param] = fmt(arg)
+    formula = op.formula(i)
+    if formula in names:  # the partial is one node itself (∂(a·b)/∂a = b): no parentheses needed
+        return names[formula]
+    pattern = re.compile(r"(?<![\w])(" + "|".join(map(re.escape, sorted(names, key=len, reverse=True))) + r")(?![\w])")
+    return pattern.sub(lambda m: operand(names[m.group(1)]), formula)
 
 
 def _kind(value: Value, params: set[Value] | None) -> str:
