@@ -8,7 +8,7 @@ order, with each op's local derivatives taken from one table (``engine.ops``).
 from engine.autograd import GradcheckError, grad, gradcheck, gradgradcheck
 from engine.compiler import Compiled, ShapeError
 from engine.compiler import compile as compile  # noqa: A004 - engine.compile, by the design (re-exported)
-from engine.graph import paused_gc, topological_order
+from engine.graph import BackwardEdge, backward_edges, op_of, paused_gc, topological_order
 from engine.modes import detect_anomaly, is_grad_enabled, no_grad, scope
 from engine.ops import OPS, VARIADIC, Domain, Op
 from engine.value import (
@@ -26,6 +26,7 @@ from engine.value import (
 __all__ = [
     "OPS",
     "VARIADIC",
+    "BackwardEdge",
     "Compiled",
     "Domain",
     "GradcheckError",
@@ -33,6 +34,7 @@ __all__ = [
     "ShapeError",
     "Value",
     "apply",
+    "backward_edges",
     "detect_anomaly",
     "grad",
     "gradcheck",
@@ -41,6 +43,7 @@ __all__ = [
     "log_softmax",
     "logsumexp",
     "no_grad",
+    "op_of",
     "paused_gc",
     "register_op",
     "scope",

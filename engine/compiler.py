@@ -37,7 +37,8 @@ from types import FrameType
 from typing import Any
 
 from engine import graph, state
-from engine.ops import BINARY, BUILTIN_OPS, CONSTANT, OPS, UNARY, UNIT, VARIADIC, Op
+from engine.ops import BUILTIN_OPS, CONSTANT, OPS, UNIT, VARIADIC, Op
+from engine.primitives import PRIMITIVES, PRODUCT
 from engine.value import Value, describe, to_float
 
 _ENGINE_DIR = os.path.dirname(os.path.abspath(__file__))
@@ -287,7 +288,7 @@ def _input_names(leaves: list[Value]) -> dict[Value, str]:
     for leaf, label in zip(leaves, labels):
         if (
             label.isascii() and label.isidentifier() and labels.count(label) == 1 and not keyword.iskeyword(label)
-            and not hasattr(builtins, label) and not _OWN_NAMES.fullmatch(label)
+            and not hasattr(builtins, label) and not _OWN_NAMES.fullmatch(label) and label not in PRIMITIVES
         ):
             names[leaf] = label
     return names
@@ -303,7 +304,7 @@ class _Writer:
     """The namespace of the generated function: the op table's functions and non-finite numbers, by name."""
 
     def __init__(self) -> None:
-        self.namespace: dict[str, Any] = {}
+        self.namespace: dict[str, Any] = dict(PRIMITIVES)  # what the ops' written-out math calls, on floats
         self._ops: dict[tuple[int, str], str] = {}
 
     def function(self, op: Op, which: str) -> str:
@@ -393,19 +394,21 @@ def _count(n: int, noun: str) -> str:
 
 
 def _forward_code(node: Value, name: dict[Value, str], writer: _Writer) -> str:
-    """The right-hand side computing ``node`` from its parents: the op's inline code, or a call."""
+    """The right-hand side computing ``node`` from its parents: the op's forward written out, or a call."""
     op = node._op
     assert op is not None  # an op node
     xs = [name[p] for p in node.parents]
-    if op.code and op.code[0] and node._arg is None and op.arity != VARIADIC:
-        return op.code[0].format(*xs, out=name[node])
-    call = writer.function(op, "forward")
-    if op.arity == VARIADIC:
-        code = f"{call}(({', '.join(xs)},))"
+    traced = op.trace(len(xs), node._arg)[0]
+    if traced is not None:
+        code = traced.code.format(*xs, out=name[node])
     else:
-        if node._arg is not None:
-            xs.append(writer.number(node._arg))
-        code = f"{call}({', '.join(xs)})"
+        call = writer.function(op, "forward")
+        if op.arity == VARIADIC:
+            code = f"{call}(({', '.join(xs)},))"
+        else:
+            if node._arg is not None:
+                xs.append(writer.number(node._arg))
+            code = f"{call}({', '.join(xs)})"
     builtin = op.name in BUILTIN_OPS and OPS.get(op.name) is op
     return code if builtin else f"float({code})"  # as ``apply`` makes a custom op's number a float
 
@@ -422,11 +425,12 @@ def _backward_code(
     xs = [name[p] for p in parents]
     out = name[node]
     lines: list[str] = []
+    traced = op.trace(len(xs), node._arg)[1]
     if op.kind == UNIT:  # every partial is 1: the gradient is passed on
         passed = [upstream] * len(parents)
-    elif op.kind in (UNARY, BINARY) and op.code and all(op.code[1:]):
-        codes = [op.code[1 + i].format(*xs, out=out) for i in range(len(parents))]
-        passed = [f"{d if d.isidentifier() else f'({d})'} * {upstream}" for d in codes]
+    elif traced is not None:  # the op's partials written out, each times the upstream gradient
+        passed = [f"{d.code.format(*xs, out=out) if d.strength >= PRODUCT else f'({d.code.format(*xs, out=out)})'}"
+                  f" * {upstream}" for d in traced]
     else:
         local = f"p_{out}"
         call = writer.function(op, "partials")

@@ -80,3 +80,43 @@ def logsumexp(xs: tuple[float, ...]) -> float:
     if math.isinf(m):  # all -inf gives -inf; any +inf gives +inf
         return m
     return m + math.log(sum(math.exp(x - m) for x in xs))
+
+
+def tanh(x: float) -> float:
+    """Hyperbolic tangent (``math.tanh`` never raises)."""
+    return math.tanh(x)
+
+
+def relu(x: float) -> float:
+    """``max(0, x)``, keeping ``nan`` (as PyTorch does)."""
+    return 0.0 if x < 0.0 else x
+
+
+def step(x: float) -> float:
+    """1 where ``x > 0``, else 0 (``nan`` gives 0): the derivative of ``relu``."""
+    return 1.0 if x > 0.0 else 0.0
+
+
+def nonneg(x: float) -> float:
+    """1 where ``x ≥ 0``, else 0."""
+    return 1.0 if x >= 0.0 else 0.0
+
+
+def is_zero(x: float) -> float:
+    """1 where ``x == 0``, else 0."""
+    return 1.0 if x == 0.0 else 0.0
+
+
+def sign(x: float) -> float:
+    """-1, 0 or 1 by the sign of ``x``; ``nan`` for ``nan``."""
+    return 1.0 if x > 0.0 else -1.0 if x < 0.0 else 0.0 if x == 0.0 else NAN
+
+
+def total(xs: tuple[float, ...]) -> float:
+    """``0.0 + x₀ + x₁ + …``, added left to right (Python's ``sum``, whose order the backward loop's sums share)."""
+    return sum(xs, 0.0)
+
+
+def where(condition: float, yes: float, no: float) -> float:
+    """``yes`` where ``condition`` is nonzero, else ``no`` (both already computed: IEEE math never raises)."""
+    return yes if condition else no

@@ -1,29 +1,51 @@
-"""The op table: every primitive op, its forward and its local partials, side by side.
+"""The op table: every primitive op, its forward and its local partials, each written once, side by side.
 
-Each entry says, for one op, how to compute its output from plain floats
-(``forward``) and the local partial derivatives ∂out/∂inputᵢ (``partials``),
-as functions of the inputs and the output. The upstream gradient never appears
-here: the chain rule lives in one place, the backward loop
-(``parent.grad += local · node.grad``).
+Each entry says, for one op, how to compute its output (``forward``) and the local partial derivatives
+∂out/∂inputᵢ (``partials``, as functions of the inputs and the output), each as one Python expression
+over ``+ - *`` and the primitives of ``engine.primitives`` (``exp``, ``log``, ``power``, ``step``, …).
+That one expression is everything, in the spirit of PyTorch's derivatives.yaml:
 
-Partials are written with the polymorphic helpers below (``exp``, ``log``,
-``power``, ``sigmoid``, ``data_of``), so that the same formula runs on floats
-(first-order backward, the fast path) and on Values (``create_graph=True``,
-which builds the derivative as a graph of its own and so gives higher-order
-derivatives). They never use ``/`` or ``**`` on floats, which raise in Python.
+- run on floats, it is the forward and the fast first-order backward;
+- run on Values, it builds the derivative's own graph (``create_graph=True``, higher orders);
+- run on ``Sym``s, it writes itself out: the Python code ``engine.compile`` generates (which runs on
+  floats, or on arrays with other functions bound to the primitives' names) and the formula diagrams
+  and docs print. A readable display formula (``1 - tanh(x)²``) may stand beside it where it reads
+  better than the expression; the doc is built from the formulas.
 
-The table drives the backward pass, the property tests (``tests/`` iterate
-``OPS``), the formula labels of diagrams and custom ops (``register_op``).
+The upstream gradient never appears here: the chain rule lives in one place, the backward loop
+(``parent.grad += local · node.grad``). The table drives the backward pass, the property tests
+(``tests/`` iterate ``OPS``), the diagrams and custom ops (``register_op``).
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from engine import fmath
+from engine.primitives import (
+    Sym,
+    atan,
+    data_of,
+    exp,
+    is_zero,
+    log,
+    log_sigmoid,
+    logsumexp,
+    nonneg,
+    power,
+    relu,
+    sigmoid,
+    sign,
+    softplus,
+    sqrt,
+    step,
+    tanh,
+    total,
+    where,
+)
+
+__all__ = ["BUILTIN_OPS", "OPS", "VARIADIC", "Domain", "Op", "data_of", "exp", "log", "power", "sigmoid"]
 
 #: ``Op.arity`` of an op that takes any number (at least one) of inputs.
 VARIADIC = -1
@@ -52,36 +74,32 @@ class Domain:
 
 @dataclass(frozen=True, eq=False)
 class Op:
-    """One primitive: a name, its forward on floats and its local partials.
+    """One primitive: a name, its forward and its local partials, each one expression (see the module doc).
 
-    - ``forward(*xs)`` (``forward(xs)`` when variadic; ``p`` appended when ``param`` is set)
-      returns a float and never raises.
-    - ``partials(*xs, out)`` (``partials(xs, out)`` when variadic; ``p`` appended when ``param``
-      is set) returns one local derivative ∂out/∂xᵢ per input; each may be a float or a Value.
-    - ``formulas`` are the same partials as short readable text, one per input (one for all
-      inputs of a variadic op), in the names of ``inputs``; diagrams print them on edges.
+    - ``forward(*xs)`` (``forward(xs)`` when variadic; ``p`` appended when ``param`` is set) gives the output.
+    - ``partials(*xs, out)`` (``partials(xs, out)`` when variadic; ``p`` appended when ``param`` is set) gives
+      one local derivative ∂out/∂xᵢ per input.
+    - ``display``: readable partials, one per input (one for all inputs of a variadic op), in the names of
+      ``inputs`` and ``out``, where they read better than the expression's own formula; ``shows``: the same
+      for the forward. Diagrams print ``formulas``, which is ``display`` or else the traced formula.
     - ``unit_partials`` declares that every partial is exactly 1 (sums), so the backward loop may pass
       the upstream gradient on without calling ``partials``; the property tests check the claim.
-    - ``code`` (optional) is the forward and each partial again as a Python expression on floats,
-      ``{0}``, ``{1}`` for the inputs and ``{out}`` for the output (``""``: call the function instead).
-      ``engine.compile`` writes them inline; the property tests check that they agree with
-      ``forward`` and ``partials`` bit for bit.
     """
 
     name: str
-    forward: Callable[..., float]
+    forward: Callable[..., Any]
     partials: Callable[..., tuple[Any, ...]]
-    formulas: tuple[str, ...]
+    display: tuple[str, ...] = ()
     inputs: tuple[str, ...] = ("x",)
     arity: int = 1
     param: str | None = None
     symbol: str = ""
-    doc: str = ""
+    shows: str = ""
     domain: tuple[Domain, ...] = ()
     param_domain: Domain | None = None
     unit_partials: bool = False
-    code: tuple[str, ...] = ()
     kind: int = field(default=OTHER, init=False, compare=False)
+    _traces: dict[Any, Any] = field(default_factory=dict, init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         kind = OTHER
@@ -107,17 +125,68 @@ class Op:
             return Domain()
         return self.domain[min(i, len(self.domain) - 1)]
 
+    @property
+    def formulas(self) -> tuple[str, ...]:
+        """The readable partials, one per input (one for all of a variadic op's): ``display``, or the
+        expression's own formula in the names of ``inputs``, ``out`` and the parameter."""
+        if self.display:
+            return self.display
+        partials = self.trace(names=True)[1]
+        return tuple(s.math for s in partials) if partials is not None else ("?",) * max(self.arity, 1)
+
     def formula(self, i: int) -> str:
         """The readable local derivative ∂out/∂inputᵢ."""
-        return self.formulas[min(i, len(self.formulas) - 1)]
+        formulas = self.formulas
+        return formulas[min(i, len(formulas) - 1)]
+
+    @property
+    def doc(self) -> str:
+        """The op's math in one line, built from its formulas: ``tanh(x); ∂/∂x = 1 - tanh(x)²``."""
+        traced = self.trace(names=True)[0]
+        forward = self.shows or (traced.math if traced is not None else f"{self.name}({', '.join(self.inputs)})")
+        partial_names = self.inputs if self.arity != VARIADIC else self.inputs[:1]
+        parts = ", ".join(f"∂/∂{name} = {self.formula(i)}" for i, name in enumerate(partial_names))
+        return f"{forward}; {parts}"
+
+    def trace(self, n: int = 1, arg: float | None = None, names: bool = False) -> tuple[Sym | None, list[Sym] | None]:
+        """The forward and the partials written out (``Sym``s) for ``n`` inputs (a variadic op) and the parameter
+        ``arg``: with ``names``, in the op's own names (``x``, ``out``, ``p``) for reading; else with ``{0}``,
+        ``{1}``, … and ``{out}`` in the code, to be filled in by ``str.format``. Either is None when its
+        expression does not trace (a custom op written with ``math``, ``/`` or ``**``: it is then called)."""
+        key = (n, arg, names)
+        if key not in self._traces:
+            self._traces[key] = self._trace(n, arg, names)
+        return self._traces[key]  # type: ignore[no-any-return]
+
+    def _trace(self, n: int, arg: float | None, names: bool) -> tuple[Sym | None, list[Sym] | None]:
+        count = n if self.arity == VARIADIC else self.arity
+        p: Any
+        if names:
+            xs = [Sym(self.inputs[min(i, len(self.inputs) - 1)]) for i in range(count)]
+            out, p = Sym("out"), Sym(self.param or "p")
+        else:
+            xs = [Sym(f"{{{i}}}") for i in range(count)]
+            out, p = Sym("{out}"), arg
+        parameter = () if self.param is None else (p,)
+        variadic = self.arity == VARIADIC
+        try:
+            forward: Sym | None = Sym.of(self.forward(xs, *parameter) if variadic else self.forward(*xs, *parameter))
+        except (TypeError, ValueError, AttributeError, ArithmeticError):
+            forward = None
+        try:
+            partials = self.partials(xs, out, *parameter) if variadic else self.partials(*xs, out, *parameter)
+            written: list[Sym] | None = [Sym.of(d) for d in partials]
+        except (TypeError, ValueError, AttributeError, ArithmeticError):
+            written = None
+        return forward, written
 
     def apply_forward(self, xs: tuple[float, ...], arg: float | None = None) -> float:
         """The op's output for float inputs ``xs`` (and its parameter ``arg``)."""
         if self.arity == VARIADIC:
-            return self.forward(xs)
+            return self.forward(xs)  # type: ignore[no-any-return]
         if self.param is None:
-            return self.forward(*xs)
-        return self.forward(*xs, arg)
+            return self.forward(*xs)  # type: ignore[no-any-return]
+        return self.forward(*xs, arg)  # type: ignore[no-any-return]
 
     def apply_partials(self, xs: tuple[Any, ...], out: Any, arg: float | None = None) -> tuple[Any, ...]:
         """The local partials ∂out/∂xᵢ, for float or Value inputs ``xs`` and output ``out``."""
@@ -128,98 +197,42 @@ class Op:
         return self.partials(*xs, out, arg)
 
 
-# --- polymorphic helpers: floats go through IEEE float math, Values build graph nodes ---
-
-
-def data_of(x: Any) -> float:
-    """The number behind ``x``: ``x.data`` for a Value, ``x`` itself for a float."""
-    return x if type(x) is float else float(x.data)
-
-
-def exp(x: Any) -> Any:
-    """``e ** x`` on a float or a Value."""
-    return fmath.exp(x) if type(x) is float else x.exp()
-
-
-def log(x: Any) -> Any:
-    """``ln x`` on a float or a Value."""
-    return fmath.log(x) if type(x) is float else x.log()
-
-
-def sigmoid(x: Any) -> Any:
-    """``σ(x)`` on a float or a Value."""
-    return fmath.sigmoid(x) if type(x) is float else x.sigmoid()
-
-
-def power(x: Any, p: Any) -> Any:
-    """``x ** p`` on floats (IEEE, never raises) or Values (a graph node)."""
-    return fmath.power(x, p) if type(x) is float and type(p) is float else x**p
-
-
-def _relu(x: float) -> float:
-    return 0.0 if x < 0.0 else x  # keeps nan, like PyTorch
-
-
-def _sign(x: float) -> float:
-    return 1.0 if x > 0.0 else -1.0 if x < 0.0 else 0.0 if x == 0.0 else math.nan
-
-
-def _pow_partials(x: Any, out: Any, p: float) -> tuple[Any, ...]:
-    # d/dx x^p = p·x^(p-1); PyTorch's convention: zero when p == 0 (even at x == 0).
-    return (0.0 if p == 0.0 else p * power(x, p - 1.0),)
-
-
-def _vpow_partials(a: Any, b: Any, out: Any) -> tuple[Any, Any]:
-    # d/da a^b = b·a^(b-1); d/db a^b = a^b·ln a. At a == 0 the formulas give 0·inf: there
-    # the limits are used instead (0 for b == 0, and 0 for ∂/∂b when b >= 0), as in PyTorch.
-    base_is_zero = data_of(a) == 0.0
-    da = 0.0 if base_is_zero and data_of(b) == 0.0 else b * power(a, b - 1.0)
-    db = 0.0 if base_is_zero and data_of(b) >= 0.0 else out * log(a)
-    return da, db
-
-
-# --- the table ---
+# --- the table: one line of math per forward and per partial ---
 
 _TABLE = [
-    Op("add", lambda a, b: a + b, lambda a, b, out: (1.0, 1.0), ("1", "1"), inputs=("a", "b"), arity=2,
-       symbol="+", doc="a + b; ∂/∂a = 1, ∂/∂b = 1", unit_partials=True,
-       code=("{0} + {1}", "1.0", "1.0")),
-    Op("mul", lambda a, b: a * b, lambda a, b, out: (b, a), ("b", "a"), inputs=("a", "b"), arity=2,
-       symbol="*", doc="a · b; ∂/∂a = b, ∂/∂b = a", code=("{0} * {1}", "{1}", "{0}")),
-    Op("pow", fmath.power, _pow_partials, ("p·x^(p-1)",), param="p", symbol="^",
-       doc="x^p for a number p; ∂/∂x = p·x^(p-1)",
-       domain=(Domain(0.1, 4.0),), param_domain=Domain(-3.0, 3.0)),
-    Op("vpow", fmath.power, _vpow_partials, ("b·a^(b-1)", "a^b·ln a"), inputs=("a", "b"), arity=2,
-       symbol="^", doc="a^b for Values a, b; ∂/∂a = b·a^(b-1), ∂/∂b = a^b·ln a",
+    Op("add", lambda a, b: a + b, lambda a, b, out: (1.0, 1.0), inputs=("a", "b"), arity=2, symbol="+",
+       unit_partials=True),
+    Op("mul", lambda a, b: a * b, lambda a, b, out: (b, a), inputs=("a", "b"), arity=2, symbol="*"),
+    # d/dx x^p = p·x^(p-1); PyTorch's convention: zero when p == 0 (even at x == 0)
+    Op("pow", lambda x, p: power(x, p), lambda x, out, p: (where(is_zero(p), 0.0, p * power(x, p - 1.0)),),
+       ("p·x^(p-1)",), param="p", symbol="^", domain=(Domain(0.1, 4.0),), param_domain=Domain(-3.0, 3.0)),
+    # at a == 0 the formulas give 0·inf: the limits are used instead (0 for b == 0, and 0 for ∂/∂b when b >= 0)
+    Op("vpow", lambda a, b: power(a, b),
+       lambda a, b, out: (where(is_zero(a) * is_zero(b), 0.0, b * power(a, b - 1.0)),
+                          where(is_zero(a) * nonneg(b), 0.0, out * log(a))),
+       ("b·a^(b-1)", "a^b·ln a"), inputs=("a", "b"), arity=2, symbol="^",
        domain=(Domain(0.1, 4.0), Domain(-3.0, 3.0))),
-    Op("exp", fmath.exp, lambda x, out: (out,), ("exp(x)",), doc="e^x; ∂/∂x = e^x",
-       domain=(Domain(-5.0, 5.0),), code=("", "{out}")),
-    Op("log", fmath.log, lambda x, out: (power(x, -1.0),), ("1/x",), doc="ln x; ∂/∂x = 1/x",
+    Op("exp", lambda x: exp(x), lambda x, out: (out,), ("exp(x)",), shows="e^x", domain=(Domain(-5.0, 5.0),)),
+    Op("log", lambda x: log(x), lambda x, out: (power(x, -1.0),), ("1/x",), domain=(Domain(0.05, 20.0),)),
+    Op("tanh", lambda x: tanh(x), lambda x, out: (1.0 - out * out,), ("1 - tanh(x)²",)),
+    Op("sigmoid", lambda x: sigmoid(x), lambda x, out: (out * (1.0 - out),), ("σ(x)·(1 - σ(x))",), symbol="σ",
+       shows="σ(x) = 1 / (1 + e^-x)"),
+    Op("relu", lambda x: relu(x), lambda x, out: (step(x),), ("1 if x > 0 else 0",),
+       domain=(Domain(avoid=(0.0,)),)),
+    Op("leaky_relu", lambda x, s: where(nonneg(x), x, s * x), lambda x, out, s: (where(step(x), 1.0, s),),
+       ("1 if x > 0 else s",), param="s", domain=(Domain(avoid=(0.0,)),), param_domain=Domain(0.0, 0.5)),
+    Op("abs", lambda x: abs(x), lambda x, out: (sign(x),), symbol="|x|", domain=(Domain(avoid=(0.0,)),)),
+    Op("sqrt", lambda x: sqrt(x), lambda x, out: (0.5 * power(out, -1.0),), ("1/(2·√x)",), symbol="√",
        domain=(Domain(0.05, 20.0),)),
-    Op("tanh", math.tanh, lambda x, out: (1.0 - out * out,), ("1 - tanh(x)²",),
-       doc="tanh x; ∂/∂x = 1 - tanh(x)²", code=("", "1.0 - {out} * {out}")),
-    Op("sigmoid", fmath.sigmoid, lambda x, out: (out * (1.0 - out),), ("σ(x)·(1 - σ(x))",), symbol="σ",
-       doc="σ(x) = 1 / (1 + e^-x); ∂/∂x = σ(x)·(1 - σ(x))", code=("", "{out} * (1.0 - {out})")),
-    Op("relu", _relu, lambda x, out: (1.0 if data_of(x) > 0.0 else 0.0,), ("1 if x > 0 else 0",),
-       doc="max(0, x); ∂/∂x = 1 if x > 0 else 0", domain=(Domain(avoid=(0.0,)),),
-       code=("0.0 if {0} < 0.0 else {0}", "1.0 if {0} > 0.0 else 0.0")),
-    Op("leaky_relu", lambda x, s: x if x >= 0.0 else s * x,
-       lambda x, out, s: (1.0 if data_of(x) > 0.0 else s,), ("1 if x > 0 else s",), param="s",
-       doc="x if x ≥ 0 else s·x; ∂/∂x = 1 if x > 0 else s",
-       domain=(Domain(avoid=(0.0,)),), param_domain=Domain(0.0, 0.5)),
-    Op("abs", abs, lambda x, out: (_sign(data_of(x)),), ("sign(x)",), symbol="|x|",
-       doc="|x|; ∂/∂x = sign(x)", domain=(Domain(avoid=(0.0,)),)),
-    Op("sqrt", fmath.sqrt, lambda x, out: (0.5 * power(out, -1.0),), ("1/(2·√x)",), symbol="√",
-       doc="√x; ∂/∂x = 1/(2·√x)", domain=(Domain(0.05, 20.0),)),
-    Op("softplus", fmath.softplus, lambda x, out: (sigmoid(x),), ("σ(x)",),
-       doc="ln(1 + e^x); ∂/∂x = σ(x)", domain=(Domain(-6.0, 6.0),)),
-    Op("log_sigmoid", fmath.log_sigmoid, lambda x, out: (sigmoid(-x),), ("σ(-x)",), symbol="log σ",
-       doc="ln σ(x) = -softplus(-x); ∂/∂x = σ(-x)", domain=(Domain(-6.0, 6.0),)),
-    Op("sum", lambda xs: sum(xs, 0.0), lambda xs, out: (1.0,) * len(xs), ("1",), inputs=("xᵢ",),
-       arity=VARIADIC, symbol="Σ", doc="Σᵢ xᵢ; ∂/∂xᵢ = 1", unit_partials=True),
-    Op("logsumexp", fmath.logsumexp, lambda xs, out: tuple(exp(x - out) for x in xs), ("exp(xᵢ - out)",),
-       inputs=("xᵢ",), arity=VARIADIC, symbol="logΣexp",
-       doc="ln Σᵢ e^xᵢ (shifted by max xᵢ); ∂/∂xᵢ = e^(xᵢ - out) = softmax(x)ᵢ",
+    Op("atan", lambda x: atan(x), lambda x, out: (power(1.0 + x * x, -1.0),), ("1/(1 + x²)",)),
+    Op("softplus", lambda x: softplus(x), lambda x, out: (sigmoid(x),), shows="ln(1 + e^x)",
+       domain=(Domain(-6.0, 6.0),)),
+    Op("log_sigmoid", lambda x: log_sigmoid(x), lambda x, out: (sigmoid(-x),), symbol="log σ",
+       shows="ln σ(x) = -softplus(-x)", domain=(Domain(-6.0, 6.0),)),
+    Op("sum", lambda xs: total(xs), lambda xs, out: (1.0,) * len(xs), inputs=("xᵢ",), arity=VARIADIC,
+       symbol="Σ", shows="Σᵢ xᵢ", unit_partials=True),
+    Op("logsumexp", lambda xs: logsumexp(xs), lambda xs, out: tuple(exp(x - out) for x in xs), inputs=("xᵢ",),
+       arity=VARIADIC, symbol="logΣexp", shows="ln Σᵢ e^xᵢ (shifted by the largest xᵢ)",
        domain=(Domain(-5.0, 5.0),)),
 ]
 
@@ -230,7 +243,7 @@ OPS: dict[str, Op] = {op.name: op for op in _TABLE}
 BUILTIN_OPS: frozenset[str] = frozenset(OPS)
 
 #: The op of a constant leaf (a number lifted into a Value by an operator): no inputs, no partials.
-CONSTANT = Op("const", lambda: 0.0, lambda out: (), (), inputs=(), arity=0, doc="a number, held constant")
+CONSTANT = Op("const", lambda: 0.0, lambda out: (), (), inputs=(), arity=0, shows="a number, held constant")
 
 ADD, MUL, POW, VPOW = OPS["add"], OPS["mul"], OPS["pow"], OPS["vpow"]
 SUM, LOGSUMEXP = OPS["sum"], OPS["logsumexp"]

@@ -247,6 +247,10 @@ class Value:
         s = to_float(slope, "leaky_relu(slope)")
         return _node(OPS["leaky_relu"], self, None, OPS["leaky_relu"].forward(self.data, s), s)
 
+    def atan(self) -> Value:
+        """Arctangent."""
+        return _unary(OPS["atan"], self)
+
     def sqrt(self) -> Value:
         """Square root; ``sqrt(x < 0) = nan``."""
         return _unary(OPS["sqrt"], self)
@@ -418,7 +422,7 @@ def register_op(
     name: str,
     forward: Callable[..., float],
     partials: Callable[..., tuple[Any, ...]],
-    formulas: Sequence[str],
+    formulas: Sequence[str] | None = None,
     *,
     inputs: Sequence[str] | None = None,
     arity: int = 1,
@@ -428,13 +432,17 @@ def register_op(
     domain: Sequence[Domain] = (),
     param_domain: Domain | None = None,
 ) -> Callable[..., Value]:
-    """Add a custom op to the table; returns a function that applies it to Values or numbers.
+    """Add a custom op to the table, the same way the built-in ops are written; returns a function that
+    applies it to Values or numbers.
 
-    ``forward`` takes floats, ``partials`` the inputs and the output (see ``engine.ops.Op``) and
-    must work on floats and on Values: ``create_graph=True`` calls it on Values, where ``math``
-    functions raise ``TypeError``, so write it with arithmetic and the helpers of ``engine.ops``
-    (``exp``, ``log``, ``power``, ``sigmoid``, ``data_of``). From then on the op works in backward,
-    higher-order ``grad``, ``gradcheck``, the property strategies of ``engine.testing`` and the diagrams.
+    ``forward`` and ``partials`` (the inputs and the output in, one local derivative per input out; see
+    ``engine.ops.Op``) are each one expression over ``+ - *`` and the primitives of ``engine.primitives``
+    (``exp``, ``log``, ``power``, ``sigmoid``, ``step``, ``where``, …): written so, the op runs on floats and on
+    Values (``create_graph=True``), and ``engine.compile`` writes it out as code. ``math`` functions raise
+    ``TypeError`` on Values; ``/`` and ``**`` raise on some floats. ``formulas``: readable partials for
+    diagrams, one per input (default: the expression's own formula); ``doc``: the forward in words (the part
+    before a ``;``, if any, is kept). From then on the op works in backward, higher-order ``grad``,
+    ``gradcheck``, the property strategies of ``engine.testing``, the compiler and the diagrams.
     """
     if not isinstance(name, str) or not name.isidentifier():
         raise ValueError(f"register_op: expected a name that is a Python identifier, got {describe(name)}")
@@ -443,25 +451,27 @@ def register_op(
     for what, fn in (("forward", forward), ("partials", partials)):
         if not callable(fn):
             raise TypeError(f"register_op({name!r}): expected a callable {what}, got {describe(fn)}")
-    if isinstance(formulas, str) or not all(isinstance(f, str) for f in formulas) or not formulas:
+    if formulas is not None and (
+        isinstance(formulas, str) or not all(isinstance(f, str) for f in formulas) or not formulas
+    ):
         raise TypeError(f"register_op({name!r}): expected formulas as a list of str, got {describe(formulas)}")
     if not isinstance(arity, int) or (arity < 1 and arity != VARIADIC):
         raise ValueError(f"register_op({name!r}): expected arity >= 1 or VARIADIC (-1), got {describe(arity)}")
-    if arity != VARIADIC and len(formulas) != arity:
+    if formulas is not None and arity != VARIADIC and len(formulas) != arity:
         raise ValueError(f"register_op({name!r}): expected {arity} formula(s), one per input, got {len(formulas)}")
     if inputs is not None:
         names = tuple(inputs)
     else:
         names = ("x",) if arity == 1 else ("xᵢ",) if arity == VARIADIC else tuple(f"x{i}" for i in range(arity))
-    op = Op(name, forward, partials, tuple(formulas), inputs=names, arity=arity, param=param, symbol=symbol,
-            doc=doc, domain=tuple(domain), param_domain=param_domain)
+    op = Op(name, forward, partials, tuple(formulas or ()), inputs=names, arity=arity, param=param, symbol=symbol,
+            shows=doc.split(";")[0].strip(), domain=tuple(domain), param_domain=param_domain)
     OPS[name] = op
 
     def apply_op(*xs: Operand, **kw: float) -> Value:
         return apply(op, *xs, param=kw.get(param) if param else None)
 
     apply_op.__name__ = name
-    apply_op.__doc__ = doc or f"The custom op {name!r}."
+    apply_op.__doc__ = op.doc
     return apply_op
 
 

@@ -2,12 +2,13 @@
 
 import gc
 import math
+import struct
 import sys
 import tracemalloc
 
 from hypothesis import given
 
-from engine import Value, sum_values, topological_order
+from engine import OPS, Value, backward_edges, op_of, sum_values, topological_order
 from engine.testing import expressions
 
 
@@ -90,6 +91,39 @@ def test_topological_order_is_the_recursive_depth_first_order(expr):
     # the iterative walk must give exactly this order: diagrams number nodes by it, and gradients are summed in it
     root = expr(*[Value(x) for x in expr.inputs])
     assert topological_order(root) == _recursive_order(root)
+
+
+def _same(a, b):
+    """Bit for bit (so -0.0 is not 0.0, and a nan is a nan)."""
+    return (math.isnan(a) and math.isnan(b)) or struct.pack("<d", a) == struct.pack("<d", b)
+
+
+@given(expressions())
+def test_backward_fast_path_equals_the_engines_walk_edge_by_edge(expr):
+    # backward()'s unrolled float loop is the one copy of the chain rule beside backward_edges: the same sums
+    root = expr(*[Value(x) for x in expr.inputs])
+    order = topological_order(root)
+    root.backward()
+    walked = {root: 1.0}
+    edges = list(backward_edges(order, walked))
+    assert len(edges) == sum(len(n.parents) for n in order)
+    for node in order:
+        if node is not root:
+            assert _same(walked.get(node, 0.0), node.grad), node
+    for edge in edges:
+        assert edge.passed == edge.local * edge.upstream or edge.local == 1.0
+
+
+def test_backward_edges_walk_from_the_root_with_locals_and_totals():
+    x = Value(3.0, label="x")
+    y = (x * x).tanh()
+    edges = list(backward_edges(topological_order(y), {y: 1.0}))
+    walked = [(e.node.op, e.parent is x, e.index) for e in edges]
+    assert walked == [("tanh", False, 0), ("mul", True, 0), ("mul", True, 1)]
+    square = y.parents[0]
+    assert edges[0].local == 1.0 - y.data**2 and edges[0].passed == edges[0].local
+    assert edges[1].local == 3.0 and edges[1].total == edges[1].passed and edges[2].total == 2 * edges[1].passed
+    assert op_of(square) is OPS["mul"] and op_of(x) is None
 
 
 def test_backward_million_node_chain_at_default_recursion_limit():

@@ -6,9 +6,9 @@ import math
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from oracles import ORACLES, call
 
 torch = pytest.importorskip("torch", reason="PyTorch is not installed: pip install 'glassgrad[torch]' (torch==2.13.0)")
-F = torch.nn.functional
 
 from engine import Value, apply, grad  # noqa: E402
 from engine.ops import BUILTIN_OPS, OPS  # noqa: E402
@@ -16,29 +16,9 @@ from engine.testing import expressions, op_inputs  # noqa: E402
 
 BUILTINS = [OPS[name] for name in sorted(BUILTIN_OPS)]
 
-# The same ops in torch: (input tensors..., param) -> tensor.
-TORCH = {
-    "add": lambda a, b, p: a + b,
-    "mul": lambda a, b, p: a * b,
-    "pow": lambda x, p: x ** float(p),
-    "vpow": lambda a, b, p: a**b,
-    "exp": lambda x, p: torch.exp(x),
-    "log": lambda x, p: torch.log(x),
-    "tanh": lambda x, p: torch.tanh(x),
-    "sigmoid": lambda x, p: torch.sigmoid(x),
-    "relu": lambda x, p: torch.relu(x),
-    "leaky_relu": lambda x, p: F.leaky_relu(x, negative_slope=float(p)),
-    "abs": lambda x, p: torch.abs(x),
-    "sqrt": lambda x, p: torch.sqrt(x),
-    "softplus": lambda x, p: F.softplus(x),
-    "log_sigmoid": lambda x, p: F.logsigmoid(x),
-    "sum": lambda *xs: torch.stack(xs[:-1]).sum(),
-    "logsumexp": lambda *xs: torch.logsumexp(torch.stack(xs[:-1]), 0),
-}
-
 
 def apply_torch(op, args, param):
-    return TORCH[op.name](*args, param)
+    return call(ORACLES[op.name].torch, args, param)
 
 
 def leaves(xs):
@@ -56,7 +36,7 @@ def assert_close(got, expected, rel, abs_, what):
 
 
 def test_torch_mapping_covers_every_builtin_op():
-    assert set(TORCH) == set(BUILTIN_OPS)
+    assert set(ORACLES) == set(BUILTIN_OPS)
 
 
 @pytest.mark.parametrize("name", sorted(BUILTIN_OPS))
@@ -65,7 +45,7 @@ def test_op_value_and_first_derivatives_match_torch(name, data):
     op = OPS[name]
     xs, param = data.draw(op_inputs(op), label="(xs, param)")
     ts = leaves(xs)
-    expected = TORCH[name](*ts, param)
+    expected = call(ORACLES[name].torch, ts, param)
     expected_grads = [as_float(g) for g in torch.autograd.grad(expected, ts, allow_unused=True)]
 
     vs = [Value(x) for x in xs]
@@ -77,7 +57,7 @@ def test_op_value_and_first_derivatives_match_torch(name, data):
 
 def torch_hessian(name, xs, param):
     ts = leaves(xs)
-    out = TORCH[name](*ts, param)
+    out = call(ORACLES[name].torch, ts, param)
     firsts = torch.autograd.grad(out, ts, create_graph=True, allow_unused=True)
     rows = []
     for g in firsts:

@@ -70,13 +70,10 @@ class Unexplained:
 
 
 def unexplained(view: GraphView, grad_of: GradOf = lambda v: v.grad) -> list[Unexplained]:
-    """The nodes whose printed grad is not the sum of what their drawn edges pass (constants' grads are not
-    printed). The root's grad should be 1 (it is d root / d root) unless it is part of a bigger graph."""
-    passed: dict[Value, float] = {}
-    for edge in view.edges:
-        upstream = grad_of(edge.child.value) or 0.0
-        parent = edge.parent.value
-        passed[parent] = passed.get(parent, 0.0) + edge.local * upstream
+    """The nodes whose printed grad is not what the backward walk over the drawn graph gives them, the sum of
+    what their drawn edges pass (constants' grads are not printed). The root's grad should be 1 (it is
+    d root / d root) unless it is part of a bigger graph."""
+    passed = view.walked
     found: list[Unexplained] = []
     if all(not grad_of(n.value) for n in view.nodes):
         return found  # no backward pass has run: nothing to explain
@@ -247,9 +244,8 @@ def graph_source(
         if not backward:
             g.edge(edge.parent.id, head)
             continue
-        upstream = grad_of(edge.child.value)
         done = processed is None or edge.child.value in processed
-        label = edge_text(edge, edge.local * upstream if done and upstream is not None else None)
+        label = edge_text(edge, edge.passed if done else None)
         if edge.parent.scope == edge.child.scope or not edge.child.scope:
             g.edge(edge.parent.id, head, label=label)
             continue

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import html
+import itertools
 import json
 import os
 import uuid
@@ -232,21 +233,19 @@ def step_backward(
             f"step_backward: the graph has {count} op nodes, more than max_steps={max_steps}; "
             f"step through a smaller graph (one neuron, one example) or raise max_steps"
         )
-    view = walk(root, order=order)
-    ops = [n for n in reversed(view.nodes) if n.value.parents]
-    grads: dict[Value, float] = {root: 1.0}
-    steps: list[Step] = []
+    view = walk(root, order=order, seed=1.0)  # the engine's own backward walk, edge by edge
     known: list[dict[Value, float]] = []
-    for k, node in enumerate(ops):
-        upstream = grads.get(node.value, 0.0)
+    steps: list[Step] = []
+    grads: dict[Value, float] = {root: 1.0}
+    for node, edges in itertools.groupby(view.backward, key=lambda e: e.child):
         contributions = []
-        for edge in _edges_into(view, node):
-            added = edge.local * upstream
-            parent = edge.parent.value
-            grads[parent] = grads.get(parent, 0.0) + added
-            contributions.append(Contribution(parent, edge.input_name, edge.formula, edge.local, added, grads[parent]))
-        steps.append(Step(k, node.value, upstream, tuple(contributions), node.name, forward_text(view, node),
-                          view.root.name))
+        for edge in edges:
+            grads[edge.parent.value] = edge.total
+            contributions.append(Contribution(edge.parent.value, edge.input_name, edge.formula, edge.local,
+                                              edge.passed, edge.total))
+        upstream = view.walked.get(node.value, 0.0)
+        steps.append(Step(len(steps), node.value, upstream, tuple(contributions), node.name,
+                          forward_text(view, node), view.root.name))
         known.append(dict(grads))
     return BackwardSteps(root, view, steps, known, show, rankdir, renderer)
 

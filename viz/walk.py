@@ -17,8 +17,8 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from engine import Value, topological_order
-from engine.ops import OPS, VARIADIC, Op
+from engine import Value, backward_edges, op_of, topological_order
+from engine.ops import VARIADIC, Op
 
 #: Leaf labels that nn gives its parameters (``w0``, ``w1``, …, ``b``); used when no ``params`` are given.
 PARAMETER_LABEL = re.compile(r"^(w\d*|b)$")
@@ -45,9 +45,10 @@ class NodeView:
 
 @dataclass(frozen=True, eq=False)
 class EdgeView:
-    """An edge parent → child: the child's op's local derivative ∂child/∂parent, formula and number.
-    It passes ``local · ∂root/∂child`` back to the parent. ``formula`` is written in the names the
-    picture gives the nodes; ``input_name`` is the parent's name."""
+    """An edge parent → child as the engine's backward walk took it: the child's op's local derivative
+    ∂child/∂parent (``formula``, in the names the picture gives the nodes, and ``local``), the child's gradient
+    ``upstream``, what the edge ``passed`` back (``local · upstream``) and the parent's gradient after it
+    (``total``). ``input_name`` is the parent's name."""
 
     parent: NodeView
     child: NodeView
@@ -55,15 +56,22 @@ class EdgeView:
     input_name: str
     formula: str
     local: float
+    upstream: float = 0.0
+    passed: float = 0.0
+    total: float = 0.0
 
 
 @dataclass(frozen=True)
 class GraphView:
-    """The nodes (topological order, root last) and edges of a graph, ready to draw."""
+    """The nodes (topological order, root last) and edges of a graph, ready to draw: ``edges`` child by child in
+    topological order, ``backward`` the same edges in the order the backward walk took them, and ``walked``
+    each node's gradient from that walk over the drawn graph (seeded with the root's gradient)."""
 
     nodes: list[NodeView]
     edges: list[EdgeView]
     by_value: dict[Value, NodeView]
+    backward: list[EdgeView]
+    walked: dict[Value, float]
 
     def node(self, value: Value) -> NodeView:
         """The view of ``value`` (a KeyError if it is not in the graph)."""
@@ -77,17 +85,9 @@ class GraphView:
         return self.nodes[-1]
 
 
-def op_of(value: Value) -> Op:
-    """The op table entry that made ``value``; a ValueError naming the op if it is no longer registered."""
-    op = OPS.get(value.op)
-    if op is None:
-        raise ValueError(f"the graph uses the op {value.op!r}, which is not in the op table (unregistered since?)")
-    return op
-
-
 def op_label(value: Value) -> str:
     """What the op node of ``value`` shows: the op's symbol, with its parameter (``^2``, ``leaky_relu 0.01``)."""
-    op = OPS.get(value.op)
+    op = op_of(value)
     if op is None:
         return value.op
     if op.param is not None and value.arg is not None:
@@ -164,10 +164,14 @@ def _names(order: list[Value], scopes: list[tuple[str, ...]]) -> list[tuple[str,
     return names
 
 
-def walk(root: Value, params: Iterable[Value] | None = None, order: list[Value] | None = None) -> GraphView:
+def walk(
+    root: Value, params: Iterable[Value] | None = None, order: list[Value] | None = None, seed: float | None = None
+) -> GraphView:
     """The view of ``root``'s graph. ``params`` marks which leaves are parameters (default: leaves labelled
     like nn's weights and biases); other leaves are inputs or constants. A leaf joins its consumers'
-    cluster when they all share one."""
+    cluster when they all share one. Each edge's numbers come from the engine's own backward walk
+    (``engine.backward_edges``) over the drawn graph, seeded with ``seed`` (default: the root's ``.grad``);
+    no ``.grad`` is touched."""
     if not isinstance(root, Value):
         raise TypeError(f"expected a Value (the root of a graph), got {root!r} ({type(root).__name__})")
     if order is None:
@@ -190,18 +194,18 @@ def walk(root: Value, params: Iterable[Value] | None = None, order: list[Value] 
         view = NodeView(f"n{i}", value, _kind(value, param_set), scope, name, auto)
         nodes.append(view)
         views[value] = view
-    edges: list[EdgeView] = []
-    for child in nodes:
-        value = child.value
-        if not value.parents:
-            continue
-        op = op_of(value)
-        local = op.apply_partials(tuple(p.data for p in value.parents), value.data, value.arg)
-        parent_names = [views[p].name for p in value.parents]
-        for i, (parent, d) in enumerate(zip(value.parents, local)):
-            formula = formula_in_names(op, i, parent_names, child.name, value.arg)
-            edges.append(EdgeView(views[parent], child, i, views[parent].name, formula, float(d)))
-    return GraphView(nodes, edges, views)
+    walked: dict[Value, float] = {root: root.grad if seed is None else seed}
+    backward: list[EdgeView] = []
+    for e in backward_edges(order, walked):
+        into, out_of = views[e.node], views[e.parent]
+        op = op_of(e.node)
+        assert op is not None  # the walk yields only op nodes
+        formula = formula_in_names(op, e.index, [views[p].name for p in e.node.parents], into.name, e.node.arg)
+        backward.append(EdgeView(out_of, into, e.index, out_of.name, formula, float(e.local), float(e.upstream),
+                                 float(e.passed), float(e.total)))
+    position = {node.value: k for k, node in enumerate(nodes)}
+    edges = sorted(backward, key=lambda e: (position[e.child.value], e.index))
+    return GraphView(nodes, edges, views, backward, walked)
 
 
 #: How ``program`` writes the forward of the ops that read better in infix.

@@ -1,0 +1,236 @@
+"""The primitives an op's math is written in, for floats, for Values and as text.
+
+Every op of the table writes its forward and its partials once, as a Python expression over ``+ - *``
+and these functions: ``exp log tanh sigmoid softplus log_sigmoid sqrt atan power relu step nonneg
+is_zero sign where total logsumexp``. Each function looks at what it is given:
+
+- floats: IEEE float math (``engine.fmath``), never an exception, never a complex number — the fast
+  first-order backward and every forward;
+- Values: graph nodes (the op of the same name), so the same partials build the derivative's own graph
+  (``create_graph=True``, higher-order derivatives); the 0/1 functions (``step``, ``sign``, …) give a
+  plain float, a constant of that graph (their derivative is 0 wherever it exists);
+- ``Sym``: the expression as text, once as Python code (which ``engine.compile`` writes, and which runs
+  on floats or, with other functions bound to these names, on arrays) and once as a formula to read
+  (``1 - out·out``), which diagrams and docs print.
+
+``/`` and ``**`` are not among them: on floats Python raises where IEEE gives ``inf`` or a complex
+number, so the math uses ``power(x, -1.0)`` and ``power(x, p)``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from typing import Any, NoReturn
+
+from engine import fmath
+
+#: Binding strength of what a Sym's text is: sums, products, a leading minus, atoms (names, numbers, calls).
+SUM, PRODUCT, NEGATION, ATOM = 1, 2, 3, 4
+
+
+def _number_text(x: float | int) -> tuple[str, str]:
+    """A number as code (``repr``, so it reads back exactly; ``inf``/``nan`` by those names) and as math."""
+    if isinstance(x, float) and x != x:
+        return "nan", "nan"
+    if isinstance(x, float) and x in (fmath.INF, -fmath.INF):
+        return ("inf", "∞") if x > 0 else ("-inf", "-∞")
+    return repr(x), f"{x:g}"
+
+
+class Sym:
+    """A traced expression: its Python ``code``, its readable ``math`` and how tightly it binds. Arithmetic on
+    Syms (``+ - *``, unary ``-``, ``abs``) and the primitives of this module make new Syms; anything that would
+    need the number (``/``, ``**``, ``float()``, ``if``) raises ``TypeError`` naming the primitive to use."""
+
+    __slots__ = ("code", "math", "strength")
+
+    def __init__(self, code: str, math: str | None = None, strength: int = ATOM) -> None:
+        self.code = code
+        self.math = code if math is None else math
+        self.strength = strength
+
+    def __repr__(self) -> str:
+        return f"Sym({self.code!r})"
+
+    @staticmethod
+    def of(x: Any) -> Sym:
+        """``x`` as a Sym: itself, or a number written out."""
+        if isinstance(x, Sym):
+            return x
+        if isinstance(x, (int, float)) and not isinstance(x, bool):
+            code, math = _number_text(x)
+            return Sym(code, math, NEGATION if code.startswith("-") else ATOM)
+        raise TypeError(f"an op's expression: expected numbers, Values and primitives, got {x!r} ({type(x).__name__})")
+
+    def _wrap(self, strength: int, tight: bool = False) -> tuple[str, str]:
+        """Code and math of this operand, in parentheses when it binds less tightly than ``strength``
+        (or as tightly, for the right side of ``-``)."""
+        if self.strength < strength or (tight and self.strength == strength):
+            return f"({self.code})", f"({self.math})"
+        return self.code, self.math
+
+    def _binary(self, other: Any, symbol: str, math_symbol: str, strength: int, reflected: bool = False) -> Sym:
+        left, right = (Sym.of(other), self) if reflected else (self, Sym.of(other))
+        lc, lm = left._wrap(strength)
+        rc, rm = right._wrap(strength, tight=True)
+        return Sym(f"{lc} {symbol} {rc}", f"{lm}{math_symbol}{rm}", strength)
+
+    def __add__(self, other: Any) -> Sym:
+        return self._binary(other, "+", " + ", SUM)
+
+    def __radd__(self, other: Any) -> Sym:
+        return self._binary(other, "+", " + ", SUM, reflected=True)
+
+    def __sub__(self, other: Any) -> Sym:
+        return self._binary(other, "-", " - ", SUM)
+
+    def __rsub__(self, other: Any) -> Sym:
+        return self._binary(other, "-", " - ", SUM, reflected=True)
+
+    def __mul__(self, other: Any) -> Sym:
+        return self._binary(other, "*", "·", PRODUCT)
+
+    def __rmul__(self, other: Any) -> Sym:
+        return self._binary(other, "*", "·", PRODUCT, reflected=True)
+
+    def __neg__(self) -> Sym:
+        code, math = self._wrap(NEGATION)
+        return Sym(f"-{code}", f"-{math}", NEGATION)
+
+    def __abs__(self) -> Sym:
+        return Sym(f"abs({self.code})", f"|{self.math}|")
+
+    def _refuse(self, what: str, instead: str) -> NoReturn:
+        raise TypeError(f"an op's expression uses {what}, which floats and Values do not share: write {instead}")
+
+    def __truediv__(self, other: Any) -> Sym:
+        self._refuse("/", "a * power(b, -1.0) (on floats, / raises where IEEE gives inf)")
+
+    __rtruediv__ = __truediv__
+
+    def __pow__(self, other: Any) -> Sym:
+        self._refuse("**", "power(x, p) (on floats, ** can raise or give a complex number)")
+
+    __rpow__ = __pow__
+
+    def __bool__(self) -> bool:
+        self._refuse("a truth test (if, and, or) on a number", "where(step(x), yes, no)")
+
+    def __float__(self) -> float:
+        self._refuse("float() or math.*", "the primitives of engine.primitives (exp, log, power, …)")
+
+
+def call(name: str, args: Sequence[Any], math: str | None = None) -> Sym:
+    """A primitive applied to Syms (or numbers): ``exp(x)`` as code; ``math`` formats the readable form."""
+    syms = [Sym.of(a) for a in args]
+    code = f"{name}({', '.join(s.code for s in syms)})"
+    if math is None:
+        return Sym(code, f"{name}({', '.join(s.math for s in syms)})")
+    return Sym(code, math.format(*(s.math for s in syms), *(s._wrap(ATOM)[1] for s in syms)))
+
+
+#: The 0/1 primitives on a Value: a plain float, a constant of the derivative's graph (their derivative is 0
+#: wherever it exists). Every other primitive on a Value applies the op of the same name: a graph node.
+CONSTANT_ON_VALUES: dict[str, Callable[[float], float]] = {
+    "step": fmath.step, "nonneg": fmath.nonneg, "is_zero": fmath.is_zero, "sign": fmath.sign,
+}
+
+#: How each primitive reads as math (``{0}`` an argument, ``{1}`` the same in parentheses unless it is atomic).
+MATH: dict[str, str] = {
+    "exp": "exp({0})", "log": "ln {1}", "tanh": "tanh({0})", "sigmoid": "σ({0})", "softplus": "softplus({0})",
+    "log_sigmoid": "log σ({0})", "sqrt": "√{1}", "relu": "max(0, {0})", "power": "{2}^{3}",
+    "step": "{0} > 0", "nonneg": "{0} ≥ 0", "is_zero": "{0} = 0", "sign": "sign({0})",
+}
+
+
+def data_of(x: Any) -> float:
+    """The number behind ``x``: ``x.data`` for a Value, ``x`` itself for a float."""
+    return x if type(x) is float else float(x.data)
+
+
+def _other(name: str, *args: Any) -> Any:
+    """A primitive on something other than floats: Syms become text, Values graph nodes (or constants), ints
+    among the numbers floats."""
+    if any(isinstance(a, Sym) for a in args):
+        return call(name, args, MATH.get(name))
+    if all(isinstance(a, (int, float)) and not isinstance(a, bool) for a in args):
+        return PRIMITIVES[name](*(float(a) for a in args))
+    if name == "power":
+        x, p = args
+        if isinstance(x, (int, float)):  # a number to a Value power: through a constant base
+            from engine.value import constant
+
+            x = constant(x)
+        return x**p
+    if name in CONSTANT_ON_VALUES:
+        return CONSTANT_ON_VALUES[name](data_of(args[0]))
+    from engine.value import apply  # the op of the same name makes the node
+
+    return apply(name, args[0])
+
+
+#: Every primitive by name, on floats: what ``engine.compile``'s code calls (``_unary`` adds the one-argument ones).
+PRIMITIVES: dict[str, Any] = {
+    "power": fmath.power, "where": fmath.where, "total": fmath.total, "logsumexp": fmath.logsumexp,
+    "inf": fmath.INF, "nan": fmath.NAN,
+}
+
+
+def _unary(name: str, on_floats: Callable[[float], float], doc: str) -> Callable[[Any], Any]:
+    """A one-argument primitive: ``on_floats`` for a float, else what ``_other`` makes of the argument."""
+
+    def primitive(x: Any) -> Any:
+        return on_floats(x) if type(x) is float else _other(name, x)
+
+    primitive.__name__ = primitive.__qualname__ = name
+    primitive.__doc__ = doc
+    PRIMITIVES[name] = on_floats
+    return primitive
+
+
+exp = _unary("exp", fmath.exp, "``e ** x``.")
+log = _unary("log", fmath.log, "``ln x``: ``-inf`` at 0, ``nan`` below.")
+tanh = _unary("tanh", fmath.tanh, "Hyperbolic tangent.")
+sigmoid = _unary("sigmoid", fmath.sigmoid, "``σ(x) = 1 / (1 + e^-x)``, stable.")
+softplus = _unary("softplus", fmath.softplus, "``ln(1 + e^x)``, stable.")
+log_sigmoid = _unary("log_sigmoid", fmath.log_sigmoid, "``ln σ(x)``, stable.")
+sqrt = _unary("sqrt", fmath.sqrt, "Square root: ``nan`` below 0.")
+relu = _unary("relu", fmath.relu, "``max(0, x)``, keeping ``nan``.")
+step = _unary("step", fmath.step, "1 where ``x > 0``, else 0.")
+nonneg = _unary("nonneg", fmath.nonneg, "1 where ``x ≥ 0``, else 0.")
+is_zero = _unary("is_zero", fmath.is_zero, "1 where ``x == 0``, else 0.")
+sign = _unary("sign", fmath.sign, "-1, 0 or 1 by the sign of ``x``.")
+atan = _unary("atan", math.atan, "Arctangent, in (-π/2, π/2).")
+
+
+def power(x: Any, p: Any) -> Any:
+    """``x ** p`` with IEEE results (``0 ** -1 = inf``, ``(-8) ** 0.5 = nan``)."""
+    return fmath.power(x, p) if type(x) is float and type(p) is float else _other("power", x, p)
+
+
+def where(condition: Any, yes: Any, no: Any) -> Any:
+    """``yes`` where ``condition`` (a 0/1 of ``step``, ``nonneg``, ``is_zero`` or their product) is nonzero,
+    else ``no``. A number condition is decided at once; a traced one is written out."""
+    if isinstance(condition, Sym):
+        c, y, n = Sym.of(condition), Sym.of(yes), Sym.of(no)
+        return Sym(f"where({c.code}, {y.code}, {n.code})", f"{y.math} if {c.math} else {n.math}", 0)
+    return yes if condition else no
+
+
+def total(xs: Sequence[Any]) -> Any:
+    """``Σᵢ xᵢ``, added left to right from 0.0 (floats or Syms; one call, however many terms)."""
+    if any(isinstance(x, Sym) for x in xs):
+        syms = [Sym.of(x) for x in xs]
+        return Sym(f"total(({', '.join(s.code for s in syms)},))", " + ".join(s._wrap(SUM)[1] for s in syms))
+    return fmath.total(tuple(xs))
+
+
+def logsumexp(xs: Sequence[Any]) -> Any:
+    """``ln Σᵢ e^xᵢ``, shifted by the largest ``xᵢ`` so no term overflows (floats or Syms)."""
+    if any(isinstance(x, Sym) for x in xs):
+        syms = [Sym.of(x) for x in xs]
+        return Sym(f"logsumexp(({', '.join(s.code for s in syms)},))", f"ln Σ exp({', '.join(s.math for s in syms)})")
+    return fmath.logsumexp(tuple(xs))
+
+
