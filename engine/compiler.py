@@ -400,7 +400,7 @@ def _forward_code(node: Value, name: dict[Value, str], writer: _Writer) -> str:
     xs = [name[p] for p in node.parents]
     traced = op.trace(len(xs), node._arg)[0]
     if traced is not None:
-        code = traced.code.format(*xs, out=name[node])
+        code = traced.floats.format(*xs, out=name[node])
     else:
         call = writer.function(op, "forward")
         if op.arity == VARIADIC:
@@ -429,7 +429,7 @@ def _backward_code(
     if op.kind == UNIT:  # every partial is 1: the gradient is passed on
         passed = [upstream] * len(parents)
     elif traced is not None:  # the op's partials written out, each times the upstream gradient
-        passed = [f"{d.code.format(*xs, out=out) if d.strength >= PRODUCT else f'({d.code.format(*xs, out=out)})'}"
+        passed = [f"{d.floats.format(*xs, out=out) if d.strength >= PRODUCT else f'({d.floats.format(*xs, out=out)})'}"
                   f" * {upstream}" for d in traced]
     else:
         local = f"p_{out}"

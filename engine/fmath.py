@@ -10,6 +10,7 @@ even complex). These functions return what PyTorch returns instead:
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 INF = math.inf
 NAN = math.nan
@@ -72,7 +73,7 @@ def log_sigmoid(x: float) -> float:
     return min(x, 0.0) - math.log1p(exp(-abs(x))) if x == x else x
 
 
-def logsumexp(xs: tuple[float, ...]) -> float:
+def logsumexp(xs: Sequence[float]) -> float:
     """``log Σ e^xᵢ`` shifted by the largest ``xᵢ``, so no term overflows."""
     if any(x != x for x in xs):
         return NAN
@@ -82,9 +83,8 @@ def logsumexp(xs: tuple[float, ...]) -> float:
     return m + math.log(sum(math.exp(x - m) for x in xs))
 
 
-def tanh(x: float) -> float:
-    """Hyperbolic tangent (``math.tanh`` never raises)."""
-    return math.tanh(x)
+#: Hyperbolic tangent: ``math.tanh`` itself, which never raises.
+tanh = math.tanh
 
 
 def relu(x: float) -> float:
@@ -112,7 +112,7 @@ def sign(x: float) -> float:
     return 1.0 if x > 0.0 else -1.0 if x < 0.0 else 0.0 if x == 0.0 else NAN
 
 
-def total(xs: tuple[float, ...]) -> float:
+def total(xs: Sequence[float]) -> float:
     """``0.0 + x₀ + x₁ + …``, added left to right (Python's ``sum``, whose order the backward loop's sums share)."""
     return sum(xs, 0.0)
 

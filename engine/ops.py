@@ -99,6 +99,7 @@ class Op:
     param_domain: Domain | None = None
     unit_partials: bool = False
     kind: int = field(default=OTHER, init=False, compare=False)
+    floats: Callable[..., Any] = field(default=print, init=False, compare=False, repr=False)
     _traces: dict[Any, Any] = field(default_factory=dict, init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -110,6 +111,8 @@ class Op:
         elif self.param is None and self.arity == 2:
             kind = BINARY
         object.__setattr__(self, "kind", kind)
+        # the forward on floats: a primitive's float function itself, when the forward is a primitive
+        object.__setattr__(self, "floats", getattr(self.forward, "on_floats", self.forward))
 
     def __repr__(self) -> str:
         return f"Op({self.name!r})"
@@ -183,10 +186,10 @@ class Op:
     def apply_forward(self, xs: tuple[float, ...], arg: float | None = None) -> float:
         """The op's output for float inputs ``xs`` (and its parameter ``arg``)."""
         if self.arity == VARIADIC:
-            return self.forward(xs)  # type: ignore[no-any-return]
+            return self.floats(xs)  # type: ignore[no-any-return]
         if self.param is None:
-            return self.forward(*xs)  # type: ignore[no-any-return]
-        return self.forward(*xs, arg)  # type: ignore[no-any-return]
+            return self.floats(*xs)  # type: ignore[no-any-return]
+        return self.floats(*xs, arg)  # type: ignore[no-any-return]
 
     def apply_partials(self, xs: tuple[Any, ...], out: Any, arg: float | None = None) -> tuple[Any, ...]:
         """The local partials ∂out/∂xᵢ, for float or Value inputs ``xs`` and output ``out``."""
@@ -204,34 +207,34 @@ _TABLE = [
        unit_partials=True),
     Op("mul", lambda a, b: a * b, lambda a, b, out: (b, a), inputs=("a", "b"), arity=2, symbol="*"),
     # d/dx x^p = p·x^(p-1); PyTorch's convention: zero when p == 0 (even at x == 0)
-    Op("pow", lambda x, p: power(x, p), lambda x, out, p: (where(is_zero(p), 0.0, p * power(x, p - 1.0)),),
+    Op("pow", power, lambda x, out, p: (where(is_zero(p), 0.0, p * power(x, p - 1.0)),),
        ("p·x^(p-1)",), param="p", symbol="^", domain=(Domain(0.1, 4.0),), param_domain=Domain(-3.0, 3.0)),
     # at a == 0 the formulas give 0·inf: the limits are used instead (0 for b == 0, and 0 for ∂/∂b when b >= 0)
-    Op("vpow", lambda a, b: power(a, b),
+    Op("vpow", power,
        lambda a, b, out: (where(is_zero(a) * is_zero(b), 0.0, b * power(a, b - 1.0)),
                           where(is_zero(a) * nonneg(b), 0.0, out * log(a))),
        ("b·a^(b-1)", "a^b·ln a"), inputs=("a", "b"), arity=2, symbol="^",
        domain=(Domain(0.1, 4.0), Domain(-3.0, 3.0))),
-    Op("exp", lambda x: exp(x), lambda x, out: (out,), ("exp(x)",), shows="e^x", domain=(Domain(-5.0, 5.0),)),
-    Op("log", lambda x: log(x), lambda x, out: (power(x, -1.0),), ("1/x",), domain=(Domain(0.05, 20.0),)),
-    Op("tanh", lambda x: tanh(x), lambda x, out: (1.0 - out * out,), ("1 - tanh(x)²",)),
-    Op("sigmoid", lambda x: sigmoid(x), lambda x, out: (out * (1.0 - out),), ("σ(x)·(1 - σ(x))",), symbol="σ",
+    Op("exp", exp, lambda x, out: (out,), ("exp(x)",), shows="e^x", domain=(Domain(-5.0, 5.0),)),
+    Op("log", log, lambda x, out: (power(x, -1.0),), ("1/x",), domain=(Domain(0.05, 20.0),)),
+    Op("tanh", tanh, lambda x, out: (1.0 - out * out,), ("1 - tanh(x)²",)),
+    Op("sigmoid", sigmoid, lambda x, out: (out * (1.0 - out),), ("σ(x)·(1 - σ(x))",), symbol="σ",
        shows="σ(x) = 1 / (1 + e^-x)"),
-    Op("relu", lambda x: relu(x), lambda x, out: (step(x),), ("1 if x > 0 else 0",),
+    Op("relu", relu, lambda x, out: (step(x),), ("1 if x > 0 else 0",),
        domain=(Domain(avoid=(0.0,)),)),
     Op("leaky_relu", lambda x, s: where(nonneg(x), x, s * x), lambda x, out, s: (where(step(x), 1.0, s),),
        ("1 if x > 0 else s",), param="s", domain=(Domain(avoid=(0.0,)),), param_domain=Domain(0.0, 0.5)),
-    Op("abs", lambda x: abs(x), lambda x, out: (sign(x),), symbol="|x|", domain=(Domain(avoid=(0.0,)),)),
-    Op("sqrt", lambda x: sqrt(x), lambda x, out: (0.5 * power(out, -1.0),), ("1/(2·√x)",), symbol="√",
+    Op("abs", abs, lambda x, out: (sign(x),), symbol="|x|", domain=(Domain(avoid=(0.0,)),)),
+    Op("sqrt", sqrt, lambda x, out: (0.5 * power(out, -1.0),), ("1/(2·√x)",), symbol="√",
        domain=(Domain(0.05, 20.0),)),
-    Op("atan", lambda x: atan(x), lambda x, out: (power(1.0 + x * x, -1.0),), ("1/(1 + x²)",)),
-    Op("softplus", lambda x: softplus(x), lambda x, out: (sigmoid(x),), shows="ln(1 + e^x)",
+    Op("atan", atan, lambda x, out: (power(1.0 + x * x, -1.0),), ("1/(1 + x²)",)),
+    Op("softplus", softplus, lambda x, out: (sigmoid(x),), shows="ln(1 + e^x)",
        domain=(Domain(-6.0, 6.0),)),
-    Op("log_sigmoid", lambda x: log_sigmoid(x), lambda x, out: (sigmoid(-x),), symbol="log σ",
+    Op("log_sigmoid", log_sigmoid, lambda x, out: (sigmoid(-x),), symbol="log σ",
        shows="ln σ(x) = -softplus(-x)", domain=(Domain(-6.0, 6.0),)),
-    Op("sum", lambda xs: total(xs), lambda xs, out: (1.0,) * len(xs), inputs=("xᵢ",), arity=VARIADIC,
+    Op("sum", total, lambda xs, out: (1.0,) * len(xs), inputs=("xᵢ",), arity=VARIADIC,
        symbol="Σ", shows="Σᵢ xᵢ", unit_partials=True),
-    Op("logsumexp", lambda xs: logsumexp(xs), lambda xs, out: tuple(exp(x - out) for x in xs), inputs=("xᵢ",),
+    Op("logsumexp", logsumexp, lambda xs, out: tuple(exp(x - out) for x in xs), inputs=("xᵢ",),
        arity=VARIADIC, symbol="logΣexp", shows="ln Σᵢ e^xᵢ (shifted by the largest xᵢ)",
        domain=(Domain(-5.0, 5.0),)),
 ]

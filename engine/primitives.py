@@ -38,17 +38,42 @@ def _number_text(x: float | int) -> tuple[str, str]:
     return repr(x), f"{x:g}"
 
 
+#: The three ways a Sym writes itself: Python code that calls the primitives by name (it runs on floats, or on
+#: arrays with array functions bound to those names), Python code for floats alone (the few primitives that
+#: read better inline, as ``relu``'s conditional, are written out), and math to read.
+CODE, FLOATS, MATH_TEXT = 0, 1, 2
+
+#: The primitives the float code writes inline (on a name or a number): the same float operations as their
+#: function in ``engine.fmath``, without the call (the property tests check both, bit for bit).
+INLINE_ON_FLOATS = {"relu": "(0.0 if {0} < 0.0 else {0})", "step": "(1.0 if {0} > 0.0 else 0.0)"}
+
+
 class Sym:
-    """A traced expression: its Python ``code``, its readable ``math`` and how tightly it binds. Arithmetic on
-    Syms (``+ - *``, unary ``-``, ``abs``) and the primitives of this module make new Syms; anything that would
-    need the number (``/``, ``**``, ``float()``, ``if``) raises ``TypeError`` naming the primitive to use."""
+    """A traced expression, written three ways (``code``, ``floats``, ``math``; see ``CODE``) with how tightly it
+    binds. Arithmetic on Syms (``+ - *``, unary ``-``, ``abs``) and the primitives of this module make new Syms;
+    anything that would need the number (``/``, ``**``, ``float()``, ``if``) raises ``TypeError`` naming the
+    primitive to use."""
 
-    __slots__ = ("code", "math", "strength")
+    __slots__ = ("strength", "texts")
 
-    def __init__(self, code: str, math: str | None = None, strength: int = ATOM) -> None:
-        self.code = code
-        self.math = code if math is None else math
+    def __init__(self, code: str, math: str | None = None, strength: int = ATOM, floats: str | None = None) -> None:
+        self.texts = (code, code if floats is None else floats, code if math is None else math)
         self.strength = strength
+
+    @property
+    def code(self) -> str:
+        """Python that calls the primitives by name."""
+        return self.texts[CODE]
+
+    @property
+    def floats(self) -> str:
+        """Python for floats: ``code`` with the ``INLINE_ON_FLOATS`` primitives written out."""
+        return self.texts[FLOATS]
+
+    @property
+    def math(self) -> str:
+        """The expression to read: ``1 - out·out``."""
+        return self.texts[MATH_TEXT]
 
     def __repr__(self) -> str:
         return f"Sym({self.code!r})"
@@ -63,18 +88,18 @@ class Sym:
             return Sym(code, math, NEGATION if code.startswith("-") else ATOM)
         raise TypeError(f"an op's expression: expected numbers, Values and primitives, got {x!r} ({type(x).__name__})")
 
-    def _wrap(self, strength: int, tight: bool = False) -> tuple[str, str]:
-        """Code and math of this operand, in parentheses when it binds less tightly than ``strength``
-        (or as tightly, for the right side of ``-``)."""
+    def wrapped(self, strength: int, tight: bool = False) -> tuple[str, str, str]:
+        """The three texts, in parentheses when this binds less tightly than ``strength`` (or as tightly, for the
+        right side of ``-``)."""
         if self.strength < strength or (tight and self.strength == strength):
-            return f"({self.code})", f"({self.math})"
-        return self.code, self.math
+            return tuple(f"({t})" for t in self.texts)  # type: ignore[return-value]
+        return self.texts
 
     def _binary(self, other: Any, symbol: str, math_symbol: str, strength: int, reflected: bool = False) -> Sym:
         left, right = (Sym.of(other), self) if reflected else (self, Sym.of(other))
-        lc, lm = left._wrap(strength)
-        rc, rm = right._wrap(strength, tight=True)
-        return Sym(f"{lc} {symbol} {rc}", f"{lm}{math_symbol}{rm}", strength)
+        lt, rt = left.wrapped(strength), right.wrapped(strength, tight=True)
+        code, floats = (f"{lt[k]} {symbol} {rt[k]}" for k in (CODE, FLOATS))
+        return Sym(code, f"{lt[MATH_TEXT]}{math_symbol}{rt[MATH_TEXT]}", strength, floats)
 
     def __add__(self, other: Any) -> Sym:
         return self._binary(other, "+", " + ", SUM)
@@ -95,11 +120,11 @@ class Sym:
         return self._binary(other, "*", "·", PRODUCT, reflected=True)
 
     def __neg__(self) -> Sym:
-        code, math = self._wrap(NEGATION)
-        return Sym(f"-{code}", f"-{math}", NEGATION)
+        code, floats, math = self.wrapped(NEGATION)
+        return Sym(f"-{code}", f"-{math}", NEGATION, f"-{floats}")
 
     def __abs__(self) -> Sym:
-        return Sym(f"abs({self.code})", f"|{self.math}|")
+        return Sym(f"abs({self.code})", f"|{self.math}|", ATOM, f"abs({self.floats})")
 
     def _refuse(self, what: str, instead: str) -> NoReturn:
         raise TypeError(f"an op's expression uses {what}, which floats and Values do not share: write {instead}")
@@ -122,12 +147,17 @@ class Sym:
 
 
 def call(name: str, args: Sequence[Any], math: str | None = None) -> Sym:
-    """A primitive applied to Syms (or numbers): ``exp(x)`` as code; ``math`` formats the readable form."""
+    """A primitive applied to Syms (or numbers): ``exp(x)`` as code; ``math`` formats the readable form
+    (``{0}`` an argument, ``{1}`` the same in parentheses unless it is atomic, for one-argument primitives;
+    ``{2}``, ``{3}`` for the second of two)."""
     syms = [Sym.of(a) for a in args]
     code = f"{name}({', '.join(s.code for s in syms)})"
+    floats = f"{name}({', '.join(s.floats for s in syms)})"
+    if name in INLINE_ON_FLOATS and syms[0].strength == ATOM:
+        floats = INLINE_ON_FLOATS[name].format(syms[0].floats)
     if math is None:
-        return Sym(code, f"{name}({', '.join(s.math for s in syms)})")
-    return Sym(code, math.format(*(s.math for s in syms), *(s._wrap(ATOM)[1] for s in syms)))
+        return Sym(code, f"{name}({', '.join(s.math for s in syms)})", ATOM, floats)
+    return Sym(code, math.format(*(s.math for s in syms), *(s.wrapped(ATOM)[MATH_TEXT] for s in syms)), ATOM, floats)
 
 
 #: The 0/1 primitives on a Value: a plain float, a constant of the derivative's graph (their derivative is 0
@@ -185,6 +215,7 @@ def _unary(name: str, on_floats: Callable[[float], float], doc: str) -> Callable
 
     primitive.__name__ = primitive.__qualname__ = name
     primitive.__doc__ = doc
+    primitive.on_floats = on_floats  # type: ignore[attr-defined]  # an op whose forward is this calls it directly
     PRIMITIVES[name] = on_floats
     return primitive
 
@@ -209,12 +240,16 @@ def power(x: Any, p: Any) -> Any:
     return fmath.power(x, p) if type(x) is float and type(p) is float else _other("power", x, p)
 
 
+power.on_floats = fmath.power  # type: ignore[attr-defined]
+
+
 def where(condition: Any, yes: Any, no: Any) -> Any:
     """``yes`` where ``condition`` (a 0/1 of ``step``, ``nonneg``, ``is_zero`` or their product) is nonzero,
     else ``no``. A number condition is decided at once; a traced one is written out."""
     if isinstance(condition, Sym):
         c, y, n = Sym.of(condition), Sym.of(yes), Sym.of(no)
-        return Sym(f"where({c.code}, {y.code}, {n.code})", f"{y.math} if {c.math} else {n.math}", 0)
+        return Sym(f"where({c.code}, {y.code}, {n.code})", f"{y.math} if {c.math} else {n.math}", 0,
+                   f"where({c.floats}, {y.floats}, {n.floats})")
     return yes if condition else no
 
 
@@ -222,15 +257,23 @@ def total(xs: Sequence[Any]) -> Any:
     """``Σᵢ xᵢ``, added left to right from 0.0 (floats or Syms; one call, however many terms)."""
     if any(isinstance(x, Sym) for x in xs):
         syms = [Sym.of(x) for x in xs]
-        return Sym(f"total(({', '.join(s.code for s in syms)},))", " + ".join(s._wrap(SUM)[1] for s in syms))
-    return fmath.total(tuple(xs))
+        return Sym(f"total(({', '.join(s.code for s in syms)},))", " + ".join(s.wrapped(SUM)[MATH_TEXT] for s in syms),
+                   ATOM, f"total(({', '.join(s.floats for s in syms)},))")
+    return fmath.total(xs)
+
+
+total.on_floats = fmath.total  # type: ignore[attr-defined]
 
 
 def logsumexp(xs: Sequence[Any]) -> Any:
     """``ln Σᵢ e^xᵢ``, shifted by the largest ``xᵢ`` so no term overflows (floats or Syms)."""
     if any(isinstance(x, Sym) for x in xs):
         syms = [Sym.of(x) for x in xs]
-        return Sym(f"logsumexp(({', '.join(s.code for s in syms)},))", f"ln Σ exp({', '.join(s.math for s in syms)})")
+        return Sym(f"logsumexp(({', '.join(s.code for s in syms)},))", f"ln Σ exp({', '.join(s.math for s in syms)})",
+                   ATOM, f"logsumexp(({', '.join(s.floats for s in syms)},))")
     return fmath.logsumexp(tuple(xs))
+
+
+logsumexp.on_floats = fmath.logsumexp  # type: ignore[attr-defined]
 
 

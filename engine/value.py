@@ -192,9 +192,9 @@ class Value:
     def __pow__(self, other: Operand) -> Value:
         """``x ** p``: a number exponent is a parameter of the ``pow`` op; a Value exponent uses ``vpow``."""
         if type(other) is Value:
-            return _node(VPOW, self, other, VPOW.forward(self.data, other.data))
+            return _node(VPOW, self, other, VPOW.floats(self.data, other.data))
         p = to_float(other, "Value ** p")
-        return _node(POW, self, None, POW.forward(self.data, p), p)
+        return _node(POW, self, None, POW.floats(self.data, p), p)
 
     def __rpow__(self, other: Number) -> Value:
         return constant(other, "**") ** self
@@ -245,7 +245,7 @@ class Value:
     def leaky_relu(self, slope: float = 0.01) -> Value:
         """``x`` where ``x ≥ 0``, else ``slope · x``."""
         s = to_float(slope, "leaky_relu(slope)")
-        return _node(OPS["leaky_relu"], self, None, OPS["leaky_relu"].forward(self.data, s), s)
+        return _node(OPS["leaky_relu"], self, None, OPS["leaky_relu"].floats(self.data, s), s)
 
     def atan(self) -> Value:
         """Arctangent."""
@@ -331,7 +331,7 @@ def _node_of(op: Op, parents: tuple[Value, ...], data: float, arg: float | None 
 
 
 def _unary(op: Op, x: Value) -> Value:
-    return _node(op, x, None, op.forward(x.data))
+    return _node(op, x, None, op.floats(x.data))
 
 
 def constant(x: object, where: str = "") -> Value:
@@ -397,13 +397,13 @@ def apply(op: Op | str, *inputs: Operand, param: float | None = None) -> Value:
 def sum_values(xs: Iterable[Operand]) -> Value:
     """``Σᵢ xᵢ`` as one n-ary node (one edge per term; builtin ``sum`` makes a chain of adds)."""
     values = _as_values(xs, "sum_values()")
-    return _node_of(SUM, values, SUM.forward([x.data for x in values]))
+    return _node_of(SUM, values, SUM.floats([x.data for x in values]))
 
 
 def logsumexp(xs: Iterable[Operand]) -> Value:
     """``ln Σᵢ e^xᵢ`` as one node, shifted by the largest xᵢ so it never overflows."""
     values = _as_values(xs, "logsumexp()")
-    return _node_of(LOGSUMEXP, values, LOGSUMEXP.forward([x.data for x in values]))
+    return _node_of(LOGSUMEXP, values, LOGSUMEXP.floats([x.data for x in values]))
 
 
 def log_softmax(xs: Iterable[Operand]) -> list[Value]:
