@@ -91,14 +91,7 @@ class Value:
     def __init__(self, data: Number, label: str = "") -> None:
         if type(label) is not str:
             raise TypeError(f"Value(label=...): expected a str, got {describe(label)}")
-        self.data = to_float(data, "Value(data)")
-        self.grad = 0.0
-        self.label = label
-        self._a = None
-        self._b = None
-        self._op = None
-        self._arg = None
-        self._scope = state.scope
+        _set_leaf(self, to_float(data, "Value(data)"), label, None)
 
     # --- what the node is ---
 
@@ -299,7 +292,8 @@ def _node(
     op: Op, a: Value | None, b: Value | tuple[Value, ...] | None, data: float, arg: float | None = None
 ) -> Value:
     """A new node holding ``data``, made by ``op`` from the parents ``a, b`` (laid out as in ``Value``),
-    recorded unless in ``no_grad``."""
+    recorded unless in ``no_grad``. Sets the eight slots inline, without a call (the hot path; a leaf's are set
+    by ``_set_leaf``)."""
     node: Value = _new(Value)
     node.data = data
     node.grad = 0.0
@@ -334,16 +328,23 @@ def _unary(op: Op, x: Value) -> Value:
     return _node(op, x, None, op.floats(x.data))
 
 
+def _set_leaf(node: Value, data: float, label: str, op: Op | None) -> None:
+    """The slots of a leaf (an input, a parameter, or a constant when ``op`` is ``CONSTANT``). ``_node`` sets
+    the same slots of an op node inline: node creation is the hot path."""
+    node.data = data
+    node.grad = 0.0
+    node.label = label
+    node._a = node._b = None
+    node._op = op
+    node._arg = None
+    node._scope = state.scope
+
+
 def constant(x: object, where: str = "") -> Value:
     """A number lifted into the graph as a constant leaf; a TypeError for anything else."""
     node: Value = _new(Value)
-    node.data = x if type(x) is float else to_float(x, f"Value {where} operand" if where else "constant")
-    node.grad = 0.0
-    node.label = ""
-    node._a = node._b = None
-    node._op = CONSTANT
-    node._arg = None
-    node._scope = state.scope
+    _set_leaf(node, x if type(x) is float else to_float(x, f"Value {where} operand" if where else "constant"), "",
+              CONSTANT)
     return node
 
 
