@@ -11,10 +11,10 @@ Times are medians over ``--repeats``; ratios are to micrograd's median from the 
 
 W1, "micrograd demo step"
     One SGD step of micrograd's demo: ``MLP(2, [16, 16, 1])`` (ReLU hidden layers, linear
-    output; each neuron is ``b + Σ wᵢ·xᵢ``) on 100 points of a two-moons data set, with the
-    SVM max-margin loss ``mean relu(1 - yᵢ·scoreᵢ) + 1e-4 · Σ p²``, then zero grads,
-    backward and ``p.data -= 0.1 · p.grad``. Six implementations start each repeat from the
-    same seeded weights:
+    output; each neuron is ``b + Σ wᵢ·xᵢ``) on ``nn.data.make_moons(100, noise=0.1, seed=0)``
+    (labels ±1, as ``nn.fit`` gives them to the hinge loss), with the SVM max-margin loss
+    ``mean relu(1 - yᵢ·scoreᵢ) + 1e-4 · Σ p²``, then zero grads, backward and ``p.data -= 0.1 · p.grad``.
+    Six implementations start each repeat from the same seeded weights:
 
     - ``glassgrad-sum``: glassgrad Values, written like micrograd (builtin ``sum`` chains of adds);
     - ``glassgrad``: the same with ``engine.sum_values`` (one n-ary node) for every sum;
@@ -28,9 +28,9 @@ W1, "micrograd demo step"
     - ``floats``: no graph at all; explicit loops for the forward pass and hand-derived
       gradients for the backward pass (the floor any scalar engine is measured against).
 
-    Before timing, the losses and all 337 parameter gradients must agree with micrograd's to
+    On every repeat the losses and all 337 parameter gradients must agree with micrograd's to
     1e-9 relative (else SystemExit). A timed step is: make the input Values, forward, zero
-    grads, backward, SGD update, ``del loss`` and ``gc.collect()``, so each implementation
+    grads, backward, SGD update, drop the loss and ``gc.collect()``, so each implementation
     pays for freeing its own graph (micrograd's closures make reference cycles that only the
     cyclic collector frees; glassgrad's graph is freed by reference counting at ``del``).
 
@@ -64,7 +64,8 @@ each such depth is first tried in a child interpreter (a C stack overflow would 
 before Python 3.11): a size that fails there is reported as "n/a (recursion)". Everything else
 runs at the default limit.
 
-Timing: ``gc.collect()`` runs before each timed run, outside the timing, and the objects alive
+Timing: every timed workload is a list of ``graph_workloads.Case`` run by ``graph_workloads.time_cases``.
+``gc.collect()`` runs before each timed run, outside the timing, and the objects alive
 then (the harness, the inputs) are frozen out of the collector (``gc.freeze()``) until the run
 ends, so each ``gc.collect()`` in a run, automatic or final, walks only that run's own objects.
 The order of the implementations rotates from repeat to repeat. The summary at the end puts each
@@ -77,7 +78,6 @@ from __future__ import annotations
 import argparse
 import gc
 import itertools
-import math
 import os
 import platform
 import random
@@ -99,7 +99,9 @@ import engine
 import nn
 from engine import Value
 from nn import losses
+from nn.data import make_moons
 from nn.optim import SGD
+from nn.train import targets_for
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # the helper module beside this script
 import graph_workloads as gw
@@ -129,36 +131,17 @@ TARGET_W2_W4 = 0.1
 TARGET_BYTES = 160.0  # ... bytes and GC-tracked objects per node, depth
 TARGET_OBJECTS = 2.0
 
-Point = tuple[float, float]
 Flat = list[float]
+Points = list[list[float]]
 
 
 # --- data and weights -------------------------------------------------------------------------
 
 
-def make_moons(n: int = N_POINTS, noise: float = NOISE, seed: int = SEED) -> tuple[list[Point], list[float]]:
-    """Two interleaving half circles, like ``sklearn.datasets.make_moons``, in pure Python.
-
-    Returns ``n`` points and their labels ``-1.0`` (upper moon) and ``+1.0`` (lower moon),
-    with Gaussian noise of standard deviation ``noise`` drawn from ``random.Random(seed)``.
-    """
-    rng = random.Random(seed)
-    n_out = n // 2
-    n_in = n - n_out
-    points: list[Point] = []
-    labels: list[float] = []
-    for i in range(n_out):
-        t = math.pi * i / (n_out - 1)
-        points.append((math.cos(t), math.sin(t)))
-        labels.append(-1.0)
-    for i in range(n_in):
-        t = math.pi * i / (n_in - 1)
-        points.append((1.0 - math.cos(t), 0.5 - math.sin(t)))
-        labels.append(1.0)
-    points = [(x + rng.gauss(0.0, noise), y + rng.gauss(0.0, noise)) for x, y in points]
-    order = list(range(n))
-    rng.shuffle(order)
-    return [points[i] for i in order], [labels[i] for i in order]
+def moons() -> tuple[Points, list[float]]:
+    """``nn.data.make_moons`` with its labels as ``nn.fit`` gives them to the hinge loss (-1.0 and +1.0)."""
+    X, y = make_moons(N_POINTS, noise=NOISE, seed=SEED)
+    return X, [float(t) for t in targets_for("hinge", y, 1)]
 
 
 def init_weights(sizes: Sequence[int] = SIZES, seed: int = SEED) -> Flat:
@@ -179,13 +162,19 @@ def init_weights(sizes: Sequence[int] = SIZES, seed: int = SEED) -> Flat:
 
 
 class Impl:
-    """One implementation of the training step: load weights, step, read back loss and gradients."""
+    """One implementation of the training step: load weights, step, read back loss and gradients.
+
+    The defaults serve implementations whose parameters ``params`` are Values of a graph.
+    """
 
     name: str = ""
+    params: list[Any]
 
     def load(self, flat: Flat) -> None:
         """Set the parameters to ``flat`` and their gradients to zero."""
-        raise NotImplementedError
+        for p, v in zip(self.params, flat, strict=True):
+            p.data = v
+            p.grad = 0.0
 
     def step(self) -> Any:
         """Build the loss, zero grads, backward, SGD update; return the loss (a graph root or a float)."""
@@ -197,11 +186,21 @@ class Impl:
 
     def grads(self) -> Flat:
         """The gradients of the last ``step``, in parameter order."""
-        raise NotImplementedError
+        return [float(p.grad) for p in self.params]
 
     def count_nodes(self, loss: Any) -> int | None:
         """The number of graph nodes behind what ``step`` returned, or None when there is no graph."""
-        return None
+        return gw.glass_node_count(loss)
+
+    def nodes_per_step(self, flat: Flat) -> int | None:
+        """``count_nodes`` of one step from ``flat`` (untimed)."""
+        self.load(flat)
+        return self.count_nodes(self.step())
+
+    def case(self, flat: Flat) -> gw.Case:
+        """A step as a case of the harness: ``load(flat)`` (untimed), then ``step`` (timed; its graph is
+        dropped inside the timing), then the gradients."""
+        return gw.Case(self.name, lambda: self.load(flat), lambda _: self.loss_of(self.step()), lambda _: self.grads())
 
 
 class GlassNeuron:
@@ -258,16 +257,11 @@ class GlassMLP:
 class Glassgrad(Impl):
     """glassgrad, micrograd's demo written with builtin ``sum`` or with ``engine.sum_values``."""
 
-    def __init__(self, points: list[Point], labels: list[float], fused: bool) -> None:
+    def __init__(self, points: Points, labels: list[float], fused: bool) -> None:
         self.name = "glassgrad" if fused else "glassgrad-sum"
         self.points, self.labels, self.fused = points, labels, fused
         self.model = GlassMLP(SIZES, fused)
         self.params = self.model.parameters()
-
-    def load(self, flat: Flat) -> None:
-        for p, v in zip(self.params, flat, strict=True):
-            p.data = v
-            p.grad = 0.0
 
     def step(self) -> Value:
         model, params = self.model, self.params
@@ -289,12 +283,6 @@ class Glassgrad(Impl):
             p.data -= LR * p.grad
         return total_loss
 
-    def grads(self) -> Flat:
-        return [p.grad for p in self.params]
-
-    def count_nodes(self, loss: Any) -> int:
-        return len(engine.topological_order(loss))
-
 
 def nn_demo_loss(model: nn.MLP, points: Sequence[Sequence[Any]], labels: Sequence[float]) -> Value:
     """micrograd's demo loss with glassgrad's nn: mean hinge over the points plus ``ALPHA · Σ p²``
@@ -308,16 +296,11 @@ class GlassgradNN(Impl):
 
     name = "glassgrad-nn"
 
-    def __init__(self, points: list[Point], labels: list[float]) -> None:
-        self.points, self.labels = [list(p) for p in points], labels
+    def __init__(self, points: Points, labels: list[float]) -> None:
+        self.points, self.labels = points, labels
         self.model = nn.MLP(SIZES[0], list(SIZES[1:]), activation="relu", seed=SEED)
         self.params = self.model.parameters()
         self.optimizer = SGD(self.params, lr=LR)
-
-    def load(self, flat: Flat) -> None:
-        for p, v in zip(self.params, flat, strict=True):
-            p.data = v
-            p.grad = 0.0
 
     def step(self) -> Value:
         with engine.paused_gc():  # as nn.fit runs each step (the final gc.collect() stays in the timing)
@@ -327,12 +310,6 @@ class GlassgradNN(Impl):
             self.optimizer.step()
         return total_loss
 
-    def grads(self) -> Flat:
-        return [p.grad for p in self.params]
-
-    def count_nodes(self, loss: Any) -> int:
-        return len(engine.topological_order(loss))
-
 
 class GlassgradCompiled(Impl):
     """``glassgrad-nn``'s forward and loss (``nn.MLP``, ``nn.losses`` hinge, mean, l2) traced once by
@@ -340,7 +317,7 @@ class GlassgradCompiled(Impl):
 
     name = "glassgrad-compiled"
 
-    def __init__(self, points: list[Point], labels: list[float]) -> None:
+    def __init__(self, points: Points, labels: list[float]) -> None:
         self.labels = labels
         self.model = nn.MLP(SIZES[0], list(SIZES[1:]), activation="relu", seed=SEED)
         self.params = params = self.model.parameters()
@@ -389,15 +366,10 @@ class Micrograd(Impl):
 
     name = "micrograd"
 
-    def __init__(self, points: list[Point], labels: list[float]) -> None:
+    def __init__(self, points: Points, labels: list[float]) -> None:
         self.points, self.labels = points, labels
         self.model = MgMLP(SIZES[0], list(SIZES[1:]))
         self.params = self.model.parameters()
-
-    def load(self, flat: Flat) -> None:
-        for p, v in zip(self.params, flat, strict=True):
-            p.data = v
-            p.grad = 0
 
     def step(self) -> Any:
         model = self.model
@@ -414,9 +386,6 @@ class Micrograd(Impl):
             p.data -= LR * p.grad
         return total_loss
 
-    def grads(self) -> Flat:
-        return [float(p.grad) for p in self.params]
-
     def count_nodes(self, loss: Any) -> int:
         return gw.micrograd_node_count(loss)
 
@@ -426,7 +395,7 @@ class Floats(Impl):
 
     name = "floats"
 
-    def __init__(self, points: list[Point], labels: list[float]) -> None:
+    def __init__(self, points: Points, labels: list[float]) -> None:
         self.points, self.labels = points, labels
         self.shapes = list(itertools.pairwise(SIZES))
         # W[l][j] = weights of neuron j of layer l; B[l][j] its bias; GW, GB the gradients.
@@ -522,6 +491,9 @@ class Floats(Impl):
     def loss_of(self, loss: Any) -> float:
         return float(loss)
 
+    def count_nodes(self, loss: Any) -> None:
+        return None
+
     def grads(self) -> Flat:
         out: Flat = []
         for layer in range(len(self.GW)):
@@ -531,41 +503,7 @@ class Floats(Impl):
         return out
 
 
-# --- W1: check, then time -----------------------------------------------------------------------
-
-
-def _close(a: float, b: float) -> bool:
-    return math.isclose(a, b, rel_tol=RTOL, abs_tol=ATOL)
-
-
-def check_agreement(impls: Sequence[Impl], reference: Impl, flat: Flat) -> dict[str, int | None]:
-    """One step of each from ``flat``: SystemExit unless loss and gradients match ``reference``'s.
-
-    Returns each implementation's number of graph nodes per step (None for the floats).
-    """
-    results: dict[str, tuple[float, Flat]] = {}
-    nodes: dict[str, int | None] = {}
-    for impl in impls:
-        impl.load(flat)
-        loss = impl.step()
-        results[impl.name] = (impl.loss_of(loss), impl.grads())
-        nodes[impl.name] = impl.count_nodes(loss)
-        del loss
-        gc.collect()
-    ref_loss, ref_grads = results[reference.name]
-    for name, (loss_value, grads) in results.items():
-        if not _close(loss_value, ref_loss):
-            raise SystemExit(f"bench_engine: {name} loss {loss_value!r} != {reference.name} loss {ref_loss!r}")
-        if len(grads) != len(ref_grads):
-            raise SystemExit(f"bench_engine: {name} has {len(grads)} gradients, {reference.name} {len(ref_grads)}")
-        bad = [(i, g, r) for i, (g, r) in enumerate(zip(grads, ref_grads, strict=True)) if not _close(g, r)]
-        if bad:
-            i, g, r = bad[0]
-            raise SystemExit(
-                f"bench_engine: {name} disagrees with {reference.name} on {len(bad)} of {len(grads)} gradients "
-                f"(first: parameter {i}: {g!r} vs {r!r})"
-            )
-    return nodes
+# --- W1: the compiled step against the graph it was traced from -----------------------------------
 
 
 def check_compiled(compiled: GlassgradCompiled, graph: GlassgradNN, flat: Flat) -> bool:
@@ -578,58 +516,13 @@ def check_compiled(compiled: GlassgradCompiled, graph: GlassgradNN, flat: Flat) 
     graph.load(flat)
     identical = True
     for step in range(1, COMPILED_CHECK_STEPS + 1):
-        loss = graph.step()
-        graph_loss = graph.loss_of(loss)
-        del loss
-        compiled_loss = compiled.loss_of(compiled.step())
-        pairs = [
-            ("loss", [compiled_loss], [graph_loss]),
-            ("gradient", compiled.grads(), graph.grads()),
-            ("updated parameter", compiled.flat, [p.data for p in graph.params]),
-        ]
-        for what, got, want in pairs:
-            bad = [
-                (i, a, b)
-                for i, (a, b) in enumerate(zip(got, want, strict=True))
-                if not math.isclose(a, b, rel_tol=RTOL_COMPILED, abs_tol=ATOL)
-            ]
-            if bad:
-                i, a, b = bad[0]
-                raise SystemExit(
-                    f"bench_engine: step {step}: {compiled.name} differs from {graph.name} by more than "
-                    f"{RTOL_COMPILED:g} rel on {len(bad)} {what}(s) (first: {i}: {a!r} vs {b!r})"
-                )
-            identical = identical and got == want
+        want = graph.loss_of(graph.step()), [*graph.grads(), *(p.data for p in graph.params)]
+        got = compiled.loss_of(compiled.step()), [*compiled.grads(), *compiled.flat]
+        what = f"W1 step {step} (the {compiled.n_params} gradients, then the updated parameters)"
+        gw.check_outcomes(what, {graph.name: want, compiled.name: got}, graph.name, RTOL_COMPILED, ATOL)
+        identical = identical and got == want
     gc.collect()
     return identical
-
-
-def time_steps(impls: Sequence[Impl], flat: Flat, repeats: int) -> dict[str, tuple[list[float], list[float]]]:
-    """Seconds per step and seconds of the final ``gc.collect()`` in it, ``repeats`` times for each.
-
-    As in ``graph_workloads.time_one``, what is alive before a step is frozen out of the collector
-    while it runs, so its ``gc.collect()`` calls walk only the step's own objects.
-    """
-    times: dict[str, tuple[list[float], list[float]]] = {impl.name: ([], []) for impl in impls}
-    clock = time.perf_counter
-    for r in range(repeats):
-        k = r % len(impls)
-        for impl in [*impls[k:], *impls[:k]]:
-            impl.load(flat)
-            gc.collect()
-            gc.freeze()
-            try:
-                t0 = clock()
-                loss = impl.step()
-                del loss
-                t1 = clock()
-                gc.collect()
-                t2 = clock()
-            finally:
-                gc.unfreeze()
-            times[impl.name][0].append(t2 - t0)
-            times[impl.name][1].append(t2 - t1)
-    return times
 
 
 # --- report ---------------------------------------------------------------------------------------
@@ -686,13 +579,11 @@ def _median(xs: Sequence[float]) -> float:
 
 
 def section_w1(repeats: int) -> list[SummaryRow]:
-    """W1: check the six implementations of micrograd's demo step against micrograd (and the compiled one
-    against glassgrad-nn), time them, print."""
-    points, labels = make_moons()
+    """W1: the six implementations of micrograd's demo step, checked against micrograd (and the compiled one
+    against glassgrad-nn) and timed side by side; print a table."""
+    points, labels = moons()
     flat = init_weights()
-    micro = Micrograd(points, labels)
-    floats = Floats(points, labels)
-    graph = GlassgradNN(points, labels)
+    micro, floats, graph = Micrograd(points, labels), Floats(points, labels), GlassgradNN(points, labels)
     compiled = GlassgradCompiled(points, labels)  # engine.compile runs here, once, outside the timing
     impls: list[Impl] = [
         Glassgrad(points, labels, fused=False),
@@ -702,25 +593,25 @@ def section_w1(repeats: int) -> list[SummaryRow]:
         micro,
         floats,
     ]
-    nodes = check_agreement(impls, micro, flat)
+    nodes = {impl.name: impl.nodes_per_step(flat) for impl in impls}
     identical = check_compiled(compiled, graph, flat)
-    times = time_steps(impls, flat, repeats)
+    cases = [impl.case(flat) for impl in impls]
+    timings, _ = gw.time_cases("W1 demo step", cases, repeats, micro.name, RTOL, ATOL)
 
-    medians = {name: _median(t) for name, (t, _) in times.items()}
+    medians = {name: _median(t.total) for name, t in timings.items()}
     ref = medians[micro.name]
     rows = []
     for impl in impls:
-        step_times, gc_times = times[impl.name]
-        n = nodes[impl.name]
+        t, n, med = timings[impl.name], nodes[impl.name], medians[impl.name]
         rows.append(
             [
                 impl.name,
-                f"{medians[impl.name] * 1e3:.2f}",
-                f"{min(step_times) * 1e3:.2f}",
-                f"{_median(gc_times) * 1e3:.2f}",
+                f"{med * 1e3:.2f}",
+                f"{min(t.total) * 1e3:.2f}",
+                f"{_median(t.gc) * 1e3:.2f}",
                 f"{n:,}" if n is not None else "-",
-                f"{medians[impl.name] / n * 1e6:.3f}" if n else "-",
-                _x(medians[impl.name] / ref),
+                f"{med / n * 1e6:.3f}" if n else "-",
+                _x(med / ref),
             ]
         )
     print(
@@ -750,33 +641,26 @@ def section_w1(repeats: int) -> list[SummaryRow]:
         f"{vs_floats:.2f}x the floats floor (target ≤ {TARGET_COMPILED_FLOOR:g}x)"
     )
     print()
-    return [
-        SummaryRow(
+
+    def row(label: str, name: str, target: float) -> SummaryRow:
+        ratio = medians[name] / ref
+        floor = _ms(medians[floats.name])
+        return SummaryRow(
             f"W1 demo step ({label})",
             "ms",
             _ms(medians[name]),
             _ms(ref),
-            _ms(medians[floats.name]),
-            medians[name] / ref,
-            f"≤ {TARGET_W1:g}x",
-            medians[name] / ref <= TARGET_W1,
+            floor,
+            ratio,
+            f"≤ {target:g}x",
+            ratio <= target,
         )
-        for name, label in [
-            ("glassgrad-sum", "builtin sum"),
-            ("glassgrad", "sum_values"),
-            ("glassgrad-nn", "glassgrad nn"),
-        ]
-    ] + [
-        SummaryRow(
-            "W1 demo step (glassgrad compiled)",
-            "ms",
-            _ms(medians[compiled.name]),
-            _ms(ref),
-            _ms(medians[floats.name]),
-            medians[compiled.name] / ref,
-            f"≤ {TARGET_COMPILED:g}x",
-            medians[compiled.name] / ref <= TARGET_COMPILED,
-        ),
+
+    return [
+        row("builtin sum", "glassgrad-sum", TARGET_W1),
+        row("sum_values", "glassgrad", TARGET_W1),
+        row("glassgrad nn", "glassgrad-nn", TARGET_W1),
+        row("glassgrad compiled", compiled.name, TARGET_COMPILED),
         SummaryRow(
             "W1 demo step (glassgrad compiled)",
             "x floats",
@@ -882,11 +766,12 @@ def section_w3(nodes: int) -> list[SummaryRow]:
     steps = nodes // gw.NODES_PER_STEP
     links = nodes // 3
     glass_count, mg_count = gw.glass_node_count, gw.micrograd_node_count
+    a, b, x0 = gw.CHAIN_A, gw.CHAIN_B, gw.CHAIN_X0
     chains = [
-        ("glassgrad", "tanh(x·a + b)", gw.glass_tanh_chain(steps), glass_count),
-        ("micrograd", "tanh(x·a + b)", gw.mg_tanh_chain(steps), mg_count),
-        ("glassgrad", "(x * 1.0001).relu()", gw.glass_relu_chain(links), glass_count),
-        ("micrograd", "(x * 1.0001).relu()", gw.mg_relu_chain(links), mg_count),
+        ("glassgrad", "tanh(x·a + b)", gw.chain(Value, x0, lambda x: (x * a + b).tanh(), steps), glass_count),
+        ("micrograd", "tanh(x·a + b)", gw.chain(MgValue, x0, lambda x: gw.mg_tanh(x * a + b), steps), mg_count),
+        ("glassgrad", "(x * 1.0001).relu()", gw.chain(Value, 1.0, lambda x: (x * 1.0001).relu(), links), glass_count),
+        ("micrograd", "(x * 1.0001).relu()", gw.chain(MgValue, 1.0, lambda x: (x * 1.0001).relu(), links), mg_count),
     ]
     rows = []
     measured: dict[tuple[str, str], tuple[int, float, float]] = {}
@@ -1078,7 +963,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     print(f"Python {sys.version.split()[0]} ({platform.python_implementation()}, {platform.platform()})")
     print(
-        f"glassgrad {_version('glassgrad')}, micrograd {_version('micrograd')}; recursion limit "
+        f"glassgrad {_version('glassgrad')} (engine from {os.path.dirname(engine.__file__)}), micrograd "
+        f"{_version('micrograd')}; recursion limit "
         f"{sys.getrecursionlimit()} (micrograd's backward gets 3 × graph depth + 1000 for its runs only)"
     )
     print()

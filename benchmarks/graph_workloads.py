@@ -1,8 +1,9 @@
-"""W2, W3, W4 and the depth test of ``bench_engine``: chains, memory per node, a dot product, recursion depth.
+"""The timing harness of ``bench_engine``, and its W2, W3, W4 and depth test: chains, memory per node, a dot
+product, recursion depth.
 
-Each timed workload is a list of ``Case`` objects, one per implementation (glassgrad, micrograd, the
-hand-written floats floor), timed side by side by ``time_cases`` and checked against each other by
-``check_outcomes``. ``bench_engine.main`` runs them and prints the tables.
+Each timed workload (W1's demo steps too) is a list of ``Case`` objects, one per implementation
+(glassgrad, micrograd, the hand-written floats floor), timed side by side by ``time_cases`` and checked
+against each other by ``check_outcomes``. ``bench_engine.main`` runs them and prints the tables.
 
 micrograd 0.1.0's ``Value`` has ``+ * ** relu`` and no ``tanh`` (nor ``exp``), so the chains give it
 ``mg_tanh``: a ``tanh`` op written the way micrograd writes its own ops (see ``Value.relu``).
@@ -272,49 +273,13 @@ def chain_cases(steps: int, with_micrograd: bool = True) -> list[Case]:
 # --- W3: memory per node ----------------------------------------------------------------------------
 
 
-def glass_tanh_chain(steps: int) -> Callable[[], Value]:
-    """A builder of ``steps`` steps of ``x = tanh(x·a + b)`` on glassgrad Values."""
-
-    def build() -> Value:
-        x = Value(CHAIN_X0)
-        for _ in range(steps):
-            x = (x * CHAIN_A + CHAIN_B).tanh()
-        return x
-
-    return build
-
-
-def mg_tanh_chain(steps: int) -> Callable[[], Any]:
-    """A builder of ``steps`` steps of ``x = tanh(x·a + b)`` on micrograd Values (with ``mg_tanh``)."""
+def chain(leaf: Callable[[float], Any], x0: float, link: Callable[[Any], Any], n: int) -> Callable[[], Any]:
+    """A builder of ``x = link(x)``, ``n`` times, from a new ``leaf(x0)`` (``Value`` or micrograd's) each time."""
 
     def build() -> Any:
-        x = MgValue(CHAIN_X0)
-        for _ in range(steps):
-            x = mg_tanh(x * CHAIN_A + CHAIN_B)
-        return x
-
-    return build
-
-
-def glass_relu_chain(links: int) -> Callable[[], Value]:
-    """A builder of ``x = (x * 1.0001).relu()``, ``links`` times, on glassgrad Values."""
-
-    def build() -> Value:
-        x = Value(1.0)
-        for _ in range(links):
-            x = (x * 1.0001).relu()
-        return x
-
-    return build
-
-
-def mg_relu_chain(links: int) -> Callable[[], Any]:
-    """A builder of ``x = (x * 1.0001).relu()``, ``links`` times, on micrograd Values (its own ops only)."""
-
-    def build() -> Any:
-        x = MgValue(1.0)
-        for _ in range(links):
-            x = (x * 1.0001).relu()
+        x = leaf(x0)
+        for _ in range(n):
+            x = link(x)
         return x
 
     return build
