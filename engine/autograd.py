@@ -10,6 +10,10 @@ from engine import graph
 from engine.modes import no_grad
 from engine.value import Value, describe, to_float
 
+#: The one default of gradcheck, gradgradcheck and engine.testing.check_gradients: central differences with this
+#: step (float64: truncation ~eps², rounding ~1e-16/eps), and |backward - numeric| <= ATOL + RTOL·|numeric|.
+EPS, ATOL, RTOL = 1e-6, 1e-6, 1e-4
+
 
 class GradcheckError(AssertionError):
     """``gradcheck`` found a derivative that disagrees with central differences."""
@@ -112,9 +116,9 @@ def _compare(
 def gradcheck(
     f: Callable[..., Value],
     inputs: Sequence[float],
-    eps: float = 1e-6,
-    atol: float = 1e-5,
-    rtol: float = 1e-3,
+    eps: float = EPS,
+    atol: float = ATOL,
+    rtol: float = RTOL,
 ) -> bool:
     """Compare backward's gradient of ``f`` with central differences at the point ``inputs``.
 
@@ -138,9 +142,9 @@ def gradcheck(
 def gradgradcheck(
     f: Callable[..., Value],
     inputs: Sequence[float],
-    eps: float = 1e-6,
-    atol: float = 1e-5,
-    rtol: float = 1e-3,
+    eps: float = EPS,
+    atol: float = ATOL,
+    rtol: float = RTOL,
 ) -> bool:
     """Compare second derivatives from ``grad(..., create_graph=True)`` with central differences
     of the first derivatives.

@@ -87,6 +87,16 @@ def logsumexp(xs: Sequence[float]) -> float:
 tanh = math.tanh
 
 
+def sin(x: float) -> float:
+    """Sine; ``nan`` at ``±inf`` (where ``math.sin`` raises)."""
+    return math.sin(x) if math.isfinite(x) else NAN
+
+
+def cos(x: float) -> float:
+    """Cosine; ``nan`` at ``±inf`` (where ``math.cos`` raises)."""
+    return math.cos(x) if math.isfinite(x) else NAN
+
+
 def relu(x: float) -> float:
     """``max(0, x)``, keeping ``nan`` (as PyTorch does)."""
     return 0.0 if x < 0.0 else x

@@ -94,7 +94,7 @@ def _inputs_text(op: Op, parents: tuple[Value, ...], arg: float | None) -> str:
 
 
 def _finite(x: Any) -> bool:
-    return math.isfinite(x if type(x) is float else float(x.data))
+    return math.isfinite(x if isinstance(x, (int, float)) else x.data)
 
 
 class _AnomalyWatch:
@@ -116,9 +116,9 @@ class _AnomalyWatch:
         op = node._op
         if op is None or not _finite(upstream) or not all(math.isfinite(p.data) for p in node.parents):
             return
-        g = float(upstream if type(upstream) is float else upstream.data)
+        g = float(upstream if isinstance(upstream, (int, float)) else upstream.data)
         for i, d in enumerate(local):
-            dv = float(d if type(d) is float else d.data)
+            dv = float(d if isinstance(d, (int, float)) else d.data)
             if not (math.isfinite(dv) and math.isfinite(dv * g)):
                 name = op.inputs[min(i, len(op.inputs) - 1)]
                 raise FloatingPointError(

@@ -26,6 +26,7 @@ from typing import Any
 from engine.primitives import (
     Sym,
     atan,
+    cos,
     data_of,
     exp,
     is_zero,
@@ -37,6 +38,7 @@ from engine.primitives import (
     relu,
     sigmoid,
     sign,
+    sin,
     softplus,
     sqrt,
     step,
@@ -84,6 +86,8 @@ class Op:
       for the forward. Diagrams print ``formulas``, which is ``display`` or else the traced formula.
     - ``unit_partials`` declares that every partial is exactly 1 (sums), so the backward loop may pass
       the upstream gradient on without calling ``partials``; the property tests check the claim.
+    - ``domain``: where property tests draw each input; ``excluded(*xs)``: True at the joint inputs they must
+      not draw (where a derivative does not exist across inputs, as ``hypot``'s at the origin).
     """
 
     name: str
@@ -98,6 +102,7 @@ class Op:
     domain: tuple[Domain, ...] = ()
     param_domain: Domain | None = None
     unit_partials: bool = False
+    excluded: Callable[..., bool] | None = None
     kind: int = field(default=OTHER, init=False, compare=False)
     floats: Callable[..., Any] = field(default=print, init=False, compare=False, repr=False)
     _traces: dict[Any, Any] = field(default_factory=dict, init=False, compare=False, repr=False)
@@ -228,6 +233,8 @@ _TABLE = [
     Op("sqrt", sqrt, lambda x, out: (0.5 * power(out, -1.0),), ("1/(2·√x)",), symbol="√",
        domain=(Domain(0.05, 20.0),)),
     Op("atan", atan, lambda x, out: (power(1.0 + x * x, -1.0),), ("1/(1 + x²)",)),
+    Op("sin", sin, lambda x, out: (cos(x),)),
+    Op("cos", cos, lambda x, out: (-sin(x),)),
     Op("softplus", softplus, lambda x, out: (sigmoid(x),), shows="ln(1 + e^x)",
        domain=(Domain(-6.0, 6.0),)),
     Op("log_sigmoid", log_sigmoid, lambda x, out: (sigmoid(-x),), symbol="log σ",

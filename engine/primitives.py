@@ -1,8 +1,8 @@
 """The primitives an op's math is written in, for floats, for Values and as text.
 
 Every op of the table writes its forward and its partials once, as a Python expression over ``+ - *``
-and these functions: ``exp log tanh sigmoid softplus log_sigmoid sqrt atan power relu step nonneg
-is_zero sign where total logsumexp``. Each function looks at what it is given:
+and these functions: ``exp log tanh sigmoid softplus log_sigmoid sqrt sin cos atan power relu step
+nonneg is_zero sign where total logsumexp``. Each function looks at what it is given:
 
 - floats: IEEE float math (``engine.fmath``), never an exception, never a complex number — the fast
   first-order backward and every forward;
@@ -233,6 +233,8 @@ nonneg = _unary("nonneg", fmath.nonneg, "1 where ``x ≥ 0``, else 0.")
 is_zero = _unary("is_zero", fmath.is_zero, "1 where ``x == 0``, else 0.")
 sign = _unary("sign", fmath.sign, "-1, 0 or 1 by the sign of ``x``.")
 atan = _unary("atan", math.atan, "Arctangent, in (-π/2, π/2).")
+sin = _unary("sin", fmath.sin, "Sine (``nan`` at ``±inf``).")
+cos = _unary("cos", fmath.cos, "Cosine (``nan`` at ``±inf``).")
 
 
 def power(x: Any, p: Any) -> Any:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, Union, cast
 
 from engine import graph, state
 from engine.ops import ADD, CONSTANT, LOGSUMEXP, MUL, OPS, POW, SUM, VARIADIC, VPOW, Domain, Op
+from engine.primitives import Sym, data_of
 
 Number = Union[int, float]
 Operand = Union["Value", int, float]
@@ -51,7 +52,8 @@ def _refuse_number(v: Value, calls: str, number: str) -> NoReturn:
         "wrong (math.exp(v) * v would give the gradient e^v, not (v + 1)·e^v). To stay in the graph use the "
         "Value's ops: v.exp(), v.log(), v.tanh(), v.sigmoid(), v ** p, abs(v); for the number alone (no "
         f"gradient) write {number}. In a custom op's partials, which get Values under create_graph=True, use "
-        "the helpers of engine.ops that take floats and Values alike: exp, log, power, sigmoid, data_of"
+        "the primitives of engine.primitives, which take floats and Values alike: exp, log, power, sigmoid, "
+        "sqrt, sin, cos, atan, step, where, … (engine.ops re-exports exp, log, power, sigmoid, data_of)"
     )
 
 
@@ -69,8 +71,8 @@ class Value:
     through it silently wrong (``math.exp(v) * v`` would give the gradient ``e^v``, not
     ``(v + 1)·e^v``). Stay in the graph with the Value's ops (``v.exp()``), and read the number,
     knowingly, as ``v.data``. The partials of a custom op get Values under ``create_graph=True``,
-    so they use the helpers of ``engine.ops`` (``exp``, ``log``, ``power``, ``sigmoid``,
-    ``data_of``), not ``math``. Nor has a Value a truth value: ``bool(v)``, ``if v:`` and
+    so they use the primitives of ``engine.primitives`` (``exp``, ``log``, ``power``, ``sin``,
+    ``step``, …), not ``math``. Nor has a Value a truth value: ``bool(v)``, ``if v:`` and
     ``v or default`` raise ``TypeError`` (is ``Value(0.0)`` false, or a node that is there?);
     compare its number (``v.data > 0``) or test ``v is None``.
     """
@@ -243,6 +245,14 @@ class Value:
     def atan(self) -> Value:
         """Arctangent."""
         return _unary(OPS["atan"], self)
+
+    def sin(self) -> Value:
+        """Sine."""
+        return _unary(OPS["sin"], self)
+
+    def cos(self) -> Value:
+        """Cosine."""
+        return _unary(OPS["cos"], self)
 
     def sqrt(self) -> Value:
         """Square root; ``sqrt(x < 0) = nan``."""
@@ -419,6 +429,97 @@ def softmax(xs: Iterable[Operand]) -> list[Value]:
     return [lp.exp() for lp in log_softmax(xs)]
 
 
+#: What Python's float arithmetic raises where IEEE gives inf or nan (a custom op's math then runs on Values).
+_NOT_IEEE = (ZeroDivisionError, OverflowError)
+
+_WRITE_IEEE = ("its math must run on floats and on Values alike: math.* raises on a domain error and does not take "
+               "Values; write it with + - * and engine.primitives (power(x, -1.0) for 1/x, power(x, p), sqrt, log, "
+               "sin, …)")
+
+
+def _shown(name: str, args: tuple[Any, ...], count: int) -> str:
+    """``name(x0, x1)`` with the numbers a function of a custom op was called with."""
+    xs = args[0] if count < 0 else args[:count]
+    return f"{name}({', '.join(x.code if isinstance(x, Sym) else repr(data_of(x)) for x in xs)})"
+
+
+def _on_values(fn: Callable[..., Any], args: tuple[Any, ...], arity: int, with_out: bool) -> Any:
+    """``fn`` run on Values made of its float inputs (and the output, ``with_out``; a parameter stays a number),
+    recording nothing: Value arithmetic follows IEEE where Python's float arithmetic raises or turns complex."""
+    from engine.modes import no_grad
+
+    def lift(x: Any) -> Any:
+        return Value(x) if type(x) is float else x
+
+    lifted = int(with_out) + (1 if arity == VARIADIC else arity)  # how many leading arguments become Values
+    head = [tuple(map(lift, a)) if arity == VARIADIC and k == 0 else lift(a) for k, a in enumerate(args[:lifted])]
+    with no_grad():
+        return fn(*head, *args[lifted:])
+
+
+def _number(x: Any) -> Any:
+    """A Value's number (from ``_on_values``), or ``x`` itself."""
+    return x.data if type(x) is Value else x
+
+
+def _checked_forward(name: str, forward: Callable[..., Any], arity: int) -> Callable[..., Any]:
+    """A custom op's forward with IEEE results where Python's float arithmetic would raise (``1.0 / 0.0``) or give
+    a complex number (``(-8.0) ** 0.5``): the same math then runs on Values; anything else it raises names the op."""
+
+    def run(*args: Any) -> Any:
+        try:
+            out = forward(*args)
+            if not isinstance(out, complex):
+                return out
+        except _NOT_IEEE:
+            pass
+        except ValueError as error:
+            raise ValueError(f"op {name!r}: its forward raised ValueError ({error}) at "
+                             f"{_shown(name, args, arity)}; {_WRITE_IEEE}") from error
+        try:
+            return _number(_on_values(forward, args, arity, with_out=False))
+        except TypeError as error:
+            raise ValueError(f"op {name!r}: its forward has no IEEE result at {_shown(name, args, arity)}; "
+                             f"{_WRITE_IEEE}") from error
+
+    return run
+
+
+def _checked_partials(name: str, partials: Callable[..., Any], arity: int) -> Callable[..., tuple[Any, ...]]:
+    """A custom op's partials, checked each time they run: one real number or Value per input (ints become
+    floats); IEEE results where Python's float arithmetic would raise or give a complex number (the same math
+    then runs on Values); anything else is an error naming the op and saying what to write."""
+
+    def run(*args: Any) -> tuple[Any, ...]:
+        count = len(args[0]) if arity == VARIADIC else arity
+        try:
+            result = partials(*args)
+            if isinstance(result, (tuple, list)) and any(isinstance(d, complex) for d in result):
+                result = tuple(map(_number, _on_values(partials, args, arity, with_out=True)))
+        except _NOT_IEEE:
+            result = tuple(map(_number, _on_values(partials, args, arity, with_out=True)))
+        except ValueError as error:
+            raise ValueError(f"op {name!r}: its partials raised ValueError ({error}) at "
+                             f"{_shown(name, args, arity)}; {_WRITE_IEEE}") from error
+        if not isinstance(result, (tuple, list)):
+            raise TypeError(f"op {name!r}: partials must return a tuple of {count} local derivative(s), one per "
+                            f"input, got {describe(result)}")
+        if len(result) != count:
+            raise ValueError(f"op {name!r}: partials must return {count} local derivative(s), one per input, got "
+                             f"{len(result)}: {describe(result)}")
+        local = []
+        for i, d in enumerate(result):
+            if type(d) is float or isinstance(d, (Value, Sym)):
+                local.append(d)
+            elif isinstance(d, numbers.Real) and not _is_bool(d):
+                local.append(float(d))
+            else:
+                raise TypeError(f"op {name!r}: partial {i}: expected a real number or a Value, got {describe(d)}")
+        return tuple(local)
+
+    return run
+
+
 def register_op(
     name: str,
     forward: Callable[..., float],
@@ -432,6 +533,7 @@ def register_op(
     doc: str = "",
     domain: Sequence[Domain] = (),
     param_domain: Domain | None = None,
+    excluded: Callable[..., bool] | None = None,
 ) -> Callable[..., Value]:
     """Add a custom op to the table, the same way the built-in ops are written; returns a function that
     applies it to Values or numbers.
@@ -464,8 +566,9 @@ def register_op(
         names = tuple(inputs)
     else:
         names = ("x",) if arity == 1 else ("xᵢ",) if arity == VARIADIC else tuple(f"x{i}" for i in range(arity))
-    op = Op(name, forward, partials, tuple(formulas or ()), inputs=names, arity=arity, param=param, symbol=symbol,
-            shows=doc.split(";")[0].strip(), domain=tuple(domain), param_domain=param_domain)
+    op = Op(name, _checked_forward(name, forward, arity), _checked_partials(name, partials, arity),
+            tuple(formulas or ()), inputs=names, arity=arity, param=param, symbol=symbol,
+            shows=doc.split(";")[0].strip(), domain=tuple(domain), param_domain=param_domain, excluded=excluded)
     OPS[name] = op
 
     def apply_op(*xs: Operand, **kw: float) -> Value:

@@ -73,6 +73,8 @@ ORACLES: dict[str, Oracle] = {
     "log": Oracle(math.log, lambda x: sympy.log(x), lambda x: torch.log(x)),
     "tanh": Oracle(math.tanh, lambda x: sympy.tanh(x), lambda x: torch.tanh(x)),
     "atan": Oracle(math.atan, lambda x: sympy.atan(x), lambda x: torch.atan(x)),
+    "sin": Oracle(math.sin, lambda x: sympy.sin(x), lambda x: torch.sin(x)),
+    "cos": Oracle(math.cos, lambda x: sympy.cos(x), lambda x: torch.cos(x)),
     "sigmoid": Oracle(lambda x: 1.0 / (1.0 + math.exp(-x)), _sympy_sigmoid, lambda x: torch.sigmoid(x)),
     "relu": Oracle(
         lambda x: max(0.0, x),

@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine import OPS, Domain, GradcheckError, Value, grad, gradcheck, register_op, unregister_op
-from engine.ops import exp
+from engine import OPS, Domain, GradcheckError, Value, detect_anomaly, grad, gradcheck, register_op, unregister_op
+from engine.ops import exp, power
 from engine.testing import check_gradients, expressions, op_inputs
 
 
@@ -105,3 +105,75 @@ def test_custom_op_registration_errors(cube):
         unregister_op("tanh")
     with pytest.raises(ValueError, match="no custom op named 'nope'"):
         unregister_op("nope")
+
+
+def _both_paths(fn, xs):
+    """The gradients of ``fn`` at ``xs`` by backward() (floats) and by grad(create_graph=True) (Values)."""
+    leaves = [Value(x) for x in xs]
+    fn(*leaves).backward()
+    first = [v.grad for v in leaves]
+    again = [Value(x) for x in xs]
+    second = [g.data for g in grad(fn(*again), again, create_graph=True)]
+    return first, second
+
+
+def _same(a, b):
+    return (math.isnan(a) and math.isnan(b)) or a == b
+
+
+def test_custom_op_partials_give_ieee_results_on_both_paths():
+    div = register_op("div_c", lambda a, b: a / b, lambda a, b, out: (1.0 / b, -a / (b * b)), arity=2,
+                      inputs=("a", "b"))
+    root = register_op("cbrt_c", lambda x: x ** (1 / 3), lambda x, out: ((1 / 3) * x ** (-2 / 3),))
+    try:
+        floats, values = _both_paths(div, [0.0, 0.0])  # Python's / raises here; IEEE gives inf and nan
+        assert all(map(_same, floats, values)) and math.isinf(floats[0]) and math.isnan(floats[1])
+        assert math.isnan(div(Value(0.0), Value(0.0)).data)
+        floats, values = _both_paths(root, [-8.0])  # ** on a negative base: complex in Python, nan in IEEE
+        assert type(floats[0]) is float and math.isnan(floats[0]) and all(map(_same, floats, values))
+        assert math.isnan(root(Value(-8.0)).data)
+    finally:
+        unregister_op("div_c")
+        unregister_op("cbrt_c")
+
+
+def test_custom_op_misuse_names_the_op_and_what_was_expected_on_both_paths():
+    bare = register_op("bare_c", lambda x: x, lambda x, out: 1.0)
+    short = register_op("short_c", lambda a, b: a * b, lambda a, b, out: (b,), arity=2)
+    domain = register_op("domain_c", lambda x: math.sqrt(x), lambda x, out: (0.5 * power(out, -1.0),))
+    try:
+        for path in (lambda f, v: f(v).backward(), lambda f, v: grad(f(v), [v], create_graph=True)):
+            with pytest.raises(TypeError, match=r"op 'bare_c': partials must return a tuple of 1 local derivative"):
+                path(bare, Value(1.0))
+            with pytest.raises(ValueError, match=r"op 'short_c': partials must return 2 local derivative\(s\), one "
+                                                 r"per input, got 1"):
+                path(lambda v: short(v, v), Value(1.0))
+        with pytest.raises(ValueError, match=r"op 'domain_c': its forward raised ValueError \(math domain error\) "
+                                             r"at domain_c\(-1.0\); .* engine.primitives"):
+            domain(Value(-1.0))
+    finally:
+        for name in ("bare_c", "short_c", "domain_c"):
+            unregister_op(name)
+
+
+def test_custom_op_int_partials_work_everywhere_detect_anomaly_included():
+    twice = register_op("twice_c", lambda x: 2.0 * x, lambda x, out: (2,))
+    try:
+        x = Value(1.5)
+        with detect_anomaly():
+            twice(x).backward()
+        assert x.grad == 2.0 and type(x.grad) is float
+    finally:
+        unregister_op("twice_c")
+
+
+def test_custom_op_math_in_partials_is_refused_under_create_graph_naming_the_primitives():
+    sine = register_op("sine_c", math.sin, lambda x, out: (math.cos(x),))
+    try:
+        x = Value(0.5)
+        sine(x).backward()
+        assert x.grad == math.cos(0.5)  # on floats math works
+        with pytest.raises(TypeError, match=r"partials of op 'sine_c', called on Values .* engine\.primitives.* cos"):
+            grad(sine(x), [x], create_graph=True)
+    finally:
+        unregister_op("sine_c")
