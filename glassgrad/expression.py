@@ -173,18 +173,12 @@ def parse_assignments(args: Iterable[str]) -> dict[str, float]:
     return values
 
 
-def evaluate(text: str, variables: Mapping[str, float]) -> Value:
-    """The Value of the expression ``text`` with ``variables`` as its leaves; an ExpressionError if it is not one.
-
-    The root is labelled ``f`` (unless the whole expression is one variable, which keeps its name).
-    """
-    return build(text, variables).root
-
-
 def build(text: str, variables: Mapping[str, float], leaves: Mapping[str, Value] | None = None) -> Built:
-    """Like ``evaluate``, and also returns the variable leaves the expression uses (their grads after backward).
+    """The graph of the expression ``text`` with ``variables`` as its leaves; an ExpressionError if it is not one.
 
-    ``leaves`` (optional) are the Values to use for variables, by name (``engine.compile`` traces with them).
+    Returns its root Value, labelled ``f`` (unless the whole expression is one variable, which keeps its name),
+    and the variable leaves it uses (their grads after backward). ``leaves`` (optional) are the Values to use
+    for variables, by name (``engine.compile`` traces with them).
     """
     if not isinstance(text, str):
         raise ExpressionError(f"expression: expected a str, got {type(text).__name__}")
@@ -501,5 +495,5 @@ def _depth(tree: ast.AST) -> int:
     return deepest
 
 
-__all__: Sequence[str] = ["EXAMPLE", "MAX_DEPTH", "MAX_LENGTH", "Built", "ExpressionError", "build", "evaluate",
+__all__: Sequence[str] = ["EXAMPLE", "MAX_DEPTH", "MAX_LENGTH", "Built", "ExpressionError", "build",
                           "parse_assignments", "signature", "syntax_help"]

@@ -11,12 +11,12 @@ from __future__ import annotations
 import math
 import operator
 import random
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from engine import Value, no_grad, scope, softmax, sum_values
-from engine.value import to_float
-from nn.activations import ACTIVATIONS, check_activation
+from engine import OPS, Value, no_grad, scope, softmax, sum_values
+from engine.value import describe, to_float
+from nn.activations import ACTIVATIONS, check_activation, float_activation
 from nn.module import Module
 
 if TYPE_CHECKING:
@@ -49,13 +49,30 @@ def init_bound(nin: int, activation: str) -> float:
     return math.sqrt((6.0 if activation in ("relu", "leaky_relu") else 3.0) / nin)
 
 
-def as_inputs(x: object, nin: int, what: str) -> list[Value]:
-    """``x`` (numbers or Values, ``nin`` of them) as Values; numbers become input leaves labelled ``x0, x1, …``."""
+def _check_input(x: object, nin: int, what: str) -> Sequence[Any]:
+    """``x`` itself when it is a sequence of ``nin`` items; a TypeError or ValueError naming ``what`` otherwise."""
     if isinstance(x, (str, bytes, Value)) or not isinstance(x, Sequence):
         raise TypeError(f"{what}: expected a list of {nin} numbers or Values, got {x!r} ({type(x).__name__})")
     if len(x) != nin:
         raise ValueError(f"{what}: expected an input of {nin} numbers, got {len(x)}")
-    return [v if type(v) is Value else Value(to_float(v, f"{what} input[{i}]"), label=f"x{i}") for i, v in enumerate(x)]
+    return x
+
+
+def as_inputs(x: object, nin: int, what: str) -> list[Value]:
+    """``x`` (numbers or Values, ``nin`` of them) as Values; numbers become input leaves labelled ``x0, x1, …``."""
+    xs = _check_input(x, nin, what)
+    return [
+        v if type(v) is Value else Value(to_float(v, f"{what} input[{i}]"), label=f"x{i}") for i, v in enumerate(xs)
+    ]
+
+
+def as_input_floats(x: object, nin: int, what: str) -> list[float]:
+    """``x`` (numbers or Values, ``nin`` of them) as floats: the numbers ``as_inputs`` would put in its Values."""
+    xs = _check_input(x, nin, what)
+    return [
+        v if type(v) is float else v.data if type(v) is Value else to_float(v, f"{what} input[{i}]")
+        for i, v in enumerate(xs)
+    ]
 
 
 def _sizes(config: Mapping[str, Any], *keys: str) -> list[int] | None:
@@ -207,28 +224,30 @@ class MLP(Module):
 
     def __call__(self, x: Sequence[Value | float]) -> list[Value]:
         """The network's outputs for one input ``x`` (``nin`` numbers): always a list of Values."""
-        out = self.logits(x)
-        if self.output == "softmax":
-            return softmax(out)
-        if self.output == "sigmoid":
-            return [v.sigmoid() for v in out]
-        return out
+        return _squash(self.logits(x), self.output)
+
+    def as_floats(self) -> FloatMLP:
+        """The weights and biases as they are now, read out as floats, with the forward pass on them (no graph).
+
+        Its numbers are bit for bit those of the Value graph; take one for many points (a heatmap's grid).
+        """
+        return FloatMLP(self)
+
+    def forward_floats(self, x: Sequence[float]) -> list[list[tuple[float, float]]]:
+        """Every neuron's ``(z, a)`` for the input ``x``, layer by layer, as floats, without building a graph.
+
+        Bit for bit the data of the nodes ``z`` and ``a`` of ``self.logits(x)``; the last layer's are the logits
+        (a = z). For many points, ``self.as_floats().forward`` reads the weights once.
+        """
+        return FloatMLP(self).forward(x)
 
     def predict_proba(self, x: Sequence[float]) -> list[float]:
         """Class probabilities for ``x``: softmax of the logits, or σ(logit) for a single output (no graph kept)."""
-        with no_grad():
-            logits = self.logits(x)
-            if len(logits) == 1:
-                return [logits[0].sigmoid().data]
-            return [p.data for p in softmax(logits)]
+        return FloatMLP(self).predict_proba(x)
 
     def predict(self, x: Sequence[float]) -> int:
         """The predicted class: the largest logit, or (one output) 1 when the logit is positive."""
-        with no_grad():
-            logits = [v.data for v in self.logits(x)]
-        if len(logits) == 1:
-            return int(logits[0] > 0.0)
-        return max(range(len(logits)), key=logits.__getitem__)
+        return FloatMLP(self).predict(x)
 
     def named_parameters(self) -> list[tuple[str, Value]]:
         return [
@@ -264,3 +283,86 @@ class MLP(Module):
 
     def __repr__(self) -> str:
         return f"MLP({self.nin}, {self.nouts}, activation={self.activation!r}, output={self.output!r})"
+
+
+class FloatMLP:
+    """An MLP's weights and biases read out as floats, and its forward pass on them: the same numbers, no graph.
+
+    Each neuron computes ``z = Σ(w₀·a₀, w₁·a₁, …, b)`` through the float forwards of the table's ``mul`` and
+    ``sum`` and ``a`` through its activation's (``nn.activations.float_activation``): the float operations of
+    the Value graph in its order, so every number is bit for bit the ``.data`` of the node that
+    ``model.logits(x)`` builds, and ``outputs(x)`` those of ``model(x)``. The weights are read once, when it
+    is made (``MLP.as_floats()``): the fast way over many points, and a snapshot that later training leaves
+    as it was.
+    """
+
+    def __init__(self, model: MLP) -> None:
+        if not isinstance(model, MLP):
+            raise TypeError(f"FloatMLP(model): expected an nn.MLP, got {describe(model)}")
+        self.nin = model.nin
+        self.output = model.output
+        #: per layer: the weight matrix (row j: neuron j's weights), the biases, the activation on floats
+        self.layers: list[tuple[list[list[float]], list[float], Callable[[float], float]]] = [
+            ([[w.data for w in n.w] for n in layer.neurons], [n.b.data for n in layer.neurons],
+             float_activation(layer.activation))
+            for layer in model.layers
+        ]
+        self._mul: Callable[[float, float], float] = OPS["mul"].floats  # the ops' float forwards, as Values call them
+        self._sum: Callable[[list[float]], float] = OPS["sum"].floats
+
+    def _run(self, x: object, layers: list[list[tuple[float, float]]] | None) -> list[float]:
+        """The last layer's outputs for ``x``; each layer's ``(z, a)`` pairs appended to ``layers`` when given."""
+        mul, total = self._mul, self._sum
+        h = as_input_floats(x, self.nin, "MLP")
+        for W, b, act in self.layers:
+            zs = [total([*map(mul, row, h), bias]) for row, bias in zip(W, b)]
+            h = list(map(act, zs))
+            if layers is not None:
+                layers.append(list(zip(zs, h)))
+        return h
+
+    def forward(self, x: Sequence[float]) -> list[list[tuple[float, float]]]:
+        """Every neuron's ``(z, a)`` for the input ``x`` (``nin`` numbers), layer by layer; in the last, a = z."""
+        layers: list[list[tuple[float, float]]] = []
+        self._run(x, layers)
+        return layers
+
+    def logits(self, x: Sequence[float]) -> list[float]:
+        """The last layer's outputs for ``x``: ``model.logits(x)``'s numbers."""
+        return self._run(x, None)
+
+    def outputs(self, x: Sequence[float]) -> list[float]:
+        """``model(x)``'s numbers: the logits, or their softmax or sigmoid probabilities, as ``output`` says."""
+        logits = self._run(x, None)
+        return logits if self.output == "linear" else _probabilities(logits, self.output)
+
+    def predict_proba(self, x: Sequence[float]) -> list[float]:
+        """Class probabilities for ``x``: softmax of the logits, or σ(logit) for a single output."""
+        logits = self._run(x, None)
+        return _probabilities(logits, "sigmoid" if len(logits) == 1 else "softmax")
+
+    def predict(self, x: Sequence[float]) -> int:
+        """The predicted class: the largest logit (the first of equal ones), or (one output) 1 when it is positive."""
+        logits = self._run(x, None)
+        if len(logits) == 1:
+            return int(logits[0] > 0.0)
+        return max(range(len(logits)), key=logits.__getitem__)
+
+    def __repr__(self) -> str:
+        sizes = [self.nin, *(len(b) for _, b, _ in self.layers)]
+        return f"FloatMLP({sizes}, output={self.output!r})"
+
+
+def _squash(logits: list[Value], output: str) -> list[Value]:
+    """The logits through an output function (one of ``OUTPUTS``): softmax, sigmoid, or as they are."""
+    if output == "softmax":
+        return softmax(logits)
+    if output == "sigmoid":
+        return [v.sigmoid() for v in logits]
+    return logits
+
+
+def _probabilities(logits: list[float], output: str) -> list[float]:
+    """Float logits through ``_squash``: the engine's own ops on a few Values, no graph kept."""
+    with no_grad():
+        return [p.data for p in _squash([Value(z) for z in logits], output)]

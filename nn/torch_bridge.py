@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from engine.value import describe
+from nn.activations import LEAKY_SLOPE
 
 if TYPE_CHECKING:
     import torch
@@ -21,9 +22,6 @@ if TYPE_CHECKING:
 
 #: The PyTorch version this bridge is tested against (what ``glassgrad[torch]`` installs).
 TORCH_VERSION = "2.13.0"
-
-#: The slope of glassgrad's leaky_relu, the only LeakyReLU slope ``from_torch`` accepts.
-LEAKY_SLOPE = 0.01
 
 _SUPPORTED = (
     "nn.Linear (with bias) layers, one activation between consecutive Linears, the same for all of them "

@@ -8,12 +8,12 @@ import random
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from engine import Value, no_grad, paused_gc
 from engine.value import to_float
 from nn import losses
-from nn.compiled_step import NUMERIC_TARGETS, CompiledStep
+from nn.compiled_step import CompiledStep, StepGraph
 from nn.module import Module
 from nn.optim import SGD, Adam, Optimizer
 
@@ -197,7 +197,11 @@ def fit(
     forward: Callable[[Sequence[float]], list[Value]] = model
     if name in TAKES_LOGITS:
         forward = getattr(model, "logits", forward)
-    compiled = _compiled_step(compile, forward, loss_fn, name, params, reduction, l2, batch_size, len(xs), nout)
+
+    def graph(inputs: Sequence[Sequence[Any]], batch_targets: Sequence[Any]) -> StepGraph:
+        return step_graph(forward, loss_fn, inputs, batch_targets, params, reduction, l2)
+
+    step = _make_step(compile, graph, name, params, batch_size, len(xs), nout)
     rng = random.Random(seed)
     history = History()
     last_good = [p.data for p in params]
@@ -206,37 +210,21 @@ def fit(
         for epoch in range(1, epochs + 1):
             epoch_loss, correct = 0.0, 0
             for batch in _batches(len(xs), batch_size, rng):
-                if compiled is not None:
-                    batch_xs, batch_targets = [xs[i] for i in batch], [targets[i] for i in batch]
-                    compiling = bar is not None and compiled.will_compile(batch)
-                    if compiling and bar is not None:  # tracing and compiling take seconds, once: say so
-                        bar.set_description("compiling the step")
-                    objective_value, per_values, scores, grads = compiled(batch_xs, batch_targets, batch)
+                batch_targets = [targets[i] for i in batch]
+                compiling = bar is not None and step.will_compile(batch)
+                if compiling and bar is not None:  # tracing and compiling take seconds, once: say so
+                    bar.set_description("compiling the step")
+                with paused_gc():  # a step's graph has no cycles: refcounting frees it, no collector passes
+                    objective, per_example, outputs = step.forward([xs[i] for i in batch], batch_targets, batch)
                     if compiling and bar is not None:
                         bar.set_description("training", refresh=False)
-                    correct += sum(_correct(s, targets[i], name) for s, i in zip(scores, batch))
-                    epoch_loss += sum(per_values)
-                    _check_finite(objective_value, params, last_good, epoch, on_divergence, history)
-                    last_good = [p.data for p in params] if math.isfinite(objective_value) else last_good
+                    correct += sum(_correct(out, t, name) for out, t in zip(outputs, batch_targets))
+                    epoch_loss += sum(per_example)
+                    _check_finite(objective, params, last_good, epoch, on_divergence, history)
+                    last_good = [p.data for p in params] if math.isfinite(objective) else last_good
                     opt.zero_grad()
-                    for p, g in zip(params, grads):
-                        p.grad = g
+                    step.backward()
                     opt.step()
-                    continue
-                with paused_gc():  # a step's graph has no cycles: refcounting frees it, no collector passes
-                    per_example = []
-                    for i in batch:
-                        outputs = forward(xs[i])
-                        per_example.append(loss_fn(outputs, targets[i]))
-                        correct += _correct([v.data for v in outputs], targets[i], name)
-                    objective = losses.objective(per_example, reduction, params, l2)
-                    epoch_loss += sum(v.data for v in per_example)
-                    _check_finite(objective.data, params, last_good, epoch, on_divergence, history)
-                    last_good = [p.data for p in params] if math.isfinite(objective.data) else last_good
-                    opt.zero_grad()
-                    objective.backward()
-                    opt.step()
-                    del per_example, outputs, objective  # freed now, before the collector resumes
             history.loss.append(epoch_loss if reduction == "sum" else epoch_loss / len(xs))
             history.accuracy.append(correct / len(xs))
             if bar is not None:
@@ -265,30 +253,92 @@ def _check_finite(
     )
 
 
-def _compiled_step(
-    compile: bool,  # noqa: A002 - fit's argument
-    forward: Callable[[Sequence[float]], list[Value]],
+def step_graph(
+    forward: Callable[[Sequence[Any]], list[Value]],
     loss_fn: LossFn,
-    name: str,
+    inputs: Sequence[Sequence[Any]],
+    targets: Sequence[Any],
     params: list[Value],
     reduction: str,
     l2: float,
+) -> StepGraph:
+    """One training step's graph: each example's outputs and loss, and the objective ``fit`` minimizes (the
+    losses combined by ``reduction``, plus ``l2 · Σ p²``). Returns ``(objective, per-example losses, outputs)``."""
+    outputs, per_example = [], []
+    for x, t in zip(inputs, targets):
+        outputs.append(forward(x))
+        per_example.append(loss_fn(outputs[-1], t))
+    return losses.objective(per_example, reduction, params, l2), per_example, outputs
+
+
+class Step(Protocol):
+    """A training step as ``fit`` runs it, on the graph or compiled: ``forward``, zeroed gradients, ``backward``."""
+
+    def will_compile(self, batch: Sequence[int]) -> bool:
+        """True when ``forward`` for ``batch`` (its examples' indices) compiles first, which takes a while."""
+        ...
+
+    def forward(
+        self, inputs: list[Sequence[float]], targets: list[Any], batch: Sequence[int]
+    ) -> tuple[float, list[float], list[list[float]]]:
+        """The objective, each example's loss and outputs for the examples ``batch``, whose inputs and targets
+        are given."""
+        ...
+
+    def backward(self) -> None:
+        """Each parameter's ``.grad`` (zeroed before) set to d(objective)/d(parameter) of the last ``forward``."""
+        ...
+
+
+class GraphStep:
+    """The step on the graph: ``step_graph`` built on the batch's numbers, then ``backward()`` through it."""
+
+    def __init__(self, graph: Callable[[Sequence[Sequence[Any]], Sequence[Any]], StepGraph]) -> None:
+        self.graph = graph
+        self._objective: Value | None = None
+
+    def will_compile(self, batch: Sequence[int]) -> bool:
+        """Never: nothing is compiled."""
+        return False
+
+    def forward(
+        self, inputs: list[Sequence[float]], targets: list[Any], batch: Sequence[int]
+    ) -> tuple[float, list[float], list[list[float]]]:
+        """The batch's graph, kept until ``backward``; its objective, losses and outputs as numbers."""
+        objective, per_example, outputs = self.graph(inputs, targets)
+        self._objective = objective
+        return objective.data, [v.data for v in per_example], [[v.data for v in out] for out in outputs]
+
+    def backward(self) -> None:
+        """The backward pass through the last ``forward``'s graph, which is then let go (refcounting frees it)."""
+        if self._objective is None:
+            raise RuntimeError("GraphStep.backward: expected a forward() first, got none since the last backward()")
+        objective, self._objective = self._objective, None
+        objective.backward()
+
+
+def _make_step(
+    compile: bool,  # noqa: A002 - fit's argument
+    graph: Callable[[Sequence[Sequence[Any]], Sequence[Any]], StepGraph],
+    name: str,
+    params: list[Value],
     batch_size: int | None,
     n: int,
     nout: int,
-) -> CompiledStep | None:
-    """The compiled step for ``fit(compile=True)``, or None; a ValueError where one cannot serve every batch."""
+) -> Step:
+    """The step ``fit`` runs: on the graph, or compiled (``compile=True``; a ValueError where one compiled step
+    cannot serve every batch)."""
     if not isinstance(compile, bool):
         raise TypeError(f"fit(compile): expected True or False, got {compile!r}")
     if not compile:
-        return None
-    if name not in NUMERIC_TARGETS and batch_size is not None and batch_size < n:
+        return GraphStep(graph)
+    if name not in losses.LOSSES and batch_size is not None and batch_size < n:
         raise ValueError(
             f"fit(compile=True): a custom loss takes the labels as they are, so they are part of the graph and "
             f"every mini-batch of {batch_size} would be a new graph to compile; use batch_size=None (full batch), "
             "a built-in loss, or compile=False"
         )
-    return CompiledStep(forward, loss_fn, name, params, reduction, l2, nout)
+    return CompiledStep(graph, params, name, nout)
 
 
 def _progress_bar(epochs: int) -> Any:

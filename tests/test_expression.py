@@ -16,7 +16,7 @@ from engine import OPS, Value, apply, logsumexp, register_op, unregister_op
 from engine.ops import BUILTIN_OPS
 from glassgrad import expression
 from glassgrad.cli import main
-from glassgrad.expression import MAX_DEPTH, MAX_LENGTH, ExpressionError, build, evaluate, parse_assignments
+from glassgrad.expression import MAX_DEPTH, MAX_LENGTH, ExpressionError, build, parse_assignments
 from viz.render import bundled_dot, system_dot
 
 
@@ -67,10 +67,10 @@ def test_the_same_name_is_one_leaf():
 
 
 def test_numbers_alone_and_a_lone_variable():
-    assert evaluate("2**3", {}).data == 8.0
-    assert evaluate("1/0", {}).data == math.inf  # IEEE, as everywhere in glassgrad: never a ZeroDivisionError
-    assert evaluate("7", {}).label == "f"
-    x = evaluate("  x", {"x": 2.0})  # leading spaces are fine; a lone variable keeps its name
+    assert build("2**3", {}).root.data == 8.0
+    assert build("1/0", {}).root.data == math.inf  # IEEE, as everywhere in glassgrad: never a ZeroDivisionError
+    assert build("7", {}).root.label == "f"
+    x = build("  x", {"x": 2.0}).root  # leading spaces are fine; a lone variable keeps its name
     assert x.data == 2.0 and x.label == "x"
 
 
@@ -82,34 +82,34 @@ def test_ops_registered_later_are_functions_too():
         built.root.backward()
         assert built.root.data == 0.0 and built.leaves["x"].grad == 12.0 - 4.0
         with pytest.raises(ExpressionError, match=r"scale\(\) needs its number parameter k"):
-            evaluate("scale(x)", {"x": 1.0})
+            build("scale(x)", {"x": 1.0})
     finally:
         unregister_op("cube")
         unregister_op("scale")
     with pytest.raises(ExpressionError, match="not a function of the op table"):
-        evaluate("cube(x)", {"x": 2.0})
+        build("cube(x)", {"x": 2.0})
 
 
 def test_a_parameter_is_a_signed_number_given_by_keyword():
-    assert evaluate("pow(x, p=-2)", {"x": 2.0}).data == 0.25
-    assert evaluate("pow(x, p=+3)", {"x": 2.0}).data == 8.0
+    assert build("pow(x, p=-2)", {"x": 2.0}).root.data == 0.25
+    assert build("pow(x, p=+3)", {"x": 2.0}).root.data == 8.0
     with pytest.raises(ExpressionError, match=r"leaky_relu\(\) needs its number parameter s.*leaky_relu\(x, s=0.5\)"):
-        evaluate("leaky_relu(x)", {"x": 1.0})
+        build("leaky_relu(x)", {"x": 1.0})
     with pytest.raises(ExpressionError, match="the parameter s of leaky_relu.. must be a number at column 17"):
-        evaluate("leaky_relu(x, s=x)", {"x": 1.0})
+        build("leaky_relu(x, s=x)", {"x": 1.0})
     with pytest.raises(ExpressionError, match="the parameter p of pow.. must be a number"):
-        evaluate("pow(x, p=True)", {"x": 1.0})
+        build("pow(x, p=True)", {"x": 1.0})
     with pytest.raises(ExpressionError, match=r"leaky_relu\(\) has no keyword argument 'slope'.*parameter is s"):
-        evaluate("leaky_relu(x, slope=0.1)", {"x": 1.0})
+        build("leaky_relu(x, slope=0.1)", {"x": 1.0})
 
 
 def test_wrong_arity_says_how_to_call():
     with pytest.raises(ExpressionError, match=r"tanh\(\) takes 1 argument, got 2 at column 1; call it as tanh\(x\)"):
-        evaluate("tanh(x, x)", {"x": 1.0})
+        build("tanh(x, x)", {"x": 1.0})
     with pytest.raises(ExpressionError, match=r"vpow\(\) takes 2 arguments, got 1"):
-        evaluate("vpow(x)", {"x": 1.0})
+        build("vpow(x)", {"x": 1.0})
     with pytest.raises(ExpressionError, match=r"sum\(\) takes at least one argument, got none"):
-        evaluate("sum()", {})
+        build("sum()", {})
 
 
 # --- what is not allowed, and where ---
@@ -163,7 +163,7 @@ DISALLOWED = [
 @pytest.mark.parametrize(("text", "message", "column"), DISALLOWED, ids=[d[0] for d in DISALLOWED])
 def test_each_disallowed_construct_is_a_clear_expression_error(text, message, column):
     with pytest.raises(ExpressionError, match=message) as caught:
-        evaluate(text, V)
+        build(text, V)
     error = caught.value
     assert isinstance(error, ValueError)
     assert str(error).startswith("expression: ")
@@ -173,7 +173,7 @@ def test_each_disallowed_construct_is_a_clear_expression_error(text, message, co
 
 def test_not_allowed_lists_what_is_allowed():
     with pytest.raises(ExpressionError) as caught:
-        evaluate("x.y", V)
+        build("x.y", V)
     first = str(caught.value).splitlines()[0]
     assert "allowed: numbers, the names x, w, b, + - * / **" in first
     for name in OPS:
@@ -183,56 +183,56 @@ def test_not_allowed_lists_what_is_allowed():
 
 def test_syntax_errors_carry_the_column_and_a_caret_line():
     with pytest.raises(ExpressionError, match="invalid syntax at column 5") as caught:
-        evaluate("x + * w", V)
+        build("x + * w", V)
     assert caught.value.column == 5
     assert str(caught.value).splitlines()[1:] == ["    x + * w", "        ^"]
     with pytest.raises(ExpressionError, match="column 4; the expression ends too early"):
-        evaluate("x +", V)
+        build("x +", V)
     with pytest.raises(ExpressionError, match=r"'\(' was never closed at column 5"):
-        evaluate("tanh(x", V)
+        build("tanh(x", V)
     with pytest.raises(ExpressionError, match="column 3; give variables after the expression as NAME=VALUE"):
-        evaluate("x = 1", V)
+        build("x = 1", V)
     with pytest.raises(ExpressionError, match=r"invalid decimal literal at column 1; to multiply, write the '\*'"):
-        evaluate("3x", V)
+        build("3x", V)
     with pytest.raises(ExpressionError, match="at column 7") as caught:  # columns of the text as given
-        evaluate("   x +", V)
+        build("   x +", V)
     assert caught.value.column == 7
     with pytest.raises(ExpressionError, match="at line 2, column 5") as caught:
-        evaluate("(x\n + y.z)", {"x": 1.0, "y": 2.0})
+        build("(x\n + y.z)", {"x": 1.0, "y": 2.0})
     assert (caught.value.line, caught.value.column) == (2, 5)
 
 
 def test_unknown_names_list_the_known_ones():
     with pytest.raises(ExpressionError, match="unknown name 'z' at column 5; the variables given are x, w, b"):
-        evaluate("x + z", V)
+        build("x + z", V)
     with pytest.raises(ExpressionError, match="unknown name 'x' at column 1; no variables were given.*NAME=VALUE"):
-        evaluate("x", {})
+        build("x", {})
     with pytest.raises(ExpressionError, match="unknown name 'os'"):
-        evaluate("os", V)
+        build("os", V)
 
 
 def test_too_long_too_deep_and_odd_text_are_expression_errors():
     with pytest.raises(ExpressionError, match="too long"):
-        evaluate("x+" * (MAX_LENGTH // 2) + "x", V)
+        build("x+" * (MAX_LENGTH // 2) + "x", V)
     with pytest.raises(ExpressionError, match="nested too deeply"):
-        evaluate("+".join(["x"] * (MAX_DEPTH + 5)), V)
-    evaluate("+".join(["x"] * (MAX_DEPTH - 5)), V)  # just below the limit is fine
+        build("+".join(["x"] * (MAX_DEPTH + 5)), V)
+    build("+".join(["x"] * (MAX_DEPTH - 5)), V)  # just below the limit is fine
     for deep in ("-" * 5000 + "x", "x" + "**x" * 3000, "(" * 300 + "x" + ")" * 300, "x" + ".a" * 4000, "~" * 9000):
         with pytest.raises(ExpressionError):
-            evaluate(deep, V)
+            build(deep, V)
     for odd, message in (("", "empty"), ("   ", "empty"), ("x\0", "null character"), ("x\ud800", "surrogate"),
                          ("9" * 5000, "too many digits"), ("9" * 400 + " * x", "too large for a float")):
         with pytest.raises(ExpressionError, match=message):
-            evaluate(odd, V)
+            build(odd, V)
 
 
 def test_variables_are_checked():
     with pytest.raises(ExpressionError, match="not a valid name"):
-        evaluate("x", {"1x": 1.0})
+        build("x", {"1x": 1.0})
     with pytest.raises(ExpressionError, match="expected a real number"):
-        evaluate("x", {"x": "1"})
+        build("x", {"x": "1"})
     with pytest.raises(ExpressionError, match="expected a str"):
-        evaluate(3, {})
+        build(3, {})
 
 
 # --- nothing of the text is ever run ---
@@ -266,7 +266,7 @@ def test_no_code_of_the_text_runs(tmp_path, monkeypatch):
     ]
     for attack in attacks:
         with pytest.raises(ExpressionError):
-            evaluate(attack, {"x": 1.0})
+            build(attack, {"x": 1.0})
         assert not sentinel.exists(), attack
     assert len(parsed) == len(attacks)
 
@@ -386,7 +386,7 @@ TOKENS = ["x", "w", "b", "y", "1", "2.5", "1e3", "0", "+", "-", "*", "/", "**", 
 
 def check_value_or_expression_error(text: str) -> None:
     try:
-        result = evaluate(text, V)
+        result = build(text, V).root
     except ExpressionError as error:
         assert str(error).startswith("expression: ")
     else:
@@ -417,7 +417,7 @@ BUILTINS = [OPS[name] for name in sorted(BUILTIN_OPS)]
 
 
 def _lift(a, b):
-    """As evaluate does: an operator between two numbers lifts the left one into a Value."""
+    """As build does: an operator between two numbers lifts the left one into a Value."""
     return Value(a) if not isinstance(a, Value) and not isinstance(b, Value) else a
 
 

@@ -1,13 +1,18 @@
-"""Neuron, Layer and MLP: the lecture's structure, its matrix form, and bad input."""
+"""Neuron, Layer and MLP: the lecture's structure, its matrix form, the forward pass on floats, and bad input."""
 
 import math
+import random
+import struct
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from engine import Value, topological_order
-from nn import MLP, Layer, Neuron
-from nn.activations import ACTIVATIONS
-from nn.network import init_bound
+from engine import Value, softmax, topological_order
+from nn import MLP, Layer, Neuron, fit
+from nn.activations import ACTIVATIONS, LEAKY_SLOPE, float_activation
+from nn.data import make_moons
+from nn.network import OUTPUTS, FloatMLP, init_bound
 
 SIGMA = {
     "sigmoid": lambda z: 1.0 / (1.0 + math.exp(-z)),
@@ -151,8 +156,108 @@ def test_mlp_forward_builds_one_graph_from_inputs_to_outputs():
         (lambda: MLP(2, [3], output="probabilities"), ValueError, "expected one of linear, softmax, sigmoid"),
         (lambda: MLP(2, [3], seed="x"), TypeError, r"expected an int, a random.Random or None, got 'x'"),
         (lambda: Layer(2, True), TypeError, r"Layer\(nout\): expected a positive int, got True"),
+        (lambda: MLP(2, [3, 1]).forward_floats([1.0]), ValueError, "MLP: expected an input of 2 numbers, got 1"),
+        (lambda: MLP(2, [3, 1]).predict("ab"), TypeError, "expected a list of 2 numbers or Values, got 'ab'"),
+        (lambda: MLP(2, [3, 1]).as_floats().logits([1.0, "b"]), TypeError, r"input\[1\]: expected a real number"),
+        (lambda: MLP(2, [3, 1]).predict_proba([True, 1.0]), TypeError, r"input\[0\]: expected a real number"),
+        (lambda: FloatMLP(Layer(2, 3)), TypeError, r"FloatMLP\(model\): expected an nn.MLP, got Layer"),
+        (lambda: float_activation("gelu"), ValueError, r"float_activation\(name\): expected one of .*got 'gelu'"),
     ],
 )
 def test_mlp_bad_input_is_a_clear_error(make, error, message):
     with pytest.raises(error, match=message):
         make()
+
+
+# --- the forward pass on floats ---
+
+
+def _bits(v):
+    return struct.pack("<d", v)  # bit for bit: tells -0.0 from 0.0, and compares nan with itself
+
+
+def _random_model(activation, output, nouts, seed):
+    """An MLP with random weights and random (non-zero) biases, so every activation sees both signs of z."""
+    model = MLP(3, nouts, activation=activation, output=output, seed=seed)
+    rng = random.Random(seed)
+    for layer in model.layers:
+        for b in layer.b:
+            b.data = rng.uniform(-1.0, 1.0)
+    return model
+
+
+NUMBERS = st.one_of(st.floats(-5.0, 5.0), st.floats(allow_nan=True, allow_infinity=True), st.sampled_from([0.0, -0.0]))
+
+
+@given(
+    activation=st.sampled_from(sorted(ACTIVATIONS)),
+    output=st.sampled_from(OUTPUTS),
+    nouts=st.sampled_from([[1], [4, 1], [5, 4, 3], [2, 6, 2]]),
+    seed=st.integers(0, 2**16),
+    x=st.lists(NUMBERS, min_size=3, max_size=3),
+)
+def test_forward_floats_is_bit_for_bit_the_value_graph(activation, output, nouts, seed, x):
+    model = _random_model(activation, output, nouts, seed)
+    floats = model.as_floats()
+    layers = model.forward_floats(x)
+    assert [[tuple(map(_bits, p)) for p in layer] for layer in floats.forward(x)] == [
+        [tuple(map(_bits, p)) for p in layer] for layer in layers
+    ]
+    h = x
+    for layer, pairs in zip(model.layers, layers, strict=True):
+        h = layer(h)  # the graph, layer by layer: a node a per neuron, its parent the node z (or z itself)
+        zs = [a if a.op == "sum" else a.parents[0] for a in h]
+        assert [(_bits(z), _bits(a)) for z, a in pairs] == [(_bits(z.data), _bits(a.data)) for z, a in zip(zs, h)]
+    logits = model.logits(x)
+    assert list(map(_bits, floats.logits(x))) == [_bits(v.data) for v in logits]
+    assert list(map(_bits, floats.outputs(x))) == [_bits(v.data) for v in model(x)]
+    probabilities = [logits[0].sigmoid()] if len(logits) == 1 else softmax(logits)
+    assert list(map(_bits, model.predict_proba(x))) == [_bits(p.data) for p in probabilities]
+    zs = [v.data for v in logits]
+    if not any(map(math.isnan, zs)):  # nan logits: no class is the largest
+        expected = int(zs[0] > 0.0) if len(zs) == 1 else max(range(len(zs)), key=zs.__getitem__)
+        assert model.predict(x) == floats.predict(x) == expected
+
+
+@pytest.mark.parametrize("activation", sorted(ACTIVATIONS))
+def test_float_activation_is_the_value_function_on_floats(activation):
+    on_floats = float_activation(activation)
+    for z in [0.0, -0.0, 1e-300, -1e-300, 0.5, -0.5, 3.0, -3.0, 40.0, -40.0, 1e308, -1e308,
+              math.inf, -math.inf, math.nan]:
+        assert _bits(on_floats(z)) == _bits(ACTIVATIONS[activation](Value(z)).data), (activation, z)
+
+
+def test_leaky_relu_keeps_its_negative_slope_on_floats_and_values():
+    assert float_activation("leaky_relu")(-2.0) == ACTIVATIONS["leaky_relu"](Value(-2.0)).data == -2.0 * LEAKY_SLOPE
+    model = MLP(2, [1, 1], activation="leaky_relu", seed=0)
+    hidden, last = model.layers
+    hidden.W[0][0].data, hidden.W[0][1].data, hidden.b[0].data = 1.0, 0.0, 0.0
+    last.W[0][0].data, last.b[0].data = 1.0, 0.0
+    assert model.forward_floats([-2.0, 5.0]) == [[(-2.0, -0.02)], [(-0.02, -0.02)]]
+
+
+def test_float_activation_of_an_added_activation_runs_its_value_function(monkeypatch):
+    monkeypatch.setitem(ACTIVATIONS, "swish", lambda z: z * z.sigmoid())
+    model = _random_model("swish", "linear", [4, 2], seed=3)
+    for x in ([0.3, -1.7, 2.0], [-0.4, 0.0, 1.1]):
+        assert model.as_floats().logits(x) == [v.data for v in model.logits(x)]
+
+
+@pytest.mark.parametrize("nout", [1, 3])
+def test_predict_breaks_ties_like_the_first_largest_logit(nout):
+    model = MLP(2, [3, nout], seed=0)
+    for p in model.parameters():
+        p.data = 0.0  # every logit exactly 0: class 0 for one output (not > 0), the first class for several
+    assert model.as_floats().logits([1.0, -1.0]) == [0.0] * nout
+    assert model.predict([1.0, -1.0]) == 0
+
+
+def test_as_floats_is_a_snapshot_of_the_weights_and_takes_values_and_ints():
+    X, y = make_moons(20, seed=0)
+    model = MLP(2, [4, 2], seed=0)
+    before = model.as_floats()
+    logits = before.logits(X[0])
+    fit(model, X, y, epochs=3, progress=False)
+    assert before.logits(X[0]) == logits != model.as_floats().logits(X[0])
+    assert model.as_floats().logits([1, Value(2.0)]) == [v.data for v in model.logits([1.0, 2.0])]
+    assert repr(before) == "FloatMLP([2, 4, 2], output='linear')"

@@ -1,4 +1,4 @@
-"""viz.plots: the decision-boundary and history plots, the float forward pass behind them, and saving."""
+"""viz.plots: the decision-boundary and history plots, and saving."""
 
 import random
 
@@ -8,10 +8,8 @@ from matplotlib.collections import PathCollection
 from matplotlib.colors import to_rgba
 from matplotlib.contour import ContourSet
 
-import viz.plots as plots
 from nn import MLP, History
-from nn.activations import ACTIVATIONS
-from viz.plots import _forward_floats, _predict, class_colors, plot_decision_boundary, plot_history, save_figure
+from viz.plots import class_colors, plot_decision_boundary, plot_history, save_figure
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -41,49 +39,6 @@ def _scatter(ax):
 
 def _contours(ax):
     return [c for c in ax.collections if isinstance(c, ContourSet)]
-
-
-# --- the float forward pass ---
-
-
-@pytest.mark.parametrize("activation", sorted(ACTIVATIONS))
-@pytest.mark.parametrize("nout", [1, 3])
-def test_forward_floats_agrees_with_logits_and_predict(activation, nout):
-    model = _random_model(activation, nout, seed=len(activation) + nout)
-    rng = random.Random(7)
-    points = [[rng.uniform(-4.0, 4.0), rng.uniform(-4.0, 4.0)] for _ in range(200)] + [[0.0, 0.0], [1e-9, -1e-9]]
-    for x in points:
-        floats = _forward_floats(model, x)
-        logits = [v.data for v in model.logits(x)]
-        assert len(floats) == nout
-        assert all(abs(f - v) <= 1e-12 for f, v in zip(floats, logits)), (x, floats, logits)
-        assert _predict(floats) == model.predict(x)
-
-
-def test_forward_floats_leaky_relu_keeps_the_negative_slope():
-    model = MLP(2, [1, 1], activation="leaky_relu", seed=0)
-    hidden, last = model.layers
-    hidden.W[0][0].data, hidden.W[0][1].data, hidden.b[0].data = 1.0, 0.0, 0.0
-    last.W[0][0].data, last.b[0].data = 1.0, 0.0
-    assert _forward_floats(model, [-2.0, 5.0]) == [pytest.approx(-0.02, abs=1e-15)]
-    assert _forward_floats(model, [-2.0, 5.0]) == [model.logits([-2.0, 5.0])[0].data]
-
-
-@pytest.mark.parametrize("nout", [1, 3])
-def test_predict_breaks_ties_like_the_model(nout):
-    model = MLP(2, [3, nout], seed=0)
-    for p in model.parameters():
-        p.data = 0.0  # every logit exactly 0: class 0 for one output (not > 0), the first class for several
-    assert _forward_floats(model, [1.0, -1.0]) == [0.0] * nout
-    assert _predict(_forward_floats(model, [1.0, -1.0])) == model.predict([1.0, -1.0]) == 0
-
-
-def test_forward_floats_falls_back_to_the_graph_for_an_unknown_activation(monkeypatch):
-    model = _random_model("tanh", 2, seed=3)
-    monkeypatch.setattr(plots, "_FLOAT_ACTIVATIONS", {k: v for k, v in plots._FLOAT_ACTIVATIONS.items() if k != "tanh"})
-    assert plots._float_layers(model) is None
-    x = [0.3, -1.7]
-    assert _forward_floats(model, x) == [v.data for v in model.logits(x)]
 
 
 # --- the decision boundary ---

@@ -101,7 +101,7 @@ def test_step_backward_caption_cannot_close_the_script():
 def test_step_backward_players_of_one_graph_get_their_own_ids():
     steps = step_backward(small_loss())
     first, second = steps.html(), steps.html()
-    ids = [re.search(r'id="(gg-\w+)"', h).group(1) for h in (first, second)]
+    ids = [re.search(r'id="(gg-[\w-]+)"', h).group(1) for h in (first, second)]
     assert ids[0] != ids[1]
 
 

@@ -17,14 +17,12 @@ from __future__ import annotations
 import html
 import itertools
 import math
-import operator
 from collections.abc import Callable, Sequence
 
 import graphviz
 
-from engine import Value, no_grad, softmax, sum_values
-from nn.activations import ACTIVATIONS
-from nn.network import MLP, as_inputs
+from engine import Value
+from nn.network import MLP, as_input_floats
 from viz.diagram import FONT, Diagram
 from viz.render import RENDERERS
 
@@ -124,29 +122,6 @@ def _html(lines: list[tuple[str, str]]) -> str:
     return "<" + "<BR/>".join(rows) + ">"
 
 
-def _forward(model: MLP, xs: list[Value]) -> list[list[tuple[float, float]]]:
-    """``(z, a)`` for every neuron, layer by layer, computed as the neurons compute them (no graph kept)."""
-    out: list[list[tuple[float, float]]] = []
-    with no_grad():
-        h = xs
-        for layer in model.layers:
-            act = ACTIVATIONS[layer.activation]
-            zs = [sum_values([*map(operator.mul, n.w, h), n.b]) for n in layer.neurons]
-            h = [act(z) for z in zs]
-            out.append([(z.data, a.data) for z, a in zip(zs, h)])
-    return out
-
-
-def _probabilities(model: MLP, logits: list[float]) -> list[float] | None:
-    """What the model's output function makes of the logits: softmax or sigmoid probabilities, or None (linear)."""
-    if model.output == "linear":
-        return None
-    with no_grad():
-        vs = [Value(z) for z in logits]
-        ps = softmax(vs) if model.output == "softmax" else [v.sigmoid() for v in vs]
-        return [p.data for p in ps]
-
-
 def _column(
     g: graphviz.Digraph,
     index: int,
@@ -213,9 +188,13 @@ def draw_network(
         raise ValueError(f"draw_network(color_by): expected one of {', '.join(COLOR_BY)}, got {color_by!r}")
     if renderer not in RENDERERS:
         raise ValueError(f"draw_network(renderer): expected one of {', '.join(RENDERERS)}, got {renderer!r}")
-    xs = None if x is None else as_inputs(x, model.nin, "draw_network(x)")
-    values = None if xs is None else _forward(model, xs)
-    probabilities = None if values is None else _probabilities(model, [z for z, _ in values[-1]])
+    xs = None if x is None else as_input_floats(x, model.nin, "draw_network(x)")
+    values: list[list[tuple[float, float]]] | None = None  # (z, a) of every neuron, layer by layer
+    probabilities: list[float] | None = None  # what a softmax or sigmoid output makes of the logits
+    if xs is not None:
+        floats = model.as_floats()
+        values = floats.forward(xs)
+        probabilities = None if model.output == "linear" else floats.outputs(xs)
 
     shown: Callable[[Value], float] = (lambda w: w.grad) if color_by == "grad" else (lambda w: w.data)
     symbol = "∂C/∂w" if color_by == "grad" else "w"
@@ -251,7 +230,7 @@ def draw_network(
     # the input layer: boxes, not neurons
     drawn, left_out = drawn_indices(model.nin)
     units: list[_Unit] = [
-        (f"x{i}", [(f"x{_sub(i)}" if xs is None else f"x{_sub(i)} = {_num(xs[i].data)}", "")], f"input x{_sub(i)}")
+        (f"x{i}", [(f"x{_sub(i)}" if xs is None else f"x{_sub(i)} = {_num(xs[i])}", "")], f"input x{_sub(i)}")
         for i in drawn
     ]
     _column(

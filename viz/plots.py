@@ -12,7 +12,7 @@ import math
 import numbers
 import os
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -22,68 +22,13 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure, SubFigure
 from matplotlib.lines import Line2D
 
-from engine import no_grad
-from engine.ops import OPS
 from engine.value import describe, to_float
 from nn.files import write_bytes_atomic
 from nn.network import MLP
 from nn.train import History
 
-#: The slope ``Value.leaky_relu`` uses by default, and so the one the ``"leaky_relu"`` activation applies.
-LEAKY_SLOPE = 0.01
-
-#: Activation name -> the same float function the engine's op table applies in the forward pass.
-_FLOAT_ACTIVATIONS: dict[str, Callable[[float], float]] = {
-    "sigmoid": OPS["sigmoid"].forward,
-    "tanh": OPS["tanh"].forward,
-    "relu": OPS["relu"].forward,
-    "leaky_relu": lambda z: float(OPS["leaky_relu"].forward(z, LEAKY_SLOPE)),
-    "linear": lambda z: z,
-}
-
 #: File suffix -> the format ``save_figure`` writes.
 FORMATS = {".png": "png", ".svg": "svg"}
-
-Floats = list[tuple[list[list[float]], list[float], Callable[[float], float]]]
-
-
-# --- float forward pass ---
-
-
-def _float_layers(model: MLP) -> Floats | None:
-    """Each layer's weights, biases and activation as plain floats; None when an activation has no float form."""
-    layers: Floats = []
-    for layer in model.layers:
-        act = _FLOAT_ACTIVATIONS.get(layer.activation)
-        if act is None:
-            return None
-        layers.append(([[w.data for w in row] for row in layer.W], [b.data for b in layer.b], act))
-    return layers
-
-
-def _run_floats(layers: Floats, x: Sequence[float]) -> list[float]:
-    # the same float operations, in the same order, as Neuron._forward: Σ(w₀·a₀, w₁·a₁, …, b), then σ
-    total = OPS["sum"].forward
-    h = list(x)
-    for W, b, act in layers:
-        h = [act(total((*(w * a for w, a in zip(row, h)), bias))) for row, bias in zip(W, b)]
-    return h
-
-
-def _forward_floats(model: MLP, x: Sequence[float]) -> list[float]:
-    """``model.logits(x)`` as floats, computed from the weights without building a graph (same floats, faster)."""
-    layers = _float_layers(model)
-    if layers is None:  # an activation added after this module was written: take the slow, sure way
-        with no_grad():
-            return [v.data for v in model.logits(x)]
-    return _run_floats(layers, [to_float(v, f"_forward_floats(x[{i}])") for i, v in enumerate(x)])
-
-
-def _predict(logits: list[float]) -> int:
-    """The class ``MLP.predict`` picks from these logits."""
-    if len(logits) == 1:
-        return int(logits[0] > 0.0)
-    return max(range(len(logits)), key=logits.__getitem__)
 
 
 # --- argument checks ---
@@ -198,12 +143,7 @@ def plot_decision_boundary(
     if title is not None and not isinstance(title, str):
         raise TypeError(f"{what}(title): expected a str or None, got {describe(title)}")
 
-    layers = _float_layers(net)
-
-    def classify(p: Sequence[float]) -> int:
-        if layers is None:
-            return net.predict(p)
-        return _predict(_run_floats(layers, p))
+    classify = net.as_floats().predict  # the weights read once: model.predict's classes, fast over the grid
 
     # the grid: the points' bounding box plus a margin (10% of the larger side, at least 0.5)
     x1s, x2s = [p[0] for p in points], [p[1] for p in points]

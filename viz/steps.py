@@ -13,11 +13,11 @@ a notebook viewer) it shows the finished backward pass as a still picture and ev
 from __future__ import annotations
 
 import base64
+import hashlib
 import html
 import itertools
 import json
 import os
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib import resources
@@ -29,6 +29,10 @@ from nn.files import write_text_atomic
 from viz.diagram import Diagram
 from viz.graph import SHOWS, fitting, graph_source
 from viz.walk import EdgeView, GraphView, NodeView, fmt, forward_text, operand, program, walk
+
+#: Numbers the players this process makes, so that each display gets its own element id (and a re-run of a
+#: notebook the same ids: its files do not change when its numbers do not).
+_DISPLAYS = itertools.count(1)
 
 #: More steps than this is a graph too big to step through; a ValueError says so.
 MAX_STEPS = 300
@@ -142,7 +146,7 @@ class BackwardSteps:
         """The player as an HTML fragment. Each call gets its own element id, so several players of the same
         graph on one page (or in one notebook) work side by side."""
         layout = self.layout()
-        key = uuid.uuid4().hex[:10]
+        key = f"{hashlib.sha1(layout.source.encode('utf-8')).hexdigest()[:8]}-{next(_DISPLAYS)}"
         root = self.view.root
         data = {
             "svg": _strip_xml_header(layout.svg()),
