@@ -31,6 +31,7 @@ import os
 import re
 import struct
 import sys
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from types import FrameType
@@ -202,14 +203,37 @@ def _trace(fn: Callable[..., Any], leaves: list[Value]) -> tuple[list[Value], li
     return outputs, order
 
 
+#: The threads tracing now, each with what notes its reads; the data slot of Value while no one traces.
+_tracers: dict[int, Callable[[Value, FrameType], None]] = {}
+_tracers_lock = threading.Lock()
+_DATA_SLOT = Value.__dict__["data"]
+
+
+class _WatchedData:
+    """``Value.data`` while some thread traces: a read by a tracing thread is noted, every other read and every
+    write goes straight to the slot (another thread's training goes on unwatched)."""
+
+    def __get__(self, obj: Value | None, owner: type | None = None) -> Any:
+        if obj is None:
+            return self
+        record = _tracers.get(threading.get_ident())
+        if record is not None:
+            record(obj, sys._getframe(1))
+        return _DATA_SLOT.__get__(obj, owner)
+
+    def __set__(self, obj: Value, value: float) -> None:
+        _DATA_SLOT.__set__(obj, value)
+
+
+_WATCHED = _WatchedData()
+
+
 @contextmanager
 def _watching_reads() -> Iterator[list[str]]:
-    """Inside, ``.data`` of a non-constant Value read by code outside the engine is recorded (as
-    ``file:line``); ``float(v)`` and ``bool(v)`` need no watching, they always raise. Swaps the class
-    attribute for the duration; single-threaded, like the modes."""
+    """Inside, ``.data`` of a non-constant Value read by this thread's code outside the engine is recorded (as
+    ``file:line``); ``float(v)`` and ``bool(v)`` need no watching, they always raise. The class attribute is
+    swapped while any thread traces; other threads' reads are not recorded."""
     reads: list[str] = []
-    slot = Value.__dict__["data"]
-
     in_engine: dict[str, bool] = {}
 
     def record(value: Value, frame: FrameType) -> None:
@@ -220,21 +244,18 @@ def _watching_reads() -> Iterator[list[str]]:
         if not in_engine[filename] and value._op is not CONSTANT and not reads:
             reads.append(f"{filename}:{frame.f_lineno}")
 
-    class WatchedData:
-        def __get__(self, obj: Value | None, owner: type | None = None) -> Any:
-            if obj is None:
-                return self
-            record(obj, sys._getframe(1))
-            return slot.__get__(obj, owner)
-
-        def __set__(self, obj: Value, value: float) -> None:
-            slot.__set__(obj, value)
-
-    setattr(Value, "data", WatchedData())  # noqa: B010 - swapped on the class for the trace only
+    me = threading.get_ident()
+    with _tracers_lock:
+        _tracers[me] = record
+        if len(_tracers) == 1:
+            setattr(Value, "data", _WATCHED)  # noqa: B010 - swapped on the class while anyone traces
     try:
         yield reads
     finally:
-        setattr(Value, "data", slot)  # noqa: B010
+        with _tracers_lock:
+            del _tracers[me]
+            if not _tracers:
+                setattr(Value, "data", _DATA_SLOT)  # noqa: B010
 
 
 def _order(outputs: list[Value]) -> list[Value]:

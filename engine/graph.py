@@ -131,7 +131,7 @@ def backward_edges(
     non-finite local derivative from finite numbers raises. The float fast path of ``backward()``
     (``_backprop_floats``) is the same rule, unrolled.
     """
-    anomaly = state.anomaly
+    anomaly = state.anomaly()
     in_slots = grads is None
     for node in reversed(order):
         parents = node.parents
@@ -171,7 +171,7 @@ def backprop(order: list[Value], create_graph: bool = False) -> None:
     outside ``detect_anomaly()`` it runs the unrolled fast path; otherwise it walks ``backward_edges``, with
     the gradients recorded as graphs of their own (held in ``.grad`` only for the pass) when ``create_graph``.
     """
-    if not create_graph and state.anomaly is None:
+    if not create_graph and state.anomaly() is None:
         with paused_gc():
             _backprop_floats(order)
         return

@@ -52,21 +52,21 @@ class scope:  # noqa: N801 - used like a function: ``with scope("neuron 3"):``
         self._path: tuple[str, ...] = (name,)
 
     def __enter__(self) -> scope:
-        previous = state.scope
+        previous = state.scope()
         if previous is not self._parent:  # a scope object used again in the same place reuses its path
             self._parent = previous
             self._path = (*previous, self.name)
         self._previous = previous
-        state.scope = self._path
+        state.set_scope(self._path)
         return self
 
     def __exit__(self, *exc: object) -> None:
-        state.scope = self._previous
+        state.set_scope(self._previous)
 
 
 def is_grad_enabled() -> bool:
     """False inside ``no_grad()``."""
-    return state.grad_enabled
+    return state.grad_enabled()
 
 
 def _user_site() -> str:

@@ -141,6 +141,10 @@ class Expression:
     def __repr__(self) -> str:
         return "Expression(\n    " + str(self).replace("\n", "\n    ") + "\n)"
 
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        """How Hypothesis (and IPython) print it in a failing example: as the program, not field by field."""
+        printer.text(repr(self))
+
 
 def _candidates(op: Op, position: int, values: Sequence[float]) -> list[int]:
     domain = op.input_domain(position)

@@ -295,6 +295,7 @@ class Value:
 
 
 _new = object.__new__
+_scope = state.scope  # the scope of this thread's new nodes
 _add, _mul = ADD.forward, MUL.forward  # the table's forwards, bound once for the two commonest ops
 
 
@@ -312,15 +313,17 @@ def _node(
     node._b = b
     node._op = op
     node._arg = arg
-    node._scope = state.scope
-    if not state.plain:  # in no_grad() or detect_anomaly()
-        parents = node.parents
-        if not state.grad_enabled:
-            node._a = node._b = None
-            node._op = None
-            node._arg = None
-        if state.anomaly is not None:
-            state.anomaly.created(node, op, parents, arg)
+    node._scope = _scope()  # this thread's (engine.state)
+    if not state.special:  # no thread is in no_grad() or detect_anomaly()
+        return node
+    parents = node.parents
+    if not state.grad_enabled():
+        node._a = node._b = None
+        node._op = None
+        node._arg = None
+    watch = state.anomaly()
+    if watch is not None:
+        watch.created(node, op, parents, arg)
     return node
 
 
@@ -347,7 +350,7 @@ def _set_leaf(node: Value, data: float, label: str, op: Op | None) -> None:
     node._a = node._b = None
     node._op = op
     node._arg = None
-    node._scope = state.scope
+    node._scope = _scope()
 
 
 def constant(x: object, where: str = "") -> Value:

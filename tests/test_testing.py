@@ -143,3 +143,15 @@ def test_testing_the_readme_example_runs_as_a_test_module(tmp_path):
     done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tmp_path)],
                           capture_output=True, text=True, timeout=300, cwd=tmp_path)
     assert done.returncode == 0 and "2 passed" in done.stdout, done.stdout + done.stderr
+
+
+def test_testing_hypothesis_reports_a_failing_expression_as_its_program(hypot):
+    @settings(max_examples=200, database=None, deadline=None, derandomize=True, print_blob=False)
+    @given(expressions(ops=["hypot_c", "mul"]))
+    def gradients_agree(expr):
+        check_gradients(expr, expr.inputs, order=1)
+
+    with pytest.raises(GradcheckError) as caught:
+        gradients_agree()
+    notes = "\n".join(getattr(caught.value, "__notes__", []))
+    assert "expr=Expression(\n" in notes and "= hypot_c(v" in notes and "Step(" not in notes
