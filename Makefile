@@ -4,6 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 TORCH  := $(VENV)/.installed-torch
+DIGITS := $(VENV)/.installed-digits
 LAB    := $(VENV)/.installed-lab
 
 .PHONY: demo test lint typecheck pytest bench notebooks lab docs clean
@@ -14,7 +15,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-demo: $(STAMP)  ## the main job: train an MLP on moons, write the model, history and pictures to runs/moons
+demo: $(STAMP) $(DIGITS)  ## the main job: train an MLP on moons, write the model, history and pictures to runs/moons
 	$(BIN)/glassgrad train
 
 test: lint typecheck pytest  ## ruff, mypy and the whole pytest suite
@@ -29,7 +30,11 @@ $(TORCH): $(STAMP)  ## the tests cross-check against PyTorch (float64, CPU)
 	$(BIN)/python -m pip install --quiet -e '.[dev,torch]'
 	touch $(TORCH)
 
-pytest: $(STAMP) $(TORCH)
+$(DIGITS): $(STAMP)  ## scikit-learn, which ships the 8×8 digits (nn.data.load_digits, glassgrad train --dataset digits)
+	$(BIN)/python -m pip install --quiet -e '.[dev,digits]'
+	touch $(DIGITS)
+
+pytest: $(STAMP) $(TORCH) $(DIGITS)
 	$(BIN)/pytest
 
 bench: $(STAMP)  ## glassgrad beside micrograd and a pure-Python floor

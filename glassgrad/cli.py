@@ -14,7 +14,7 @@ from engine import Value
 from engine import compile as compile_graph
 from glassgrad import demo
 from glassgrad.expression import EXAMPLE, build, parse_assignments, syntax_help
-from glassgrad.train import DATASETS, TrainConfig, run, summary
+from glassgrad.train import DATASETS, DEFAULT_SAMPLES, TrainConfig, check_test_split, run, summary
 from nn.activations import ACTIVATIONS
 from nn.losses import LOSSES
 from nn.network import OUTPUTS
@@ -73,20 +73,27 @@ def build_parser() -> argparse.ArgumentParser:
         "train",
         help="train an MLP on a toy dataset and write the model and its history",
         description=textwrap.fill(
-            "Train a multilayer perceptron on a 2-D toy dataset with a progress bar, then write model.json (the "
-            "trained weights), history.json and history.csv (loss and accuracy per epoch) into the output folder.",
+            "Train a multilayer perceptron on a 2-D toy dataset (or the 8×8 digits) with a progress bar, holding out "
+            "a test set, then write model.json (the trained weights), history.json and history.csv (loss and "
+            "accuracy per epoch, on the training and the test set) into the output folder.",
             79),
         epilog=EXIT_STATUS,
         formatter_class=_RawDescriptionHelpFormatter,
     )
     data = train.add_argument_group("data")
-    data.add_argument("--dataset", choices=list(DATASETS), default=defaults.dataset, help="the toy dataset")
+    data.add_argument("--dataset", choices=list(DATASETS), default=defaults.dataset,
+                      help="a 2-D toy dataset, or digits: scikit-learn's 8×8 handwritten digits (64 inputs, 10 "
+                           "classes; pip install 'glassgrad[digits]')")
     data.add_argument("--samples", type=int, default=defaults.samples,
-                      help="number of points in all. No fixed limit: a run is refused when its estimated memory (the "
+                      help=f"number of points in all (default: {DEFAULT_SAMPLES}; digits: all 1,797, or a seeded "
+                           "random subset). No fixed limit: a run is refused when its estimated memory (the "
                            "data, the parameters and one step's graph, from costs per point and per node measured "
                            "once) is more than the memory free, saying what it needs")
     data.add_argument("--noise", type=float, default=defaults.noise, help="standard deviation of the noise")
     data.add_argument("--classes", type=int, default=defaults.classes, help="classes of spirals and blobs")
+    data.add_argument("--test-split", type=_fraction, default=defaults.test_split, metavar="FRACTION",
+                      help="the fraction of the points held out as a test set (split with --seed), reported beside "
+                           "the training accuracy; 0: no test set")
     net = train.add_argument_group("network")
     net.add_argument("--hidden", type=int, nargs="*", default=defaults.hidden, metavar="SIZE",
                      help="hidden layer sizes; the output layer has one neuron per class (one for binary losses)")
@@ -142,6 +149,9 @@ Options go after the variables (or before the expression).""",
     graph.add_argument("--out", default="graph.svg", help="the picture to write: .svg, .png or .dot")
     graph.add_argument("--steps", default=None, metavar="PATH",
                        help="also write an HTML page that steps through the backward pass (.html)")
+    graph.add_argument("--quiz", action="store_true",
+                       help="with --steps: the page asks each step's local derivatives and what they pass back "
+                            "before it shows them, and keeps a score")
     graph.add_argument("--code", action="store_true",
                        help="also print the Python that engine.compile writes for the expression: the forward pass "
                             "line by line, then the chain rule")
@@ -152,12 +162,20 @@ Options go after the variables (or before the expression).""",
                        "system one when there is one (auto)")
 
 
+def _fraction(text: str) -> float:
+    """``--test-split``'s value: a float in [0, 1), else argparse's error (exit status 2)."""
+    try:
+        return check_test_split(float(text))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a fraction in [0, 1) (0: no test set), got {text!r}") from None
+
+
 def _train(args: argparse.Namespace) -> int:
     config = TrainConfig(
         dataset=args.dataset, samples=args.samples, noise=args.noise, classes=args.classes, hidden=list(args.hidden),
         activation=args.activation, output=args.output, loss=args.loss, optimizer=args.optimizer, lr=args.lr,
         epochs=args.epochs, batch_size=args.batch_size, l2=args.l2, seed=args.seed, compile=args.compile,
-        out=args.out or f"runs/{args.dataset}",
+        out=args.out or f"runs/{args.dataset}", test_split=args.test_split,
     )
     try:
         result = run(config, progress=not args.no_progress)
@@ -178,6 +196,8 @@ def _graph(args: argparse.Namespace) -> int:
     problem = _suffix_error(args.out, (".svg", ".png", ".dot", ".gv"), "--out")
     if problem is None and args.steps is not None:
         problem = _suffix_error(args.steps, (".html", ".htm"), "--steps")
+    if problem is None and args.quiz and args.steps is None:
+        problem = "--quiz: expected --steps PATH too (the quiz is a page that steps through the backward pass)"
     if problem is not None:
         print(f"glassgrad graph: {problem}", file=sys.stderr)
         return 2
@@ -197,7 +217,8 @@ def _graph(args: argparse.Namespace) -> int:
             print(_compiled_source(args.expression, variables))
         print(f"wrote {draw_graph(root, show=args.show, renderer=args.renderer).save(args.out)}")
         if args.steps is not None:
-            print(f"wrote {step_backward(root, show=args.show, renderer=args.renderer).save(args.steps)}")
+            steps = step_backward(root, show=args.show, renderer=args.renderer, quiz=args.quiz)
+            print(f"wrote {steps.save(args.steps)}")
     except (ValueError, RuntimeError, OSError) as error:  # bad input, no dot program, a file not writable
         print(f"glassgrad graph: {error}", file=sys.stderr)
         return 2

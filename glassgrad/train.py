@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,17 +17,40 @@ from nn.losses import LOSSES
 from nn.train import OPTIMIZERS, TAKES_LOGITS, targets_for
 from viz.diagram import Diagram
 
-#: Dataset name -> how to make it from (n, noise, classes, seed).
+
+def digits(n: int | None, seed: int) -> datasets.Dataset:
+    """scikit-learn's 8×8 digits (``nn.data.load_digits``): all 1,797, or a seeded random ``n`` of them."""
+    try:
+        X, y = datasets.load_digits()
+    except ImportError as error:  # a bad-input exit (2) with load_digits' advice, not a traceback
+        raise ValueError(f"--dataset digits: {error}") from None
+    if n is None:
+        return X, y
+    if not 1 <= n <= len(X):
+        raise ValueError(f"--samples: expected 1 to {len(X):,} for the digits dataset (its size), got {n}")
+    chosen = sorted(random.Random(seed).sample(range(len(X)), n))
+    return [X[i] for i in chosen], [y[i] for i in chosen]
+
+
+#: Dataset name -> how to make it from (n, noise, classes, seed); n None is the dataset's default size.
 DATASETS: dict[str, Any] = {
     "moons": lambda n, noise, classes, seed: datasets.make_moons(n, noise=noise, seed=seed),
     "circles": lambda n, noise, classes, seed: datasets.make_circles(n, noise=noise, seed=seed),
     "xor": lambda n, noise, classes, seed: datasets.make_xor(n, noise=noise, seed=seed),
     "spirals": lambda n, noise, classes, seed: datasets.make_spirals(n, classes=classes, noise=noise, seed=seed),
     "blobs": lambda n, noise, classes, seed: datasets.make_blobs(n, centers=classes, std=1.0 + noise, seed=seed),
+    "digits": lambda n, noise, classes, seed: digits(n, seed),
 }
 
-#: The datasets whose number of classes is ``--classes``; the others have two.
+#: Points in a toy dataset when ``--samples`` is not given (digits: all of them).
+DEFAULT_SAMPLES = 100
+
+#: The datasets whose number of classes is ``--classes``; ``FIXED_SHAPE`` gives the others' (inputs, classes, size).
 MANY_CLASSES = ("spirals", "blobs")
+FIXED_SHAPE = {"digits": (64, 10, 1797)}
+
+#: The largest input whose first hidden neuron ``neuron.svg`` draws (one edge and a node per input).
+NEURON_DIAGRAM_MAX_INPUTS = 8
 
 
 @dataclass
@@ -34,7 +58,7 @@ class TrainConfig:
     """Everything a training run depends on; written beside its results."""
 
     dataset: str = "moons"
-    samples: int = 100
+    samples: int | None = None  # None: DEFAULT_SAMPLES for a toy dataset, every image of digits
     noise: float = 0.1
     classes: int = 3
     hidden: list[int] = field(default_factory=lambda: [16, 16])
@@ -49,11 +73,13 @@ class TrainConfig:
     seed: int = 0
     compile: bool = False
     out: str = "runs/moons"
+    test_split: float = 0.2  # the fraction held out as the test set (0: none)
 
 
 @dataclass
 class TrainResult:
-    """What a run produced: the model, its history, the files written and the final training accuracy."""
+    """What a run produced: the model, its history, the files written, the final training accuracy, the final
+    test accuracy (None without a test set) and the pictures not drawn, each with why."""
 
     model: MLP
     history: History
@@ -61,6 +87,8 @@ class TrainResult:
     accuracy: float
     diverged: str | None = None
     config: TrainConfig | None = None
+    test_accuracy: float | None = None
+    skipped: list[str] = field(default_factory=list)
 
     @property
     def loss_got_worse(self) -> bool:
@@ -89,16 +117,37 @@ def check_output_folder(out: str) -> None:
             raise ValueError(f"--out {str(out)!r}: expected a folder (made if it is missing), got {given}")
 
 
+def check_test_split(fraction: object) -> float:
+    """``--test-split`` as a float in [0, 1), or a ValueError saying what was expected."""
+    if isinstance(fraction, bool) or not isinstance(fraction, (int, float)) or not 0.0 <= fraction < 1.0:
+        raise ValueError(f"--test-split: expected a fraction in [0, 1) (0: no test set), got {fraction!r}")
+    return float(fraction)
+
+
+def split(X: list[list[float]], y: list[int], fraction: float, seed: int) -> tuple[datasets.Dataset, datasets.Dataset]:
+    """``(X, y)`` as a training set and a seeded random ``round(len(X) · fraction)`` test set (empty for 0)."""
+    if fraction == 0.0:
+        return (X, y), ([], [])
+    n_test = round(len(X) * fraction)
+    if not 0 < n_test < len(X):
+        raise ValueError(f"--test-split {fraction:g}: expected a fraction that holds out at least one of the "
+                         f"{len(X)} points and trains on at least one, got {n_test} held out (0 means no test set)")
+    X_train, y_train, X_test, y_test = datasets.train_test_split(X, y, fraction, seed=seed)
+    return (X_train, y_train), (X_test, y_test)
+
+
 def check_memory(config: TrainConfig) -> None:
     """A ValueError when the run's estimated memory (``glassgrad.memory``: the data, the parameters and one
     training step's graph) is more than the memory available, saying what it needs and what to change."""
-    classes = config.classes if config.dataset in MANY_CLASSES else 2
+    nin, classes, size = FIXED_SHAPE.get(config.dataset, (2, 2, DEFAULT_SAMPLES))
+    classes = config.classes if config.dataset in MANY_CLASSES else classes
+    samples = size if config.samples is None else config.samples
     nout = 1 if config.loss in ("hinge", "binary_cross_entropy") else classes
-    sizes = [2, *config.hidden, nout]
-    numbers = [config.samples, *sizes] + ([] if config.batch_size is None else [config.batch_size])
+    sizes = [nin, *config.hidden, nout]
+    numbers = [samples, *sizes] + ([] if config.batch_size is None else [config.batch_size])
     if not all(type(n) is int and n >= 1 for n in numbers):
         return  # the dataset, the MLP and fit refuse these, each saying why
-    need = estimate(config.samples, sizes, config.batch_size, config.compile)
+    need = estimate(samples, sizes, config.batch_size, config.compile)
     available = available_memory()
     if available is None or need.total <= available:
         return
@@ -113,22 +162,28 @@ def check_memory(config: TrainConfig) -> None:
         advice = "use fewer --samples"
     raise ValueError(
         f"expected a run that fits in the {describe_bytes(available)} of memory available, got one that needs "
-        f"about {describe_bytes(need.total)}: the data (--samples {config.samples}) {describe_bytes(need.data)}, "
+        f"about {describe_bytes(need.total)}: the data (--samples {samples}) {describe_bytes(need.data)}, "
         f"the parameters {describe_bytes(need.parameters)}, one {graph} ({need.examples_per_step:,} examples × "
         f"{need.nodes_per_example:,} nodes) {describe_bytes(need.step_graph)}; {advice}"
     )
 
 
 def run(config: TrainConfig, progress: bool = True) -> TrainResult:
-    """Train as ``config`` says; write ``model.json``, ``history.json``, ``history.csv``, ``decision_boundary.png``,
-    ``history.png`` and ``neuron.svg`` (one neuron's forward and backward graph) into ``config.out``."""
+    """Train as ``config`` says, on all but a held-out test set (``config.test_split``); write ``model.json``,
+    ``history.json``, ``history.csv``, ``history.png``, and for small inputs ``decision_boundary.png`` (2-D
+    inputs) and ``neuron.svg`` (one neuron's forward and backward graph, up to NEURON_DIAGRAM_MAX_INPUTS
+    inputs) into ``config.out``."""
     if config.dataset not in DATASETS:
         raise ValueError(f"--dataset: expected one of {', '.join(DATASETS)}, got {config.dataset!r}")
+    fraction = check_test_split(config.test_split)
     check_output_folder(config.out)
     check_memory(config)
-    X, y = DATASETS[config.dataset](config.samples, config.noise, config.classes, config.seed)
-    classes = max(y) + 1
-    model = MLP(2, [*config.hidden, outputs_for(config.loss, classes, config.dataset)],
+    samples = DEFAULT_SAMPLES if config.samples is None and config.dataset not in FIXED_SHAPE else config.samples
+    X_all, y_all = DATASETS[config.dataset](samples, config.noise, config.classes, config.seed)
+    classes = max(y_all) + 1
+    (X, y), (X_test, y_test) = split(X_all, y_all, fraction, config.seed)
+    nin = len(X[0])
+    model = MLP(nin, [*config.hidden, outputs_for(config.loss, classes, config.dataset)],
                 activation=config.activation, output=config.output, seed=config.seed)
     out = Path(config.out)
     try:
@@ -139,26 +194,37 @@ def run(config: TrainConfig, progress: bool = True) -> TrainResult:
     try:
         history = fit(model, X, y, loss=config.loss, optimizer=config.optimizer, lr=config.lr, epochs=config.epochs,
                       batch_size=config.batch_size, l2=config.l2, seed=config.seed, progress=progress,
-                      compile=config.compile)
+                      compile=config.compile, validation=(X_test, y_test) if X_test else None)
     except DivergenceError as error:
         history, diverged = error.history, str(error)
     predict = model.as_floats().predict  # the trained weights, read once
     accuracy = sum(predict(x) == t for x, t in zip(X, y)) / len(X)
+    test_accuracy = sum(predict(x) == t for x, t in zip(X_test, y_test)) / len(X_test) if X_test else None
     files = {
         "model": model.save(out / "model.json"),
         "history": write_json_atomic(out / "history.json", {
-            "config": asdict(config), **history.to_dict(), "final_accuracy": accuracy, "diverged": diverged,
+            "config": asdict(config), **history.to_dict(), "final_accuracy": accuracy,
+            "final_test_accuracy": test_accuracy, "diverged": diverged,
         }),
         "history_csv": write_text_atomic(out / "history.csv", history.to_csv()),
     }
     from viz.plots import plot_decision_boundary, plot_history, save_figure  # matplotlib: loaded only when needed
 
-    title = f"{config.dataset}: {accuracy:.1%} training accuracy after {history.epochs} epochs"
-    files["boundary_png"] = save_figure(plot_decision_boundary(model, X, y, title=title),
-                                        out / "decision_boundary.png")
+    skipped = []
+    if nin == 2:
+        tested = "" if test_accuracy is None else f", {test_accuracy:.1%} test"
+        title = f"{config.dataset}: {accuracy:.1%} training{tested} accuracy after {history.epochs} epochs"
+        files["boundary_png"] = save_figure(plot_decision_boundary(model, X, y, title=title),
+                                            out / "decision_boundary.png")
+    else:
+        skipped.append(f"no decision_boundary.png: it draws the plane of 2-D inputs, these have {nin}")
     files["history_png"] = save_figure(plot_history(history), out / "history.png")
-    files["neuron_svg"] = neuron_diagram(model, X[0], y[0], config.loss).save(out / "neuron.svg")
-    return TrainResult(model, history, files, accuracy, diverged, config)
+    if nin <= NEURON_DIAGRAM_MAX_INPUTS:
+        files["neuron_svg"] = neuron_diagram(model, X[0], y[0], config.loss).save(out / "neuron.svg")
+    else:
+        skipped.append(f"no neuron.svg: the first hidden neuron has {nin} inputs, too many edges to read "
+                       f"(drawn for {NEURON_DIAGRAM_MAX_INPUTS} or fewer)")
+    return TrainResult(model, history, files, accuracy, diverged, config, test_accuracy, skipped)
 
 
 def neuron_diagram(model: MLP, x: list[float], label: int, loss: str) -> Diagram:
@@ -192,13 +258,15 @@ def summary(result: TrainResult) -> str:
         lines.append(f"stopped: {result.diverged}")
     h = result.history
     if h.epochs:
+        tested = "" if result.test_accuracy is None else f", test accuracy {result.test_accuracy:.1%}"
         lines.append(f"trained {h.epochs} epochs: loss {h.loss[0]:.4f} -> {h.loss[-1]:.4f}, "
-                     f"training accuracy {result.accuracy:.1%}")
+                     f"training accuracy {result.accuracy:.1%}{tested}")
     if result.loss_got_worse:
         lines.append(f"the loss got worse: {h.loss[0]:.4f} in epoch 1, {h.loss[-1]:.4f} in epoch {h.epochs}")
     if (result.diverged or result.loss_got_worse) and result.config is not None:
         lines.append(lr_hint(result.config))
     lines += [f"  {name:<12} {path}" for name, path in result.files.items()]
+    lines += [f"  {note}" for note in result.skipped]
     return "\n".join(lines)
 
 

@@ -14,21 +14,36 @@ data, and shuffles the points with that generator so the classes are interleaved
 
 ``one_hot`` turns a label into a target vector, ``train_test_split`` holds out a test set.
 
+Real images, in the same ``(X, y)`` form (rows of plain floats in ``[0, 1]``, int labels):
+
+- ``load_digits``: scikit-learn's bundled 8×8 handwritten digits (1,797 images, 10 classes), rows of
+  64 pixels. Needs the optional extra ``pip install 'glassgrad[digits]'`` (scikit-learn).
+- ``load_mnist``: MNIST's IDX files (gzipped or not) that you have on disk, rows of 28 × 28 = 784
+  pixels. Read with ``struct``, never pickle; the sizes in a header are checked against the file's
+  size before anything is allocated for them.
+
 The random draws do not depend on ``noise`` (a noise of 0 draws zeros), so the same seed gives
 the same order of points and labels for any noise: only the points move.
 """
 
 from __future__ import annotations
 
+import gzip
+import io
 import math
 import numbers
+import os
 import random
+import struct
+import zlib
 from collections.abc import Sequence
 from typing import TypeVar
 
 from engine.value import describe
 
 __all__ = [
+    "load_digits",
+    "load_mnist",
     "make_blobs",
     "make_circles",
     "make_moons",
@@ -307,3 +322,123 @@ def train_test_split(
     rng.shuffle(order)
     test, train = order[:n_test], order[n_test:]
     return [X[i] for i in train], [y[i] for i in train], [X[i] for i in test], [y[i] for i in test]
+
+
+# ---------------------------------------------------------------------------------------------
+# real images
+
+
+def load_digits() -> Dataset:
+    """scikit-learn's 8×8 handwritten digits: 1,797 rows of 64 floats in ``[0, 1]`` and labels 0–9.
+
+    Each row is one image read row by row, its pixels (0 to 16 in the original) divided by 16; the
+    order is scikit-learn's (``train_test_split`` shuffles). The images ship inside scikit-learn, so
+    nothing is downloaded; without scikit-learn an ImportError says how to install it.
+    """
+    try:
+        from sklearn.datasets import load_digits as sklearn_digits
+    except ImportError as error:
+        raise ImportError(
+            "load_digits: expected scikit-learn (it ships the digits), got no module named 'sklearn'; "
+            "install the extra: pip install 'glassgrad[digits]' (or pip install scikit-learn)"
+        ) from error
+    bunch = sklearn_digits()
+    pixels = [i / 16.0 for i in range(17)]  # one float object per grey level, shared by every row
+    X = [[pixels[int(v)] for v in row] for row in bunch.data.tolist()]
+    return X, [int(t) for t in bunch.target.tolist()]
+
+
+#: The magic numbers of IDX files (MNIST's format) of images and of labels: two zero bytes, the element
+#: type (0x08: unsigned byte) and the number of dimensions (3: count, rows, columns; 1: count).
+IDX_IMAGES, IDX_LABELS = 0x00000803, 0x00000801
+
+#: Deflate compresses at most about 1032:1, so a gzipped file of c bytes holds at most this many times c.
+GZIP_MAX_RATIO = 1032
+
+
+def _idx_name(path: object, what: str) -> str:
+    """``path`` as a str, or a TypeError naming what was given."""
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"{what}: expected a path (str or Path), got {describe(path)}")
+    return os.fspath(path)
+
+
+def _read_exactly(stream: io.BufferedIOBase | gzip.GzipFile, count: int, name: str, part: str, what: str) -> bytes:
+    """``count`` bytes from ``stream``, or a ValueError naming the file when it ends (or is corrupt) first."""
+    chunks, left = [], count
+    try:
+        while left:
+            chunk = stream.read(min(left, 1 << 20))  # bounded reads: memory grows only with what is there
+            if not chunk:
+                break
+            chunks.append(chunk)
+            left -= len(chunk)
+    except (OSError, EOFError, zlib.error) as error:  # gzip.BadGzipFile is an OSError
+        raise ValueError(f"{what}: {name!r} is not a readable IDX file ({error})") from None
+    if left:
+        raise ValueError(f"{what}: {name!r} is truncated: expected {count:,} bytes of {part}, got {count - left:,}")
+    return b"".join(chunks)
+
+
+def _read_idx(name: str, magic: int, what: str) -> tuple[list[int], bytes]:
+    """The dimensions and the bytes of the IDX file ``name`` (gzipped or not, told by gzip's first two bytes),
+    whose magic number must be ``magic``."""
+    try:
+        raw = open(name, "rb")  # noqa: SIM115 - closed by the with below
+    except FileNotFoundError:
+        raise ValueError(f"{what}: no such file {name!r}") from None
+    except OSError as error:
+        raise ValueError(f"{what}: cannot read {name!r} ({error.strerror})") from None
+    with raw:
+        size = os.fstat(raw.fileno()).st_size
+        zipped = raw.read(2) == b"\x1f\x8b"
+        raw.seek(0)
+        with gzip.GzipFile(fileobj=raw, mode="rb") if zipped else raw as stream:
+            found = struct.unpack(">I", _read_exactly(stream, 4, name, "header", what))[0]
+            if found != magic:
+                kinds = {IDX_IMAGES: "images", IDX_LABELS: "labels"}
+                raise ValueError(f"{what}: {name!r} is not an IDX file of {kinds[magic]}: expected the magic "
+                                 f"number 0x{magic:08x}, got 0x{found:08x}")
+            ndims = magic & 0xFF
+            dims = list(struct.unpack(f">{ndims}I", _read_exactly(stream, 4 * ndims, name, "header", what)))
+            count = math.prod(dims)
+            # the header against the file's size, before reading (or allocating) what it claims
+            most = (size * GZIP_MAX_RATIO if zipped else size) - 4 - 4 * ndims
+            if count > most:
+                raise ValueError(f"{what}: {name!r} is truncated: its header claims {' × '.join(map(str, dims))} "
+                                 f"= {count:,} bytes of data, the file holds {'at most ' if zipped else ''}"
+                                 f"{max(most, 0):,}")
+            data = _read_exactly(stream, count, name, "data", what)
+            if _one_more_byte(stream):
+                raise ValueError(f"{what}: {name!r} is longer than its header says ({count:,} bytes of data)")
+    return dims, data
+
+
+def _one_more_byte(stream: io.BufferedIOBase | gzip.GzipFile) -> bytes:
+    """One byte more, if there is one (a well-formed file has none)."""
+    try:
+        return stream.read(1)
+    except (OSError, EOFError, zlib.error):
+        return b"x"
+
+
+def load_mnist(images_path: str | os.PathLike[str], labels_path: str | os.PathLike[str]) -> Dataset:
+    """MNIST (or any IDX pair of the same form, e.g. Fashion-MNIST) from files on disk: rows of floats in ``[0, 1]``.
+
+    ``images_path`` is an IDX file of unsigned-byte images (magic 0x00000803: count, rows, columns), read
+    row by row into ``rows × columns`` floats ``pixel / 255``; ``labels_path`` the IDX file of their labels
+    (magic 0x00000801: count), ints. Either may be gzipped (``.gz`` as MNIST ships, told by its first
+    bytes, not its name). A wrong magic number, a file shorter or longer than its header says, or two
+    files whose counts differ is a ValueError naming the file. Nothing is downloaded, nothing unpickled.
+    """
+    what = "load_mnist"
+    images_name, labels_name = _idx_name(images_path, what), _idx_name(labels_path, what)
+    (count, rows, cols), pixels = _read_idx(images_name, IDX_IMAGES, what)
+    (n_labels,), labels = _read_idx(labels_name, IDX_LABELS, what)
+    if count != n_labels:
+        raise ValueError(f"{what}: expected as many labels as images, got {count:,} images in {images_name!r} "
+                         f"and {n_labels:,} labels in {labels_name!r}")
+    scale = [i / 255.0 for i in range(256)]  # one float object per grey level, shared by every row
+    width = rows * cols
+    X = [[scale[b] for b in pixels[i * width:(i + 1) * width]] for i in range(count)]
+    return X, list(labels)

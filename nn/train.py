@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from engine import Value, no_grad, paused_gc
-from engine.value import to_float
+from engine.value import describe, to_float
 from nn import losses
 from nn.compiled_step import CompiledStep, StepGraph
 from nn.module import Module
@@ -28,24 +28,39 @@ LossFn = Callable[[list[Value], Any], Value]
 
 @dataclass
 class History:
-    """What ``fit`` measured, one entry per epoch: the loss (combined by ``reduction``) and the accuracy."""
+    """What ``fit`` measured, one entry per epoch: the loss (combined by ``reduction``) and the accuracy; with
+    ``fit(validation=...)`` also the loss and accuracy on the held-out data (``val_loss``, ``val_accuracy``),
+    empty lists without it."""
 
     loss: list[float] = field(default_factory=list)
     accuracy: list[float] = field(default_factory=list)
+    val_loss: list[float] = field(default_factory=list)
+    val_accuracy: list[float] = field(default_factory=list)
 
     @property
     def epochs(self) -> int:
         """How many epochs ran."""
         return len(self.loss)
 
+    def _columns(self) -> dict[str, list[float]]:
+        """The lists per epoch by name: the validation ones only when there are some."""
+        columns = {"loss": self.loss, "accuracy": self.accuracy}
+        if self.val_loss or self.val_accuracy:
+            columns.update(val_loss=self.val_loss, val_accuracy=self.val_accuracy)
+        return columns
+
     def to_dict(self) -> dict[str, list[Any]]:
-        """``{"epoch": [1, 2, …], "loss": […], "accuracy": […]}``, JSON-able."""
-        return {"epoch": list(range(1, self.epochs + 1)), "loss": list(self.loss), "accuracy": list(self.accuracy)}
+        """``{"epoch": [1, 2, …], "loss": […], "accuracy": […]}``, JSON-able; ``"val_loss"`` and
+        ``"val_accuracy"`` too when validation was measured (absent, not empty, without it)."""
+        return {"epoch": list(range(1, self.epochs + 1)), **{k: list(v) for k, v in self._columns().items()}}
 
     def to_csv(self) -> str:
-        """The history as CSV text: ``epoch,loss,accuracy`` then one row per epoch."""
-        rows = ["epoch,loss,accuracy"]
-        rows += [f"{e},{loss!r},{acc!r}" for e, (loss, acc) in enumerate(zip(self.loss, self.accuracy), start=1)]
+        """The history as CSV text: ``epoch,loss,accuracy`` (then ``,val_loss,val_accuracy`` when validation
+        was measured) and one row per epoch."""
+        columns = self._columns()
+        rows = [",".join(["epoch", *columns])]
+        rows += [",".join([str(e), *(repr(v) for v in values)])
+                 for e, values in enumerate(zip(*columns.values()), start=1)]
         return "\n".join(rows) + "\n"
 
 
@@ -63,50 +78,65 @@ def _as_list(data: object, name: str) -> list[Any]:
     return list(data)
 
 
-def _check_data(model: Module, X_in: object, y_in: object) -> tuple[list[Sequence[float]], list[Any]]:
-    X, y = _as_list(X_in, "X"), _as_list(y_in, "y")
+def _check_data(
+    model: Module, X_in: object, y_in: object, names: tuple[str, str] = ("X", "y"), kind: str = "training"
+) -> tuple[list[Sequence[float]], list[Any]]:
+    """``X_in`` and ``y_in`` as lists, checked against each other and the model; errors name them by ``names``."""
+    xn, yn = names
+    X, y = _as_list(X_in, xn), _as_list(y_in, yn)
     if not X:
-        raise ValueError("fit: expected at least one training example, got an empty X")
+        raise ValueError(f"fit: expected at least one {kind} example, got an empty {xn}")
     if len(X) != len(y):
-        raise ValueError(f"fit: X and y must have the same length, got {len(X)} inputs and {len(y)} labels")
+        raise ValueError(f"fit: {xn} and {yn} must have the same length, got {len(X)} inputs and {len(y)} labels")
     nin = getattr(model, "nin", None)
     for i, x in enumerate(X):
         if isinstance(x, (str, bytes)) or not isinstance(x, Sequence):
-            raise TypeError(f"fit(X): expected each input to be a list of numbers, X[{i}] is {x!r}")
+            raise TypeError(f"fit({xn}): expected each input to be a list of numbers, {xn}[{i}] is {x!r}")
         if nin is not None and len(x) != nin:
-            raise ValueError(f"fit(X): the model takes {nin} numbers per input, X[{i}] has {len(x)}")
+            raise ValueError(f"fit({xn}): the model takes {nin} numbers per input, {xn}[{i}] has {len(x)}")
         for v in x:
-            if not math.isfinite(to_float(v, f"fit(X[{i}])")):
-                raise ValueError(f"fit(X): expected finite numbers, got {v!r} in X[{i}]")
+            if not math.isfinite(to_float(v, f"fit({xn}[{i}])")):
+                raise ValueError(f"fit({xn}): expected finite numbers, got {v!r} in {xn}[{i}]")
     return X, y
 
 
-def _class_labels(y: list[Any], what: str) -> list[int]:
+def _check_validation(model: Module, validation: object) -> tuple[list[Sequence[float]], list[Any]] | None:
+    """``fit``'s ``validation``: None, or a pair ``(X_val, y_val)`` checked like the training data."""
+    if validation is None:
+        return None
+    if isinstance(validation, (str, bytes)) or not isinstance(validation, Sequence) or len(validation) != 2:
+        raise TypeError(f"fit(validation): expected None or a pair (X_val, y_val), got {describe(validation)}")
+    return _check_data(model, validation[0], validation[1], ("X_val", "y_val"), "validation")
+
+
+def _class_labels(y: list[Any], name: str) -> list[int]:
     for i, t in enumerate(y):
         if isinstance(t, bool) or not isinstance(t, numbers.Integral):
-            raise TypeError(f"{what}: expected int class labels, y[{i}] is {t!r} ({type(t).__name__})")
+            raise TypeError(f"fit({name}): expected int class labels, {name}[{i}] is {t!r} ({type(t).__name__})")
     return [int(t) for t in y]
 
 
-def targets_for(loss: str, y: list[Any], nout: int) -> list[Any]:
-    """The labels in the form ``loss`` takes: 0..k-1 for cross entropy, 0/1 for BCE, ±1 for hinge."""
+def targets_for(loss: str, y: list[Any], nout: int, name: str = "y") -> list[Any]:
+    """The labels in the form ``loss`` takes: 0..k-1 for cross entropy, 0/1 for BCE, ±1 for hinge (errors call
+    the labels ``name``)."""
     if loss == "mse":  # one-hot class labels for several outputs, plain numbers for one
         if nout > 1:
-            return [[float(i == t) for i in range(nout)] for t in _class_labels(y, "fit(y)")]
-        return [to_float(t, f"fit(y[{i}])") for i, t in enumerate(y)]
-    labels = _class_labels(y, "fit(y)")
+            return [[float(i == t) for i in range(nout)] for t in _class_labels(y, name)]
+        return [to_float(t, f"fit({name}[{i}])") for i, t in enumerate(y)]
+    labels = _class_labels(y, name)
     kinds = set(labels)
     if loss == "cross_entropy":
         if nout < 2:
             raise ValueError("fit: cross_entropy needs a model with 2 or more outputs (one logit per class), got 1")
         bad = sorted(k for k in kinds if not 0 <= k < nout)
         if bad:
-            raise ValueError(f"fit: cross_entropy expects labels in 0..{nout - 1} (one per output), got {bad[:5]}")
+            raise ValueError(f"fit({name}): cross_entropy expects labels in 0..{nout - 1} (one per output), "
+                             f"got {bad[:5]}")
         return labels
     if nout != 1:
         raise ValueError(f"fit: {loss} needs a model with one output, got {nout}")
     if not (kinds <= {0, 1} or kinds <= {-1, 1}):
-        raise ValueError(f"fit: {loss} expects binary labels (0/1 or -1/+1), got {sorted(kinds)[:5]}")
+        raise ValueError(f"fit({name}): {loss} expects binary labels (0/1 or -1/+1), got {sorted(kinds)[:5]}")
     if loss == "hinge":
         return [1 if t == 1 else -1 for t in labels]
     return [1 if t == 1 else 0 for t in labels]
@@ -157,6 +187,7 @@ def fit(
     seed: int = 0,
     on_divergence: str = "stop",
     compile: bool = False,  # noqa: A002 - the name the design gives it
+    validation: tuple[Sequence[Sequence[float]], Sequence[Any]] | None = None,
 ) -> History:
     """Train ``model`` on ``(X, y)``; returns the loss and accuracy of every epoch.
 
@@ -168,6 +199,12 @@ def fit(
     A non-finite loss raises ``DivergenceError`` naming the epoch (``on_divergence="continue"`` goes on).
     ``compile=True`` traces the step once (``engine.compile``) and replays it on floats: the same losses,
     gradients and updates, bit for bit, several times faster (a custom loss: full batch only).
+
+    ``validation=(X_val, y_val)``: held-out data, measured after each epoch's last update into
+    ``History.val_loss`` and ``History.val_accuracy`` (and shown on the progress bar). Its loss is the
+    training loss's: the same loss function and ``reduction`` over the held-out examples, without the
+    ``l2`` penalty; it is computed under ``no_grad()``, so no graph is built and no gradient touched. A
+    non-finite validation loss is a divergence too (the epoch is then not recorded).
     """
     if on_divergence not in ("stop", "continue"):
         raise ValueError(f"fit(on_divergence): expected 'stop' or 'continue', got {on_divergence!r}")
@@ -180,6 +217,7 @@ def fit(
     if not to_float(l2, "fit(l2)") >= 0.0:
         raise ValueError(f"fit(l2): expected a number >= 0, got {l2!r}")
     xs, labels = _check_data(model, X, y)
+    held_out = _check_validation(model, validation)
     params = model.parameters()
     with no_grad():
         nout = len(model([float(v) for v in xs[0]]))
@@ -193,6 +231,8 @@ def fit(
         loss_fn, targets, name = loss, labels, "custom"
     else:
         raise TypeError(f"fit(loss): expected a loss name or a function, got {loss!r}")
+    if held_out is not None and name != "custom":
+        held_out = held_out[0], targets_for(name, held_out[1], nout, "y_val")
     opt = _make_optimizer(optimizer, lr, params)
     forward: Callable[[Sequence[float]], list[Value]] = model
     if name in TAKES_LOGITS:
@@ -225,10 +265,18 @@ def fit(
                     opt.zero_grad()
                     step.backward()
                     opt.step()
+            if held_out is not None:  # measured before the epoch is recorded, so that every list has its entry
+                val_loss, val_accuracy = evaluate(forward, loss_fn, *held_out, name, reduction)
+                _check_finite(val_loss, params, last_good, epoch, on_divergence, history, "validation loss")
+                history.val_loss.append(val_loss)
+                history.val_accuracy.append(val_accuracy)
             history.loss.append(epoch_loss if reduction == "sum" else epoch_loss / len(xs))
             history.accuracy.append(correct / len(xs))
+            shown = {"loss": f"{history.loss[-1]:.4f}", "acc": f"{history.accuracy[-1]:.3f}"}
+            if held_out is not None:
+                shown.update(val_loss=f"{history.val_loss[-1]:.4f}", val_acc=f"{history.val_accuracy[-1]:.3f}")
             if bar is not None:
-                bar.set_postfix(loss=f"{history.loss[-1]:.4f}", acc=f"{history.accuracy[-1]:.3f}", refresh=False)
+                bar.set_postfix(shown, refresh=False)
                 bar.update(1)
     finally:
         if bar is not None:
@@ -236,17 +284,43 @@ def fit(
     return history
 
 
+def evaluate(
+    forward: Callable[[Sequence[Any]], list[Value]],
+    loss_fn: LossFn,
+    inputs: Sequence[Sequence[Any]],
+    targets: Sequence[Any],
+    name: str,
+    reduction: str,
+) -> tuple[float, float]:
+    """The loss (each example's ``loss_fn``, combined by ``reduction``; no L2) and the accuracy of ``forward`` on
+    ``(inputs, targets)``, computed under ``no_grad()``: Values that record no parents, so no graph is kept."""
+    total, correct = 0.0, 0
+    with no_grad():
+        for x, t in zip(inputs, targets):
+            outputs = forward(x)
+            total += loss_fn(outputs, t).data
+            correct += _correct([v.data for v in outputs], t, name)
+    return (total if reduction == "sum" else total / len(inputs)), correct / len(inputs)
+
+
 def _check_finite(
-    loss: float, params: list[Value], last_good: list[float], epoch: int, on_divergence: str, history: History
+    loss: float,
+    params: list[Value],
+    last_good: list[float],
+    epoch: int,
+    on_divergence: str,
+    history: History,
+    what: str = "loss",
 ) -> None:
-    """DivergenceError for a non-finite loss (unless ``on_divergence="continue"``), with the parameters put
-    back to the last ones whose loss was finite."""
+    """DivergenceError for a non-finite loss (``what``: the training loss, or the validation loss after the
+    epoch's updates; unless ``on_divergence="continue"``), with the parameters put back to the last ones whose
+    training loss was finite."""
     if math.isfinite(loss) or on_divergence != "stop":
         return
     for p, v in zip(params, last_good):
         p.data = v
     raise DivergenceError(
-        f"training diverged at epoch {epoch}: the loss is {loss!r} "
+        f"training diverged at epoch {epoch}: the {what} is {loss!r} "
         f"(lower the learning rate, or pass on_divergence='continue'); "
         f"the parameters are back to the last ones whose loss was finite",
         history,

@@ -1,7 +1,15 @@
-"""Regenerate the pictures the README shows: a backward-pass diagram and a decision boundary (``make docs``)."""
+"""Regenerate the pictures the README shows (``make docs``): a backward-pass diagram, a decision boundary, and
+the pictures of the lecture notebook (``notebooks/00_lecture.ipynb``), as that notebook last drew them.
+
+The lecture's pictures are taken from the executed notebook's outputs (a cell tagged ``docs:NAME`` gives
+``docs/lecture/NAME.svg`` or ``.png``), so the docs show exactly what the notebook computed; run
+``scripts/execute_notebooks.py notebooks/00_lecture.ipynb`` first when the notebook changed.
+"""
 
 from __future__ import annotations
 
+import base64
+import json
 from pathlib import Path
 
 from engine import Value
@@ -10,7 +18,9 @@ from nn.data import make_moons
 from viz import draw_graph
 from viz.plots import plot_decision_boundary, save_figure
 
-DOCS = Path(__file__).resolve().parent.parent / "docs"
+ROOT = Path(__file__).resolve().parent.parent
+DOCS = ROOT / "docs"
+LECTURE = ROOT / "notebooks" / "00_lecture.ipynb"
 
 
 def backward_diagram() -> Path:
@@ -36,7 +46,30 @@ def decision_boundary() -> Path:
     return save_figure(fig, DOCS / "decision_boundary.png")
 
 
+def lecture_pictures() -> list[Path]:
+    """The pictures of the lecture notebook, one per cell tagged ``docs:NAME``: its SVG, or else its PNG."""
+    folder = DOCS / "lecture"
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for cell in json.loads(LECTURE.read_text(encoding="utf-8"))["cells"]:
+        names = [t.removeprefix("docs:") for t in cell.get("metadata", {}).get("tags", []) if t.startswith("docs:")]
+        pictures = [o["data"] for o in cell.get("outputs", []) if "image/svg+xml" in o.get("data", {})
+                    or "image/png" in o.get("data", {})]
+        if not names or not pictures:
+            continue
+        data = pictures[-1]
+        if "image/svg+xml" in data:
+            svg = data["image/svg+xml"]
+            path = folder / f"{names[0]}.svg"
+            path.write_text("".join(svg) if isinstance(svg, list) else svg, encoding="utf-8")
+        else:
+            path = folder / f"{names[0]}.png"
+            path.write_bytes(base64.b64decode("".join(data["image/png"])))
+        written.append(path)
+    return written
+
+
 if __name__ == "__main__":
     DOCS.mkdir(exist_ok=True)
-    for path in (backward_diagram(), decision_boundary()):
-        print(f"wrote docs/{path.name}")
+    for path in (backward_diagram(), decision_boundary(), *lecture_pictures()):
+        print(f"wrote {path.relative_to(ROOT)}")

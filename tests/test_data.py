@@ -1,15 +1,30 @@
 """nn.data: the toy datasets' shapes, class counts, geometry, seeding and shuffling; the helpers; bad input."""
 
+import gzip
 import itertools
 import math
 import random
+import re
+import struct
+import sys
 from collections import Counter
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from nn.data import make_blobs, make_circles, make_moons, make_spirals, make_xor, one_hot, train_test_split
+import nn.data as data_module
+from nn.data import (
+    load_digits,
+    load_mnist,
+    make_blobs,
+    make_circles,
+    make_moons,
+    make_spirals,
+    make_xor,
+    one_hot,
+    train_test_split,
+)
 
 GENERATORS = [make_moons, make_circles, make_spirals, make_blobs, make_xor]
 NOISE_ARG = {make_moons: "noise", make_circles: "noise", make_spirals: "noise", make_blobs: "std", make_xor: "noise"}
@@ -371,3 +386,151 @@ ROWS, LABELS = [[0.0, 0.0], [1.0, 1.0], [2.0, 2.0], [3.0, 3.0]], [0, 1, 0, 1]
 def test_train_test_split_bad_input_raises_saying_what_was_expected_and_given(args, kwargs, error, message):
     with pytest.raises(error, match=f"^train_test_split: .*{message}"):
         train_test_split(*args, **kwargs)
+
+
+# --- real images: scikit-learn's digits, MNIST's IDX files ----------------------------------
+
+
+def require_sklearn():
+    import importlib.util
+
+    from conftest import require
+
+    require(importlib.util.find_spec("sklearn"), "scikit-learn", "pip install 'glassgrad[digits]'")
+
+
+def test_load_digits_is_1797_rows_of_64_floats_in_unit_range_and_ten_int_labels():
+    require_sklearn()
+    X, y = load_digits()
+    assert len(X) == len(y) == 1797
+    assert all(isinstance(row, list) and len(row) == 64 for row in X)
+    assert all(type(v) is float and 0.0 <= v <= 1.0 for row in X for v in row)
+    assert max(v for row in X for v in row) == 1.0  # scaled by the largest pixel value, 16
+    assert all(type(t) is int for t in y) and Counter(y).keys() == set(range(10))
+
+
+def test_load_digits_pixels_are_scikit_learns_divided_by_16():
+    require_sklearn()
+    from sklearn.datasets import load_digits as sklearn_digits
+
+    bunch = sklearn_digits()
+    X, y = load_digits()
+    assert X[5] == [v / 16 for v in bunch.data[5].tolist()] and y == bunch.target.tolist()
+
+
+def test_load_digits_without_sklearn_says_how_to_install_it(monkeypatch):
+    for name in [m for m in sys.modules if m == "sklearn" or m.startswith("sklearn.")]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setitem(sys.modules, "sklearn", None)  # None in sys.modules: import fails
+    with pytest.raises(ImportError, match=r"scikit-learn.*pip install 'glassgrad\[digits\]'"):
+        load_digits()
+
+
+def idx_images(images, rows=2, cols=3, magic=0x803, count=None):
+    """An IDX file of unsigned-byte images (each a flat list of rows · cols ints) as bytes."""
+    header = struct.pack(">IIII", magic, len(images) if count is None else count, rows, cols)
+    return header + bytes(v for image in images for v in image)
+
+
+def idx_labels(labels, magic=0x801, count=None):
+    """An IDX file of unsigned-byte labels as bytes."""
+    return struct.pack(">II", magic, len(labels) if count is None else count) + bytes(labels)
+
+
+MNIST_IMAGES = [[0, 255, 51, 102, 0, 17], [255, 255, 0, 0, 1, 2], [3, 4, 5, 6, 7, 8]]
+MNIST_LABELS = [7, 0, 9]
+
+
+def write_pair(tmp_path, images=None, labels=None, zipped=False):
+    """The two files in ``tmp_path`` (gzipped when ``zipped``), their paths."""
+    paths = []
+    for name, data in (("images", images or idx_images(MNIST_IMAGES)), ("labels", labels or idx_labels(MNIST_LABELS))):
+        path = tmp_path / (f"{name}-idx.gz" if zipped else f"{name}-idx")
+        path.write_bytes(gzip.compress(data) if zipped else data)
+        paths.append(path)
+    return paths
+
+
+@pytest.mark.parametrize("zipped", [False, True], ids=["plain", "gzipped"])
+def test_load_mnist_reads_idx_rows_as_pixels_over_255_and_int_labels(tmp_path, zipped):
+    X, y = load_mnist(*write_pair(tmp_path, zipped=zipped))
+    assert [[v / 255 for v in image] for image in MNIST_IMAGES] == X and y == MNIST_LABELS
+    assert all(type(v) is float for row in X for v in row) and all(type(t) is int for t in y)
+
+
+def test_load_mnist_tells_gzip_by_its_bytes_not_the_name_and_takes_str_paths(tmp_path):
+    images, labels = write_pair(tmp_path, zipped=True)
+    plain_name = tmp_path / "images-idx3-ubyte"  # gzipped content without .gz
+    images.rename(plain_name)
+    assert load_mnist(str(plain_name), str(labels))[1] == MNIST_LABELS
+
+
+@pytest.mark.parametrize("zipped", [False, True], ids=["plain", "gzipped"])
+def test_load_mnist_truncated_file_is_a_value_error_naming_it(tmp_path, zipped):
+    data = idx_images(MNIST_IMAGES)
+    images, labels = write_pair(tmp_path, images=data[:-4], zipped=zipped)
+    with pytest.raises(ValueError, match=rf"{re.escape(repr(str(images)))} is truncated"):
+        load_mnist(images, labels)
+    images, labels = write_pair(tmp_path, images=data[:10], zipped=zipped)  # inside the header
+    with pytest.raises(ValueError, match=rf"{re.escape(repr(str(images)))} is truncated: expected 12 bytes of header"):
+        load_mnist(images, labels)
+
+
+def test_load_mnist_longer_than_its_header_is_a_value_error(tmp_path):
+    images, labels = write_pair(tmp_path, labels=idx_labels(MNIST_LABELS) + b"\x00")
+    with pytest.raises(ValueError, match=rf"{re.escape(repr(str(labels)))} is longer than its header says"):
+        load_mnist(images, labels)
+
+
+def test_load_mnist_wrong_magic_number_is_a_value_error_naming_the_file(tmp_path):
+    images, labels = write_pair(tmp_path, images=idx_images(MNIST_IMAGES, magic=0x801))
+    with pytest.raises(ValueError, match=rf"{re.escape(repr(str(images)))} is not an IDX file of images: expected "
+                                         r"the magic number 0x00000803, got 0x00000801"):
+        load_mnist(images, labels)
+    images, labels = write_pair(tmp_path)
+    with pytest.raises(ValueError, match=rf"{re.escape(repr(str(labels)))} is not an IDX file of images"):
+        load_mnist(labels, images)  # swapped
+
+
+def test_load_mnist_count_mismatch_names_both_files(tmp_path):
+    images, labels = write_pair(tmp_path, labels=idx_labels(MNIST_LABELS[:2]))
+    with pytest.raises(ValueError, match=rf"got 3 images in {re.escape(repr(str(images)))} and 2 labels in "
+                                         rf"{re.escape(repr(str(labels)))}"):
+        load_mnist(images, labels)
+
+
+@pytest.mark.parametrize("zipped", [False, True], ids=["plain", "gzipped"])
+def test_load_mnist_huge_header_count_is_refused_before_reading(tmp_path, monkeypatch, zipped):
+    images, labels = write_pair(tmp_path, images=idx_images(MNIST_IMAGES, rows=28, cols=28, count=10**9), zipped=zipped)
+    reads = []
+    original = data_module._read_exactly
+
+    def recording(stream, count, *args):
+        reads.append(count)
+        return original(stream, count, *args)
+
+    monkeypatch.setattr(data_module, "_read_exactly", recording)
+    with pytest.raises(ValueError, match=r"is truncated: its header claims 1000000000 × 28 × 28 = 784,000,000,000 "
+                                         r"bytes of data, the file holds " + ("at most " if zipped else "")):
+        load_mnist(images, labels)
+    assert reads == [4, 12]  # the magic and the dimensions: nothing asked for the claimed data
+
+
+def test_load_mnist_corrupt_gzip_is_a_value_error_naming_the_file(tmp_path):
+    images, labels = write_pair(tmp_path, zipped=True)
+    data = images.read_bytes()
+    images.write_bytes(data[:12] + bytes(b ^ 0xFF for b in data[12:]))
+    with pytest.raises(ValueError, match=rf"{re.escape(repr(str(images)))} is not a readable IDX file"):
+        load_mnist(images, labels)
+
+
+@pytest.mark.parametrize(
+    ("args", "error", "match"),
+    [
+        ((3, "labels"), TypeError, r"load_mnist: expected a path \(str or Path\), got 3 \(int\)"),
+        (("missing-images", "labels"), ValueError, r"load_mnist: no such file 'missing-images'"),
+    ],
+)
+def test_load_mnist_bad_paths_are_clear_errors(args, error, match):
+    with pytest.raises(error, match=match):
+        load_mnist(*args)

@@ -361,3 +361,107 @@ def test_draw_network_lists_each_neurons_weights_where_tooltips_cannot_be_seen()
     assert "w = (" in draw_network(MLP(8, [3, 2], seed=0), numbers=True).source
     with pytest.raises(TypeError, match="expected True, False or None, got 'yes'"):
         draw_network(model, numbers="yes")
+
+
+# the reverse network (show="backward")
+
+def lecture_network(activation="sigmoid"):
+    """The lecture's 2-2-2-2 network, its weights and biases set through the Layer W/b Values."""
+    model = MLP(2, [2, 2, 2], activation=activation, output="sigmoid")
+    weights = [[[1, -2], [-1, 1]], [[2, -1], [-2, -1]], [[3, -1], [-1, 4]]]
+    biases = [[1, 0], [0, 0], [-2, 2]]
+    for layer, rows, bs in zip(model.layers, weights, biases):
+        for row, values, b, value in zip(layer.W, rows, layer.b, bs):
+            for w, v in zip(row, values):
+                w.data = float(v)
+            b.data = float(value)
+    return model
+
+
+def backward_by_hand(model, x, target, loss):
+    """One example's loss from the model's own Values, then backward(): every neuron's z (with .grad)."""
+    h, zs = x, []
+    for layer in model.layers:
+        a = layer(h)
+        zs.append([v if layer.activation == "linear" else v.parents[0] for v in a])
+        h = a
+    outputs = zs[-1] if model.output == "linear" or loss is cross_entropy else [z.sigmoid() for z in zs[-1]]
+    loss(outputs, target).backward()
+    return zs
+
+
+REVERSE_NODE = re.compile(r"^\t+(l\d+_\d+) \[label=<(.*?)> (?=\w+=)", re.MULTILINE)
+
+
+@pytest.mark.parametrize("activation", sorted(ACTIVATIONS))
+@pytest.mark.parametrize("output", ["linear", "sigmoid"])
+def test_draw_network_backward_numbers_equal_backward(activation, output):
+    from nn.losses import mse
+
+    model = MLP(2, [3, 2, 2], activation=activation, output=output, seed=1)
+    x, target = [0.7, -1.3], [1.0, 0.0]
+    zs = backward_by_hand(model, x, target, mse)
+    source = draw_network(model, x, target=target, show="backward", loss="mse").source
+    labels = dict(REVERSE_NODE.findall(source))
+    for li, layer in enumerate(zs, start=1):
+        for j, z in enumerate(layer):
+            shown = float(number(labels[f"l{li}_{j}"], "∂C/∂z"))
+            assert shown == pytest.approx(z.grad, abs=5e-5), (li, j)
+
+
+@pytest.mark.parametrize("activation", sorted(ACTIVATIONS))
+def test_draw_network_backward_pass_reads_off_as_gain_times_weighted_sum(activation):
+    from viz.network import backward_pass
+
+    model = MLP(3, [4, 3, 2], activation=activation, seed=2)
+    passed = backward_pass(model, [0.3, -0.8, 1.1], 1)
+    zs = backward_by_hand(model, [0.3, -0.8, 1.1], 1, cross_entropy)
+    for li, layer in enumerate(passed.layers):
+        for j, n in enumerate(layer):
+            assert n.grad == pytest.approx(zs[li][j].grad, rel=1e-12, abs=1e-15)
+            assert n.grad == pytest.approx(n.gain * n.upstream, rel=1e-12, abs=1e-15)
+            if li + 1 < len(passed.layers):  # the weighted sum of the next layer, along the edges drawn
+                nxt = model.layers[li + 1]
+                weighted = math.fsum(nxt.W[k][j].data * m.grad for k, m in enumerate(passed.layers[li + 1]))
+                assert n.upstream == pytest.approx(weighted, rel=1e-9, abs=1e-15)
+
+
+def test_draw_network_backward_lecture_network_labels_weights_and_gains():
+    model = lecture_network()
+    source = draw_network(model, [1, -1], target=[1.0, 0.0], show="backward").source
+    assert "dir=back" in source and "mean squared error" in source
+    for w in (2, -1, -2, 3, 4):
+        assert f"w = {w}" in source
+    labels = dict(REVERSE_NODE.findall(source))
+    assert number(labels["l1_0"], "z") == "4.0000" and number(labels["l1_1"], "z") == "-2.0000"
+    sig = 1 / (1 + math.exp(-4.0))
+    assert float(number(labels["l1_0"], "σ′\\(z\\)")) == pytest.approx(sig * (1 - sig), abs=5e-5)
+    assert all(p.grad == 0.0 for p in model.parameters()), "drawing touches no .grad"
+
+
+def test_draw_network_backward_svg_renders_with_the_project_font():
+    svg = draw_network(lecture_network(), [1, -1], target=[1.0, 0.0], show="backward").svg()
+    assert 'font-family="DejaVu Sans,sans-serif"' in svg and "∂C/∂z" in svg
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        ({"show": "sideways"}, ValueError, "expected one of forward, backward"),
+        ({"show": "backward"}, TypeError, "expected an input x and its target"),
+        ({"target": 1}, ValueError, "pass show='backward'"),
+        ({"show": "backward", "target": 1, "loss": "hinge"}, ValueError, "cross_entropy, mse"),
+        ({"show": "backward", "target": 1, "loss": 3}, TypeError, "a loss name or a function"),
+        ({"show": "backward", "target": 5}, ValueError, "target class in 0..1"),
+        ({"show": "backward", "target": [1.0]}, ValueError, "expected 2 target"),
+    ],
+)
+def test_draw_network_backward_bad_arguments_say_what_was_expected(kwargs, error, match):
+    model = MLP(2, [3, 2], seed=0)
+    with pytest.raises(error, match=match):
+        draw_network(model, None if kwargs == {"show": "backward"} else [0.5, 1.0], **kwargs)
+
+
+def test_draw_network_backward_refuses_mse_on_a_softmax_output():
+    with pytest.raises(ValueError, match="softmax output"):
+        draw_network(MLP(2, [2], output="softmax"), [1, 1], target=[1.0, 0.0], show="backward")

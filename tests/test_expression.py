@@ -333,6 +333,15 @@ def test_cli_graph_writes_the_picture_and_the_steps_and_prints_f_and_the_gradien
     assert page.startswith("<!DOCTYPE html>") and "gg-player" in page
 
 
+def test_cli_graph_quiz_writes_a_page_that_asks_before_it_shows(tmp_path, capsys):
+    needs_a_renderer()
+    steps = tmp_path / "quiz.html"
+    assert main(["graph", "x*y + x", "x=2", "y=3", "--out", str(tmp_path / "g.dot"), "--steps", str(steps),
+                 "--quiz"]) == 0
+    page = steps.read_text(encoding="utf-8")
+    assert '"quiz": true' in page and "gg-check" in page and "gg-score" in page
+
+
 def test_cli_graph_writes_dot_with_the_chosen_view(tmp_path, capsys):
     out = tmp_path / "g.dot"
     assert main(["graph", "x*x", "x=3", "--out", str(out), "--show", "forward"]) == 0
@@ -349,6 +358,7 @@ def test_cli_graph_writes_dot_with_the_chosen_view(tmp_path, capsys):
     (["graph", "x", "x", "=", "1"], "glassgrad graph: 'x': expected NAME=VALUE"),
     (["graph", "x", "x=1", "--out", "g.txt"], "glassgrad graph: --out 'g.txt': expected a path ending in .svg"),
     (["graph", "x", "x=1", "--steps", "s.svg"], "glassgrad graph: --steps 's.svg': expected a path ending in .html"),
+    (["graph", "x", "x=1", "--quiz"], "glassgrad graph: --quiz: expected --steps PATH too"),
 ])
 def test_cli_graph_bad_input_exits_2_with_a_message_and_no_traceback(argv, message, tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)

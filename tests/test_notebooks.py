@@ -21,6 +21,7 @@ NOISE = [
 def test_notebooks_exist():
     names = [p.stem for p in NOTEBOOKS]
     assert names == [
+        "00_lecture",
         "01_value_and_chain_rule",
         "02_neuron_layer_network",
         "03_backpropagation",

@@ -97,6 +97,9 @@ def pictures_to_read(tmp_path):
     loss.backward()
     made = {"neuron.svg": draw_graph(a), "mlp.svg": draw_graph(loss), "network.svg": draw_network(model, [0.5, -1])}
     made["steps layout.svg"] = step_backward(a).layout()
+    made["reverse network.svg"] = draw_network(model, [0.5, -1], target=[1.0], show="backward")
+    made["reverse lecture network.svg"] = draw_network(MLP(2, [2, 2, 2], activation="sigmoid", output="sigmoid"),
+                                                       [1, -1], target=[1.0, 0.0], show="backward")
     big = MLP(2, [16, 16, 3], activation="relu", seed=0)
     big_loss = cross_entropy(big([0.5, -1.0]), 1)
     big_loss.backward()

@@ -216,3 +216,86 @@ def test_step_backward_page_without_javascript_shows_a_still_and_the_steps(tmp_p
         page.locator(".gg-list summary").click()
         assert page.locator(".gg-list li").count() == len(steps)
         assert page.locator(".gg-list li").first.is_visible()
+
+
+QUIZ = """(root) => {
+    const player = document.querySelectorAll('.gg-player')[root];
+    const locals = [...player.querySelectorAll('svg text')].map(t => t.textContent).filter(t => t.startsWith('∂/∂'));
+    return {caption: player.querySelector('.gg-caption').textContent,
+            counter: player.querySelector('.gg-counter').textContent,
+            score: player.querySelector('.gg-score').textContent,
+            asks: player.querySelectorAll('.gg-ask').length,
+            right: player.querySelectorAll('.gg-right').length,
+            wrong: [...player.querySelectorAll('.gg-wrong')].map(s => s.textContent),
+            locals};
+}"""
+
+
+def quiz_loss():
+    """y = x·w + x at x = 2, w = 3: two steps (the add, then the mul), 0.5 and 4 passed back, say."""
+    x, w = Value(2.0, label="x"), Value(3.0, label="w")
+    p = x * w
+    p.label = "p"
+    y = p + x
+    y.label = "y"
+    return y
+
+
+def test_step_backward_quiz_page_carries_the_answers_and_the_form(tmp_path):
+    steps = step_backward(quiz_loss(), quiz=True)
+    page = steps.save(tmp_path / "quiz.html").read_text()
+    assert '"quiz": true' in page and '"asks": [' in page and "gg-check" in page
+    assert "<button" not in page.split("<script")[0], "the quiz's form comes with the script too"
+    assert steps[0].question().startswith("step 1: y = p + x, ∂y/∂y = 1. For each edge")
+    assert '"quiz": false' in step_backward(quiz_loss()).html()
+    with pytest.raises(TypeError, match="expected True or False"):
+        step_backward(quiz_loss(), quiz="yes")
+
+
+def test_step_backward_quiz_checks_a_right_and_a_wrong_answer_in_a_browser(tmp_path):
+    steps = step_backward(quiz_loss(), quiz=True)
+    path = steps.save(tmp_path / "quiz.html")
+    first, second = steps[0], steps[1]
+    with browser_page() as page:
+        page.goto(path.as_uri())
+        state = page.evaluate(QUIZ, 0)
+        assert state["caption"] == first.question() and state["asks"] == len(first.contributions) == 2
+        assert all(t.endswith("= ?") for t in state["locals"]), "no local derivative is shown before it is asked"
+        # a right answer, typed to three significant figures: both edges of the add pass back 1
+        for row in range(2):
+            page.locator(".gg-ask").nth(row).locator(".gg-local").fill("1")
+            page.locator(".gg-ask").nth(row).locator(".gg-passed").fill("1.00")
+        page.locator(".gg-check").click()
+        state = page.evaluate(QUIZ, 0)
+        assert state["right"] == 4 and state["wrong"] == [] and state["score"] == "score: 4 / 4"
+        assert state["caption"] == first.describe(), "checked, the step is revealed"
+        # the next step asks; a wrong answer is marked and the right number shown
+        page.locator(".gg-next").click()
+        state = page.evaluate(QUIZ, 0)
+        assert state["caption"] == second.question() and state["counter"] == "step 2 / 2"
+        locals_ = [c.local for c in second.contributions]  # ∂p/∂x = w = 3, ∂p/∂w = x = 2
+        assert locals_ == [3.0, 2.0]
+        page.locator(".gg-ask").nth(0).locator(".gg-local").fill("3.004")  # 3.00 to three figures: right
+        page.locator(".gg-ask").nth(0).locator(".gg-passed").fill("2.9")  # wrong: it passes 3
+        page.locator(".gg-ask").nth(1).locator(".gg-local").fill("2")
+        page.locator(".gg-ask").nth(1).locator(".gg-passed").press("Enter")  # left empty: wrong
+        state = page.evaluate(QUIZ, 0)
+        assert state["right"] == 2 and state["wrong"] == ["✗ it is 3", "✗ it is 2"]
+        assert state["score"] == "done! final score: 6 / 8"
+        assert state["caption"] == second.describe()
+        assert not any(t.endswith("= ?") for t in state["locals"]), "every step revealed"
+        page.locator(".gg-prev").click()  # an answered step shows its answers again, not a new question
+        state = page.evaluate(QUIZ, 0)
+        assert state["caption"] == first.describe() and state["right"] == 4
+
+
+def test_step_backward_quiz_cannot_skip_ahead_of_the_question(tmp_path):
+    steps = step_backward(small_loss(), quiz=True)
+    path = steps.save(tmp_path / "quiz.html")
+    with browser_page() as page:
+        page.goto(path.as_uri())
+        page.locator(".gg-slider").fill(str(len(steps) - 1))
+        state = page.evaluate(QUIZ, 0)
+        assert state["counter"] == f"step 1 / {len(steps)}" and state["caption"] == steps[0].question()
+        page.locator(".gg-next").click()
+        assert page.evaluate(QUIZ, 0)["counter"] == f"step 1 / {len(steps)}"

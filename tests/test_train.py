@@ -4,10 +4,12 @@ import math
 
 import pytest
 
+import nn.train as train_module
 from nn import MLP, DivergenceError, History, fit
 from nn.data import make_moons, make_spirals, make_xor
-from nn.losses import mse
+from nn.losses import cross_entropy, mse
 from nn.optim import SGD, Adam
+from nn.train import evaluate
 
 
 def test_fit_reproduces_micrograds_demo_to_full_training_accuracy():
@@ -169,3 +171,117 @@ def test_fit_binary_loss_rejects_multiclass_labels():
     model = MLP(2, [3, 1], seed=0)
     with pytest.raises(ValueError, match=r"expects binary labels \(0/1 or -1/\+1\), got \[0, 2\]"):
         fit(model, [[0.0, 1.0], [1.0, 0.0]], [0, 2], loss="binary_cross_entropy", progress=False)
+
+
+# --- held-out data: fit(validation=...) ----------------------------------------------------
+
+
+def moons_split():
+    X, y = make_moons(40, noise=0.1, seed=3)
+    return X[:30], y[:30], X[30:], y[30:]
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum"])
+def test_fit_validation_records_the_same_loss_without_l2_and_accuracy_each_epoch(reduction):
+    X, y, X_val, y_val = moons_split()
+    model = MLP(2, [6, 2], seed=0)
+    seen = []
+
+    def after_each_epoch(*args):  # the parameters as each epoch left them, to recompute its validation numbers
+        seen.append(model.state_dict())
+        return evaluate(*args)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(train_module, "evaluate", after_each_epoch)
+        history = fit(model, X, y, epochs=4, l2=0.5, reduction=reduction, validation=(X_val, y_val), progress=False)
+    assert len(history.val_loss) == len(history.val_accuracy) == history.epochs == len(seen) == 4
+    for state, val_loss, val_accuracy in zip(seen, history.val_loss, history.val_accuracy):
+        again = MLP(2, [6, 2], seed=1)
+        again.load_state_dict(state)
+        per_example = [cross_entropy(again.logits(x), t).data for x, t in zip(X_val, y_val)]
+        expected = sum(per_example) if reduction == "sum" else sum(per_example) / len(X_val)
+        assert val_loss == pytest.approx(expected, rel=1e-12, abs=1e-15)  # no l2 term, though fit's objective has one
+        assert val_accuracy == sum(again.predict(x) == t for x, t in zip(X_val, y_val)) / len(X_val)
+
+
+def test_fit_validation_builds_no_graph_and_leaves_training_unchanged():
+    X, y, X_val, y_val = moons_split()
+    plain, held = MLP(2, [5, 2], seed=0), MLP(2, [5, 2], seed=0)
+    history = fit(plain, X, y, epochs=3, progress=False)
+    with_val = fit(held, X, y, epochs=3, progress=False, validation=(X_val, y_val))
+    assert with_val.loss == history.loss and held.state_dict() == plain.state_dict()
+    assert history.val_loss == [] and history.val_accuracy == []
+
+
+def test_fit_validation_outputs_record_no_parents():
+    X, y, X_val, y_val = moons_split()
+    graphs = []
+
+    def loss(outputs, target):  # a custom loss sees what fit built: a graph when training, bare Values when not
+        graphs.append(outputs[0].parents != ())
+        return mse(outputs, [float(target == 0), float(target == 1)])
+
+    fit(MLP(2, [3, 2], seed=0), X, y, loss=loss, epochs=2, progress=False, validation=(X_val, y_val))
+    assert graphs.count(False) == 2 * len(X_val) and graphs.count(True) == 2 * len(X)
+
+
+def test_fit_validation_compiled_matches_the_graph():
+    X, y, X_val, y_val = moons_split()
+    graph = fit(MLP(2, [5, 2], seed=0), X, y, epochs=3, progress=False, validation=(X_val, y_val))
+    compiled = fit(MLP(2, [5, 2], seed=0), X, y, epochs=3, progress=False, validation=(X_val, y_val), compile=True)
+    assert compiled.val_loss == graph.val_loss and compiled.val_accuracy == graph.val_accuracy
+
+
+def test_fit_validation_converts_binary_labels_like_the_training_labels():
+    X, y, X_val, y_val = moons_split()
+    history = fit(MLP(2, [5, 1], seed=0), X, y, loss="hinge", epochs=2, progress=False,
+                  validation=(X_val, [1 if t == 1 else -1 for t in y_val]))
+    same = fit(MLP(2, [5, 1], seed=0), X, y, loss="hinge", epochs=2, progress=False, validation=(X_val, y_val))
+    assert history.val_loss == same.val_loss and history.val_accuracy == same.val_accuracy
+
+
+def test_fit_validation_shows_on_the_progress_bar(capsys):
+    X, y, X_val, y_val = moons_split()
+    fit(MLP(2, [4, 2], seed=0), X, y, epochs=2, validation=(X_val, y_val))
+    err = capsys.readouterr().err
+    assert "val_loss=" in err and "val_acc=" in err
+
+
+def test_fit_history_exports_validation_columns_only_when_measured():
+    plain = History(loss=[0.5, 0.25], accuracy=[0.5, 1.0])
+    assert "val_loss" not in plain.to_dict() and plain.to_csv().splitlines()[0] == "epoch,loss,accuracy"
+    held = History(loss=[0.5, 0.25], accuracy=[0.5, 1.0], val_loss=[0.75, 0.5], val_accuracy=[0.25, 0.75])
+    assert held.to_dict()["val_loss"] == [0.75, 0.5] and held.to_dict()["val_accuracy"] == [0.25, 0.75]
+    assert held.to_csv().splitlines() == ["epoch,loss,accuracy,val_loss,val_accuracy", "1,0.5,0.5,0.75,0.25",
+                                          "2,0.25,1.0,0.5,0.75"]
+
+
+def test_fit_validation_divergence_stops_with_every_list_the_same_length():
+    X, y, X_val, y_val = moons_split()
+    model = MLP(2, [4, 1], activation="linear", seed=0)
+    with pytest.raises(DivergenceError, match=r"diverged at epoch \d+: the (validation )?loss is") as caught:
+        fit(model, X, y, loss="mse", optimizer="sgd", lr=1e9, epochs=20, progress=False, validation=(X_val, y_val))
+    h = caught.value.history
+    assert len(h.loss) == len(h.accuracy) == len(h.val_loss) == len(h.val_accuracy)
+    assert all(math.isfinite(v) for v in h.val_loss)
+
+
+@pytest.mark.parametrize(
+    "validation, error, message",
+    [
+        ([[0.0, 1.0]], TypeError, r"fit\(validation\): expected None or a pair \(X_val, y_val\), got \[\[0\.0, 1"),
+        ("ab", TypeError, r"fit\(validation\): expected None or a pair \(X_val, y_val\), got 'ab' \(str\)"),
+        (([], []), ValueError, "expected at least one validation example, got an empty X_val"),
+        (([[0.0, 1.0]], [0, 1]), ValueError, "X_val and y_val must have the same length, got 1 inputs and 2 labels"),
+        (([[0.0]], [0]), ValueError, r"fit\(X_val\): the model takes 2 numbers per input, X_val\[0\] has 1"),
+        (([[0.0, math.nan]], [0]), ValueError, r"fit\(X_val\): expected finite numbers, got nan in X_val\[0\]"),
+        (([[0.0, 1.0]], [0.5]), TypeError, r"fit\(y_val\): expected int class labels, y_val\[0\] is 0\.5"),
+        (([[0.0, 1.0]], [2]), ValueError, r"fit\(y_val\): cross_entropy expects labels in 0..1 .*got \[2\]"),
+    ],
+)
+def test_fit_validation_bad_input_is_a_clear_error(validation, error, message):
+    model = MLP(2, [3, 2], seed=0)
+    before = model.state_dict()
+    with pytest.raises(error, match=message):
+        fit(model, [[0.0, 1.0], [1.0, 0.0]], [0, 1], epochs=1, progress=False, validation=validation)
+    assert model.state_dict() == before

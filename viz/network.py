@@ -7,6 +7,12 @@ to ``|w|`` (scaled to the largest ``|w|`` in the model), its tooltip the value. 
 ``x``, each neuron shows its ``z = Σ wᵢ·aᵢ + b`` and ``a = σ(z)`` from a forward pass. With
 ``color_by="grad"`` the edges show ``∂C/∂w`` (the ``.grad`` left by a ``backward()``) instead.
 
+With ``target`` and ``show="backward"`` it draws the lecture's reverse network: the same columns with the
+arrows turned round, from the loss ``C`` on the right back to the first hidden layer. Each neuron is an
+amplifier of gain ``σ′(z)`` (its activation's derivative at its ``z``) and shows its ``∂C/∂z``; each edge
+carries its weight, so ``∂C/∂z = σ′(z) · Σₖ wₖ·∂C/∂zₖ`` reads off the picture. The numbers come from the
+engine (``backward_pass``): one example's loss built from the model's own Values, differentiated by ``grad``.
+
 Node names in the DOT: ``x0, x1, …`` for the inputs, ``l1_0, l1_1, …`` for the neurons of layer 1
 (the last layer is the output layer), ``x_more`` / ``l1_more`` for the "… N more" marker of an
 elided column. Invisible edges (``style=invis``) only keep each column in index order.
@@ -18,16 +24,24 @@ import html
 import itertools
 import math
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import graphviz
 
-from engine import Value
+from engine import Value, grad
+from nn.losses import cross_entropy, mse
 from nn.network import MLP, as_input_floats
 from viz.diagram import FONT, Diagram
 from viz.render import RENDERERS
 
 #: What the edges show: the weights themselves, or their gradients after a backward pass.
 COLOR_BY = ("weight", "grad")
+
+#: What the picture shows: the forward pass (or only the weights), or the lecture's reverse network.
+NETWORK_SHOWS = ("forward", "backward")
+
+#: The losses the reverse network knows by name (a callable ``loss(outputs, target) -> Value`` works too).
+LOSSES = ("cross_entropy", "mse")
 
 #: Edge colours by the sign of the weight (or gradient); zero (or nan) is grey.
 POSITIVE = "#2b6cb0"
@@ -161,12 +175,18 @@ def _column(
 LISTED_WEIGHTS = 6
 
 
+Loss = str | Callable[[list[Value], object], Value]
+
+
 def draw_network(
     model: MLP,
     x: Sequence[Value | float] | None = None,
     color_by: str = "weight",
     renderer: str = "auto",
     numbers: bool | None = None,
+    target: object = None,
+    show: str = "forward",
+    loss: Loss | None = None,
 ) -> Diagram:
     """The network as the lecture draws it: input boxes, a column of neurons per layer, one edge per weight.
 
@@ -179,7 +199,23 @@ def draw_network(
     edges, ``w = (w₀, w₁, …)`` (or ``∂C/∂w``) in input order; by default when every layer has at most 6 inputs.
     Hovering an edge shows its number too, where the SVG itself is shown (a browser; not a notebook, which
     shows the picture as an image).
+
+    ``show="backward"`` (with ``x`` and ``target``) draws the reverse network of the loss of that one example
+    instead: see ``backward_pass`` for ``target`` and ``loss``; ``color_by`` and ``numbers`` do not apply.
     """
+    if show not in NETWORK_SHOWS:
+        raise ValueError(f"draw_network(show): expected one of {', '.join(NETWORK_SHOWS)}, got {show!r}")
+    if show == "backward":
+        if not isinstance(model, MLP):
+            raise TypeError(f"draw_network(model): expected an nn.MLP, got {type(model).__name__}")
+        if renderer not in RENDERERS:
+            raise ValueError(f"draw_network(renderer): expected one of {', '.join(RENDERERS)}, got {renderer!r}")
+        if x is None or target is None:
+            raise TypeError("draw_network(show='backward'): expected an input x and its target, "
+                            f"got x={x!r}, target={target!r}")
+        return _reverse_network(model, backward_pass(model, x, target, loss), renderer)
+    if target is not None or loss is not None:
+        raise ValueError("draw_network: target and loss draw the backward pass; pass show='backward' with them")
     if numbers is not None and not isinstance(numbers, bool):
         raise TypeError(f"draw_network(numbers): expected True, False or None, got {numbers!r}")
     if not isinstance(model, MLP):
@@ -304,3 +340,154 @@ def _unit(li: int, j: int, output: bool) -> str:
     if li == 0:
         return f"x{_sub(j)}"
     return f"y{_sub(j)}" if output else f"layer {li} neuron {j}"
+
+
+@dataclass(frozen=True)
+class NeuronGrad:
+    """One neuron in the reverse network: its ``z``, its gain ``σ′(z) = ∂a/∂z``, what reaches it from the right
+    ``∂C/∂a`` (the weighted sum ``Σₖ wₖ·∂C/∂zₖ`` of the next layer, or ``∂C/∂y`` for an output), and its
+    ``∂C/∂z`` (= gain · upstream, as the engine computed it)."""
+
+    z: float
+    gain: float
+    upstream: float
+    grad: float
+
+
+@dataclass(frozen=True)
+class BackwardPass:
+    """The loss ``C`` of one example and every neuron's ``NeuronGrad``, layer by layer (the last is the output
+    layer, whose ``a`` is the output ``y`` the loss reads). ``loss_name`` says which loss it is."""
+
+    loss: float
+    layers: list[list[NeuronGrad]]
+    loss_name: str
+
+
+def backward_pass(model: MLP, x: Sequence[Value | float], target: object, loss: Loss | None = None) -> BackwardPass:
+    """The backward pass of one example's loss through ``model``, neuron by neuron, computed by the engine.
+
+    The loss is built from the model's own Values: ``"cross_entropy"`` (the default for an int ``target``, a
+    class) reads the logits (softmax inside the loss); ``"mse"`` (the default for a list of numbers) reads the
+    outputs, ``σ(z)`` for ``output="sigmoid"``; a callable ``loss(outputs, target)`` gets the outputs too.
+    ``engine.grad`` then gives each ``∂C/∂z`` and ``∂C/∂a``, and each neuron's gain ``∂a/∂z``. No ``.grad``
+    is touched.
+    """
+    if not isinstance(model, MLP):
+        raise TypeError(f"backward_pass(model): expected an nn.MLP, got {type(model).__name__}")
+    if loss is None:
+        loss = "cross_entropy" if isinstance(target, int) and not isinstance(target, bool) else "mse"
+    if isinstance(loss, str) and loss not in LOSSES:
+        raise ValueError(f"draw_network(loss): expected one of {', '.join(LOSSES)} or a function, got {loss!r}")
+    if not isinstance(loss, str) and not callable(loss):
+        raise TypeError(f"draw_network(loss): expected a loss name or a function, got {type(loss).__name__}")
+    if loss != "cross_entropy" and model.output == "softmax":
+        raise ValueError("draw_network(loss): a softmax output mixes the outputs, so no neuron has a gain of its "
+                         f"own; use loss='cross_entropy' (which reads the logits), got {loss!r}")
+    h: list[Value] | list[float] = as_input_floats(x, model.nin, "draw_network(x)")
+    zs: list[list[Value]] = []
+    outs: list[list[Value]] = []
+    for layer in model.layers:
+        a = layer(h)
+        zs.append([v if layer.activation == "linear" else v.parents[0] for v in a])
+        outs.append(a)
+        h = a
+    if loss == "cross_entropy":
+        c = cross_entropy(zs[-1], target)  # type: ignore[arg-type]  # cross_entropy checks the class itself
+        name = "cross entropy"
+    else:
+        if model.output == "sigmoid":
+            outs[-1] = [z.sigmoid() for z in zs[-1]]  # the model's own output: σ of each logit
+        if loss == "mse":
+            c = mse(outs[-1], target)  # type: ignore[arg-type]  # mse checks the target itself
+            name = "mean squared error"
+        else:
+            assert callable(loss)
+            c = loss(outs[-1], target)
+            name = getattr(loss, "__name__", "loss")
+        if not isinstance(c, Value):
+            raise TypeError(f"draw_network(loss): expected the loss function to return a Value, got {c!r}")
+    flat_z = [z for layer in zs for z in layer]
+    flat_a = [a for layer in outs for a in layer]
+    grads = grad(c, flat_z + flat_a)
+    dz, da = iter(grads[: len(flat_z)]), iter(grads[len(flat_z):])
+    layers = []
+    for layer_z, layer_a in zip(zs, outs):
+        layers.append([NeuronGrad(z.data, 1.0 if a is z else grad(a, [z])[0], next(da), next(dz))
+                       for z, a in zip(layer_z, layer_a)])
+    return BackwardPass(c.data, layers, name)
+
+
+#: The reverse network's neurons: boxes pointing left, the way the gradient flows (the lecture's amplifiers).
+AMPLIFIER = {"shape": "cds", "orientation": "180", "style": "filled", "fillcolor": "#fff5f5", "color": "#9b2c2c",
+             "penwidth": "1.2", "margin": "0.3,0.16"}
+LOSS_NODE = {"shape": "box", "style": "rounded,filled", "fillcolor": "#fed7d7", "color": "#9b2c2c"}
+
+#: Up to this many edges between two columns, each edge is labelled with its weight; above, each neuron lists
+#: the weights of the edges that bring it the next layer's ∂C/∂z (up to LISTED_WEIGHTS of them), and tooltips.
+LABELLED_EDGES = 4
+
+
+def _reverse_network(model: MLP, passed: BackwardPass, renderer: str) -> Diagram:
+    """The reverse network of ``passed``: the columns of ``draw_network`` from hidden layer 1 to the output,
+    then the loss; arrows point left; each neuron shows ``∂C/∂z = σ′(z) × (what reaches it)``."""
+    sizes = [len(drawn_indices(n)[0]) for n in model.nouts]
+    busiest = max((a * b for a, b in itertools.pairwise(sizes)), default=0)
+    widest, alpha = widest_edge(busiest), ALPHA if busiest > DENSE else ""
+    labelled = busiest <= LABELLED_EDGES
+    largest = max((abs(w.data) for layer in model.layers[1:] for row in layer.W for w in row
+                   if math.isfinite(w.data)), default=0.0)
+    g = graphviz.Digraph("network")
+    g.attr(rankdir="LR", splines="line", nodesep="0.3", ranksep="2.2" if labelled else "1.6", newrank="true",
+           outputorder="edgesfirst", remincross="false", fontname=FONT, fontsize="16", labelloc="t",
+           label=f"the backward pass of {model!r} as a reverse network: C = {passed.loss_name} = "
+                 f"{_num(passed.loss)}\neach neuron multiplies what reaches it from the right by its gain "
+                 f"σ′(z); each edge multiplies by its weight w (blue > 0, red < 0)\n"
+                 f"∂C/∂z = σ′(z) · Σₖ wₖ·∂C/∂zₖ")
+    g.attr("node", fontname=FONT, fontsize="11")
+    g.attr("edge", arrowsize="0.6", fontname=FONT, fontsize="10", dir="back")
+    last = len(model.layers)
+    previous: list[tuple[int, str]] = []
+    for li, (layer, grads) in enumerate(zip(model.layers, passed.layers), start=1):
+        output = li == last
+        drawn, left_out = drawn_indices(layer.nout)
+        units: list[_Unit] = []
+        for j in drawn:
+            n = grads[j]
+            reaches = f"∂C/∂y{_sub(j)}" if output else "Σ w·∂C/∂z"
+            lines = [(f"∂C/∂z = {_num(n.grad)}", "b"), (f"= σ′(z) × {reaches}", "small"),
+                     (f"σ′(z) = {_num(n.gain)}", ""), (f"{reaches} = {_num(n.upstream)}", ""),
+                     (f"z = {_num(n.z)}", "small")]
+            if not output and not labelled and layer.nout <= LISTED_WEIGHTS and model.nouts[li] <= LISTED_WEIGHTS:
+                ws = [f"{row[j].data:.2f}" for row in model.layers[li].W]
+                lines += [(f"w to the next layer = ({', '.join(ws[k:k + 3])}", "small") if k == 0 else
+                          (", ".join(ws[k:k + 3]), "small") for k in range(0, len(ws), 3)]
+                lines[-1] = (lines[-1][0] + ")", "small")
+            tooltip = f"{_unit(li, j, output)}: ∂C/∂z = {_num(n.gain)} × {_num(n.upstream)} = {_num(n.grad)}"
+            units.append((f"l{li}_{j}", lines, tooltip))
+        function = layer.activation if not output else (model.output if model.output == "sigmoid" and
+                                                         passed.loss_name != "cross entropy" else "linear")
+        title = (f"output layer (σ = {function})" if output else f"hidden layer {li} (σ = {function})")
+        _column(g, li, title, OUTPUT_CLUSTER if output else HIDDEN_CLUSTER, AMPLIFIER, units, left_out)
+        heads = list(zip(drawn, (name for name, _, _ in units)))
+        for i, tail in previous:
+            for j, head in heads:
+                w = layer.W[j][i].data
+                carried = w * grads[j].grad
+                label = {"headlabel": _on_white(f"w = {w:.3g}"), "labeldistance": "5", "labelangle": "0"} \
+                    if labelled else {}
+                g.edge(tail, head, color=edge_color(w) + alpha, penwidth=f"{edge_width(w, largest, widest):.3f}",
+                       tooltip=f"w = {_num(w)}: carries w·∂C/∂z = {_num(carried)} from {_unit(li, j, output)} "
+                               f"back to {_unit(li - 1, i, False)}", tailport="e", headport="w", **label)
+        previous = heads
+    g.node("loss", _html([("C", "b"), (passed.loss_name, "small"), (f"= {_num(passed.loss)}", "")]), **LOSS_NODE)
+    for j, head in previous:
+        g.edge(head, "loss", color="#9b2c2c", penwidth="1.2", tailport="e", headport="w",
+               tooltip="what the loss sends back to this output",
+               label=_on_white(f"∂C/∂y{_sub(j)} = {_num(passed.layers[-1][j].upstream)}"))
+    return Diagram(g.source, renderer)
+
+
+def _on_white(text: str) -> str:
+    """An edge label on a white ground, so that the edge it sits on does not cross its text."""
+    return f'<<table border="0" cellpadding="1" bgcolor="white"><tr><td>{html.escape(text)}</td></tr></table>>'

@@ -181,10 +181,14 @@ def plot_decision_boundary(
     return fig
 
 
-def _history_lists(history: object) -> tuple[list[float], list[float]]:
+#: The lists per epoch that ``plot_history`` draws (each optional but ``loss``), in the order of ``History``.
+HISTORY_KEYS = ("loss", "accuracy", "val_loss", "val_accuracy")
+
+
+def _history_lists(history: object) -> dict[str, list[float]]:
     what = "plot_history(history)"
     if isinstance(history, History):
-        source: Mapping[str, Any] = {"loss": history.loss, "accuracy": history.accuracy}
+        source: Mapping[str, Any] = {key: getattr(history, key) for key in HISTORY_KEYS}
     elif isinstance(history, Mapping):
         source = history
     else:
@@ -192,26 +196,29 @@ def _history_lists(history: object) -> tuple[list[float], list[float]]:
                         f"got {describe(history)}")
     if "loss" not in source:
         raise ValueError(f"{what}: expected a 'loss' list (one number per epoch), got keys {sorted(map(str, source))}")
-    lists = []
-    for key in ("loss", "accuracy"):
+    lists = {}
+    for key in HISTORY_KEYS:
         values = source.get(key, [])
         if isinstance(values, (str, bytes)) or not isinstance(values, Sequence):
             raise TypeError(f"{what}: expected '{key}' to be a list of numbers, got {describe(values)}")
-        lists.append([to_float(v, f"{what}['{key}'][{i}]") for i, v in enumerate(values)])
-    loss, accuracy = lists
-    if accuracy and len(accuracy) != len(loss):
-        raise ValueError(f"{what}: expected one accuracy per epoch, got {len(loss)} losses and {len(accuracy)} "
-                         f"accuracies")
-    return loss, accuracy
+        lists[key] = [to_float(v, f"{what}['{key}'][{i}]") for i, v in enumerate(values)]
+        if key != "loss" and lists[key] and len(lists[key]) != len(lists["loss"]):
+            raise ValueError(f"{what}: expected one {key} per epoch, got {len(lists['loss'])} losses and "
+                             f"{len(lists[key])} '{key}' values")
+    return lists
 
 
 def plot_history(history: History | Mapping[str, Any], ax: Axes | None = None) -> Figure:
     """Loss and accuracy per epoch, from an ``nn.History`` or a dict like ``history.json`` (``accuracy`` optional).
 
-    Without ``ax``: a new figure with two panels, loss left and accuracy right. With ``ax``: both in it,
-    accuracy on a second y axis at the right. Returns the Figure.
+    The held-out data's ``val_loss`` and ``val_accuracy`` (``fit(validation=...)``), when there are some, are
+    drawn beside the training curves, dashed, in the same colours. Without ``ax``: a new figure with two
+    panels, loss left and accuracy right. With ``ax``: both in it, accuracy on a second y axis at the right.
+    Returns the Figure.
     """
-    loss, accuracy = _history_lists(history)
+    lists = _history_lists(history)
+    loss, accuracy, val_loss, val_accuracy = (lists[key] for key in HISTORY_KEYS)
+    held_out = bool(val_loss or val_accuracy)
     axes = _check_ax(ax, "plot_history")
     if axes is None:
         fig, (loss_ax, acc_ax) = _new_figure(2, (10.0, 4.0))
@@ -219,20 +226,26 @@ def plot_history(history: History | Mapping[str, Any], ax: Axes | None = None) -
         fig, loss_ax, acc_ax = _root_figure(axes), axes, axes.twinx()
     epochs = list(range(1, len(loss) + 1))
     loss_color, acc_color = "tab:blue", "tab:orange"
-    loss_ax.plot(epochs, loss, color=loss_color, label="loss")
+    loss_ax.plot(epochs, loss, color=loss_color, label="training loss" if held_out else "loss")
+    if val_loss:
+        loss_ax.plot(epochs, val_loss, color=loss_color, linestyle="--", label="held-out loss")
     loss_ax.set_xlabel("epoch")
     loss_ax.set_ylabel("loss")
     if accuracy:
-        acc_ax.plot(epochs, accuracy, color=acc_color, label="accuracy")
+        acc_ax.plot(epochs, accuracy, color=acc_color, label="training accuracy" if held_out else "accuracy")
+    if val_accuracy:
+        acc_ax.plot(epochs, val_accuracy, color=acc_color, linestyle="--", label="held-out accuracy")
     acc_ax.set_ylabel("accuracy")
     acc_ax.set_ylim(-0.02, 1.02)
     if axes is None:
         loss_ax.set_title("loss per epoch")
-        acc_ax.set_title("training accuracy per epoch")
+        acc_ax.set_title("accuracy per epoch" if held_out else "training accuracy per epoch")
         acc_ax.set_xlabel("epoch")
         for panel in (loss_ax, acc_ax):
             panel.grid(True, alpha=0.3)
-        if not accuracy:
+            if held_out and panel.get_lines():
+                panel.legend(loc="best", fontsize="small")
+        if not accuracy and not val_accuracy:
             acc_ax.text(0.5, 0.5, "no accuracy recorded", ha="center", va="center", transform=acc_ax.transAxes)
         fig.tight_layout()
     else:

@@ -8,6 +8,10 @@ The player lays the graph out once and shows every step on that one picture: onl
 the gradients known so far and what each edge has passed change. It zooms and pans, and brings the step's
 node into view. Without JavaScript (a saved page opened where scripts are off, a notebook not yet trusted,
 a notebook viewer) it shows the finished backward pass as a still picture and every step as text.
+
+In quiz mode (``step_backward(root, quiz=True)``) the player asks before it shows: at each step, for every
+edge the step passes along, the local derivative and what it passes back; it checks each answer to three
+significant figures, then reveals the step, and keeps a score.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import hashlib
 import html
 import itertools
 import json
+import math
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -74,6 +79,13 @@ class Step:
         computes = f" = {self.computes}" if self.computes else ""
         return f"step {self.index + 1}: {name}{computes}, ∂{root}/∂{name} = {fmt(self.upstream)}; " + "; ".join(parts)
 
+    def question(self) -> str:
+        """What the quiz asks at this step, before it shows the answers."""
+        name, root = self.name or self.node.label or self.node.op, self.root
+        computes = f" = {self.computes}" if self.computes else ""
+        return (f"step {self.index + 1}: {name}{computes}, ∂{root}/∂{name} = {fmt(self.upstream)}. "
+                f"For each edge: its local derivative, and what it passes back (local × {fmt(self.upstream)})?")
+
 
 class BackwardSteps:
     """The steps of a backward pass (``len``, indexing, iteration), their frames and an HTML player.
@@ -83,8 +95,9 @@ class BackwardSteps:
     """
 
     def __init__(self, root: Value, view: GraphView, steps: list[Step], known: list[dict[Value, float]],
-                 show: str, rankdir: str, renderer: str) -> None:
+                 show: str, rankdir: str, renderer: str, quiz: bool = False) -> None:
         self.root = root
+        self.quiz = quiz
         self.view = view
         self.steps = steps
         self._known = known  # after each step: the gradients known so far
@@ -139,7 +152,12 @@ class BackwardSteps:
             node = self.view.node(step.node)
             grads = {self.view.node(c.parent).id: fmt(c.total_after) for c in step.contributions}
             passes = {edge_keys[e]: fmt(c.added) for e, c in zip(_edges_into(self.view, node), step.contributions)}
-            states.append({"node": node.id, "grads": grads, "passes": passes, "caption": step.describe()})
+            state: dict[str, Any] = {"node": node.id, "grads": grads, "passes": passes, "caption": step.describe()}
+            if self.quiz:
+                state["question"] = step.question()
+                state["asks"] = [{"of": f"∂{step.name}/∂{operand(c.input_name)}", "local": _exact(c.local),
+                                  "passed": _exact(c.added)} for c in step.contributions]
+            states.append(state)
         return states
 
     def html(self) -> str:
@@ -152,7 +170,9 @@ class BackwardSteps:
             "svg": _strip_xml_header(layout.svg()),
             "root": root.id,
             "steps": self._states(),
-            "controls": _CONTROLS.format(last=max(len(self.steps) - 1, 0), count=len(self.steps)),
+            "controls": _CONTROLS.format(last=max(len(self.steps) - 1, 0), count=len(self.steps))
+            + (_QUIZ if self.quiz else ""),
+            "quiz": self.quiz,
         }
         still = base64.b64encode(layout.preview_png()).decode("ascii")
         width, _ = layout.size()
@@ -192,6 +212,11 @@ class BackwardSteps:
         return f"<BackwardSteps: {len(self.steps)} steps>"
 
 
+def _exact(x: float) -> float | str:
+    """A number for the quiz's JSON: the float itself, or ``"inf"``, ``"-inf"``, ``"nan"`` (JSON has none)."""
+    return x if math.isfinite(x) else fmt(x)
+
+
 def _static(name: str) -> str:
     """A file of the player's front end, shipped with the package (``viz/static``)."""
     return (resources.files("viz") / "static" / name).read_text(encoding="utf-8")
@@ -217,9 +242,17 @@ def _strip_xml_header(svg: str) -> str:
 
 
 def step_backward(
-    root: Value, show: str = "both", rankdir: str = "auto", max_steps: int = MAX_STEPS, renderer: str = "auto"
+    root: Value,
+    show: str = "both",
+    rankdir: str = "auto",
+    max_steps: int = MAX_STEPS,
+    renderer: str = "auto",
+    quiz: bool = False,
 ) -> BackwardSteps:
     """The backward pass from ``root`` as steps, one per op node in backward order; touches no ``.grad``.
+
+    ``quiz=True``: the player asks, at each step, for each edge's local derivative and what it passes back,
+    checks the answers to three significant figures, then reveals the step; a score at the end.
 
     The gradients are computed here by the same rule as ``backward()`` (the op table's partials, the
     chain rule along each edge), so the last step's gradients equal what ``root.backward()`` gives.
@@ -228,6 +261,8 @@ def step_backward(
         raise ValueError(f"step_backward(show=...): expected one of {', '.join(SHOWS)}, got {show!r}")
     if rankdir not in ("auto", "LR", "TB", "RL", "BT"):
         raise ValueError(f"step_backward(rankdir=...): expected auto, LR, TB, RL or BT, got {rankdir!r}")
+    if not isinstance(quiz, bool):
+        raise TypeError(f"step_backward(quiz=...): expected True or False, got {quiz!r}")
     if not isinstance(root, Value):
         raise TypeError(f"step_backward: expected a Value (the root of a graph), got {root!r}")
     order = topological_order(root)
@@ -251,7 +286,7 @@ def step_backward(
         steps.append(Step(len(steps), node.value, upstream, tuple(contributions), node.name,
                           forward_text(view, node), view.root.name))
         known.append(dict(grads))
-    return BackwardSteps(root, view, steps, known, show, rankdir, renderer)
+    return BackwardSteps(root, view, steps, known, show, rankdir, renderer, quiz)
 
 
 #: The player's controls: put in by its script, so that where scripts do not run there are no dead buttons.
@@ -262,6 +297,11 @@ _CONTROLS = """<button type="button" class="gg-prev" title="previous step (←)"
 <button type="button" class="gg-zoom-out" title="zoom out">&#8722;</button>
 <button type="button" class="gg-zoom-in" title="zoom in">+</button>
 <button type="button" class="gg-fit" title="fit the width">fit</button>"""
+
+#: The quiz's form, under the controls: filled in by the script for each step.
+_QUIZ = """<div class="gg-quiz"><div class="gg-asks"></div>
+<button type="button" class="gg-check" title="check the answers (Enter)">check</button>
+<span class="gg-score">score: 0 / 0</span></div>"""
 
 _PLAYER = """<div class="gg-player" id="gg-{key}" tabindex="0" style="font-family: 'DejaVu Sans', sans-serif; \
 font-size: 14px; line-height: 1.4; outline: none">

@@ -1,4 +1,6 @@
-/* The step player of viz.steps: one laid-out SVG, every step shown on it by changing texts and classes. */
+/* The step player of viz.steps: one laid-out SVG, every step shown on it by changing texts and classes.
+   In quiz mode (data.quiz) a step is first asked, then checked and revealed: steps before `revealed` are shown
+   as usual, the step at `revealed` as a question (its edges' local derivatives and passes hidden). */
 function ggStepPlayer(id) {
   var root = document.getElementById(id);
   if (!root || root.dataset.ready) { return; }
@@ -19,15 +21,18 @@ function ggStepPlayer(id) {
     g.querySelectorAll("text").forEach(function (t) { if (t.textContent.indexOf(prefix) === 0) { found = t; } });
     return found;
   }
-  var gradText = {}, passText = {};
+  var gradText = {}, passText = {}, localText = {};
   Object.keys(byTitle).forEach(function (k) {
     var g = textStarting(byTitle[k], "grad "), p = textStarting(byTitle[k], "passes ");
+    var l = textStarting(byTitle[k], "\u2202/\u2202");
     if (g) { gradText[k] = g; }
     if (p) { passText[k] = p; }
+    if (l) { localText[k] = [l, l.textContent]; }
   });
   root.querySelector(".gg-controls").innerHTML = data.controls;
   var slider = root.querySelector(".gg-slider");
   var steps = data.steps, current = 0, scale = 1;
+  var quiz = !!data.quiz, revealed = quiz ? 0 : steps.length, right = 0, asked = 0;
   function zoom(s) {
     scale = Math.max(0.2, Math.min(4, s));
     svg.style.width = (natural[0] * scale) + "px";
@@ -42,12 +47,19 @@ function ggStepPlayer(id) {
   }
   function show(i) {
     if (!steps.length) { return; }
-    i = Math.max(0, Math.min(steps.length - 1, i));
+    i = Math.max(0, Math.min(steps.length - 1, revealed, i));
     current = i;
+    var asking = i === revealed;  /* quiz mode: this step is a question, its numbers not shown yet */
     Object.keys(gradText).forEach(function (k) { gradText[k].textContent = k === data.root ? "grad 1" : "grad ?"; });
     Object.keys(passText).forEach(function (k) { passText[k].textContent = "passes ?"; });
+    Object.keys(localText).forEach(function (k) { localText[k][0].textContent = localText[k][1]; });
+    for (var h = revealed; h < steps.length && quiz; h++) {
+      Object.keys(steps[h].passes).forEach(function (k) {
+        if (localText[k]) { var t = localText[k][1]; localText[k][0].textContent = t.slice(0, t.lastIndexOf(" = ")) + " = ?"; }
+      });
+    }
     svg.querySelectorAll(".gg-current, .gg-active").forEach(function (g) { g.classList.remove("gg-current", "gg-active"); });
-    for (var s = 0; s <= i; s++) {
+    for (var s = 0; s < (asking ? i : i + 1); s++) {
       var st = steps[s];
       Object.keys(st.grads).forEach(function (k) { if (gradText[k]) { gradText[k].textContent = "grad " + st.grads[k]; } });
       Object.keys(st.passes).forEach(function (k) { if (passText[k]) { passText[k].textContent = "passes " + st.passes[k]; } });
@@ -62,17 +74,85 @@ function ggStepPlayer(id) {
     });
     slider.value = String(i);
     root.querySelector(".gg-counter").textContent = "step " + (i + 1) + " / " + steps.length;
-    root.querySelector(".gg-caption").textContent = step.caption;
+    root.querySelector(".gg-caption").textContent = asking ? step.question : step.caption;
+    if (quiz) { ask(i, asking); }
     reveal(byTitle[step.node + "_op"] || byTitle[step.node]);
   }
-  slider.addEventListener("input", function () { show(parseInt(slider.value, 10)); });
+  /* The quiz: one row of two answers per edge of the step; marks after a check. */
+  function number(text) {
+    var t = String(text).trim().replace(/\u2212/g, "-").toLowerCase();
+    if (t === "nan") { return NaN; }
+    if (t === "inf" || t === "+inf" || t === "infinity") { return Infinity; }
+    if (t === "-inf" || t === "-infinity") { return -Infinity; }
+    if (t === "" || isNaN(Number(t))) { return null; }
+    return Number(t);
+  }
+  function agrees(answer, truth) {  /* equal to three significant figures */
+    var a = number(answer), t = number(truth);
+    if (a === null) { return false; }
+    if (isNaN(t)) { return isNaN(a); }
+    if (!isFinite(t) || t === 0) { return a === t || (t === 0 && Math.abs(a) < 1e-12); }
+    return Number(a.toPrecision(3)) === Number(t.toPrecision(3)) || Math.abs(a - t) <= 5e-3 * Math.abs(t);
+  }
+  function shown(x) { return typeof x === "number" ? String(Number(x.toPrecision(4))) : x; }
+  var asks = quiz ? root.querySelector(".gg-asks") : null, answers = {};
+  function ask(i, asking) {
+    var rows = steps[i].asks.map(function (q, e) {
+      var got = answers[i] ? answers[i][e] : null;
+      function field(kind, label) {
+        var mark = "";
+        if (got) {
+          var ok = got[kind][1];
+          mark = ok ? ' <span class="gg-right">&#10003;</span>'
+                    : ' <span class="gg-wrong">&#10007; it is ' + shown(q[kind]) + "</span>";
+        }
+        return "<label>" + label + ' <input type="text" inputmode="decimal" size="9" class="gg-' + kind + '"' +
+          (got ? " disabled" : "") + "></label>" + mark;
+      }
+      return '<div class="gg-ask">' + field("local", q.of.replace(/&/g, "&amp;").replace(/</g, "&lt;") + " =") +
+        " &nbsp; " + field("passed", "passes back") + "</div>";
+    });
+    asks.innerHTML = rows.join("");
+    asks.querySelectorAll(".gg-ask").forEach(function (row, e) {
+      if (!answers[i]) { return; }
+      row.querySelector(".gg-local").value = answers[i][e].local[0];
+      row.querySelector(".gg-passed").value = answers[i][e].passed[0];
+    });
+    root.querySelector(".gg-check").disabled = !asking;
+    var first = asks.querySelector("input:not([disabled])");
+    if (first && asking && root.contains(document.activeElement)) { first.focus(); }
+  }
+  function check() {
+    var i = revealed;
+    if (!quiz || current !== i || i >= steps.length) { return; }
+    answers[i] = [];
+    asks.querySelectorAll(".gg-ask").forEach(function (row, e) {
+      var q = steps[i].asks[e], got = {};
+      ["local", "passed"].forEach(function (kind) {
+        var value = row.querySelector(".gg-" + kind).value, ok = agrees(value, q[kind]);
+        got[kind] = [value, ok];
+        asked += 1;
+        if (ok) { right += 1; }
+      });
+      answers[i].push(got);
+    });
+    revealed = i + 1;
+    var done = revealed === steps.length;
+    root.querySelector(".gg-score").textContent = (done ? "done! final score: " : "score: ") + right + " / " + asked;
+    show(i);
+  }
+  slider.addEventListener("input", function () { show(parseInt(slider.value, 10)); slider.value = String(current); });
+  if (quiz) {
+    root.querySelector(".gg-check").addEventListener("click", check);
+    asks.addEventListener("keydown", function (e) { if (e.key === "Enter") { check(); e.preventDefault(); } });
+  }
   root.querySelector(".gg-prev").addEventListener("click", function () { show(current - 1); });
   root.querySelector(".gg-next").addEventListener("click", function () { show(current + 1); });
   root.querySelector(".gg-zoom-in").addEventListener("click", function () { zoom(scale * 1.25); reveal(svg.querySelector(".gg-current")); });
   root.querySelector(".gg-zoom-out").addEventListener("click", function () { zoom(scale / 1.25); });
   root.querySelector(".gg-fit").addEventListener("click", fit);
   root.addEventListener("keydown", function (e) {
-    if (e.target === slider) { return; }
+    if (e.target === slider || e.target.tagName === "INPUT") { return; }
     var moves = { ArrowLeft: current - 1, ArrowRight: current + 1, Home: 0, End: steps.length - 1 };
     if (moves[e.key] !== undefined) { show(moves[e.key]); e.preventDefault(); }
   });
