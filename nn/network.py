@@ -12,6 +12,7 @@ import math
 import operator
 import random
 from collections.abc import Callable, Mapping, Sequence
+from itertools import repeat
 from typing import TYPE_CHECKING, Any
 
 from engine import OPS, Value, no_grad, scope, softmax, sum_values
@@ -335,6 +336,28 @@ class FloatMLP:
         """``model(x)``'s numbers: the logits, or their softmax or sigmoid probabilities, as ``output`` says."""
         logits = self._run(x, None)
         return logits if self.output == "linear" else _probabilities(logits, self.output)
+
+    def forward_columns(self, columns: Sequence[Sequence[float]]) -> list[list[list[float]]]:
+        """Every neuron's ``a`` over many points at once: ``columns[i]`` holds input i of every point; returns,
+        layer by layer, one list per neuron of its ``a`` at each point (the last layer's: the logits).
+
+        The same float operations as ``forward`` in the same order (bit for bit its numbers), looped a layer
+        at a time over all the points, which is several times faster for a heatmap's grid.
+        """
+        if len(columns) != self.nin:
+            raise ValueError(f"FloatMLP.forward_columns: expected {self.nin} input columns, got {len(columns)}")
+        mul = self._mul
+        add_up: Callable[..., float] = self._sum  # fmath.total: any sequence of floats
+        h = [list(map(float, c)) for c in columns]
+        layers: list[list[list[float]]] = []
+        for W, b, act in self.layers:
+            a = []
+            for row, bias in zip(W, b):  # z = Σ(w₀·a₀, w₁·a₁, …, b) at every point, as _run adds it
+                products = [map(mul, repeat(w), column) for w, column in zip(row, h)]
+                a.append(list(map(act, map(add_up, zip(*products, repeat(bias))))))
+            layers.append(a)
+            h = a
+        return layers
 
     def predict_proba(self, x: Sequence[float]) -> list[float]:
         """Class probabilities for ``x``: softmax of the logits, or σ(logit) for a single output."""
