@@ -255,12 +255,17 @@ def where(condition: Any, yes: Any, no: Any) -> Any:
     return yes if condition else no
 
 
+def _call_on_tuple(name: str, xs: Sequence[Any], math: Callable[[list[Sym]], str]) -> Sym:
+    """A primitive of many arguments written out: ``name((x0, x1, …,))`` as code, ``math(syms)`` to read."""
+    syms = [Sym.of(x) for x in xs]
+    code, floats = (f"{name}(({', '.join(s.texts[k] for s in syms)},))" for k in (CODE, FLOATS))
+    return Sym(code, math(syms), ATOM, floats)
+
+
 def total(xs: Sequence[Any]) -> Any:
     """``Σᵢ xᵢ``, added left to right from 0.0 (floats or Syms; one call, however many terms)."""
     if any(isinstance(x, Sym) for x in xs):
-        syms = [Sym.of(x) for x in xs]
-        return Sym(f"total(({', '.join(s.code for s in syms)},))", " + ".join(s.wrapped(SUM)[MATH_TEXT] for s in syms),
-                   ATOM, f"total(({', '.join(s.floats for s in syms)},))")
+        return _call_on_tuple("total", xs, lambda syms: " + ".join(s.wrapped(SUM)[MATH_TEXT] for s in syms))
     return fmath.total(xs)
 
 
@@ -270,9 +275,7 @@ total.on_floats = fmath.total  # type: ignore[attr-defined]
 def logsumexp(xs: Sequence[Any]) -> Any:
     """``ln Σᵢ e^xᵢ``, shifted by the largest ``xᵢ`` so no term overflows (floats or Syms)."""
     if any(isinstance(x, Sym) for x in xs):
-        syms = [Sym.of(x) for x in xs]
-        return Sym(f"logsumexp(({', '.join(s.code for s in syms)},))", f"ln Σ exp({', '.join(s.math for s in syms)})",
-                   ATOM, f"logsumexp(({', '.join(s.floats for s in syms)},))")
+        return _call_on_tuple("logsumexp", xs, lambda syms: f"ln Σ exp({', '.join(s.math for s in syms)})")
     return fmath.logsumexp(tuple(xs))
 
 

@@ -200,17 +200,26 @@ def draw_graph(
 
     if rankdir != "auto":
         return make(rankdir)
-    return fitting(make)
+    return fitting(make)[0]
 
 
-def fitting(make: Callable[[str], Diagram]) -> Diagram:
+def fitting(make: Callable[[str], Diagram]) -> tuple[Diagram, str]:
     """``make("LR")``, or ``make("TB")`` when left to right is too wide for a notebook column and top to
-    bottom is narrower."""
+    bottom is narrower; with the direction chosen."""
     wide = make("LR")
     if not wide.too_wide():
-        return wide
+        return wide, "LR"
     tall = make("TB")
-    return tall if tall.size()[0] < wide.size()[0] else wide
+    return (tall, "TB") if tall.size()[0] < wide.size()[0] else (wide, "LR")
+
+
+def edge_key(view: GraphView, k: int) -> str:
+    """What the SVG calls the label of ``view.edges[k]``: the edge's title (``n0->n2_op``), or, for an edge drawn
+    into a cluster from outside (its label sits inside the cluster, a node of its own), that node's (``e5``)."""
+    edge = view.edges[k]
+    if edge.parent.scope == edge.child.scope or not edge.child.scope:
+        return f"{edge.parent.id}->{edge.child.id}_op"
+    return f"e{k}"
 
 
 def graph_source(
@@ -246,12 +255,12 @@ def graph_source(
             continue
         done = processed is None or edge.child.value in processed
         label = edge_text(edge, edge.passed if done else None)
-        if edge.parent.scope == edge.child.scope or not edge.child.scope:
+        tag = edge_key(view, k)
+        if "->" in tag:
             g.edge(edge.parent.id, head, label=label)
             continue
         # an edge entering a cluster from outside: its label sits inside the cluster, next to the op it feeds,
         # so that in a bundle of such edges each label stays with its own edge
-        tag = f"e{k}"
         g.node(tag, label=label, shape="plaintext", fontsize="9", margin="0.02", height="0.2")
         g.edge(edge.parent.id, tag, arrowhead="none")
         g.edge(tag, head)

@@ -32,8 +32,8 @@ from typing import Any
 from engine import Value, topological_order
 from nn.files import write_text_atomic
 from viz.diagram import Diagram
-from viz.graph import SHOWS, fitting, graph_source
-from viz.walk import EdgeView, GraphView, NodeView, fmt, forward_text, operand, program, walk
+from viz.graph import SHOWS, edge_key, fitting, graph_source
+from viz.walk import EdgeView, GraphView, fmt, forward_text, operand, program, walk
 
 #: Numbers the players this process makes, so that each display gets its own element id (and a re-run of a
 #: notebook the same ids: its files do not change when its numbers do not).
@@ -103,6 +103,7 @@ class BackwardSteps:
         self._known = known  # after each step: the gradients known so far
         self.show, self.rankdir, self.renderer = show, rankdir, renderer
         self._layout: Diagram | None = None
+        self._direction = rankdir
 
     def __len__(self) -> int:
         return len(self.steps)
@@ -125,7 +126,8 @@ class BackwardSteps:
         known = self._known[i]
         node = self.steps[i].node
         processed = {s.node for s in self.steps[: i + 1]}
-        rankdir = ("TB" if "rankdir=TB" in self.layout().source else "LR") if self.rankdir == "auto" else self.rankdir
+        self.layout()
+        rankdir = self._direction
         return Diagram(graph_source(self.view, self.show, rankdir, {node}, known.get, processed), self.renderer)
 
     def layout(self) -> Diagram:
@@ -141,17 +143,23 @@ class BackwardSteps:
                 source = graph_source(self.view, self.show, direction, set(), final.get, widths=widest)
                 return Diagram(source, self.renderer)
 
-            self._layout = fitting(make) if self.rankdir == "auto" else make(self.rankdir)
+            if self.rankdir == "auto":
+                self._layout, self._direction = fitting(make)
+            else:
+                self._layout, self._direction = make(self.rankdir), self.rankdir
         return self._layout
 
     def _states(self) -> list[dict[str, Any]]:
         """For each step, what changes on the picture: the node, the edges it passes along, the new texts."""
-        edge_keys = _edge_keys(self.view)
+        keys = {edge: edge_key(self.view, k) for k, edge in enumerate(self.view.edges)}
+        into: dict[Value, list[EdgeView]] = {}
+        for edge in self.view.backward:  # in the walk's order: a node's edges by index, as its contributions
+            into.setdefault(edge.child.value, []).append(edge)
         states = []
         for step in self.steps:
             node = self.view.node(step.node)
             grads = {self.view.node(c.parent).id: fmt(c.total_after) for c in step.contributions}
-            passes = {edge_keys[e]: fmt(c.added) for e, c in zip(_edges_into(self.view, node), step.contributions)}
+            passes = {keys[e]: fmt(c.added) for e, c in zip(into[step.node], step.contributions)}
             state: dict[str, Any] = {"node": node.id, "grads": grads, "passes": passes, "caption": step.describe()}
             if self.quiz:
                 state["question"] = step.question()
@@ -220,20 +228,6 @@ def _exact(x: float) -> float | str:
 def _static(name: str) -> str:
     """A file of the player's front end, shipped with the package (``viz/static``)."""
     return (resources.files("viz") / "static" / name).read_text(encoding="utf-8")
-
-
-def _edges_into(view: GraphView, node: NodeView) -> list[EdgeView]:
-    return sorted((e for e in view.edges if e.child is node), key=lambda e: e.index)
-
-
-def _edge_keys(view: GraphView) -> dict[EdgeView, str]:
-    """How the player finds an edge's label in the SVG: the title of the edge (``n0->n2_op``), or of the label
-    node of an edge drawn into a cluster from outside (``e5``)."""
-    keys = {}
-    for k, edge in enumerate(view.edges):
-        crossing = edge.parent.scope != edge.child.scope and bool(edge.child.scope)
-        keys[edge] = f"e{k}" if crossing else f"{edge.parent.id}->{edge.child.id}_op"
-    return keys
 
 
 def _strip_xml_header(svg: str) -> str:
