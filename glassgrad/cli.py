@@ -1,4 +1,4 @@
-"""The ``glassgrad`` console command: ``glassgrad train`` (the main job), ``glassgrad graph`` and ``glassgrad demo``."""
+"""The ``glassgrad`` console command: ``glassgrad train`` (the main job), ``graph``, ``playground`` and ``demo``."""
 
 from __future__ import annotations
 
@@ -75,7 +75,10 @@ def build_parser() -> argparse.ArgumentParser:
         description=textwrap.fill(
             "Train a multilayer perceptron on a 2-D toy dataset (or the 8×8 digits) with a progress bar, holding out "
             "a test set, then write model.json (the trained weights), history.json and history.csv (loss and "
-            "accuracy per epoch, on the training and the test set) into the output folder.",
+            "accuracy per epoch, on the training and the test set) and pictures into the output folder: "
+            "history.png; for 2-D data decision_boundary.png and neuron.svg (one neuron's graph); for the digits "
+            "weights.png (what each first-layer neuron looks for) and digits.png (test digits with their "
+            "predictions, mistakes in red).",
             79),
         epilog=EXIT_STATUS,
         formatter_class=_RawDescriptionHelpFormatter,
@@ -117,6 +120,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--out", default=None, help="output folder, made if it is missing (default: runs/DATASET)")
     train.add_argument("--no-progress", action="store_true", help="no progress bar")
     _add_graph(commands)
+    _add_playground(commands)
     return parser
 
 
@@ -160,6 +164,38 @@ Options go after the variables (or before the expression).""",
     graph.add_argument("--renderer", choices=RENDERERS, default="auto",
                        help="the dot program: the system Graphviz (system), the one pip installed (bundled), or the "
                        "system one when there is one (auto)")
+
+
+def _add_playground(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    playground = commands.add_parser(
+        "playground",
+        help="train a network live in the browser (a local server; Ctrl-C stops it)",
+        description=textwrap.fill(
+            "Serve the playground: pick a data set, shape a network, press play and watch every neuron learn, "
+            "trained on glassgrad's engine. Prints the address to open (with its access token) and serves until "
+            "Ctrl-C.", 79),
+        formatter_class=_HelpFormatter,
+    )
+    playground.add_argument("--port", type=_port, default=0, help="the port to serve on (default: a free one)")
+    playground.add_argument("--host", default="127.0.0.1",
+                            help="the address to listen on; anything but this machine's own gets a warning")
+    playground.add_argument("--no-browser", action="store_true", help="do not open the page in the default browser")
+
+
+def _port(text: str) -> int:
+    if not text.isdigit() or not 0 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"expected a port number from 0 to 65535 (0: a free one), got {text!r}")
+    return int(text)
+
+
+def _playground(args: argparse.Namespace) -> int:
+    from glassgrad.playground import serve  # starlette and uvicorn load only for this command
+
+    try:
+        return serve(args.host, args.port, open_browser=not args.no_browser)
+    except ValueError as error:
+        print(f"glassgrad playground: {error}", file=sys.stderr)
+        return 2
 
 
 def _fraction(text: str) -> float:
@@ -275,5 +311,7 @@ def _main(argv: Sequence[str] | None) -> int:
         return _train(args)
     if args.command == "graph":
         return _graph(args)
+    if args.command == "playground":
+        return _playground(args)
     parser.print_help()
     return 2

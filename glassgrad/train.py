@@ -49,6 +49,9 @@ DEFAULT_SAMPLES = 100
 MANY_CLASSES = ("spirals", "blobs")
 FIXED_SHAPE = {"digits": (64, 10, 1797)}
 
+#: How many digits ``digits.png`` shows (the first of the test set).
+DIGITS_SHOWN = 60
+
 #: The largest input whose first hidden neuron ``neuron.svg`` draws (one edge and a node per input).
 NEURON_DIAGRAM_MAX_INPUTS = 8
 
@@ -172,7 +175,8 @@ def run(config: TrainConfig, progress: bool = True) -> TrainResult:
     """Train as ``config`` says, on all but a held-out test set (``config.test_split``); write ``model.json``,
     ``history.json``, ``history.csv``, ``history.png``, and for small inputs ``decision_boundary.png`` (2-D
     inputs) and ``neuron.svg`` (one neuron's forward and backward graph, up to NEURON_DIAGRAM_MAX_INPUTS
-    inputs) into ``config.out``."""
+    inputs), for 8×8 digits ``weights.png`` (the first layer's weights as images) and ``digits.png`` (the
+    first DIGITS_SHOWN test digits, mistakes marked) into ``config.out``."""
     if config.dataset not in DATASETS:
         raise ValueError(f"--dataset: expected one of {', '.join(DATASETS)}, got {config.dataset!r}")
     fraction = check_test_split(config.test_split)
@@ -208,7 +212,8 @@ def run(config: TrainConfig, progress: bool = True) -> TrainResult:
         }),
         "history_csv": write_text_atomic(out / "history.csv", history.to_csv()),
     }
-    from viz.plots import plot_decision_boundary, plot_history, save_figure  # matplotlib: loaded only when needed
+    from viz.digits import PIXELS, plot_digit_predictions, plot_weight_images  # matplotlib: loaded only when needed
+    from viz.plots import plot_decision_boundary, plot_history, save_figure
 
     skipped = []
     if nin == 2:
@@ -224,6 +229,16 @@ def run(config: TrainConfig, progress: bool = True) -> TrainResult:
     else:
         skipped.append(f"no neuron.svg: the first hidden neuron has {nin} inputs, too many edges to read "
                        f"(drawn for {NEURON_DIAGRAM_MAX_INPUTS} or fewer)")
+    if nin == PIXELS:  # each row an 8×8 image: what the first layer looks for, and which digits it gets wrong
+        files["weights_png"] = save_figure(plot_weight_images(model), out / "weights.png")
+        shown_X, shown_y, which = (X_test, y_test, "test") if X_test else (X, y, "training")
+        right = sum(predict(x) == t for x, t in zip(shown_X, shown_y))
+        title = (f"{right} of the {len(shown_X)} {which} digits right ({right / len(shown_X):.1%}) "
+                 f"after {history.epochs} epoch{'' if history.epochs == 1 else 's'}")
+        if len(shown_X) > DIGITS_SHOWN:
+            title += f"; the first {DIGITS_SHOWN} of them"
+        files["digits_png"] = save_figure(plot_digit_predictions(model, shown_X, shown_y, count=DIGITS_SHOWN,
+                                                                 title=title), out / "digits.png")
     return TrainResult(model, history, files, accuracy, diverged, config, test_accuracy, skipped)
 
 

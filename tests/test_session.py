@@ -219,7 +219,7 @@ def test_session_heatmaps_have_the_right_sizes_and_the_models_numbers() -> None:
     maps = session.heatmaps(7)
     assert maps["resolution"] == 7 and len(maps["extent"]) == 4
     assert len(maps["output"]) == 49
-    assert list(maps["features"]) == ["x", "y", "xTimesY", "sinY"]
+    assert list(maps["features"]) == list(FEATURES)  # every feature, on or off: the page shows all seven
     assert list(maps["neurons"]) == ["1.0", "1.1", "1.2", "2.0", "2.1", "3.0", "3.1"]
     assert all(len(values) == 49 for group in ("features", "neurons") for values in maps[group].values())
     grid = session.grid(7)
@@ -228,8 +228,8 @@ def test_session_heatmaps_have_the_right_sizes_and_the_models_numbers() -> None:
     net = session.model.as_floats()
     for k in (0, 17, 48):
         x1, x2 = grid[k]
-        inputs = [FEATURES[name](x1, x2) for name in maps["features"]]
-        assert [maps["features"][name][k] for name in maps["features"]] == inputs
+        assert all(maps["features"][name][k] == f(x1, x2) for name, f in FEATURES.items())
+        inputs = [FEATURES[name](x1, x2) for name in session.settings.features]  # the network takes those on
         layers = net.forward(inputs)  # bit for bit the model's own float forward
         for L, layer in enumerate(layers, start=1):
             for j, (_, activation) in enumerate(layer):
@@ -290,3 +290,15 @@ def test_session_trains_in_one_thread_while_another_changes_it() -> None:
         json.dumps(session.state(), allow_nan=False)
     worker.join()
     assert not errors and session.epoch_count == 3
+
+
+def test_session_extent_stays_when_points_are_added_and_follows_new_data() -> None:
+    session = Session()
+    extent = session.extent()
+    a, d = extent[0], extent[3]
+    session.add_point(a + 0.01, d - 0.01, 0)  # a click in the map's corner does not move the map
+    assert session.extent() == extent
+    session.remove_point_near(a + 0.01, d - 0.01)
+    assert session.extent() == extent
+    session.load_csv("x1,x2,label\n0,0,0\n10,20,1\n")
+    assert session.extent() == (-1.0, 11.0, -2.0, 22.0)

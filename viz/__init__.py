@@ -1,6 +1,8 @@
-"""glassgrad's pictures: the forward and backward graph, the backward pass step by step, the network."""
+"""glassgrad's pictures: the forward and backward graph, the backward pass step by step, the network, the plots
+of a training run, and the pictures of a digits model."""
 
 from viz.diagram import Diagram
+from viz.digits import plot_digit, plot_digit_predictions, plot_forward_pass, plot_weight_images
 from viz.graph import draw_graph
 from viz.network import draw_network
 from viz.plots import plot_decision_boundary, plot_history
@@ -12,6 +14,10 @@ __all__ = [
     "draw_graph",
     "draw_network",
     "plot_decision_boundary",
+    "plot_digit",
+    "plot_digit_predictions",
+    "plot_forward_pass",
     "plot_history",
+    "plot_weight_images",
     "step_backward",
 ]

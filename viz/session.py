@@ -155,6 +155,8 @@ class Settings:
     sinY: bool = False  # noqa: N815 - TF Playground's URL name (the contract)
     output: str = "softmax"
     optimizer: str = "sgd"
+    showTestData: bool = False  # noqa: N815 - TF Playground's URL name; the page's view only, as is discretize
+    discretize: bool = False
 
     def __post_init__(self) -> None:
         checked = {
@@ -172,6 +174,8 @@ class Settings:
             **{name: _flag(getattr(self, name), name) for name in FEATURES},
             "output": _choice(self.output, "output", tuple(OUTPUT_LOSSES)),
             "optimizer": _choice(self.optimizer, "optimizer", OPTIMIZERS),
+            "showTestData": _flag(self.showTestData, "showTestData"),
+            "discretize": _flag(self.discretize, "discretize"),
         }
         for name, value in checked.items():
             object.__setattr__(self, name, value)
@@ -379,6 +383,7 @@ class Session:
     def _new_data(self) -> None:
         self.train, self.test = split(make_points(self.settings), self.settings.percTrainData, self.settings.seed)
         self.custom_data = False
+        self._measure_extent()
         self._new_model()
 
     def _features_of(self, points: list[Point]) -> list[list[float]]:
@@ -607,21 +612,29 @@ class Session:
             points = parse_csv(text, self.settings)  # raises before anything changes
             self.train, self.test = split(points, self.settings.percTrainData, self.settings.seed)
             self.custom_data = True
+            self._measure_extent()
             self._new_model()
             return len(points)
 
     # -- reading ---------------------------------------------------------------------------------
 
     def extent(self) -> tuple[float, float, float, float]:
-        """``(x1_min, x1_max, x2_min, x2_max)``: the points' range with a 10% margin (the heatmaps' plane)."""
+        """``(x1_min, x1_max, x2_min, x2_max)``: the plane of the heatmaps, the points' range with a 10% margin.
+
+        Set when the points are made or loaded; adding or removing a point keeps it (a click on the map adds a
+        point where it was clicked, and the map does not move under the pointer).
+        """
         with self._lock:
-            points = self.train + self.test
-            bounds = []
-            for k in (0, 1):
-                lo, hi = min(p[k] for p in points), max(p[k] for p in points)
-                pad = (hi - lo) * 0.1 or 1.0
-                bounds += [lo - pad, hi + pad]
-            return bounds[0], bounds[1], bounds[2], bounds[3]
+            return self._extent
+
+    def _measure_extent(self) -> None:
+        points = self.train + self.test
+        bounds = []
+        for k in (0, 1):
+            lo, hi = min(p[k] for p in points), max(p[k] for p in points)
+            pad = (hi - lo) * 0.1 or 1.0
+            bounds += [lo - pad, hi + pad]
+        self._extent = (bounds[0], bounds[1], bounds[2], bounds[3])
 
     def grid(self, resolution: int) -> list[tuple[float, float]]:
         """The heatmaps' ``resolution²`` points (x1, x2), row by row from the top (largest x2), left to right."""
@@ -634,16 +647,15 @@ class Session:
         """Every map over the plane, as flat lists of ``resolution²`` floats in ``grid`` order.
 
         ``output``: for two classes the probability of class 1 (softmax, sigmoid) or the score (hinge, mse);
-        for 3+ classes the predicted class; for regression the prediction. ``features``: each input feature's
-        value, by name. ``neurons``: each neuron's activation ``a``, keyed ``"L.j"`` (layer L from 1, neuron j
-        from 0; the last layer's are the logits). Computed by ``MLP.as_floats()``: float passes, no graph.
+        for 3+ classes the predicted class; for regression the prediction. ``features``: every input feature's
+        value, on or off, by name. ``neurons``: each neuron's activation ``a``, keyed ``"L.j"`` (layer L from 1,
+        neuron j from 0; the last layer's are the logits). Computed by ``MLP.as_floats()``: float passes, no graph.
         """
         with self._lock:
             points = self.grid(resolution)
-            names = self.settings.features
             x1s, x2s = [p[0] for p in points], [p[1] for p in points]
-            feature_maps = [list(map(FEATURES[name], x1s, x2s)) for name in names]
-            neuron_maps = self.model.as_floats().forward_columns(feature_maps)
+            every_feature = {name: list(map(f, x1s, x2s)) for name, f in FEATURES.items()}
+            neuron_maps = self.model.as_floats().forward_columns([every_feature[n] for n in self.settings.features])
             logits = neuron_maps[-1]
             sigmoid: Callable[[float], float] = OPS["sigmoid"].floats  # p(class 1) = σ(z₁ - z₀) for two logits
             if len(logits) == 2:
@@ -656,7 +668,7 @@ class Session:
                 "resolution": resolution,
                 "extent": list(self.extent()),
                 "output": output,
-                "features": dict(zip(names, feature_maps)),
+                "features": every_feature,
                 "neurons": {f"{L}.{j}": values for L, maps in enumerate(neuron_maps, start=1)
                             for j, values in enumerate(maps)},
             }

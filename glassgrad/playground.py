@@ -1,0 +1,241 @@
+"""``glassgrad playground``: the playground's local web server (Starlette on uvicorn).
+
+The page (``viz/static/playground.html``, ``.js``, ``.css``, package data) talks to one ``viz.runner.Runner``:
+
+    GET  /?token=T                 the page
+    GET  /static/NAME?token=T      its script and style
+    GET  /api/state                the session: epoch, losses, settings, parameters, points (DESIGN.md's contract)
+    GET  /api/frame                the same with the loss history and every heatmap, as the page draws it
+    GET  /api/events               server-sent events: a frame each time one is made (about 30 a second while playing)
+    GET  /api/data.csv             the points as CSV (x1,x2,label)
+    POST /api/command              a message for ``Runner.handle`` as JSON ({"type": "play"}, ...): the frame after it
+
+Safety, for a server on the user's own machine: a random token per launch is required on every request (the
+``token`` query parameter or the ``X-Glassgrad-Token`` header; 403 without it); the ``Host`` header must name
+the address served (DNS rebinding); a POST whose ``Origin`` is another site is refused (403); bodies are
+bounded (``MAX_BODY_BYTES``, 413); a bad message is a 400 whose JSON ``error`` says what was expected (the
+page shows it) and the server goes on. No text from a request is ever evaluated.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import secrets
+import socket
+import sys
+import threading
+import webbrowser
+from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
+from importlib import resources
+from typing import Any
+from urllib.parse import urlsplit
+
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.routing import Route
+
+from viz.runner import Frame, Runner
+
+MAX_BODY_BYTES = 2_000_000  # a message, with a CSV of up to 1 MB as JSON text
+MAX_EVENT_STREAMS = 8  # pages (tabs) listening at once
+KEEPALIVE_SECONDS = 1.0  # an idle event stream sends a comment this often (and notices a shutdown)
+LOCAL_HOSTS = ("127.0.0.1", "localhost", "[::1]")
+STATIC = {"playground.js": "text/javascript", "playground.css": "text/css"}
+TOKEN_HEADER = "x-glassgrad-token"
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+
+def _static(name: str) -> str:
+    """A file of ``viz/static`` (package data) as text."""
+    return resources.files("viz").joinpath("static").joinpath(name).read_text(encoding="utf-8")
+
+
+class _Guard:
+    """ASGI middleware: the token, the Host header and (for POST) the Origin header, before any route runs."""
+
+    def __init__(self, app: ASGIApp, token: str, hosts: set[str]) -> None:
+        self.app, self.token, self.hosts = app, token, hosts
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope)
+        problem = self._problem(request)
+        if problem is not None:
+            await JSONResponse({"error": problem}, status_code=403)(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+    def _problem(self, request: Request) -> str | None:
+        host = request.headers.get("host", "")
+        if host.lower() not in self.hosts:
+            return f"Host header: expected one of {', '.join(sorted(self.hosts))}, got {host!r}"
+        given = request.query_params.get("token") or request.headers.get(TOKEN_HEADER, "")
+        if not secrets.compare_digest(given.encode(), self.token.encode()):
+            return "token: expected the token printed by glassgrad playground (open the URL it printed)"
+        origin = request.headers.get("origin")
+        if request.method != "GET" and origin is not None and urlsplit(origin).netloc.lower() != host.lower():
+            return f"Origin: expected this page ({host}), got {origin!r}"
+        return None
+
+
+def create_app(runner: Runner, token: str, hosts: set[str], stopping: Callable[[], bool] = lambda: False) -> Any:
+    """The Starlette app serving ``runner``, guarded by ``token`` and the accepted ``Host`` values (``host:port``).
+
+    ``stopping()`` says when the server shuts down, so that event streams end and Ctrl-C stops it at once.
+    """
+    streams = threading.BoundedSemaphore(MAX_EVENT_STREAMS)
+    page = _static("playground.html").replace("{{token}}", token)
+
+    async def index(request: Request) -> Response:
+        return Response(page, media_type="text/html; charset=utf-8",
+                        headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"})
+
+    async def static(request: Request) -> Response:
+        name = request.path_params["name"]
+        if name not in STATIC:
+            return JSONResponse({"error": f"static: expected one of {', '.join(STATIC)}, got {name!r}"}, 404)
+        return Response(_static(name), media_type=f"{STATIC[name]}; charset=utf-8")
+
+    async def state(request: Request) -> Response:
+        return JSONResponse(await asyncio.to_thread(runner.state))
+
+    async def frame(request: Request) -> Response:
+        return JSONResponse(await asyncio.to_thread(runner.frame, True))
+
+    async def data_csv(request: Request) -> Response:
+        text = await asyncio.to_thread(runner.session.to_csv)
+        return Response(text, media_type="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": 'attachment; filename="playground.csv"'})
+
+    async def command(request: Request) -> Response:
+        declared = request.headers.get("content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > MAX_BODY_BYTES):
+            return _error(f"request body: expected at most {MAX_BODY_BYTES:,} bytes, got {declared}", 413)
+        body = bytearray()
+        async for chunk in request.stream():
+            body += chunk
+            if len(body) > MAX_BODY_BYTES:
+                return _error(f"request body: expected at most {MAX_BODY_BYTES:,} bytes, got more", 413)
+        try:
+            message = json.loads(body.decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as error:
+            return _error(f"request body: expected a JSON object such as {{\"type\": \"step\"}}, got bad JSON "
+                          f"({error})")
+        try:
+            result = await asyncio.to_thread(runner.handle, message)
+        except (TypeError, ValueError) as error:
+            return _error(str(error))
+        return JSONResponse(result)
+
+    async def events(request: Request) -> Response:
+        if not streams.acquire(blocking=False):
+            return _error(f"events: expected at most {MAX_EVENT_STREAMS} pages listening at once, got one more", 429)
+        return StreamingResponse(_event_stream(runner, stopping, streams.release), media_type="text/event-stream",
+                                 headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
+
+    app = Starlette(routes=[
+        Route("/", index),
+        Route("/static/{name}", static),
+        Route("/api/state", state),
+        Route("/api/frame", frame),
+        Route("/api/events", events),
+        Route("/api/data.csv", data_csv),
+        Route("/api/command", command, methods=["POST"]),
+    ])
+    return _Guard(app, token, hosts)
+
+
+def _error(message: str, status: int = 400) -> Response:
+    return JSONResponse({"error": message}, status_code=status)
+
+
+async def _event_stream(runner: Runner, stopping: Callable[[], bool], done: Callable[[], None]) -> AsyncIterator[str]:
+    """Server-sent events: the newest frame whenever there is one (frames the page has no time for are skipped)."""
+    loop = asyncio.get_running_loop()
+    newest: list[Frame] = []
+    ready = asyncio.Event()
+
+    def arrived(frame: Frame) -> None:  # called from the training thread
+        def keep() -> None:
+            newest[:] = [frame]
+            ready.set()
+        with contextlib.suppress(RuntimeError):  # the loop closed: the server is gone
+            loop.call_soon_threadsafe(keep)
+
+    unsubscribe = runner.subscribe(arrived)
+    try:
+        yield "retry: 1000\n\n"
+        while not stopping():
+            try:
+                await asyncio.wait_for(ready.wait(), KEEPALIVE_SECONDS)
+            except asyncio.TimeoutError:
+                yield ": waiting\n\n"
+                continue
+            ready.clear()
+            frame, newest[:] = newest[0], []
+            text = await asyncio.to_thread(json.dumps, frame)
+            yield f"event: frame\ndata: {text}\n\n"
+    finally:
+        unsubscribe()
+        done()
+
+
+def local_hosts(host: str, port: int) -> set[str]:
+    """The ``Host`` header values accepted, each with ``:port``: the local names, ``host`` itself, and for a
+    wildcard ``host`` (``0.0.0.0``, ``::``) this machine's name and addresses."""
+    names = {*LOCAL_HOSTS, host}
+    if host in ("0.0.0.0", "::", ""):
+        machine = socket.gethostname()
+        names |= {machine, socket.getfqdn()}
+        with contextlib.suppress(OSError):
+            names |= {str(info[4][0]) for info in socket.getaddrinfo(machine, None)}
+    bracketed = {f"[{n}]" if ":" in n and not n.startswith("[") else n for n in names if n}
+    return {f"{name.lower()}:{port}" for name in bracketed}
+
+
+def serve(host: str = "127.0.0.1", port: int = 0, open_browser: bool = True, runner: Runner | None = None) -> int:
+    """Serve the playground until Ctrl-C: prints the URL (token included) on a line of its own; returns 0."""
+    runner = Runner() if runner is None else runner
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+        sock.listen(128)  # before the URL is printed: a request made at once waits in the queue, it is not refused
+    except OSError as error:
+        sock.close()
+        raise ValueError(f"--host/--port: expected an address this machine can listen on, got {host}:{port} "
+                         f"({error.strerror})") from None
+    port = sock.getsockname()[1]
+    token = secrets.token_urlsafe(24)
+    app = create_app(runner, token, local_hosts(host, port), stopping=lambda: server.should_exit)
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", timeout_graceful_shutdown=2, lifespan="off"))
+    shown = "127.0.0.1" if host in ("0.0.0.0", "") else (f"[{host}]" if ":" in host else host)
+    url = f"http://{shown}:{port}/?token={token}"
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        print(f"warning: serving on {host}, not only this machine: anyone who can reach it and has the token can "
+              f"use the playground", file=sys.stderr)
+    print("glassgrad playground: open this address in a browser (Ctrl-C stops the server):", flush=True)
+    print(url, flush=True)
+    if open_browser:
+        threading.Timer(0.5, webbrowser.open, (url,)).start()
+    try:
+        server.run(sockets=[sock])
+    except KeyboardInterrupt:  # uvicorn has shut down and raises the Ctrl-C again: the way this command ends
+        pass
+    finally:
+        runner.close()
+        sock.close()
+    print("glassgrad playground: stopped", flush=True)
+    return 0

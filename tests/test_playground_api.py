@@ -1,0 +1,340 @@
+"""The playground's server (glassgrad.playground) through Starlette's test client, and the command's life cycle."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytest.importorskip("starlette", reason="starlette and uvicorn are dependencies of glassgrad: pip install -e .")
+from served import TOKEN, served
+from starlette.testclient import TestClient
+
+from glassgrad.playground import MAX_BODY_BYTES, MAX_EVENT_STREAMS, create_app, local_hosts
+from nn import MLP
+from viz.runner import Runner, encode_map
+from viz.session import MAX_CSV_ROWS, Session, Settings
+
+HOST = "127.0.0.1:8000"
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def app_client() -> Iterator[tuple[TestClient, Runner]]:
+    runner = Runner(Session(Settings(seed=3)), resolution=8)
+    client = TestClient(create_app(runner, TOKEN, local_hosts("127.0.0.1", 8000)), base_url=f"http://{HOST}")
+    yield client, runner
+    runner.close()
+
+
+def command(client: TestClient, message: object, **headers: str) -> Any:
+    return client.post("/api/command", content=json.dumps(message),
+                       headers={"X-Glassgrad-Token": TOKEN, "Content-Type": "application/json", **headers})
+
+
+def test_playground_state_answers_the_contracts_fields(app_client: tuple[TestClient, Runner]) -> None:
+    client, runner = app_client
+    state = client.get(f"/api/state?token={TOKEN}").json()
+    assert {"epoch", "train_loss", "test_loss", "settings", "parameters"} <= set(state)
+    assert state["epoch"] == 0 and state["settings"]["seed"] == 3
+    assert state["parameters"] == {name: p.data for name, p in runner.session.model.named_parameters()}
+    assert next(iter(state["parameters"])) == "layers.0.neurons.0.w.0"  # MLP.named_parameters' names
+
+
+@pytest.mark.parametrize("path", ["/", "/api/state", "/api/frame", "/api/data.csv", "/static/playground.js"])
+def test_playground_every_request_needs_the_token(app_client: tuple[TestClient, Runner], path: str) -> None:
+    client, _ = app_client
+    assert client.get(path).status_code == 403
+    assert client.get(f"{path}?token=wrong").status_code == 403
+    assert client.get(f"{path}?token={TOKEN}").status_code == 200
+    assert client.get(path, headers={"X-Glassgrad-Token": TOKEN}).status_code == 200
+
+
+def test_playground_commands_need_the_token(app_client: tuple[TestClient, Runner]) -> None:
+    client, runner = app_client
+    response = client.post("/api/command", content=b'{"type": "step"}')
+    assert response.status_code == 403 and "token" in response.json()["error"]
+    assert runner.session.step_count == 0
+
+
+def test_playground_refuses_other_host_names(app_client: tuple[TestClient, Runner]) -> None:
+    """DNS rebinding: a page of evil.example whose name now points at 127.0.0.1 sends Host: evil.example."""
+    client, _ = app_client
+    response = client.get(f"/api/state?token={TOKEN}", headers={"Host": "evil.example:8000"})
+    assert response.status_code == 403 and "Host" in response.json()["error"]
+    assert client.get(f"/api/state?token={TOKEN}", headers={"Host": "localhost:8000"}).status_code == 200
+
+
+def test_playground_refuses_commands_from_other_origins(app_client: tuple[TestClient, Runner]) -> None:
+    client, runner = app_client
+    response = command(client, {"type": "step"}, Origin="http://evil.example")
+    assert response.status_code == 403 and "Origin" in response.json()["error"]
+    assert runner.session.step_count == 0
+    assert command(client, {"type": "step"}, Origin=f"http://{HOST}").status_code == 200
+    assert runner.session.step_count == 1
+
+
+def test_playground_page_and_files_are_served(app_client: tuple[TestClient, Runner]) -> None:
+    client, _ = app_client
+    page = client.get(f"/?token={TOKEN}")
+    assert page.headers["content-type"].startswith("text/html")
+    assert f"static/playground.js?token={TOKEN}" in page.text and "{{token}}" not in page.text
+    script = client.get(f"/static/playground.js?token={TOKEN}")
+    assert script.headers["content-type"].startswith("text/javascript") and "export function render" in script.text
+    assert client.get(f"/static/playground.css?token={TOKEN}").headers["content-type"].startswith("text/css")
+
+
+@pytest.mark.parametrize("name", ["session.py", "..%2Fsession.py", "steps.js", "playground.html"])
+def test_playground_serves_only_its_static_files(app_client: tuple[TestClient, Runner], name: str) -> None:
+    client, _ = app_client
+    assert client.get(f"/static/{name}?token={TOKEN}").status_code == 404
+
+
+@pytest.mark.parametrize(("message", "expected"), [
+    ({"type": "settings", "hash": "dataset=mnist"}, "dataset: expected one of moons"),
+    ({"type": "settings", "hash": "networkShape=" + ",".join(["4"] * 100)}, "expected 0 to 6 hidden layer"),
+    ({"type": "settings", "hash": "learningRate=nan"}, "learningRate: expected a number in (0, 10]"),
+    ({"type": "settings", "hash": "learningRate=1e999"}, "learningRate: expected a number"),
+    ({"type": "settings", "hash": "dataset=moons&&"}, "URL hash: expected key=value"),
+    ({"type": "settings", "hash": "colour=red"}, "settings: expected one of dataset"),
+    ({"type": "settings", "hash": "seed=__import__('os')"}, "seed: expected letters, digits"),
+    ({"type": "settings"}, "settings: expected a hash text"),
+    ({"type": "weight", "name": "layers.9.neurons.0.b", "value": 1}, "set_weight(name): expected a parameter"),
+    ({"type": "weight", "name": "layers.0.neurons.0.b", "value": "1+1"}, "expected a number"),
+    ({"type": "add-point", "x1": 0, "x2": 0, "label": 7}, "label: expected a whole number from 0 to 1"),
+    ({"type": "add-point", "x1": "nan", "x2": 0, "label": 0}, "add_point(x1): expected a number"),
+    ({"type": "csv", "text": "x1,x2,label\n0.5,zero,1\n"}, "CSV line 2: x2: expected a number"),
+    ({"type": "csv", "text": "0,0,0\n" * (MAX_CSV_ROWS + 1)}, f"expected at most {MAX_CSV_ROWS:,} rows"),
+    ({"type": "csv", "text": 5}, "CSV: expected text"),
+    ({"type": "launch"}, "message type: expected one of play"),
+    ([1, 2], "message: expected an object with a type"),
+])
+def test_playground_bad_messages_are_a_400_saying_what_was_expected(
+    app_client: tuple[TestClient, Runner], message: object, expected: str
+) -> None:
+    client, _ = app_client
+    before = client.get(f"/api/state?token={TOKEN}").json()
+    response = command(client, message)
+    assert response.status_code == 400
+    assert expected in response.json()["error"]
+    after = client.get(f"/api/state?token={TOKEN}").json()  # the server goes on, unchanged
+    assert after["settings"] == before["settings"] and after["parameters"] == before["parameters"]
+    assert len(after["train"]) == len(before["train"])
+
+
+def test_playground_bad_json_is_a_400(app_client: tuple[TestClient, Runner]) -> None:
+    client, _ = app_client
+    response = client.post("/api/command", content=b"{type: step", headers={"X-Glassgrad-Token": TOKEN})
+    assert response.status_code == 400 and "expected a JSON object" in response.json()["error"]
+    response = client.post("/api/command", content=b"\xff\xfe", headers={"X-Glassgrad-Token": TOKEN})
+    assert response.status_code == 400
+
+
+def test_playground_bodies_are_bounded(app_client: tuple[TestClient, Runner]) -> None:
+    """Ten million rows of CSV never reach the parser: the body stops at MAX_BODY_BYTES (413)."""
+    client, runner = app_client
+    big = json.dumps({"type": "csv", "text": "0.1,0.2,1\n" * (MAX_BODY_BYTES // 10 + 1)})
+    response = command(client, json.loads(big))
+    assert response.status_code == 413 and "at most" in response.json()["error"]
+
+    def chunks() -> Iterator[bytes]:  # no Content-Length: counted while it streams
+        for _ in range(MAX_BODY_BYTES // 100_000 + 2):
+            yield b" " * 100_000
+
+    response = client.post("/api/command", content=chunks(), headers={"X-Glassgrad-Token": TOKEN})
+    assert response.status_code == 413
+    assert not runner.session.custom_data
+
+
+def test_playground_commands_change_the_session(app_client: tuple[TestClient, Runner]) -> None:
+    client, _ = app_client
+    frame = command(client, {"type": "epoch"}).json()
+    assert frame["epoch"] == 1 and frame["step"] == 25  # 250 training points, batches of 10
+    assert frame["history"][0][0] == 0 and frame["history"][-1][0] == 1
+    weights = frame["parameters"]
+    frame = command(client, {"type": "settings", "hash": "seed=3&learningRate=0.1&optimizer=adam&batchSize=5"}).json()
+    assert frame["parameters"] == weights and frame["epoch"] == 1  # a new rate or optimizer keeps the weights
+    frame = command(client, {"type": "settings", "hash": "networkShape=3&seed=3"}).json()
+    assert frame["layers"] == [2, 3, 2] and frame["epoch"] == 0
+    frame = command(client, {"type": "weight", "name": "layers.0.neurons.2.w.1", "value": "-1.5"}).json()
+    assert frame["parameters"]["layers.0.neurons.2.w.1"] == -1.5
+    count = len(frame["train"])
+    frame = command(client, {"type": "add-point", "x1": 0.25, "x2": -0.5, "label": 1}).json()
+    assert len(frame["train"]) == count + 1 and frame["train"][-1] == [0.25, -0.5, 1.0]
+    frame = command(client, {"type": "remove-point", "x1": 0.25, "x2": -0.5}).json()
+    assert len(frame["train"]) == count
+    frame = command(client, {"type": "csv", "text": "x1,x2,label\n0,0,0\n1,1,1\n2,2,1\n3,3,0\n"}).json()
+    assert len(frame["train"]) + len(frame["test"]) == 4 and frame["custom_data"]
+    assert client.get(f"/api/data.csv?token={TOKEN}").text.splitlines()[0] == "x1,x2,label"
+    seed = frame["settings"]["seed"]
+    assert command(client, {"type": "regenerate"}).json()["settings"]["seed"] != seed
+
+
+def test_playground_play_trains_until_pause(app_client: tuple[TestClient, Runner]) -> None:
+    client, runner = app_client
+    assert command(client, {"type": "play"}).json()["playing"]
+    deadline = time.monotonic() + 20
+    while runner.session.epoch_count < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    frame = command(client, {"type": "pause"}).json()
+    assert not frame["playing"] and frame["epoch"] >= 2
+    steps = runner.session.step_count
+    time.sleep(0.3)
+    assert runner.session.step_count == steps == client.get(f"/api/state?token={TOKEN}").json()["step"]
+
+
+def test_playground_events_stream_frames(app_client: tuple[TestClient, Runner]) -> None:
+    client, runner = app_client
+    threading.Timer(0.3, runner.handle, ({"type": "step"},)).start()
+    with client.stream("GET", f"/api/events?token={TOKEN}") as events:
+        assert events.headers["content-type"].startswith("text/event-stream")
+        lines = events.iter_lines()
+        for line in lines:
+            if line.startswith("data: "):
+                frame = json.loads(line[len("data: "):])
+                break
+    assert frame["step"] == 1 and set(frame["maps"]) == {"resolution", "extent", "output", "features", "neurons"}
+
+
+def test_playground_event_streams_are_bounded() -> None:
+    """At most MAX_EVENT_STREAMS pages listen at once; a closed page frees its place."""
+    runner = Runner(resolution=4)
+    with served(runner) as base:
+        url = f"{base}/api/events?token={TOKEN}"
+        streams = [urllib.request.urlopen(url, timeout=10) for _ in range(MAX_EVENT_STREAMS)]
+        try:
+            assert all(s.readline().startswith(b"retry:") for s in streams)
+            assert status(url) == 429
+        finally:
+            for stream in streams:
+                stream.close()
+        deadline = time.monotonic() + 10  # each stream notices its page left at its next keep-alive
+        while status(url) != 200 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert status(url) == 200
+
+
+def test_playground_maps_encode_values_as_bytes() -> None:
+    import base64
+
+    encoded = encode_map([-1.0, 0.0, 1.0, 5.0, math.nan, math.inf], -1.0, 1.0)
+    assert list(base64.b64decode(encoded["data"])) == [0, 127, 254, 254, 255, 255]
+
+
+def test_playground_frame_maps_are_the_sessions_heatmaps() -> None:
+    import base64
+
+    runner = Runner(Session(Settings(networkShape=(3,))), resolution=6)
+    frame = runner.frame(full=True)
+    raw = runner.session.heatmaps(6)
+    for key, values in raw["neurons"].items():
+        encoded = frame["maps"]["neurons"][key]
+        decoded = [encoded["lo"] + b / 254 * (encoded["hi"] - encoded["lo"]) for b in base64.b64decode(encoded["data"])]
+        step = (encoded["hi"] - encoded["lo"]) / 254
+        assert all(abs(d - v) <= step / 2 + 1e-12 for d, v in zip(decoded, values))
+    assert frame["maps"]["output"]["kind"] == "probability"
+    assert [frame["train"], frame["test"]] == [[list(p) for p in runner.session.train],
+                                               [list(p) for p in runner.session.test]]
+    assert "train" not in runner.frame()  # points only when they changed
+    runner.close()
+
+
+def test_playground_history_is_bounded() -> None:
+    from viz import runner as runner_module
+
+    runner = Runner(Session(Settings(percTrainData=10, batchSize=50)), resolution=4)
+    for _ in range(runner_module.MAX_HISTORY + 50):
+        runner.session.step()
+        runner._record()
+    assert len(runner.history) <= runner_module.MAX_HISTORY
+    epochs = [h[0] for h in runner.history]
+    assert epochs == sorted(epochs) and epochs[0] == 0 and epochs[-1] == runner.session.epoch_count
+
+
+def test_playground_state_parameters_load_into_an_mlp(app_client: tuple[TestClient, Runner]) -> None:
+    client, runner = app_client
+    state = client.get(f"/api/state?token={TOKEN}").json()
+    model = MLP(2, [4, 2, 2], activation="tanh")
+    for name, p in model.named_parameters():
+        p.data = state["parameters"][name]
+    assert model.forward_floats([0.3, -0.2]) == runner.session.model.forward_floats([0.3, -0.2])
+
+
+# --- the command ------------------------------------------------------------------------------------------
+
+
+def start_command(*args: str) -> tuple[subprocess.Popen[str], str]:
+    """``glassgrad playground --no-browser ARGS`` in a process of its own; returns it and the URL it printed."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "glassgrad", "playground", "--no-browser", *args],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    assert process.stdout is not None
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        line = process.stdout.readline()
+        if line.startswith("http://"):
+            return process, line.strip()
+        if not line and process.poll() is not None:
+            break
+    process.kill()
+    raise AssertionError(f"no URL printed; stderr: {process.communicate()[1]}")
+
+
+def status(url: str) -> int:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return int(response.status)
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def test_playground_command_serves_until_ctrl_c() -> None:
+    process, url = start_command()
+    try:
+        assert url.startswith("http://127.0.0.1:") and "?token=" in url
+        token = url.split("token=")[1]
+        base = url.split("/?")[0]
+        assert status(url) == 200
+        assert status(f"{base}/api/state") == 403
+        with urllib.request.urlopen(f"{base}/api/state?token={token}", timeout=10) as response:
+            assert json.load(response)["epoch"] == 0
+        with urllib.request.urlopen(f"{base}/api/events?token={token}", timeout=10) as events:  # an open stream
+            assert events.readline().startswith(b"retry:")
+            process.send_signal(signal.SIGINT)
+            out, err = process.communicate(timeout=15)
+        assert process.returncode == 0 and "stopped" in out and "Traceback" not in err
+    finally:
+        if process.poll() is None:
+            process.kill()
+
+
+def test_playground_command_warns_when_not_only_local() -> None:
+    process, url = start_command("--host", "127.0.0.2")  # still loopback, but not the default
+    try:
+        assert url.startswith("http://127.0.0.2:")
+        process.send_signal(signal.SIGINT)
+        _, err = process.communicate(timeout=15)
+        assert "warning: serving on 127.0.0.2" in err and process.returncode == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+
+
+def test_playground_command_rejects_a_bad_port() -> None:
+    result = subprocess.run([sys.executable, "-m", "glassgrad", "playground", "--no-browser", "--port", "http"],
+                            capture_output=True, text=True, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert result.returncode == 2 and "expected a port number" in result.stderr
