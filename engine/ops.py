@@ -19,6 +19,7 @@ The upstream gradient never appears here: the chain rule lives in one place, the
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -208,9 +209,9 @@ class Op:
 # --- the table: one line of math per forward and per partial ---
 
 _TABLE = [
-    Op("add", lambda a, b: a + b, lambda a, b, out: (1.0, 1.0), inputs=("a", "b"), arity=2, symbol="+",
+    Op("add", operator.add, lambda a, b, out: (1.0, 1.0), inputs=("a", "b"), arity=2, symbol="+",
        unit_partials=True),
-    Op("mul", lambda a, b: a * b, lambda a, b, out: (b, a), inputs=("a", "b"), arity=2, symbol="*"),
+    Op("mul", operator.mul, lambda a, b, out: (b, a), inputs=("a", "b"), arity=2, symbol="*"),
     # d/dx x^p = p·x^(p-1); PyTorch's convention: zero when p == 0 (even at x == 0)
     Op("pow", power, lambda x, out, p: (where(is_zero(p), 0.0, p * power(x, p - 1.0)),),
        ("p·x^(p-1)",), param="p", symbol="^", domain=(Domain(0.1, 4.0),), param_domain=Domain(-3.0, 3.0)),

@@ -27,7 +27,7 @@ import socket
 import sys
 import threading
 import webbrowser
-from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, MutableMapping
 from importlib import resources
 from typing import Any
 from urllib.parse import urlsplit
@@ -204,23 +204,53 @@ def local_hosts(host: str, port: int) -> set[str]:
     return {f"{name.lower()}:{port}" for name in bracketed}
 
 
-def serve(host: str = "127.0.0.1", port: int = 0, open_browser: bool = True, runner: Runner | None = None) -> int:
-    """Serve the playground until Ctrl-C: prints the URL (token included) on a line of its own; returns 0."""
-    runner = Runner() if runner is None else runner
+def _listening(host: str, port: int) -> socket.socket:
+    """A socket bound to ``host:port`` (0: a free port) and listening, so that requests made at once wait."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((host, port))
-        sock.listen(128)  # before the URL is printed: a request made at once waits in the queue, it is not refused
+        sock.listen(128)
     except OSError as error:
         sock.close()
         raise ValueError(f"--host/--port: expected an address this machine can listen on, got {host}:{port} "
                          f"({error.strerror})") from None
-    port = sock.getsockname()[1]
-    token = secrets.token_urlsafe(24)
+    return sock
+
+
+def _server(runner: Runner, token: str, host: str, port: int) -> uvicorn.Server:
     app = create_app(runner, token, local_hosts(host, port), stopping=lambda: server.should_exit)
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", timeout_graceful_shutdown=2, lifespan="off"))
+    return server
+
+
+@contextlib.contextmanager
+def running(runner: Runner, token: str | None = None) -> Iterator[str]:
+    """Serve ``runner`` on 127.0.0.1 (a free port) in a thread while the block runs; yields the page's URL with
+    its token (``token``, or a random one). For tests, scripts and notebooks; the command uses ``serve``."""
+    sock = _listening("127.0.0.1", 0)
+    port = sock.getsockname()[1]
+    token = secrets.token_urlsafe(24) if token is None else token
+    server = _server(runner, token, "127.0.0.1", port)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="glassgrad-server", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{port}/?token={token}"
+    finally:
+        runner.pause()
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()
+
+
+def serve(host: str = "127.0.0.1", port: int = 0, open_browser: bool = True, runner: Runner | None = None) -> int:
+    """Serve the playground until Ctrl-C: prints the URL (token included) on a line of its own; returns 0."""
+    runner = Runner() if runner is None else runner
+    sock = _listening(host, port)
+    port = sock.getsockname()[1]
+    token = secrets.token_urlsafe(24)
+    server = _server(runner, token, host, port)
     shown = "127.0.0.1" if host in ("0.0.0.0", "") else (f"[{host}]" if ":" in host else host)
     url = f"http://{shown}:{port}/?token={token}"
     if host not in ("127.0.0.1", "localhost", "::1"):

@@ -1,5 +1,6 @@
-"""Regenerate the pictures the README shows (``make docs``): a backward-pass diagram, a decision boundary, and
-the pictures of the lecture notebook (``notebooks/00_lecture.ipynb``), as that notebook last drew them.
+"""Regenerate the pictures the README shows (``make docs``): a backward-pass diagram, a decision boundary, the
+playground in headless Chromium (``docs/playground.png``), and the pictures of the lecture notebook
+(``notebooks/00_lecture.ipynb``), as that notebook last drew them.
 
 The lecture's pictures are taken from the executed notebook's outputs (a cell tagged ``docs:NAME`` gives
 ``docs/lecture/NAME.svg`` or ``.png``), so the docs show exactly what the notebook computed; run
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import json
+import shutil
 from pathlib import Path
 
 from engine import Value
@@ -46,6 +48,38 @@ def decision_boundary() -> Path:
     return save_figure(fig, DOCS / "decision_boundary.png")
 
 
+#: the playground's screenshot: this link's settings, trained for PLAYGROUND_EPOCHS before the page is opened
+PLAYGROUND_LINK = ("dataset=spirals&noise=5&networkShape=8,8,5&activation=tanh&learningRate=0.01&optimizer=adam"
+                   "&xSquared=true&ySquared=true&sinX=true&sinY=true&seed=2&showTestData=true")
+PLAYGROUND_EPOCHS = 120
+
+
+def playground_picture() -> Path:
+    """``glassgrad playground`` as a browser shows it (the system's Chromium, DejaVu fonts), after training."""
+    from playwright.sync_api import sync_playwright
+
+    from glassgrad.playground import running
+    from viz.runner import Runner
+    from viz.session import Session, Settings
+
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium is None:
+        raise SystemExit("make docs: the playground's picture needs Chromium (apt-get install chromium)")
+    runner = Runner(Session(Settings.from_hash(PLAYGROUND_LINK)))
+    for _ in range(PLAYGROUND_EPOCHS):
+        runner.handle({"type": "epoch"})  # as the page's Epoch button: the loss chart gets each epoch
+    path = DOCS / "playground.png"
+    with running(runner) as url, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox", "--disable-gpu"])
+        page = browser.new_page(viewport={"width": 1240, "height": 700})
+        page.goto(url)
+        page.wait_for_function("document.querySelectorAll('#network [data-neuron]').length > 0")
+        page.wait_for_timeout(500)
+        page.screenshot(path=str(path), full_page=True)
+        browser.close()
+    return path
+
+
 def lecture_pictures() -> list[Path]:
     """The pictures of the lecture notebook, one per cell tagged ``docs:NAME``: its SVG, or else its PNG."""
     folder = DOCS / "lecture"
@@ -71,5 +105,5 @@ def lecture_pictures() -> list[Path]:
 
 if __name__ == "__main__":
     DOCS.mkdir(exist_ok=True)
-    for path in (backward_diagram(), decision_boundary(), *lecture_pictures()):
+    for path in (backward_diagram(), decision_boundary(), playground_picture(), *lecture_pictures()):
         print(f"wrote {path.relative_to(ROOT)}")

@@ -30,14 +30,17 @@ from typing import Any
 import numpy
 
 from engine.value import describe
-from viz.session import Session, Settings
+from viz.session import Session, Settings, Snapshot
 
-RESOLUTION = 40  # heatmap cells a side, for the output's map and every small one
-FRAME_SECONDS = 1 / 30  # while playing, train for about this long between frames
+RESOLUTION = 40  # heatmap cells a side, for the output's map and every small one (the page interpolates)
+FRAME_SECONDS = 1 / 30  # while playing, a frame about this often; training gets the time frames leave (a step at least)
+LOSS_SECONDS = 0.1  # while playing, a frame's losses may be this old (measuring all points costs more than a map)
 MAX_HISTORY = 1000  # loss history entries kept; past it every other one is dropped
 LEVELS = 254  # a map's value is encoded as a byte 0..254 over its range; 255 is "not a finite number"
 
 Frame = dict[str, Any]
+#: the messages that stop training first (as TF Playground's buttons do); the others change it while it plays
+PAUSING = frozenset({"pause", "step", "epoch", "reset", "weight"})
 
 
 def encode_map(values: list[float], lo: float, hi: float) -> dict[str, Any]:
@@ -85,12 +88,13 @@ class Runner:
         action = _ACTIONS.get(kind)
         if action is None:
             raise ValueError(f"message type: expected one of {', '.join(_ACTIONS)}, got {describe(kind)}")
-        if kind != "play":
+        if kind in PAUSING:
             self.pause()
         with self._lock:
             action(self, message)
             self._record()
-            frame = self.frame(full=True)
+        playing = self.playing  # then the training thread's next frame, a few hundredths of a second away, has maps
+        frame = self.frame(full=True, loss_age=LOSS_SECONDS if playing else 0.0, with_maps=not playing)
         self._publish(frame)
         return frame
 
@@ -134,15 +138,19 @@ class Runner:
         self._thread = None
 
     def _train(self) -> None:
-        """The training thread: steps for about ``FRAME_SECONDS``, then a frame, until paused."""
+        """The training thread: steps, then a frame, until paused; steps take what ``FRAME_SECONDS`` leaves."""
+        frame_cost = 0.0
         while self._playing.is_set():
             start = time.perf_counter()
-            with self._lock:
-                while time.perf_counter() - start < FRAME_SECONDS and self._playing.is_set():
+            while self._playing.is_set():
+                with self._lock:  # one step at a time: a message waits for one step at most
                     self.session.step()
                     self._record()
-                frame = self.frame()
-            self._publish(frame)
+                if time.perf_counter() - start >= FRAME_SECONDS - frame_cost:
+                    break
+            begun = time.perf_counter()
+            self._publish(self.frame(loss_age=LOSS_SECONDS))
+            frame_cost = min(FRAME_SECONDS / 2, time.perf_counter() - begun)
 
     # -- frames ----------------------------------------------------------------------------------
 
@@ -174,25 +182,32 @@ class Runner:
 
     def state(self) -> dict[str, Any]:
         """What ``GET /api/state`` answers: the session's ``state()`` and whether it is playing."""
-        with self._lock:
-            return {**self.session.state(), "playing": self.playing}
+        return {**self.session.state(), "playing": self.playing}
 
-    def frame(self, full: bool = False) -> Frame:
-        """The session now: state (points only when they changed since the last frame, or ``full``), history, maps."""
+    def frame(self, full: bool = False, loss_age: float = 0.0, with_maps: bool = True) -> Frame:
+        """The session now: state (points only when they changed since the last frame, or ``full``), history, maps
+        (unless not ``with_maps``: the front end keeps the last ones).
+
+        Computed from one snapshot of the session without holding a lock, so messages are not kept waiting; the
+        losses may be up to ``loss_age`` seconds old (they are measured anew at most that often).
+        """
+        snap = self.session.snapshot()
+        state = {**self.session.state(snap, loss_age), "playing": self.playing}
+        if with_maps:
+            state["maps"] = self.maps(snap)
         with self._lock:
-            state = self.state()
-            points = (id(self.session.train), len(self.session.train) + len(self.session.test))
+            points = (id(self.session.train), len(snap.train) + len(snap.test))
             if not full and points == self._points_sent:
                 del state["train"], state["test"]
             self._points_sent = points
             state["history"] = [list(h) for h in self.history]
-            state["maps"] = self.maps()
-            return state
+        return state
 
-    def maps(self) -> dict[str, Any]:
+    def maps(self, snapshot: Snapshot | None = None) -> dict[str, Any]:
         """Every heatmap, encoded: the output's (``kind`` says how to colour it), each feature's, each neuron's."""
-        raw = self.session.heatmaps(self.resolution)
-        s = self.session.settings
+        snap = self.session.snapshot() if snapshot is None else snapshot
+        raw = snap.heatmaps(self.resolution)
+        s = snap.settings
         output = raw["output"]
         if s.problem == "regression":
             kind, (lo, hi) = "value", _symmetric(output)
@@ -223,7 +238,7 @@ def _finite(x: float | None) -> float | None:
 
 _ACTIONS: dict[str, Callable[[Runner, Mapping[str, Any]], object]] = {
     "play": lambda r, m: r.play(),
-    "pause": lambda r, m: None,  # handle pauses before every message but play
+    "pause": lambda r, m: None,  # handle pauses first
     "step": lambda r, m: r.session.step(),
     "epoch": lambda r, m: r.session.epoch(),
     "reset": lambda r, m: r.session.reset(),

@@ -23,6 +23,7 @@ import operator
 import random
 import re
 import threading
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, fields
 from typing import Any
@@ -32,6 +33,7 @@ from engine.value import describe
 from nn import MLP, losses
 from nn.activations import ACTIVATIONS
 from nn.data import make_blobs, make_circles, make_moons, make_spirals, make_xor
+from nn.network import FloatMLP
 from nn.optim import SGD, Adam, Optimizer
 from nn.train import targets_for
 
@@ -376,6 +378,7 @@ class Session:
         self.custom_data = False  # True once the points were loaded from CSV
         self.train: list[Point] = []
         self.test: list[Point] = []
+        self._version = 0  # counts every change, never goes back: a cached measurement names the version it is of
         self._new_data()
 
     # -- building ------------------------------------------------------------------------------
@@ -418,8 +421,7 @@ class Session:
         self._rng = random.Random(s.seed)
         self.epoch_count = 0
         self.step_count = 0
-        self._version = 0
-        self._measured: tuple[int, dict[str, float | None]] | None = None
+        self._measured: tuple[int, float, dict[str, float | None]] | None = None
         self._data_changed()
 
     def _new_optimizer(self) -> Optimizer:
@@ -467,38 +469,20 @@ class Session:
             while self.epoch_count == count:
                 self.step()
 
-    def _measure(self) -> dict[str, float | None]:
-        """Loss (mean, no penalty) and accuracy on train and test, on floats; cached until something changes."""
+    def _measure(self, snapshot: Snapshot | None = None, age: float = 0.0) -> dict[str, float | None]:
+        """Loss (mean, no penalty) and accuracy on train and test, on floats; cached until something changes, or
+        (``age`` > 0) for up to ``age`` seconds. Computed from a snapshot, outside the lock."""
         with self._lock:
-            if self._measured is not None and self._measured[0] == self._version:
-                return self._measured[1]
-            net = self.model.as_floats()
-            loss_fn = losses.LOSSES[OUTPUT_LOSSES[self.settings.output]]
-            result: dict[str, float | None] = {}
-            for part, inputs, targets, points in (("train", self._train_inputs, self._train_targets, self.train),
-                                                  ("test", self._test_inputs, self._test_targets, self.test)):
-                total, correct = 0.0, 0
-                columns = [list(c) for c in zip(*inputs)] if inputs else [[] for _ in self.settings.features]
-                with no_grad():
-                    for zs, t, p in zip(zip(*net.forward_columns(columns)[-1]), targets, points):
-                        logits = list(zs)
-                        total += loss_fn([Value(z) for z in logits], t).data
-                        correct += self._predicted(logits) == p[2]
-                n = len(points)
-                result[f"{part}_loss"] = total / n if n else None
-                classify = n > 0 and self.settings.problem == "classification"
-                result[f"{part}_accuracy"] = correct / n if classify else None
-            self._measured = (self._version, result)
-            return result
-
-    def _predicted(self, logits: list[float]) -> float:
-        """The class the logits predict (as a float), or for regression the prediction itself."""
-        if len(logits) > 1:
-            return float(max(range(len(logits)), key=logits.__getitem__))
-        z = logits[0]
-        if self.settings.problem == "regression":
-            return z
-        return float(z > (0.5 if self.settings.output == "mse" else 0.0))
+            snap = self.snapshot() if snapshot is None else snapshot
+            if self._measured is not None:
+                version, when, result = self._measured
+                if version == snap.version or time.monotonic() - when < age:
+                    return result
+        result = snap.measure()
+        with self._lock:
+            if self._version == snap.version:
+                self._measured = (snap.version, time.monotonic(), result)
+        return result
 
     @property
     def train_loss(self) -> float | None:
@@ -547,8 +531,7 @@ class Session:
                 self.optimizer = self._new_optimizer()
             elif "learningRate" in changed:
                 self.optimizer.lr = settings.learningRate
-            self._version += 1
-            return "optimizer" if changed & OPTIMIZER_KEYS else "nothing"
+            return "optimizer" if changed & OPTIMIZER_KEYS else "nothing"  # nothing measured changed: no new version
 
     def reset(self) -> None:
         """New initial weights (from the seed), a new optimizer, epoch 0; the points stay."""
@@ -638,8 +621,100 @@ class Session:
 
     def grid(self, resolution: int) -> list[tuple[float, float]]:
         """The heatmaps' ``resolution²`` points (x1, x2), row by row from the top (largest x2), left to right."""
+        return self.snapshot().grid(resolution)
+
+    def heatmaps(self, resolution: int = 50) -> dict[str, Any]:
+        """Every map over the plane (``Snapshot.heatmaps``), of the session as it is now."""
+        return self.snapshot().heatmaps(resolution)
+
+    def snapshot(self) -> Snapshot:
+        """The session now, for reading without its lock: settings, points, a float copy of the network, counters."""
+        with self._lock:
+            return Snapshot(
+                settings=self.settings, net=self.model.as_floats(), train=list(self.train), test=list(self.test),
+                train_inputs=self._train_inputs, train_targets=self._train_targets,
+                test_inputs=self._test_inputs, test_targets=self._test_targets, extent=self._extent,
+                epoch=self.epoch_count, step=self.step_count, version=self._version, custom_data=self.custom_data,
+                layers=[self.model.nin, *self.model.nouts],
+                parameters={name: p.data for name, p in self.model.named_parameters()},
+            )
+
+    def state(self, snapshot: Snapshot | None = None, loss_age: float = 0.0) -> dict[str, Any]:
+        """A JSON-ready dict (no NaN: a non-finite number is None): counters, losses (up to ``loss_age`` seconds
+        old), settings, parameters, layer sizes and points; of ``snapshot`` (from ``snapshot()``), else of now."""
+        snap = self.snapshot() if snapshot is None else snapshot
+        measured = self._measure(snap, loss_age)
+        return {
+            "epoch": snap.epoch,
+            "step": snap.step,
+            **{k: _finite_or_none(v) for k, v in measured.items()},
+            "settings": snap.settings.to_dict(),
+            "hash": snap.settings.to_hash(),
+            "problem": snap.settings.problem,
+            "classes": snap.settings.class_count,
+            "features": snap.settings.features,
+            "layers": snap.layers,
+            "parameters": {name: _finite_or_none(v) for name, v in snap.parameters.items()},
+            "custom_data": snap.custom_data,
+            "train": [list(p) for p in snap.train],
+            "test": [list(p) for p in snap.test],
+        }
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """A session at one moment (``Session.snapshot``): what its pictures and numbers are computed from, with no
+    lock held, while training goes on."""
+
+    settings: Settings
+    net: FloatMLP
+    train: list[Point]
+    test: list[Point]
+    train_inputs: list[list[float]]
+    train_targets: list[Any]
+    test_inputs: list[list[float]]
+    test_targets: list[Any]
+    extent: tuple[float, float, float, float]
+    epoch: int
+    step: int
+    version: int
+    custom_data: bool
+    layers: list[int]
+    parameters: dict[str, float]
+
+    def predicted(self, logits: list[float]) -> float:
+        """The class the logits predict (as a float), or for regression the prediction itself."""
+        if len(logits) > 1:
+            return float(max(range(len(logits)), key=logits.__getitem__))
+        z = logits[0]
+        if self.settings.problem == "regression":
+            return z
+        return float(z > (0.5 if self.settings.output == "mse" else 0.0))
+
+    def measure(self) -> dict[str, float | None]:
+        """Loss (mean, no penalty) and accuracy on train and test: float passes (``forward_columns``), the loss
+        from ``nn.losses`` on the logits."""
+        loss_fn = losses.LOSSES[OUTPUT_LOSSES[self.settings.output]]
+        result: dict[str, float | None] = {}
+        for part, inputs, targets, points in (("train", self.train_inputs, self.train_targets, self.train),
+                                              ("test", self.test_inputs, self.test_targets, self.test)):
+            total, correct = 0.0, 0
+            columns = [list(c) for c in zip(*inputs)] if inputs else [[] for _ in self.settings.features]
+            with no_grad():
+                for zs, t, p in zip(zip(*self.net.forward_columns(columns)[-1]), targets, points):
+                    logits = list(zs)
+                    total += loss_fn([Value(z) for z in logits], t).data
+                    correct += self.predicted(logits) == p[2]
+            n = len(points)
+            result[f"{part}_loss"] = total / n if n else None
+            classify = n > 0 and self.settings.problem == "classification"
+            result[f"{part}_accuracy"] = correct / n if classify else None
+        return result
+
+    def grid(self, resolution: int) -> list[tuple[float, float]]:
+        """The heatmaps' ``resolution²`` points (x1, x2), row by row from the top (largest x2), left to right."""
         n = _integer(resolution, "resolution", 2, MAX_RESOLUTION)
-        a, b, c, d = self.extent()
+        a, b, c, d = self.extent
         xs, ys = _linspace(a, b, n), _linspace(d, c, n)
         return [(x1, x2) for x2 in ys for x1 in xs]
 
@@ -649,47 +724,25 @@ class Session:
         ``output``: for two classes the probability of class 1 (softmax, sigmoid) or the score (hinge, mse);
         for 3+ classes the predicted class; for regression the prediction. ``features``: every input feature's
         value, on or off, by name. ``neurons``: each neuron's activation ``a``, keyed ``"L.j"`` (layer L from 1,
-        neuron j from 0; the last layer's are the logits). Computed by ``MLP.as_floats()``: float passes, no graph.
+        neuron j from 0; the last layer's are the logits). Float passes (``FloatMLP.forward_columns``), no graph.
         """
-        with self._lock:
-            points = self.grid(resolution)
-            x1s, x2s = [p[0] for p in points], [p[1] for p in points]
-            every_feature = {name: list(map(f, x1s, x2s)) for name, f in FEATURES.items()}
-            neuron_maps = self.model.as_floats().forward_columns([every_feature[n] for n in self.settings.features])
-            logits = neuron_maps[-1]
-            sigmoid: Callable[[float], float] = OPS["sigmoid"].floats  # p(class 1) = σ(z₁ - z₀) for two logits
-            if len(logits) == 2:
-                output = list(map(sigmoid, map(operator.sub, logits[1], logits[0])))
-            elif len(logits) > 2:
-                output = [self._predicted(list(zs)) for zs in zip(*logits)]
-            else:
-                output = list(map(sigmoid, logits[0])) if self.settings.output == "sigmoid" else logits[0]
-            return {
-                "resolution": resolution,
-                "extent": list(self.extent()),
-                "output": output,
-                "features": every_feature,
-                "neurons": {f"{L}.{j}": values for L, maps in enumerate(neuron_maps, start=1)
-                            for j, values in enumerate(maps)},
-            }
-
-    def state(self) -> dict[str, Any]:
-        """A JSON-ready dict (no NaN: a non-finite number is None): counters, losses, settings, parameters,
-        layer sizes and points."""
-        with self._lock:
-            measured = self._measure()
-            return {
-                "epoch": self.epoch_count,
-                "step": self.step_count,
-                **{k: _finite_or_none(v) for k, v in measured.items()},
-                "settings": self.settings.to_dict(),
-                "hash": self.settings.to_hash(),
-                "problem": self.settings.problem,
-                "classes": self.settings.class_count,
-                "features": self.settings.features,
-                "layers": [self.model.nin, *self.model.nouts],
-                "parameters": {name: _finite_or_none(p.data) for name, p in self.model.named_parameters()},
-                "custom_data": self.custom_data,
-                "train": [list(p) for p in self.train],
-                "test": [list(p) for p in self.test],
-            }
+        points = self.grid(resolution)
+        x1s, x2s = [p[0] for p in points], [p[1] for p in points]
+        every_feature = {name: list(map(f, x1s, x2s)) for name, f in FEATURES.items()}
+        neuron_maps = self.net.forward_columns([every_feature[n] for n in self.settings.features])
+        logits = neuron_maps[-1]
+        sigmoid: Callable[[float], float] = OPS["sigmoid"].floats  # p(class 1) = σ(z₁ - z₀) for two logits
+        if len(logits) == 2:
+            output = list(map(sigmoid, map(operator.sub, logits[1], logits[0])))
+        elif len(logits) > 2:
+            output = [self.predicted(list(zs)) for zs in zip(*logits)]
+        else:
+            output = list(map(sigmoid, logits[0])) if self.settings.output == "sigmoid" else logits[0]
+        return {
+            "resolution": resolution,
+            "extent": list(self.extent),
+            "output": output,
+            "features": every_feature,
+            "neurons": {f"{L}.{j}": values for L, maps in enumerate(neuron_maps, start=1)
+                        for j, values in enumerate(maps)},
+        }

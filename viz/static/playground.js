@@ -67,9 +67,9 @@ function diverging(t) {
   return t < 0 ? mix(white, CLASS_RGB[0], Math.min(1, -t)) : mix(white, CLASS_RGB[1], Math.min(1, t));
 }
 
-function format(x, digits) {
+function format(x) {
   if (x === null || x === undefined) { return "\u2014"; }
-  return Number(x).toFixed(digits === undefined ? 3 : digits);
+  return x !== 0 && Math.abs(x) < 0.001 ? x.toExponential(2) : x.toFixed(3);
 }
 
 export function render({ model, el }) {
@@ -223,26 +223,40 @@ export function render({ model, el }) {
   }
 
   /* -- drawing ----------------------------------------------------------------------------- */
-  /* a map on a canvas; `fade` (0..1) lightens it towards white, so that points drawn on it stand out */
+  function colourOf(v, kind, crisp, m) {
+    if (v === null) { return [200, 200, 200]; }
+    if (kind === "probability") { return diverging(crisp ? (v > 0.5 ? 1 : -1) : 2 * v - 1); }
+    if (kind === "classes") { return mix([255, 255, 255], CLASS_RGB[Math.round(v)] || [0, 0, 0], crisp ? 0.75 : 0.55); }
+    return diverging(crisp ? Math.sign(v) : v / m);
+  }
+
+  /* a map on a canvas, a pixel at a time: values interpolated between the grid's cells (bilinear; the nearest
+     cell for class numbers), then coloured, so a boundary is smooth however coarse the grid; `fade` (0..1)
+     lightens it towards white, so that points drawn on it stand out */
   function paintMap(canvas, map, kind, crisp, fade) {
-    const n = Math.round(Math.sqrt(atob(map.data).length));
-    const values = decode(map), ctx = canvas.getContext("2d"), image = ctx.createImageData(n, n);
-    const m = Math.max(Math.abs(map.lo), Math.abs(map.hi)) || 1;
-    for (let i = 0; i < values.length; i++) {
-      const v = values[i];
-      let rgb;
-      if (v === null) { rgb = [200, 200, 200]; }
-      else if (kind === "probability") { rgb = diverging(crisp ? (v > 0.5 ? 1 : -1) : 2 * v - 1); }
-      else if (kind === "classes") { rgb = mix([255, 255, 255], CLASS_RGB[Math.round(v)] || [0, 0, 0], crisp ? 0.75 : 0.55); }
-      else { rgb = diverging(crisp ? Math.sign(v) : v / m); }
-      if (fade) { rgb = mix(rgb, [255, 255, 255], fade); }
-      image.data.set([rgb[0], rgb[1], rgb[2], 255], 4 * i);
+    const values = decode(map), n = Math.round(Math.sqrt(values.length));
+    const W = canvas.width, H = canvas.height, ctx = canvas.getContext("2d"), image = ctx.createImageData(W, H);
+    const m = Math.max(Math.abs(map.lo), Math.abs(map.hi)) || 1, nearest = kind === "classes";
+    const at = (r, c) => values[r * n + c];
+    for (let py = 0; py < H; py++) {
+      const gy = Math.min(n - 1, Math.max(0, (py + 0.5) / H * n - 0.5)), r0 = Math.floor(gy);
+      const r1 = Math.min(n - 1, r0 + 1), fy = gy - r0;
+      for (let px = 0; px < W; px++) {
+        const gx = Math.min(n - 1, Math.max(0, (px + 0.5) / W * n - 0.5)), c0 = Math.floor(gx);
+        const c1 = Math.min(n - 1, c0 + 1), fx = gx - c0;
+        let v;
+        if (nearest) { v = at(fy < 0.5 ? r0 : r1, fx < 0.5 ? c0 : c1); }
+        else {
+          const a = at(r0, c0), b = at(r0, c1), c = at(r1, c0), d = at(r1, c1);
+          v = a === null || b === null || c === null || d === null ? null
+            : (a * (1 - fx) + b * fx) * (1 - fy) + (c * (1 - fx) + d * fx) * fy;
+        }
+        let rgb = colourOf(v, kind, crisp, m);
+        if (fade) { rgb = mix(rgb, [255, 255, 255], fade); }
+        image.data.set([rgb[0], rgb[1], rgb[2], 255], 4 * (py * W + px));
+      }
     }
-    const tmp = element("canvas", { width: n, height: n });
-    tmp.getContext("2d").putImageData(image, 0, 0);
-    ctx.imageSmoothingEnabled = !crisp;
-    ctx.clearRect(0, 0, canvas.width, canvas.height);
-    ctx.drawImage(tmp, 0, 0, canvas.width, canvas.height);
+    ctx.putImageData(image, 0, 0);
   }
 
   function pointColour(label) {
@@ -269,8 +283,8 @@ export function render({ model, el }) {
         ctx.arc(x, y, 3.2, 0, 2 * Math.PI);
         ctx.fillStyle = pointColour(p[2]);
         ctx.fill();
-        ctx.lineWidth = test ? 1.6 : 1;
-        ctx.strokeStyle = test ? "#000" : "#fff";
+        ctx.lineWidth = 1;
+        ctx.strokeStyle = test ? "#222" : "#fff";  /* test points: a dark ring */
         ctx.stroke();
       }
     };
@@ -286,6 +300,15 @@ export function render({ model, el }) {
     const values = h.flatMap((e) => [e[1], e[2]]).filter((v) => v !== null);
     if (h.length < 2 || !values.length) { return; }
     const top = Math.max(...values), last = h[h.length - 1][0] || 1;
+    ctx.font = "10px 'DejaVu Sans', sans-serif";
+    ctx.fillStyle = "#555";
+    ctx.fillText(`loss ${format(top)}`, 2, 10);
+    ctx.fillText("0", 2, H - 3);
+    ctx.fillText(`epoch ${last}`, W - 4 - ctx.measureText(`epoch ${last}`).width, H - 3);
+    ctx.fillStyle = "#333";
+    ctx.fillText("\u2014 training", W - 128, 10);
+    ctx.fillStyle = "#999";
+    ctx.fillText("\u2014 test", W - 52, 10);
     for (const [col, colour] of [[1, "#333"], [2, "#999"]]) {
       ctx.beginPath();
       ctx.strokeStyle = colour;
@@ -499,12 +522,15 @@ export function render({ model, el }) {
     drawBoundary();
     drawChart();
     root.dataset.step = String(frame.step);
+    root.dataset.drawn = String(Number(root.dataset.drawn || 0) + 1);  /* frames drawn: the page's update count */
   }
 
   function take() {
     const next = model.get("frame");
     if (!next) { return; }
     if (next.train) { points = { train: next.train, test: next.test }; }
+    if (!next.maps && frame) { next.maps = frame.maps; }  /* a message's answer while playing: maps follow */
+    if (!next.maps) { return; }
     frame = next;
     if (!busy) { busy = true; requestAnimationFrame(draw); }
   }
