@@ -253,14 +253,14 @@ def serve(host: str = "127.0.0.1", port: int = 0, open_browser: bool = True, run
     server = _server(runner, token, host, port)
     shown = "127.0.0.1" if host in ("0.0.0.0", "") else (f"[{host}]" if ":" in host else host)
     url = f"http://{shown}:{port}/?token={token}"
-    if host not in ("127.0.0.1", "localhost", "::1"):
-        print(f"warning: serving on {host}, not only this machine: anyone who can reach it and has the token can "
-              f"use the playground", file=sys.stderr)
-    print("glassgrad playground: open this address in a browser (Ctrl-C stops the server):", flush=True)
-    print(url, flush=True)
-    if open_browser:
-        threading.Timer(0.5, webbrowser.open, (url,)).start()
-    try:
+    try:  # a Ctrl-C from here on stops it cleanly, even one before uvicorn has taken over the signal
+        if host not in ("127.0.0.1", "localhost", "::1"):
+            print(f"warning: serving on {host}, not only this machine: anyone who can reach it and has the token "
+                  f"can use the playground", file=sys.stderr)
+        print("glassgrad playground: open this address in a browser (Ctrl-C stops the server):", flush=True)
+        print(url, flush=True)
+        if open_browser:
+            threading.Timer(0.5, webbrowser.open, (url,)).start()
         server.run(sockets=[sock])
     except KeyboardInterrupt:  # uvicorn has shut down and raises the Ctrl-C again: the way this command ends
         pass

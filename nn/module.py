@@ -85,16 +85,19 @@ class Module:
         for (_, p), v in zip(named, values):  # every check passed: now change the model
             p.data = v
 
-    def save(self, path: str | os.PathLike[str]) -> Path:
-        """Write the module as JSON (format, version, class, config, parameters), atomically; returns the path."""
-        document = {
+    def document(self) -> dict[str, Any]:
+        """The JSON document ``save`` writes and ``load`` reads: format, version, class, config, parameters."""
+        return {
             "format": FORMAT,
             "version": VERSION,
             "model": type(self).__name__,
             "config": self.config(),
             "parameters": self.state_dict(),
         }
-        return write_json_atomic(path, document)
+
+    def save(self, path: str | os.PathLike[str]) -> Path:
+        """Write the module as JSON (``document()``), atomically; returns the path."""
+        return write_json_atomic(path, self.document())
 
     @classmethod
     def parameter_count(cls, config: Mapping[str, Any]) -> int | None:

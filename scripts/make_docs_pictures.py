@@ -52,10 +52,12 @@ def decision_boundary() -> Path:
 PLAYGROUND_LINK = ("dataset=spirals&noise=5&networkShape=8,8,5&activation=tanh&learningRate=0.01&optimizer=adam"
                    "&xSquared=true&ySquared=true&sinX=true&sinY=true&seed=2&showTestData=true")
 PLAYGROUND_EPOCHS = 120
+PLAYGROUND_EXAMPLE = 17  # the training example whose pass the opened neuron shows
 
 
-def playground_picture() -> Path:
-    """``glassgrad playground`` as a browser shows it (the system's Chromium, DejaVu fonts), after training."""
+def playground_pictures() -> list[Path]:
+    """``glassgrad playground`` as a browser shows it (the system's Chromium, DejaVu fonts), after training; and its
+    glass box, one neuron opened for one example."""
     from playwright.sync_api import sync_playwright
 
     from glassgrad.playground import running
@@ -68,16 +70,23 @@ def playground_picture() -> Path:
     runner = Runner(Session(Settings.from_hash(PLAYGROUND_LINK)))
     for _ in range(PLAYGROUND_EPOCHS):
         runner.handle({"type": "epoch"})  # as the page's Epoch button: the loss chart gets each epoch
-    path = DOCS / "playground.png"
+    path, opened = DOCS / "playground.png", DOCS / "playground_neuron.png"
     with running(runner) as url, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox", "--disable-gpu"])
-        page = browser.new_page(viewport={"width": 1240, "height": 700})
+        page = browser.new_page(viewport={"width": 1500, "height": 760})
         page.goto(url)
         page.wait_for_function("document.querySelectorAll('#network [data-neuron]').length > 0")
         page.wait_for_timeout(500)
-        page.screenshot(path=str(path), full_page=True)
+        page.screenshot(path=str(path))
+        # the glass box: one training example chosen, neuron 3.2 opened (its graph and ∂C/∂w = a · ∂C/∂z)
+        runner.handle({"type": "select-example", "part": "train", "index": PLAYGROUND_EXAMPLE})
+        runner.handle({"type": "open-neuron", "neuron": "3.2"})
+        page.reload()
+        page.wait_for_selector("#neuron-panel:not([hidden]) table")
+        page.wait_for_timeout(500)
+        page.locator("#neuron-panel").screenshot(path=str(opened))
         browser.close()
-    return path
+    return [path, opened]
 
 
 def lecture_pictures() -> list[Path]:
@@ -105,5 +114,5 @@ def lecture_pictures() -> list[Path]:
 
 if __name__ == "__main__":
     DOCS.mkdir(exist_ok=True)
-    for path in (backward_diagram(), decision_boundary(), playground_picture(), *lecture_pictures()):
+    for path in (backward_diagram(), decision_boundary(), *playground_pictures(), *lecture_pictures()):
         print(f"wrote {path.relative_to(ROOT)}")

@@ -29,6 +29,7 @@ def test_notebooks_exist():
         "05_testing_gradients",
         "06_higher_order_and_stability",
         "07_compiled_code",
+        "08_playground",
     ]
 
 

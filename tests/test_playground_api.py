@@ -92,7 +92,7 @@ def test_playground_page_and_files_are_served(app_client: tuple[TestClient, Runn
     assert page.headers["content-type"].startswith("text/html")
     assert f"static/playground.js?token={TOKEN}" in page.text and "{{token}}" not in page.text
     script = client.get(f"/static/playground.js?token={TOKEN}")
-    assert script.headers["content-type"].startswith("text/javascript") and "export function render" in script.text
+    assert script.headers["content-type"].startswith("text/javascript") and "export default { render }" in script.text
     assert client.get(f"/static/playground.css?token={TOKEN}").headers["content-type"].startswith("text/css")
 
 
@@ -105,7 +105,7 @@ def test_playground_serves_only_its_static_files(app_client: tuple[TestClient, R
 @pytest.mark.parametrize(("message", "expected"), [
     ({"type": "settings", "hash": "dataset=mnist"}, "dataset: expected one of moons"),
     ({"type": "settings", "hash": "networkShape=" + ",".join(["4"] * 100)}, "expected 0 to 6 hidden layer"),
-    ({"type": "settings", "hash": "learningRate=nan"}, "learningRate: expected a number in (0, 10]"),
+    ({"type": "settings", "hash": "learningRate=nan"}, "learningRate: expected a number in (0, 100]"),
     ({"type": "settings", "hash": "learningRate=1e999"}, "learningRate: expected a number"),
     ({"type": "settings", "hash": "dataset=moons&&"}, "URL hash: expected key=value"),
     ({"type": "settings", "hash": "colour=red"}, "settings: expected one of dataset"),

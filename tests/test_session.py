@@ -302,3 +302,66 @@ def test_session_extent_stays_when_points_are_added_and_follows_new_data() -> No
     assert session.extent() == extent
     session.load_csv("x1,x2,label\n0,0,0\n10,20,1\n")
     assert session.extent() == (-1.0, 11.0, -2.0, 22.0)
+
+
+# --- a user's own model and data (Session.from_model) ------------------------------------------------------
+
+
+def test_session_from_model_trains_the_users_own_mlp_in_place() -> None:
+    from nn import MLP
+    from nn.data import make_moons
+
+    X, y = make_moons(60, noise=0.1, seed=1)
+    model = MLP(2, [5, 2], activation="tanh", seed=3)
+    before = model.state_dict()
+    session = Session.from_model(model, X, y, Settings(learningRate=0.1))
+    assert session.own and session.model is model and session.task.problem == "classification"
+    assert len(session.train) + len(session.test) == 60  # 2-D inputs: points, and maps
+    session.epoch()
+    assert model.state_dict() != before  # the live model learned
+    assert session.heatmaps(5)["neurons"]["2.1"]
+    session.reset()
+    assert model.state_dict() == before  # reset: back to the weights it came with
+
+
+def test_session_from_model_of_other_input_sizes_has_no_maps() -> None:
+    from nn import MLP
+
+    X = [[(i * k % 7) / 7 for k in range(5)] for i in range(40)]
+    y = [i % 3 for i in range(40)]
+    session = Session.from_model(MLP(5, [4, 3], seed=0), X, y)
+    assert session.task.classes == 3 and session.train == [] and session.extent() is None
+    first = session.train_loss
+    for _ in range(20):
+        session.epoch()
+    assert session.train_loss < first
+    state = session.state()
+    assert state["layers"] == [5, 4, 3] and state["own"] and state["train_accuracy"] is not None
+    with pytest.raises(ValueError, match="expected a network of points in the plane, got 5 inputs"):
+        session.heatmaps(5)
+
+
+def test_session_from_model_keeps_the_data_and_network_fixed() -> None:
+    from nn import MLP
+
+    session = Session.from_model(MLP(2, [3, 1], output="linear", seed=0), [[0.0, 1.0], [1.0, 0.0]], [0.5, -0.5])
+    assert session.task.problem == "regression" and session.task.loss == "mse"
+    assert session.update(Settings(learningRate=0.1, optimizer="adam")) == "optimizer"
+    with pytest.raises(ValueError, match="only the training can change; expected the same networkShape"):
+        session.update(Settings(networkShape=(2,), learningRate=0.1))
+    with pytest.raises(ValueError, match="your own data"):
+        session.add_point(0.0, 0.0, 1.0)
+
+
+@pytest.mark.parametrize(("X", "y", "message"), [
+    ([[0.0, 1.0, 2.0]], [0], "expected rows of 2 numbers"),
+    ([[0.0, "a"]], [0], r"X\[0\]\[1\]: expected a number"),
+    ([[0.0, 1.0]], [2], r"y\[0\]: expected a whole number from 0 to 1"),
+    ([[0.0, 1.0]], [0, 1], "a label for each"),
+    ("xy", [0], "expected two sequences"),
+])
+def test_session_from_model_checks_its_data(X: object, y: object, message: str) -> None:
+    from nn import MLP
+
+    with pytest.raises((TypeError, ValueError), match=message):
+        Session.from_model(MLP(2, [3, 2], seed=0), X, y)  # type: ignore[arg-type]

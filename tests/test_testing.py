@@ -52,7 +52,9 @@ def test_testing_expressions_default_to_the_builtins_plus_the_ops_included(hypot
         assert "hypot_c" not in {op.name for op in expr.ops}
 
     never_draws_a_stray_op()
-    assert find(expressions(include=["hypot_c"]), lambda e: "hypot_c" in {op.name for op in e.ops}, settings=FEW)
+    # one op among the table's thirty: searched long enough to meet it for sure (find stops at the first)
+    plenty = settings(max_examples=2000, database=None, deadline=None)
+    assert find(expressions(include=["hypot_c"]), lambda e: "hypot_c" in {op.name for op in e.ops}, settings=plenty)
     with pytest.raises(ValueError, match="expected the name of a registered op .*, got 'nope'"):
         find(expressions(ops=["nope"]), lambda e: True, settings=FEW)
 

@@ -24,7 +24,7 @@ import random
 import re
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
@@ -169,7 +169,7 @@ class Settings:
             "batchSize": _integer(self.batchSize, "batchSize", 1, 100),
             "networkShape": _shape(self.networkShape, "networkShape"),
             "activation": _choice(self.activation, "activation", tuple(ACTIVATIONS)),
-            "learningRate": _number(self.learningRate, "learningRate", 0.0, 10.0, low_open=True),
+            "learningRate": _number(self.learningRate, "learningRate", 0.0, 100.0, low_open=True),
             "regularization": _choice(self.regularization, "regularization", REGULARIZATIONS),
             "regularizationRate": _number(self.regularizationRate, "regularizationRate", 0.0, 10.0),
             "seed": _integer(self.seed, "seed", 0, 2**32 - 1),
@@ -363,8 +363,40 @@ def _finite_or_none(x: float | None) -> float | None:
     return x if x is not None and math.isfinite(x) else None
 
 
+@dataclass(frozen=True)
+class Task:
+    """What a session trains: ``problem`` (classification or regression), the number of ``classes`` (0 for
+    regression), the ``output`` (a key of ``OUTPUT_LOSSES``: how the logits are read and the loss), the input
+    ``features`` (their names; empty for a user's own inputs) and ``nin``, the network's number of inputs."""
+
+    problem: str
+    classes: int
+    output: str
+    features: tuple[str, ...]
+    nin: int
+
+    @classmethod
+    def of(cls, settings: Settings) -> Task:
+        """The task the page's settings set."""
+        return cls(settings.problem, settings.class_count, settings.output, tuple(settings.features),
+                   len(settings.features))
+
+    @property
+    def loss(self) -> str:
+        """The ``nn.losses`` loss, on the logits."""
+        return OUTPUT_LOSSES[self.output]
+
+    @property
+    def nout(self) -> int:
+        """The network's number of outputs: one per class for softmax (and mse on 3+ classes), else one."""
+        multi = self.output == "softmax" or (self.output == "mse" and self.classes > 2)
+        return self.classes if multi else 1
+
+
 class Session:
     """One playground run: data (train/test), input features, an ``nn.MLP``, its optimizer, and the counters.
+
+    ``Session.from_model(model, X, y)`` trains a user's own network on their own data instead.
 
     Every public method holds the session's lock (``threading.RLock``): a training thread and request
     threads can share one session.
@@ -381,6 +413,20 @@ class Session:
         self._version = 0  # counts every change, never goes back: a cached measurement names the version it is of
         self._new_data()
 
+    #: True for a user's own model and data (``from_model``): their network and data stay as they are
+    own = False
+
+    @classmethod
+    def from_model(cls, model: MLP, X: Sequence[Sequence[float]], y: Sequence[float],
+                   settings: Settings | None = None) -> Session:
+        """A session that trains ``model`` itself (the live MLP, in place) on ``X``, ``y``, split by
+        ``percTrainData`` and ``seed`` of ``settings``, which also set the training (learning rate, optimizer,
+        batch size, regularization); the network and the data stay as given. What it learns: from the model's
+        output — softmax (or linear with several outputs): classes 0..nout-1, cross entropy; sigmoid: classes
+        0 and 1, binary cross entropy; linear with one output: regression, mean squared error. 2-D inputs get
+        the maps over the plane; other input sizes get none."""
+        return OwnSession(model, X, y, settings)
+
     # -- building ------------------------------------------------------------------------------
 
     def _new_data(self) -> None:
@@ -389,30 +435,34 @@ class Session:
         self._measure_extent()
         self._new_model()
 
-    def _features_of(self, points: list[Point]) -> list[list[float]]:
-        fns = [FEATURES[name] for name in self.settings.features]
-        return [[f(p[0], p[1]) for f in fns] for p in points]
+    @property
+    def task(self) -> Task:
+        """What this session trains (from the settings; a ``from_model`` session's from its model and labels)."""
+        return Task.of(self.settings)
+
+    def _examples(self) -> tuple[list[list[float]], list[float], list[list[float]], list[float]]:
+        """The inputs and labels of the training and the test examples: the features of the points."""
+        fns = [FEATURES[name] for name in self.task.features]
+        inputs = [[[f(p[0], p[1]) for f in fns] for p in part] for part in (self.train, self.test)]
+        return inputs[0], [p[2] for p in self.train], inputs[1], [p[2] for p in self.test]
 
     def _data_changed(self) -> None:
-        """Recompute the inputs and targets of the points; the next step starts a new pass over them."""
-        s = self.settings
-        self._train_inputs, self._test_inputs = self._features_of(self.train), self._features_of(self.test)
-        loss = OUTPUT_LOSSES[s.output]
-        self._train_targets = self._targets(self.train, loss)
-        self._test_targets = self._targets(self.test, loss)
+        """Recompute the inputs and targets of the examples; the next step starts a new pass over them."""
+        self._train_inputs, self._train_labels, self._test_inputs, self._test_labels = self._examples()
+        self._train_targets = self._targets(self._train_labels)
+        self._test_targets = self._targets(self._test_labels)
         self._order: list[int] = []
         self._version += 1
 
-    def _targets(self, points: list[Point], loss: str) -> list[Any]:
-        labels: list[Any] = [p[2] if self.settings.problem == "regression" else int(p[2]) for p in points]
-        return targets_for(loss, labels, self.nout) if labels else []
+    def _targets(self, labels: list[float]) -> list[Any]:
+        task = self.task
+        kept: list[Any] = labels if task.problem == "regression" else [int(v) for v in labels]
+        return targets_for(task.loss, kept, task.nout) if kept else []
 
     @property
     def nout(self) -> int:
         """The network's number of outputs: one per class for softmax (and mse on 3+ classes), else one."""
-        s = self.settings
-        multi = s.output == "softmax" or (s.output == "mse" and s.class_count > 2)
-        return s.class_count if multi else 1
+        return self.task.nout
 
     def _new_model(self) -> None:
         s = self.settings
@@ -422,7 +472,14 @@ class Session:
         self.epoch_count = 0
         self.step_count = 0
         self._measured: tuple[int, float, dict[str, float | None]] | None = None
+        self._fresh_training()
         self._data_changed()
+
+    def _fresh_training(self) -> None:
+        """No step taken yet: nothing diverged, no batch, no parameters from before a step."""
+        self.diverged = False  # the last step made the loss or a parameter non-finite
+        self.last_batch: list[int] = []
+        self.before_step: dict[str, float] = {}
 
     def _new_optimizer(self) -> Optimizer:
         s, params = self.settings, self.model.parameters()
@@ -435,7 +492,7 @@ class Session:
     def _objective(self, batch: list[int]) -> Value:
         """The batch's mean loss on the logits plus the penalty (L1: rate·Σ|w|, L2: rate·Σw², weights only)."""
         s = self.settings
-        loss_fn = losses.LOSSES[OUTPUT_LOSSES[s.output]]
+        loss_fn = losses.LOSSES[self.task.loss]
         per_example = [loss_fn(self.model.logits(self._train_inputs[i]), self._train_targets[i]) for i in batch]
         objective = losses.mean(per_example)
         if s.regularization == "none" or s.regularizationRate == 0.0:
@@ -448,19 +505,32 @@ class Session:
         """Train on one mini-batch of ``batchSize`` training points; returns its objective (loss + penalty)."""
         with self._lock:
             if not self._order:
-                self._order = list(range(len(self.train)))
+                self._order = list(range(len(self._train_inputs)))
                 self._rng.shuffle(self._order)
             batch, self._order = self._order[: self.settings.batchSize], self._order[self.settings.batchSize:]
+            params = self.model.parameters()
+            self.before_step = {name: p.data for name, p in self.model.named_parameters()}
+            self.last_batch = batch
             with paused_gc():
                 objective = self._objective(batch)
                 self.optimizer.zero_grad()
                 objective.backward()
                 self.optimizer.step()
+            self.diverged = not (math.isfinite(objective.data) and all(math.isfinite(p.data) for p in params))
             self.step_count += 1
             if not self._order:
                 self.epoch_count += 1
             self._version += 1
             return objective.data
+
+    def restart_from(self, epoch: int) -> None:
+        """Train on from the model's parameters as they are now, as epoch ``epoch``: a new optimizer, a new pass."""
+        with self._lock:
+            self.optimizer = self._new_optimizer()
+            self.epoch_count = epoch
+            self._order = []
+            self._fresh_training()
+            self._version += 1
 
     def epoch(self) -> None:
         """Train on mini-batches until the current pass over the training data ends (one epoch from the start)."""
@@ -474,7 +544,7 @@ class Session:
         (``age`` > 0) for up to ``age`` seconds. Computed from a snapshot, outside the lock."""
         with self._lock:
             snap = self.snapshot() if snapshot is None else snapshot
-            if self._measured is not None:
+            if self._measured is not None and snap.version >= 0:
                 version, when, result = self._measured
                 if version == snap.version or time.monotonic() - when < age:
                     return result
@@ -582,7 +652,7 @@ class Session:
     def to_csv(self) -> str:
         """All points (training then test) as CSV text: a header ``x1,x2,label``, one row per point."""
         with self._lock:
-            label = (repr if self.settings.problem == "regression" else lambda v: str(int(v)))
+            label = (repr if self.task.problem == "regression" else lambda v: str(int(v)))
             rows = [f"{p[0]!r},{p[1]!r},{label(p[2])}" for p in self.train + self.test]
             return "\n".join(["x1,x2,label", *rows]) + "\n"
 
@@ -601,7 +671,7 @@ class Session:
 
     # -- reading ---------------------------------------------------------------------------------
 
-    def extent(self) -> tuple[float, float, float, float]:
+    def extent(self) -> tuple[float, float, float, float] | None:
         """``(x1_min, x1_max, x2_min, x2_max)``: the plane of the heatmaps, the points' range with a 10% margin.
 
         Set when the points are made or loaded; adding or removing a point keeps it (a click on the map adds a
@@ -612,6 +682,9 @@ class Session:
 
     def _measure_extent(self) -> None:
         points = self.train + self.test
+        if not points:  # a user's own inputs that are not points in the plane
+            self._extent = None
+            return
         bounds = []
         for k in (0, 1):
             lo, hi = min(p[k] for p in points), max(p[k] for p in points)
@@ -627,16 +700,22 @@ class Session:
         """Every map over the plane (``Snapshot.heatmaps``), of the session as it is now."""
         return self.snapshot().heatmaps(resolution)
 
-    def snapshot(self) -> Snapshot:
-        """The session now, for reading without its lock: settings, points, a float copy of the network, counters."""
+    def snapshot(self, parameters: Mapping[str, float] | None = None, epoch: int | None = None) -> Snapshot:
+        """The session now, for reading without its lock: settings, points, a float copy of the network, counters;
+        with ``parameters`` (by name) and ``epoch``, the session as it was then (time travel)."""
         with self._lock:
+            model, version = self.model, self._version
+            if parameters is not None:
+                model, version = MLP.from_config(self.model.config()), -1  # -1: never a cached measurement
+                model.load_state_dict(parameters)
             return Snapshot(
-                settings=self.settings, net=self.model.as_floats(), train=list(self.train), test=list(self.test),
-                train_inputs=self._train_inputs, train_targets=self._train_targets,
-                test_inputs=self._test_inputs, test_targets=self._test_targets, extent=self._extent,
-                epoch=self.epoch_count, step=self.step_count, version=self._version, custom_data=self.custom_data,
-                layers=[self.model.nin, *self.model.nouts],
-                parameters={name: p.data for name, p in self.model.named_parameters()},
+                settings=self.settings, task=self.task, net=model.as_floats(), train=list(self.train),
+                test=list(self.test), train_inputs=self._train_inputs, train_labels=self._train_labels,
+                train_targets=self._train_targets, test_inputs=self._test_inputs, test_labels=self._test_labels,
+                test_targets=self._test_targets, extent=self._extent,
+                epoch=self.epoch_count if epoch is None else epoch, step=self.step_count, version=version,
+                custom_data=self.custom_data, own=self.own, layers=[self.model.nin, *self.model.nouts],
+                parameters={name: p.data for name, p in model.named_parameters()},
             )
 
     def state(self, snapshot: Snapshot | None = None, loss_age: float = 0.0) -> dict[str, Any]:
@@ -650,12 +729,13 @@ class Session:
             **{k: _finite_or_none(v) for k, v in measured.items()},
             "settings": snap.settings.to_dict(),
             "hash": snap.settings.to_hash(),
-            "problem": snap.settings.problem,
-            "classes": snap.settings.class_count,
-            "features": snap.settings.features,
+            "problem": snap.task.problem,
+            "classes": snap.task.classes,
+            "features": list(snap.task.features),
             "layers": snap.layers,
             "parameters": {name: _finite_or_none(v) for name, v in snap.parameters.items()},
             "custom_data": snap.custom_data,
+            "own": snap.own,
             "train": [list(p) for p in snap.train],
             "test": [list(p) for p in snap.test],
         }
@@ -667,18 +747,22 @@ class Snapshot:
     lock held, while training goes on."""
 
     settings: Settings
+    task: Task
     net: FloatMLP
     train: list[Point]
     test: list[Point]
     train_inputs: list[list[float]]
+    train_labels: list[float]
     train_targets: list[Any]
     test_inputs: list[list[float]]
+    test_labels: list[float]
     test_targets: list[Any]
-    extent: tuple[float, float, float, float]
+    extent: tuple[float, float, float, float] | None
     epoch: int
     step: int
     version: int
     custom_data: bool
+    own: bool
     layers: list[int]
     parameters: dict[str, float]
 
@@ -687,33 +771,35 @@ class Snapshot:
         if len(logits) > 1:
             return float(max(range(len(logits)), key=logits.__getitem__))
         z = logits[0]
-        if self.settings.problem == "regression":
+        if self.task.problem == "regression":
             return z
-        return float(z > (0.5 if self.settings.output == "mse" else 0.0))
+        return float(z > (0.5 if self.task.output == "mse" else 0.0))
 
     def measure(self) -> dict[str, float | None]:
         """Loss (mean, no penalty) and accuracy on train and test: float passes (``forward_columns``), the loss
         from ``nn.losses`` on the logits."""
-        loss_fn = losses.LOSSES[OUTPUT_LOSSES[self.settings.output]]
+        loss_fn = losses.LOSSES[self.task.loss]
         result: dict[str, float | None] = {}
-        for part, inputs, targets, points in (("train", self.train_inputs, self.train_targets, self.train),
-                                              ("test", self.test_inputs, self.test_targets, self.test)):
+        for part, inputs, targets, labels in (("train", self.train_inputs, self.train_targets, self.train_labels),
+                                              ("test", self.test_inputs, self.test_targets, self.test_labels)):
             total, correct = 0.0, 0
-            columns = [list(c) for c in zip(*inputs)] if inputs else [[] for _ in self.settings.features]
+            columns = [list(c) for c in zip(*inputs)] if inputs else [[] for _ in range(self.task.nin)]
             with no_grad():
-                for zs, t, p in zip(zip(*self.net.forward_columns(columns)[-1]), targets, points):
+                for zs, t, label in zip(zip(*self.net.forward_columns(columns)[-1]), targets, labels):
                     logits = list(zs)
                     total += loss_fn([Value(z) for z in logits], t).data
-                    correct += self.predicted(logits) == p[2]
-            n = len(points)
+                    correct += self.predicted(logits) == label
+            n = len(labels)
             result[f"{part}_loss"] = total / n if n else None
-            classify = n > 0 and self.settings.problem == "classification"
+            classify = n > 0 and self.task.problem == "classification"
             result[f"{part}_accuracy"] = correct / n if classify else None
         return result
 
     def grid(self, resolution: int) -> list[tuple[float, float]]:
         """The heatmaps' ``resolution²`` points (x1, x2), row by row from the top (largest x2), left to right."""
         n = _integer(resolution, "resolution", 2, MAX_RESOLUTION)
+        if self.extent is None:
+            raise ValueError(f"heatmaps: expected a network of points in the plane, got {self.task.nin} inputs")
         a, b, c, d = self.extent
         xs, ys = _linspace(a, b, n), _linspace(d, c, n)
         return [(x1, x2) for x2 in ys for x1 in xs]
@@ -729,7 +815,8 @@ class Snapshot:
         points = self.grid(resolution)
         x1s, x2s = [p[0] for p in points], [p[1] for p in points]
         every_feature = {name: list(map(f, x1s, x2s)) for name, f in FEATURES.items()}
-        neuron_maps = self.net.forward_columns([every_feature[n] for n in self.settings.features])
+        names = self.task.features or ("x", "y")  # a user's own 2-D inputs are x1, x2 themselves
+        neuron_maps = self.net.forward_columns([every_feature[n] for n in names])
         logits = neuron_maps[-1]
         sigmoid: Callable[[float], float] = OPS["sigmoid"].floats  # p(class 1) = σ(z₁ - z₀) for two logits
         if len(logits) == 2:
@@ -737,12 +824,114 @@ class Snapshot:
         elif len(logits) > 2:
             output = [self.predicted(list(zs)) for zs in zip(*logits)]
         else:
-            output = list(map(sigmoid, logits[0])) if self.settings.output == "sigmoid" else logits[0]
+            output = list(map(sigmoid, logits[0])) if self.task.output == "sigmoid" else logits[0]
         return {
             "resolution": resolution,
-            "extent": list(self.extent),
+            "extent": list(self.extent or ()),
             "output": output,
             "features": every_feature,
             "neurons": {f"{L}.{j}": values for L, maps in enumerate(neuron_maps, start=1)
                         for j, values in enumerate(maps)},
         }
+
+
+class OwnSession(Session):
+    """A session on a user's own ``MLP`` and data (made by ``Session.from_model``)."""
+
+    own = True
+
+    def __init__(self, model: MLP, X: Sequence[Sequence[float]], y: Sequence[float],
+                 settings: Settings | None = None) -> None:
+        if not isinstance(model, MLP):
+            raise TypeError(f"Session.from_model(model): expected an nn.MLP, got {describe(model)}")
+        if not _is_sequence(X) or not _is_sequence(y):
+            raise TypeError(f"Session.from_model(X, y): expected two sequences, got {describe(X)} and {describe(y)}")
+        if not 1 <= len(X) <= MAX_CSV_ROWS or len(y) != len(X):
+            raise ValueError(f"Session.from_model(X, y): expected 1 to {MAX_CSV_ROWS:,} examples and a label for "
+                             f"each, got {len(X)} rows and {len(y)} labels")
+        nout = model.nouts[-1]
+        if model.output == "sigmoid" and nout != 1:
+            raise ValueError(f"Session.from_model(model): expected one output for sigmoid, got {nout}")
+        regression = model.output == "linear" and nout == 1
+        output = "mse" if regression else "sigmoid" if model.output == "sigmoid" else "softmax"
+        classes = 0 if regression else max(nout, 2)
+        self._task = Task("regression" if regression else "classification", classes, output, (), model.nin)
+        self._rows = [[_number(v, f"X[{i}][{k}]", -MAX_COORDINATE, MAX_COORDINATE) for k, v in enumerate(row)]
+                      for i, row in enumerate(_rows(X, model.nin))]
+        if regression:
+            self._labels = [_number(v, f"y[{i}]", -MAX_COORDINATE, MAX_COORDINATE) for i, v in enumerate(y)]
+        else:
+            self._labels = [float(_integer(v, f"y[{i}]", 0, classes - 1)) for i, v in enumerate(y)]
+        self.model = model
+        self._initial = model.state_dict()
+        super().__init__(settings)
+
+    @property
+    def task(self) -> Task:
+        """What the model learns, from its output and the labels (see ``Session.from_model``)."""
+        return self._task
+
+    def _new_data(self) -> None:
+        order = split([(float(i), 0.0, 0.0) for i in range(len(self._rows))],
+                      self.settings.percTrainData, self.settings.seed)
+        self._split = [[int(p[0]) for p in part] for part in order]
+        points = [[(self._rows[i][0], self._rows[i][1], self._labels[i]) for i in part] for part in self._split]
+        self.train, self.test = points if self.task.nin == 2 else ([], [])
+        self._measure_extent()
+        self._new_model()
+
+    def _examples(self) -> tuple[list[list[float]], list[float], list[list[float]], list[float]]:
+        (train, test) = self._split
+        return ([self._rows[i] for i in train], [self._labels[i] for i in train],
+                [self._rows[i] for i in test], [self._labels[i] for i in test])
+
+    def _new_model(self) -> None:
+        """The model back to the weights it came with (reset: epoch 0), a new optimizer."""
+        self.model.load_state_dict(self._initial)
+        self.optimizer = self._new_optimizer()
+        self._rng = random.Random(self.settings.seed)
+        self.epoch_count = 0
+        self.step_count = 0
+        self._measured = None
+        self._fresh_training()
+        self._data_changed()
+
+    def update(self, settings: Settings) -> str:
+        """Apply new training settings (learning rate, optimizer, batch size, regularization, the view); a change
+        of the data or the network is a ValueError: they are the user's own."""
+        if isinstance(settings, Settings):
+            fixed = sorted(f.name for f in fields(Settings) if f.name in DATA_KEYS | NETWORK_KEYS
+                           and getattr(settings, f.name) != getattr(self.settings, f.name))
+            if fixed:
+                raise ValueError(f"settings: this playground trains your own model on your own data, so only the "
+                                 f"training can change; expected the same {', '.join(fixed)}")
+        return super().update(settings)
+
+    def _refuse(self, what: str) -> ValueError:
+        return ValueError(f"{what}: this playground trains your own data; expected no change to it")
+
+    def add_point(self, x1: float, x2: float, label: float) -> None:
+        """Refused: the data are the user's own."""
+        raise self._refuse("add_point")
+
+    def remove_point_near(self, x1: float, x2: float, radius: float = 0.1) -> Point | None:
+        """Refused: the data are the user's own."""
+        raise self._refuse("remove_point_near")
+
+    def load_csv(self, text: str) -> int:
+        """Refused: the data are the user's own."""
+        raise self._refuse("load_csv")
+
+
+def _rows(X: Sequence[Sequence[float]], nin: int) -> list[Sequence[float]]:
+    """The rows of ``X``, each checked to hold ``nin`` values."""
+    for i, row in enumerate(X):
+        if not _is_sequence(row) or len(row) != nin:
+            raise ValueError(f"Session.from_model(X): expected rows of {nin} numbers (the model's inputs), "
+                             f"got X[{i}] = {describe(row)}")
+    return list(X)
+
+
+def _is_sequence(value: object) -> bool:
+    """A list, tuple or other sequence, but not a string."""
+    return isinstance(value, Sequence) and not isinstance(value, str)

@@ -15,7 +15,7 @@ const DATASETS = [
   ["moons", "Moons"], ["circles", "Circles"], ["xor", "XOR"], ["gauss", "Gaussians"], ["spirals", "Spirals"],
   ["reg-plane", "Plane (regression)"], ["reg-gauss", "Bumps (regression)"],
 ];
-const RATES = ["0.00001", "0.0001", "0.001", "0.003", "0.01", "0.03", "0.1", "0.3", "1", "3", "10"];
+const RATES = ["0.00001", "0.0001", "0.001", "0.003", "0.01", "0.03", "0.1", "0.3", "1", "3", "10", "30", "100"];
 const REG_RATES = ["0", "0.001", "0.003", "0.01", "0.03", "0.1", "0.3", "1", "3", "10"];
 const ACTIVATIONS = [["relu", "ReLU"], ["tanh", "Tanh"], ["sigmoid", "Sigmoid"], ["linear", "Linear"],
   ["leaky_relu", "Leaky ReLU"]];
@@ -67,12 +67,17 @@ function diverging(t) {
   return t < 0 ? mix(white, CLASS_RGB[0], Math.min(1, -t)) : mix(white, CLASS_RGB[1], Math.min(1, t));
 }
 
+function format4(x) {
+  if (x === null || x === undefined) { return "\u2014"; }
+  return Number(x).toPrecision(4);
+}
+
 function format(x) {
   if (x === null || x === undefined) { return "\u2014"; }
   return x !== 0 && Math.abs(x) < 0.001 ? x.toExponential(2) : x.toFixed(3);
 }
 
-export function render({ model, el }) {
+function render({ model, el }) {
   const root = element("div", { class: "gg-playground" });
   el.append(root);
   let frame = null, points = { train: [], test: [] }, busy = false;
@@ -174,9 +179,56 @@ export function render({ model, el }) {
       pointClass]), element("span", { class: "gg-hint", text: "click to add, shift-click to remove" })]),
   ]);
 
+  /* -- the glass box: an example, a neuron, the gradients, the epochs, where it went wrong, take it away ---- */
+  const gradientView = element("input", { type: "checkbox", id: "gradient-view" });
+  gradientView.addEventListener("change", () => { if (frame) { drawNetwork(); } });
+  const timeline = element("input", { type: "range", id: "timeline", min: 0, max: 0, step: 1, value: 0,
+    "aria-label": "the epoch shown" });
+  const timelineText = element("span", { class: "gg-timeline-text" });
+  timeline.addEventListener("change", () => {
+    const epochs = frame ? frame.timeline.epochs : [];
+    if (epochs.length) { model.send({ type: "view-epoch", epoch: epochs[Number(timeline.value)] }); }
+  });
+  timeline.addEventListener("input", () => {
+    const epochs = frame ? frame.timeline.epochs : [];
+    timelineText.textContent = `epoch ${epochs[Number(timeline.value)]}`;
+  });
+  const continueButton = element("button", { id: "continue", text: "Continue from here",
+    title: "Train on from the epoch shown (later epochs are dropped; the optimizer starts anew)",
+    onclick: () => model.send({ type: "continue" }) });
+  const examplePart = element("select", { id: "example-part", "aria-label": "training or test example" }, [
+    element("option", { value: "train", text: "training" }), element("option", { value: "test", text: "test" })]);
+  const exampleIndex = element("input", { type: "number", id: "example-index", min: 0, value: 0,
+    "aria-label": "example number" });
+  const pickExample = () => model.send({ type: "select-example", part: examplePart.value,
+    index: Number(exampleIndex.value) });
+  exampleIndex.addEventListener("change", pickExample);
+  examplePart.addEventListener("change", pickExample);
+  const exampleText = element("div", { class: "gg-example-text", id: "example-text" });
+  const divergence = element("div", { id: "divergence", class: "gg-message gg-divergence", role: "alert" });
+  divergence.hidden = true;
+  const glass = element("section", { class: "gg-column gg-glass" }, [
+    element("h2", { text: "Glass box" }),
+    element("label", { class: "gg-row" }, [gradientView,
+      element("span", { text: " Gradient view: edges by ∂C/∂w of the last batch" })]),
+    element("div", { class: "gg-row" }, [element("span", { text: "Epochs trained: " }), timeline, timelineText,
+      continueButton]),
+    element("div", { class: "gg-row" }, [element("span", { text: "Example: " }), examplePart, exampleIndex,
+      element("span", { class: "gg-hint", text: "or click a point on the map; then click a neuron" })]),
+    exampleText,
+    element("div", { class: "gg-row" }, [
+      element("button", { id: "save-model", text: "Save model", title: "The JSON that MLP.load reads",
+        onclick: () => model.send({ type: "export", what: "model" }) }),
+      element("button", { id: "copy-code", text: "Copy code", title: "Python and the glassgrad train command",
+        onclick: () => model.send({ type: "export", what: "code" }) })]),
+  ]);
+  const panel = element("section", { id: "neuron-panel", class: "gg-column gg-panel" });
+  panel.hidden = true;
+
   const tooltip = element("div", { class: "gg-tooltip" });
   tooltip.hidden = true;
-  root.append(top, message, element("div", { class: "gg-main" }, [dataColumn, networkColumn, outputColumn]), tooltip);
+  root.append(top, message, divergence,
+    element("div", { class: "gg-main" }, [dataColumn, networkColumn, outputColumn, glass]), panel, tooltip);
 
   for (const id of ["learningRate", "activation", "optimizer", "regularization", "regularizationRate", "output",
     "classes"]) {
@@ -290,6 +342,16 @@ export function render({ model, el }) {
     };
     draw(points.train, false);
     if (s.showTestData) { draw(points.test, true); }
+    const chosen = frame.selected.example;
+    const p = chosen && (chosen[0] === "train" ? points.train : points.test)[chosen[1]];
+    if (p) {  /* the chosen example: a ring around it */
+      const [x, y] = toCanvas(p[0], p[1]);
+      ctx.beginPath();
+      ctx.arc(x, y, 8, 0, 2 * Math.PI);
+      ctx.lineWidth = 2.5;
+      ctx.strokeStyle = "#111";
+      ctx.stroke();
+    }
     const [a, b, c, d] = frame.maps.extent;
     axes.textContent = `x\u2081 from ${a.toFixed(1)} to ${b.toFixed(1)}, x\u2082 from ${c.toFixed(1)} to ${d.toFixed(1)}`;
   }
@@ -309,6 +371,12 @@ export function render({ model, el }) {
     ctx.fillText("\u2014 training", W - 128, 10);
     ctx.fillStyle = "#999";
     ctx.fillText("\u2014 test", W - 52, 10);
+    if (frame.timeline && frame.timeline.viewing !== null) {  /* the epoch the timeline shows */
+      const x = frame.timeline.viewing / last * (W - 2) + 1;
+      ctx.fillStyle = "#c0392b";
+      ctx.fillRect(x - 1, 0, 2, H);
+      chart.dataset.marker = String(frame.timeline.viewing);
+    } else { delete chart.dataset.marker; }
     for (const [col, colour] of [[1, "#333"], [2, "#999"]]) {
       ctx.beginPath();
       ctx.strokeStyle = colour;
@@ -334,7 +402,7 @@ export function render({ model, el }) {
     network.textContent = "";
     for (const k of Object.keys(edges)) { delete edges[k]; }
     for (const k of Object.keys(nodes)) { delete nodes[k]; }
-    const columnGap = 92, rowGap = 46, left = 80;
+    const columnGap = 124, rowGap = 46, left = 80;  /* room for an example's numbers beside each neuron */
     const rows = Math.max(FEATURES.length, ...layers.slice(1));
     const width = left + columnGap * (layers.length - 1) + NODE + 10, height = rows * rowGap + 10;
     network.style.width = `${width}px`;
@@ -369,6 +437,7 @@ export function render({ model, el }) {
         const node = element("div", { class: `gg-node${output ? " gg-output-node" : ""}`, "data-neuron": `${L}.${j}`,
           style: `left:${x}px;top:${y}px` }, [canvas]);
         node.addEventListener("mouseenter", (e) => showNeuron(e, L, j));
+        node.addEventListener("click", () => model.send({ type: "open-neuron", neuron: `${L}.${j}` }));
         node.addEventListener("mouseleave", () => { tooltip.hidden = true; });
         network.append(node);
         canvases[`neuron:${L}.${j}`] = canvas;
@@ -412,12 +481,28 @@ export function render({ model, el }) {
   function drawNetwork() {
     layoutNetwork();
     const p = frame.parameters, crisp = frame.settings.discretize;
+    const byGradient = gradientView.checked && frame.gradients;
+    const g = frame.gradients || {};
+    const largest = byGradient ? Math.max(1e-300, ...Object.values(g).map((v) => Math.abs(v || 0))) : 1;
     for (const [key, [path, name]] of Object.entries(edges)) {
-      const w = p[name];
-      path.setAttribute("stroke", w === null ? "#bbb" : `rgb(${diverging(Math.sign(w)).join(",")})`);
-      path.setAttribute("stroke-width", w === null ? 1 : Math.max(0.5, Math.min(8, Math.abs(w) * 2)));
+      const w = p[name], v = byGradient ? g[name] : w;
+      const width = byGradient ? 0.5 + 7.5 * Math.abs(v || 0) / largest : Math.min(8, Math.abs(w) * 2);
+      path.setAttribute("stroke", v === null || v === undefined ? "#bbb" : `rgb(${diverging(Math.sign(v)).join(",")})`);
+      path.setAttribute("stroke-width", v === null || v === undefined ? 1 : Math.max(0.5, width));
       path.dataset.weight = w === null ? "" : String(w);
+      path.dataset.gradient = g[name] === null || g[name] === undefined ? "" : String(g[name]);
     }
+    const passed = frame.example, opened = frame.selected.neuron, bad = frame.divergence && frame.divergence.neuron;
+    network.querySelectorAll("[data-neuron]").forEach((node) => {
+      const key = node.dataset.neuron, numbers = passed && passed.neurons[key];
+      node.classList.toggle("gg-opened", key === opened);
+      node.classList.toggle("gg-diverged", key === bad);
+      let label = node.querySelector(".gg-numbers");
+      if (!numbers) { if (label) { label.remove(); } return; }
+      if (!label) { label = element("div", { class: "gg-numbers" }); node.append(label); }
+      label.textContent = `a ${format4(numbers.a)}\n\u2202C/\u2202z ${format4(numbers.dz)}`;
+    });
+    if (!frame.maps) { return; }
     for (const [name, map] of Object.entries(frame.maps.features)) {
       if (canvases[`feature:${name}`]) { paintMap(canvases[`feature:${name}`], map, "value", crisp); }
     }
@@ -455,8 +540,8 @@ export function render({ model, el }) {
     input.style.left = `${e.clientX - box.left}px`;
     input.style.top = `${e.clientY - box.top}px`;
     input.addEventListener("keydown", (k) => {
-      if (k.key === "Enter") { model.send({ type: "weight", name: name, value: input.value.trim() }); input.remove(); }
-      if (k.key === "Escape") { input.remove(); }
+      if (k.key === "Enter") { model.send({ type: "weight", name: name, value: input.value.trim() }); input.blur(); }
+      if (k.key === "Escape") { input.blur(); }  /* the blur handler removes it */
     });
     input.addEventListener("blur", () => input.remove());
     root.append(input);
@@ -469,13 +554,104 @@ export function render({ model, el }) {
     const r = boundary.getBoundingClientRect();
     const [a, b, c, d] = frame.maps.extent;
     const x1 = a + (e.clientX - r.left) / r.width * (b - a), x2 = d - (e.clientY - r.top) / r.height * (d - c);
+    const near = nearestPoint(e.clientX - r.left, e.clientY - r.top);
     if (e.shiftKey) {
       model.send({ type: "remove-point", x1: x1, x2: x2, radius: (b - a) / 30 });
+    } else if (near) {  /* a click on a point picks it as the example */
+      model.send({ type: "select-example", part: near[0], index: near[1] });
     } else {
       const label = frame.problem === "regression" ? Number(pointClass.value) : Number(pointClass.value);
       model.send({ type: "add-point", x1: x1, x2: x2, label: label });
     }
   });
+
+  function nearestPoint(px, py) {
+    let best = null, distance = 6;  /* pixels */
+    for (const [part, list] of [["train", points.train], ["test", frame.settings.showTestData ? points.test : []]]) {
+      list.forEach((p, i) => {
+        const [x, y] = toCanvas(p[0], p[1]), d = Math.hypot(x - px, y - py);
+        if (d <= distance) { best = [part, i]; distance = d; }
+      });
+    }
+    return best;
+  }
+
+  function drawGlass() {
+    const t = frame.timeline, k = t.viewing === null ? t.epochs.length - 1 : t.epochs.indexOf(t.viewing);
+    timeline.max = String(Math.max(0, t.epochs.length - 1));
+    if (document.activeElement !== timeline) { timeline.value = String(k); }
+    timelineText.textContent = t.viewing === null ? `epoch ${frame.epoch} (now)` : `epoch ${t.viewing}`;
+    continueButton.hidden = t.viewing === null;
+    divergence.hidden = !frame.divergence;
+    divergence.textContent = frame.divergence ? `Training stopped: the loss or a weight is no longer a finite ` +
+      `number. Where it began: ${frame.divergence.message}` : "";
+    const ex = frame.example;
+    exampleText.textContent = ex ? `${ex.part === "train" ? "training" : "test"} example ${ex.index}: inputs ` +
+      `(${ex.inputs.map(format4).join(", ")}), loss C = ${format4(ex.loss)}; each neuron shows a and \u2202C/\u2202z`
+      : (frame.playing ? "" : "no example chosen");
+    if (ex && document.activeElement !== exampleIndex) { exampleIndex.value = String(ex.index); examplePart.value = ex.part; }
+    drawPanel();
+  }
+
+  let panelKey = "";
+  function drawPanel() {
+    const p = frame.panel;
+    panel.hidden = !p;
+    if (!p) { panelKey = ""; return; }
+    const key = JSON.stringify([p.neuron, p.rows, frame.selected.example]);
+    if (key === panelKey) { return; }
+    panelKey = key;
+    panel.textContent = "";
+    const rows = p.rows.map((r) => element("tr", { "data-weight": r.name }, [
+      element("td", { text: `\u2202C/\u2202${r.name.split(".").slice(-2).join("")}` }),
+      element("td", { text: `= ${r.input} \u00b7 \u2202C/\u2202z` }),
+      element("td", { class: "gg-a", text: `= (${format4(r.a)})` }),
+      element("td", { class: "gg-dz", text: `\u00d7 (${format4(r.dz)})` }),
+      element("td", { class: "gg-grad", text: `= ${format4(r.grad)}` }),
+    ]));
+    rows.push(element("tr", { "data-weight": p.bias.name }, [element("td", { text: "\u2202C/\u2202b" }),
+      element("td", { text: "= \u2202C/\u2202z" }), element("td", {}), element("td", {}),
+      element("td", { class: "gg-grad", text: `= ${format4(p.bias.grad)}` })]));
+    const figure = element("div", { class: "gg-panel-graph" });
+    figure.innerHTML = p.svg;  /* drawn by viz.draw_graph from the engine's numbers */
+    const steps = element("div", { class: "gg-steps" });
+    const stepButton = (scope, text) => element("button", { class: "gg-steps-button", "data-scope": scope, text: text,
+      onclick: () => model.send({ type: "export", what: "steps", scope: scope }) });
+    panel.append(
+      element("h2", {}, [element("span", { text: `Neuron ${p.neuron}: z = ${format4(p.z)}, a = ${format4(p.a)}, ` +
+        `\u2202C/\u2202z = ${format4(p.dz)}` }),
+        element("button", { class: "gg-close", text: "Close", onclick: () => model.send({ type: "close-neuron" }) })]),
+      element("p", { class: "gg-hint", text: "The lecture's identity, each number from the engine: the weight's " +
+        "gradient is its input a times the neuron's \u2202C/\u2202z." }),
+      element("table", { class: "gg-identity" }, rows),
+      element("div", { class: "gg-row" }, [stepButton("neuron", "Step through this neuron"),
+        stepButton("example", "Step through the whole example")]),
+      steps, figure);
+  }
+
+  function handleExport(out) {
+    if (out.what === "steps") {
+      const steps = panel.querySelector(".gg-steps");
+      if (!steps) { return; }
+      steps.textContent = "";
+      steps.append(element("iframe", { class: "gg-steps-frame", title: "backward pass, step by step",
+        srcdoc: out.text }));
+      return;
+    }
+    if (out.what === "code") {
+      const box = element("textarea", { class: "gg-code", id: "code-text", readonly: "readonly", rows: 12 });
+      box.value = out.text;
+      exampleText.after(box);
+      box.select();
+      if (navigator.clipboard) { navigator.clipboard.writeText(out.text).catch(() => {}); }
+      return;
+    }
+    const link = element("a", { href: URL.createObjectURL(new Blob([out.text], { type: "application/json" })),
+      download: out.filename });
+    document.body.append(link);
+    link.click();
+    link.remove();
+  }
 
   function setControl(id, value) {
     const input = root.querySelector(`#${id}`);
@@ -519,8 +695,10 @@ export function render({ model, el }) {
     testAcc.textContent = frame.test_accuracy === null ? "" : ` (accuracy ${(100 * frame.test_accuracy).toFixed(1)}%)`;
     drawControls();
     drawNetwork();
-    drawBoundary();
+    if (frame.maps) { drawBoundary(); }
+    boundary.parentElement.hidden = !frame.maps;
     drawChart();
+    drawGlass();
     root.dataset.step = String(frame.step);
     root.dataset.drawn = String(Number(root.dataset.drawn || 0) + 1);  /* frames drawn: the page's update count */
   }
@@ -529,9 +707,10 @@ export function render({ model, el }) {
     const next = model.get("frame");
     if (!next) { return; }
     if (next.train) { points = { train: next.train, test: next.test }; }
-    if (!next.maps && frame) { next.maps = frame.maps; }  /* a message's answer while playing: maps follow */
-    if (!next.maps) { return; }
+    if (!("maps" in next) && frame) { next.maps = frame.maps; }  /* a message's answer while playing: maps follow */
+    if (!("maps" in next)) { return; }
     frame = next;
+    if (next.export) { const out = next.export; delete next.export; handleExport(out); }
     if (!busy) { busy = true; requestAnimationFrame(draw); }
   }
 
@@ -586,3 +765,6 @@ export async function serverModel(token) {
   events.addEventListener("frame", (e) => set("frame", JSON.parse(e.data)));
   return model;
 }
+
+/* anywidget's entry point (the widget), and the page's: playground.render({model, el}) */
+export default { render };

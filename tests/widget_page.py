@@ -1,0 +1,48 @@
+"""The widget's front end in a browser page without Jupyter: its ES module (``Playground._esm``) loaded as
+anywidget loads it (a blob URL, then the default export's ``render``), against a stand-in for anywidget's
+model that holds a frame made in Python. The tests and scripts/screenshot_widget.py use it."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+#: For ``page.evaluate``: style the page, make ``window.model`` (get, set, on, off, send; ``window.sent`` keeps
+#: what was sent), import the module from a blob and render it into ``#widget``.
+RENDER = """async ({esm, css, frameText}) => {
+  const style = document.createElement("style");
+  style.textContent = css;
+  document.head.append(style);
+  const values = {frame: JSON.parse(frameText), error: ""}, listeners = {};
+  window.sent = [];
+  window.model = {
+    get: (name) => values[name],
+    set: (name, value) => { values[name] = value; for (const f of listeners[`change:${name}`] || []) f(); },
+    on: (event, f) => { (listeners[event] = listeners[event] || []).push(f); },
+    off: () => {},
+    send: (message) => { window.sent.push(message); },
+  };
+  const url = URL.createObjectURL(new Blob([esm], {type: "text/javascript"}));
+  const module = await import(url);
+  URL.revokeObjectURL(url);
+  const el = document.createElement("div");
+  el.id = "widget";
+  document.body.append(el);
+  module.default.render({model: window.model, el});
+}"""
+
+DRAWN = "document.querySelectorAll('#widget [data-neuron]').length > 0"
+
+
+def render_widget(page: Any, frame: dict[str, Any]) -> None:
+    """Render the widget's module into ``page`` against ``frame`` (sent as JSON, as the kernel sends it); waits
+    until the network is drawn."""
+    from viz.widget import Playground
+
+    page.set_content("<!doctype html><html><head><meta charset='utf-8'></head><body></body></html>")
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.evaluate(RENDER, {"esm": Playground._esm, "css": Playground._css,
+                           "frameText": json.dumps(frame, allow_nan=False)})
+    page.wait_for_function(DRAWN, timeout=20_000)
+    assert not errors, errors

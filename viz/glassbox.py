@@ -1,0 +1,181 @@
+"""The playground's glass box: one example's pass through the network, neuron by neuron, as the engine computes it.
+
+    passed = example_pass(model, x, target, "cross_entropy")   # forward and backward of one example's loss
+    passed.neurons["2.0"].dz                                     # ∂C/∂z of layer 2's neuron 0, from backward()
+    view = neuron_view(model, passed, "2.0")                     # that neuron's graph (SVG) and ∂C/∂w = a·∂C/∂z
+    explain_divergence(model, inputs, targets, "cross_entropy")  # the first non-finite node (detect_anomaly)
+
+Every number comes from the engine on a copy of the model (the model's own ``.grad``, which training and the
+gradient view use, is not touched). Neurons are keyed ``"L.j"``: layer L counted from 1, neuron j from 0.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from engine import Value, detect_anomaly
+from engine.graph import backprop, topological_order
+from nn import MLP
+from nn.losses import LOSSES
+from nn.network import as_inputs
+from viz.graph import draw_graph
+from viz.steps import step_backward
+
+#: the step-through of one example's whole backward pass is offered up to this many op nodes
+MAX_EXAMPLE_STEPS = 400
+
+
+@dataclass(frozen=True)
+class NeuronNumbers:
+    """One neuron for one example: ``z``, ``a`` and what backward() gave them, ``∂C/∂z`` and ``∂C/∂a``."""
+
+    z: float
+    a: float
+    dz: float
+    da: float
+
+
+@dataclass(frozen=True)
+class ExamplePass:
+    """One example's loss ``C``, its inputs, every neuron's numbers and every parameter's ``∂C/∂p`` by name."""
+
+    loss: float
+    inputs: list[float]
+    neurons: dict[str, NeuronNumbers]
+    grads: dict[str, float]
+    cost: Value  # the root of the example's graph (for the step-through)
+
+
+def copy_of(model: MLP, parameters: Mapping[str, float] | None = None) -> MLP:
+    """A new MLP of the same shape holding ``parameters`` (by name; default: the model's own)."""
+    copy = MLP.from_config(model.config())
+    copy.load_state_dict(model.state_dict() if parameters is None else parameters)
+    return copy
+
+
+def _forward(model: MLP, inputs: Sequence[float]) -> tuple[list[Value], list[list[tuple[Value, Value]]]]:
+    """The logits and each neuron's ``(z, a)`` nodes (``a is z`` for a linear neuron), layer by layer."""
+    h: list[Value] = as_inputs(list(inputs), model.nin, "example")
+    layers: list[list[tuple[Value, Value]]] = []
+    for layer in model.layers:
+        with layer._scope:
+            outs = [n._forward(h) for n in layer.neurons]
+        layers.append([(a if n.activation == "linear" else a.parents[0], a) for n, a in zip(layer.neurons, outs)])
+        h = outs
+    return h, layers
+
+
+def example_pass(model: MLP, inputs: Sequence[float], target: Any, loss: str,
+                 parameters: Mapping[str, float] | None = None) -> ExamplePass:
+    """Forward and ``backward()`` of one example's loss ``loss(logits, target)`` on a copy of ``model``."""
+    if loss not in LOSSES:
+        raise ValueError(f"example_pass(loss): expected one of {', '.join(LOSSES)}, got {loss!r}")
+    copy = copy_of(model, parameters)
+    logits, layers = _forward(copy, inputs)
+    cost = LOSSES[loss](logits, target)
+    cost.backward()
+    neurons = {f"{L}.{j}": NeuronNumbers(z.data, a.data, z.grad, a.grad)
+               for L, layer in enumerate(layers, start=1) for j, (z, a) in enumerate(layer)}
+    grads = {name: p.grad for name, p in copy.named_parameters()}
+    return ExamplePass(cost.data, list(inputs), neurons, grads, cost)
+
+
+def check_neuron(model: MLP, key: object) -> tuple[int, int]:
+    """``(L, j)`` of the neuron key ``"L.j"`` of ``model``; anything else is a ValueError saying what was expected."""
+    sizes = model.nouts
+    if isinstance(key, str) and key.count(".") == 1 and all(part.isdigit() for part in key.split(".")):
+        L, j = (int(part) for part in key.split("."))
+        if 1 <= L <= len(sizes) and j < sizes[L - 1]:
+            return L, j
+    raise ValueError(f"neuron: expected L.j with layer L from 1 to {len(sizes)} and j a neuron of it, got {key!r}")
+
+
+def neuron_view(model: MLP, passed: ExamplePass, key: str, parameters: Mapping[str, float] | None = None,
+                renderer: str = "auto") -> tuple[dict[str, Any], Value]:
+    """Neuron ``key``'s part of the example's graph, drawn (``svg``: each wᵢ·aᵢ node, z, a, with data and
+    ∂C/∂node, the local derivative and what is passed on every edge), and the lecture's identity per weight:
+    ``rows`` of ``{name, a, dz, product, grad}`` where ``product`` = a × ∂C/∂z and ``grad`` is ∂C/∂w as
+    backward() gave it; ``bias``: ``{name, grad}`` (∂C/∂b = ∂C/∂z). Also returns the neuron's output node."""
+    L, j = check_neuron(model, key)
+    copy = copy_of(model, parameters)
+    neuron = copy.layers[L - 1].neurons[j]
+    previous = passed.inputs if L == 1 else [passed.neurons[f"{L - 1}.{i}"].a for i in range(neuron.nin)]
+    names = [f"x{i}" if L == 1 else f"a{i}" for i in range(neuron.nin)]
+    leaves = [Value(v, label=name) for v, name in zip(previous, names)]
+    with copy.layers[L - 1]._scope:
+        out = neuron._forward(leaves)
+    order = topological_order(out)
+    for node in order:
+        node.grad = 0.0
+    numbers = passed.neurons[key]
+    out.grad = numbers.da  # what reached the neuron's output in the example's backward pass
+    backprop(order)
+    where = f"layer {L - 1}, neuron {j}"
+    title = (f"neuron {key} ({where}) for the chosen example: data, and grad = ∂C/∂node of the example's loss C "
+             f"= {numbers.da:.4g} at its output a")
+    svg = draw_graph(out, show="both", params=[*neuron.w, neuron.b], title=title, renderer=renderer).svg()
+    prefix = f"layers.{L - 1}.neurons.{j}"
+    rows = [{"name": f"{prefix}.w.{i}", "input": names[i], "a": a, "dz": numbers.dz, "product": a * numbers.dz,
+             "grad": passed.grads[f"{prefix}.w.{i}"]} for i, a in enumerate(previous)]
+    bias = {"name": f"{prefix}.b", "grad": passed.grads[f"{prefix}.b"]}
+    view = {"neuron": key, "svg": svg, "rows": rows, "bias": bias,
+            "z": numbers.z, "a": numbers.a, "dz": numbers.dz, "da": numbers.da, "loss": passed.loss}
+    return view, out
+
+
+def steps_page(root: Value, title: str) -> str:
+    """A standalone page stepping through the backward pass from ``root`` (``step_backward``), for an iframe."""
+    player = step_backward(root, max_steps=MAX_EXAMPLE_STEPS).html()
+    return (f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
+            f"<style>body{{font-family:'DejaVu Sans',sans-serif;font-size:13px;margin:6px}}</style></head>"
+            f"<body><p>{html.escape(title)}</p>{player}</body></html>")
+
+
+def explain_divergence(model: MLP, parameters: Mapping[str, float], examples: Sequence[tuple[Sequence[float], Any]],
+                       loss: str) -> dict[str, Any]:
+    """Why a step went non-finite: its examples replayed from the parameters before it under ``detect_anomaly``.
+
+    Returns ``{"message", "neuron"}``: the anomaly mode's message (the op, its inputs, the node's label) and the
+    neuron ``L.j`` it happened in (None when it was in the loss or the update); when no node of the graph went
+    non-finite, the message names the parameter the optimizer's update made non-finite.
+    """
+    copy = copy_of(model, parameters)
+    for inputs, target in examples:
+        with detect_anomaly():
+            h: list[Value] = as_inputs(list(inputs), copy.nin, "example")
+            for L, layer in enumerate(copy.layers, start=1):
+                outs = []
+                for j, n in enumerate(layer.neurons):
+                    try:
+                        with layer._scope:
+                            outs.append(n._forward(h))
+                    except FloatingPointError as error:
+                        return {"message": f"neuron {L}.{j}: {error}", "neuron": f"{L}.{j}"}
+                h = outs
+            try:
+                cost = LOSSES[loss](h, target)
+            except FloatingPointError as error:
+                return {"message": f"the {loss} loss: {error}", "neuron": None}
+            try:
+                cost.backward()
+            except FloatingPointError as error:
+                return {"message": f"backward: {error}", "neuron": _first_non_finite_neuron(copy, inputs, target,
+                                                                                          loss, parameters)}
+    return {"message": "no node of the graph went non-finite from finite inputs: the optimizer's update did "
+                       "(a learning rate too large for the gradients); lower the learning rate",
+            "neuron": None}
+
+
+def _first_non_finite_neuron(model: MLP, inputs: Sequence[float], target: Any, loss: str,
+                             parameters: Mapping[str, float]) -> str | None:
+    """The neuron whose ∂C/∂z the backward pass made non-finite first (backward goes from the output layer)."""
+    passed = example_pass(model, inputs, target, loss, parameters)
+    for L in range(len(model.nouts), 0, -1):
+        for j in range(model.nouts[L - 1]):
+            if not math.isfinite(passed.neurons[f"{L}.{j}"].dz):
+                return f"{L}.{j}"
+    return None
