@@ -37,7 +37,7 @@ $(DIGITS): $(STAMP)  ## scikit-learn, which ships the 8×8 digits (nn.data.load_
 pytest: $(STAMP) $(TORCH) $(DIGITS)
 	$(BIN)/pytest
 
-bench: $(STAMP)  ## glassgrad beside micrograd and a pure-Python floor
+bench: $(STAMP) $(TORCH) $(DIGITS)  ## glassgrad beside micrograd, a pure-Python floor and PyTorch; the digits
 	$(BIN)/python -m pip install --quiet -e '.[bench]'
 	$(BIN)/python benchmarks/bench_engine.py
 

@@ -1,9 +1,9 @@
-"""glassgrad vs micrograd vs hand-written floats: time per workload, memory per node, recursion depth.
+"""glassgrad vs micrograd vs hand-written floats (and PyTorch): time per workload, memory per node, recursion depth.
 
 Run from the repository root with the project's virtual environment::
 
-    .venv/bin/python benchmarks/bench_engine.py            # 5 repeats, about 3 minutes
-    .venv/bin/python benchmarks/bench_engine.py --quick    # 1 repeat, no micrograd 1e5-step chain
+    .venv/bin/python benchmarks/bench_engine.py            # 5 repeats, about 5 minutes
+    .venv/bin/python benchmarks/bench_engine.py --quick    # 1 repeat, no micrograd 1e5-step chain, one digits seed
 
 Everything runs side by side in one process, from the same seeded weights and data, and every
 implementation's numbers are checked against micrograd's (and the floats floor's) on every run.
@@ -14,7 +14,7 @@ W1, "micrograd demo step"
     output; each neuron is ``b + Σ wᵢ·xᵢ``) on ``nn.data.make_moons(100, noise=0.1, seed=0)``
     (labels ±1, as ``nn.fit`` gives them to the hinge loss), with the SVM max-margin loss
     ``mean relu(1 - yᵢ·scoreᵢ) + 1e-4 · Σ p²``, then zero grads, backward and ``p.data -= 0.1 · p.grad``.
-    Six implementations start each repeat from the same seeded weights:
+    The implementations start each repeat from the same seeded weights:
 
     - ``glassgrad-sum``: glassgrad Values, written like micrograd (builtin ``sum`` chains of adds);
     - ``glassgrad``: the same with ``engine.sum_values`` (one n-ary node) for every sum;
@@ -24,15 +24,35 @@ W1, "micrograd demo step"
       timing; its one-off time is printed); a step is one call of the compiled function (loss and
       gradients as floats) and the SGD update on floats. Its losses, gradients and updated parameters
       must also equal ``glassgrad-nn``'s to 1e-12 relative over 3 steps (in practice bit-identical);
+    - ``glassgrad-batched-numpy`` and ``glassgrad-batched-python``: the step as ``fit(compile=True)`` runs it
+      (``nn.compiled_step.BatchedStep``): one example's forward pass and hinge loss traced once by
+      ``engine.compile(..., per_example=...)``, its code run over the 100 points by ``Compiled.batch`` with
+      numpy (each line over the batch axis) or a Python loop, the L2 penalty compiled on its own, then
+      ``nn.optim.SGD``; it must equal ``glassgrad-nn``'s to 1e-12 relative over 3 steps;
     - ``micrograd``: micrograd 0.1.0's own ``MLP`` and ``Value``, the demo's loss verbatim;
     - ``floats``: no graph at all; explicit loops for the forward pass and hand-derived
-      gradients for the backward pass (the floor any scalar engine is measured against).
+      gradients for the backward pass (the floor any scalar engine is measured against);
+    - ``torch`` (when PyTorch is installed): the step batched in float64 tensors on one thread,
+      ``Sequential(Linear, ReLU, Linear, ReLU, Linear)``, ``torch.optim.SGD``.
 
     On every repeat the losses and all 337 parameter gradients must agree with micrograd's to
     1e-9 relative (else SystemExit). A timed step is: make the input Values, forward, zero
     grads, backward, SGD update, drop the loss and ``gc.collect()``, so each implementation
     pays for freeing its own graph (micrograd's closures make reference cycles that only the
     cyclic collector frees; glassgrad's graph is freed by reference counting at ``del``).
+
+W1 warm
+    The fast implementations (floats, both batched runners, torch, glassgrad-compiled) timed warm: 20
+    untimed steps each, then interleaved rounds of 10 timed steps each, every step from the same weights
+    (so the same work: the floats floor skips zero gradients, which training makes more of), medians. A
+    small step's time in PyTorch is several times its warm time when it runs cold between other engines'
+    allocations, so the targets of the batched step (≤ 0.5× the floats and ≤ 3× torch with numpy, ≤ 2× the
+    floats with the Python loop) are judged here, warm for all. Also the time to compile the batched step
+    (one example's trace and code, the L2 penalty's, the numpy binding), the median of 5 (target ≤ 0.05 s).
+
+W5, "digits" (``benchmarks/digits.py``, when scikit-learn is installed; ``--no-digits`` leaves it out)
+    ``MLP(64, [32, 10])`` trained with ``fit(compile=True)`` on an 80/20 split of the 8×8 digits, five
+    seeds: ≥ 95% test accuracy in ≤ 15 s each; the graph path's time from its first epoch, extrapolated.
 
 W2, "chain"
     ``x = tanh(x·a + b)`` with plain floats ``a = 0.9999``, ``b = 1e-6`` (5 nodes a step: the
@@ -70,7 +90,8 @@ then (the harness, the inputs) are frozen out of the collector (``gc.freeze()``)
 ends, so each ``gc.collect()`` in a run, automatic or final, walks only that run's own objects.
 The order of the implementations rotates from repeat to repeat. The summary at the end puts each
 workload beside the issue's targets (W1 ≤ 0.08×, W1 compiled ≤ 0.02× micrograd and ≤ 3× the floats,
-W2 and W4 ≤ 0.1× micrograd, ≤ 160 bytes and ≤ 2 GC objects per node, depth ≥ 1,000,000).
+the W1 warm and W5 targets above, W2 and W4 ≤ 0.1× micrograd, ≤ 160 bytes and ≤ 2 GC objects per node,
+depth ≥ 1,000,000).
 """
 
 from __future__ import annotations
@@ -97,8 +118,9 @@ except ImportError:  # pragma: no cover - depends on the environment
 
 import engine
 import nn
-from engine import Value
+from engine import Value, numpy_runner
 from nn import losses
+from nn.compiled_step import BatchedStep
 from nn.data import make_moons
 from nn.optim import SGD
 from nn.train import targets_for
@@ -130,6 +152,13 @@ TARGET_COMPILED_FLOOR = 3.0
 TARGET_W2_W4 = 0.1
 TARGET_BYTES = 160.0  # ... bytes and GC-tracked objects per node, depth
 TARGET_OBJECTS = 2.0
+TARGET_COMPILE_SECONDS = 0.05  # issue 18: compiling the batched demo step (one example) ...
+TARGET_NUMPY_FLOATS = 0.5  # ... its warm step with numpy ≤ 0.5× the floats ...
+TARGET_NUMPY_TORCH = 3.0  # ... and ≤ 3× PyTorch's ...
+TARGET_PYTHON_FLOATS = 2.0  # ... and with the Python loop ≤ 2× the floats
+WARMUP_STEPS = 20  # W1 warm: untimed steps of each implementation first, ...
+STEPS_PER_ROUND = 10  # ... then rounds of this many timed steps each, ...
+COMPILE_REPEATS = 5  # ... and the batched step compiled this many times
 
 Flat = list[float]
 Points = list[list[float]]
@@ -191,6 +220,10 @@ class Impl:
     def count_nodes(self, loss: Any) -> int | None:
         """The number of graph nodes behind what ``step`` returned, or None when there is no graph."""
         return gw.glass_node_count(loss)
+
+    def parameters_now(self) -> Flat:
+        """The parameters as the last ``step`` left them, in micrograd's order."""
+        return [float(p.data) for p in self.params]
 
     def nodes_per_step(self, flat: Flat) -> int | None:
         """``count_nodes`` of one step from ``flat`` (untimed)."""
@@ -356,9 +389,129 @@ class GlassgradCompiled(Impl):
     def grads(self) -> Flat:
         return list(self.last_grads)
 
+    def parameters_now(self) -> Flat:
+        return list(self.flat)
+
     def count_nodes(self, loss: Any) -> int:
         """The nodes of the traced graph, each replayed as lines of the compiled function (no graph is built)."""
         return self.compiled.nodes
+
+
+class GlassgradBatched(Impl):
+    """``glassgrad-nn``'s step as ``fit(compile=True)`` runs it: ``nn.compiled_step.BatchedStep``, whose one example's
+    hinge loss is traced once by ``engine.compile(..., per_example=...)`` and run over the 100 points by
+    ``Compiled.batch`` with ``runner`` (``numpy``: each line over the batch axis; ``python``: a loop over the points),
+    plus the L2 penalty compiled on its own; then ``nn.optim.SGD``, inside ``engine.paused_gc()`` as ``fit`` runs it."""
+
+    def __init__(self, points: Points, labels: list[float], runner: str) -> None:
+        self.name = f"glassgrad-batched-{runner}"
+        self.points, self.labels, self.runner = points, labels, runner
+        self.model = nn.MLP(SIZES[0], list(SIZES[1:]), activation="relu", seed=SEED)
+        self.params = self.model.parameters()
+        self.optimizer = SGD(self.params, lr=LR)
+        self.batch = list(range(len(points)))
+        self.compile_seconds, self.stepper = self.compile()
+
+    def compile(self) -> tuple[float, BatchedStep]:
+        """A new step, traced and compiled (the example, the penalty, and for numpy the same code bound to numpy's
+        functions): the seconds it took, and the step."""
+        t0 = time.perf_counter()
+        stepper = BatchedStep(self.model.logits, losses.hinge, self.params, "hinge", 1, "mean", ALPHA)
+        stepper.runner = self.runner
+        compiled = stepper.trace(self.points[0], self.labels[0])
+        if self.runner == "numpy":
+            numpy_runner.function_for(compiled)
+        return time.perf_counter() - t0, stepper
+
+    def step(self) -> float:
+        with engine.paused_gc():
+            loss, _, _ = self.stepper.forward(self.points, self.labels, self.batch)
+            self.optimizer.zero_grad()
+            self.stepper.backward()
+            self.optimizer.step()
+        return loss
+
+    def loss_of(self, loss: Any) -> float:
+        return float(loss)
+
+    def count_nodes(self, loss: Any) -> int | None:
+        """The nodes of one example's traced graph, run for every example (no graph is built)."""
+        return None if self.stepper.compiled is None else self.stepper.compiled.nodes
+
+
+class Torch(Impl):
+    """PyTorch on the same step, batched: float64 tensors, ``Sequential(Linear, ReLU, Linear, ReLU, Linear)``, the
+    hinge loss of all 100 points as one tensor expression plus ``ALPHA · Σ p²``, backward, ``torch.optim.SGD``; one
+    thread (``torch.set_num_threads(1)``)."""
+
+    name = "torch"
+
+    def __init__(self, points: Points, labels: list[float]) -> None:
+        import torch
+
+        torch.set_num_threads(1)
+        self.torch = torch
+        self.X = torch.tensor(points, dtype=torch.float64)
+        self.y = torch.tensor(labels, dtype=torch.float64)
+        shapes = list(itertools.pairwise(SIZES))
+        layers: list[Any] = []
+        for i, (nin, nout) in enumerate(shapes):
+            layers.append(torch.nn.Linear(nin, nout, dtype=torch.float64))
+            if i < len(shapes) - 1:
+                layers.append(torch.nn.ReLU())
+        self.net = torch.nn.Sequential(*layers)
+        self.linears = [m for m in self.net if isinstance(m, torch.nn.Linear)]
+        self.params = list(self.net.parameters())
+        self.optimizer = torch.optim.SGD(self.params, lr=LR)
+
+    def load(self, flat: Flat) -> None:
+        """The weights in micrograd's order (neuron by neuron: its weights, then its bias), gradients cleared."""
+        k = 0
+        with self.torch.no_grad():
+            for lin in self.linears:
+                nout, nin = lin.weight.shape
+                for j in range(nout):
+                    lin.weight[j] = self.torch.tensor(flat[k:k + nin], dtype=self.torch.float64)
+                    lin.bias[j] = flat[k + nin]
+                    k += nin + 1
+        if k != len(flat):
+            raise ValueError(f"torch: expected {k} parameters, got {len(flat)}")
+        self.optimizer.zero_grad(set_to_none=True)
+
+    def step(self) -> Any:
+        scores = self.net(self.X).squeeze(1)
+        data_loss = self.torch.relu(1.0 - self.y * scores).mean()
+        total_loss = data_loss + ALPHA * sum((p * p).sum() for p in self.params)
+        self.optimizer.zero_grad(set_to_none=True)
+        total_loss.backward()
+        self.optimizer.step()
+        return total_loss
+
+    def loss_of(self, loss: Any) -> float:
+        return float(loss.item())
+
+    def grads(self) -> Flat:
+        out: Flat = []
+        for lin in self.linears:
+            weights, biases = lin.weight.grad, lin.bias.grad
+            if weights is None or biases is None:
+                raise RuntimeError("torch: no gradients: expected a step() first")
+            for j in range(weights.shape[0]):
+                out.extend(weights[j].tolist())
+                out.append(float(biases[j]))
+        return out
+
+    def count_nodes(self, loss: Any) -> None:
+        return None
+
+
+def torch_version() -> str | None:
+    """PyTorch's version, or None when it is not installed (then its rows are left out)."""
+    try:
+        import torch
+    except ImportError:
+        return None
+    return str(torch.__version__)
 
 
 class Micrograd(Impl):
@@ -506,19 +659,20 @@ class Floats(Impl):
 # --- W1: the compiled step against the graph it was traced from -----------------------------------
 
 
-def check_compiled(compiled: GlassgradCompiled, graph: GlassgradNN, flat: Flat) -> bool:
+def check_compiled(compiled: Impl, graph: GlassgradNN, flat: Flat) -> bool:
     """``COMPILED_CHECK_STEPS`` steps of both from ``flat``: SystemExit unless the compiled step's losses,
     gradients and updated parameters equal the graph path's to ``RTOL_COMPILED`` relative.
 
-    Returns whether they are bit-identical (what ``engine.compile`` promises).
+    Returns whether they are bit-identical (what ``engine.compile`` promises for a whole graph; the batched step
+    sums over the examples in another order).
     """
     compiled.load(flat)
     graph.load(flat)
     identical = True
     for step in range(1, COMPILED_CHECK_STEPS + 1):
-        want = graph.loss_of(graph.step()), [*graph.grads(), *(p.data for p in graph.params)]
-        got = compiled.loss_of(compiled.step()), [*compiled.grads(), *compiled.flat]
-        what = f"W1 step {step} (the {compiled.n_params} gradients, then the updated parameters)"
+        want = graph.loss_of(graph.step()), [*graph.grads(), *graph.parameters_now()]
+        got = compiled.loss_of(compiled.step()), [*compiled.grads(), *compiled.parameters_now()]
+        what = f"W1 step {step}, {compiled.name} (the {len(flat)} gradients, then the updated parameters)"
         gw.check_outcomes(what, {graph.name: want, compiled.name: got}, graph.name, RTOL_COMPILED, ATOL)
         identical = identical and got == want
     gc.collect()
@@ -579,22 +733,27 @@ def _median(xs: Sequence[float]) -> float:
 
 
 def section_w1(repeats: int) -> list[SummaryRow]:
-    """W1: the six implementations of micrograd's demo step, checked against micrograd (and the compiled one
-    against glassgrad-nn) and timed side by side; print a table."""
+    """W1: the implementations of micrograd's demo step, checked against micrograd (and the compiled ones
+    against glassgrad-nn) and timed side by side, each step cold (one step per repeat); print a table."""
     points, labels = moons()
     flat = init_weights()
     micro, floats, graph = Micrograd(points, labels), Floats(points, labels), GlassgradNN(points, labels)
     compiled = GlassgradCompiled(points, labels)  # engine.compile runs here, once, outside the timing
+    batched = [GlassgradBatched(points, labels, runner) for runner in ("numpy", "python")]
     impls: list[Impl] = [
         Glassgrad(points, labels, fused=False),
         Glassgrad(points, labels, fused=True),
         graph,
         compiled,
+        *batched,
         micro,
         floats,
     ]
+    if torch_version() is not None:
+        impls.append(Torch(points, labels))
     nodes = {impl.name: impl.nodes_per_step(flat) for impl in impls}
     identical = check_compiled(compiled, graph, flat)
+    batched_identical = [check_compiled(impl, graph, flat) for impl in batched]
     cases = [impl.case(flat) for impl in impls]
     timings, _ = gw.time_cases("W1 demo step", cases, repeats, micro.name, RTOL, ATOL)
 
@@ -640,6 +799,15 @@ def section_w1(repeats: int) -> list[SummaryRow]:
         f"parameters {'bit-identical' if identical else f'agree to {RTOL_COMPILED:g} rel (not bit-identical)'}; "
         f"{vs_floats:.2f}x the floats floor (target ≤ {TARGET_COMPILED_FLOOR:g}x)"
     )
+    for impl, same in zip(batched, batched_identical):
+        print(
+            f"  {impl.name}: one example's {nodes[impl.name]} nodes compiled in {impl.compile_seconds * 1e3:.0f} ms "
+            f"(with the L2 penalty), outside the timing; vs {graph.name} over {COMPILED_CHECK_STEPS} steps: "
+            f"{'bit-identical' if same else f'agree to {RTOL_COMPILED:g} rel'} (the sums over the examples are "
+            "added in another order)"
+        )
+    print("  these are cold steps (one per repeat, after the other engines' allocations): W1 warm below times the "
+          "fast ones warm")
     print()
 
     def row(label: str, name: str, target: float) -> SummaryRow:
@@ -672,6 +840,80 @@ def section_w1(repeats: int) -> list[SummaryRow]:
             vs_floats <= TARGET_COMPILED_FLOOR,
         ),
     ]
+
+
+def section_w1_warm(repeats: int, quick: bool) -> list[SummaryRow]:
+    """W1 warm: the demo step of the fast implementations (floats, the batched step with each runner, PyTorch,
+    the whole-graph compiled step) timed warm, interleaved, median of many steps; and the per-example compile's
+    time. Print a table; return the summary rows of the issue's targets."""
+    points, labels = moons()
+    flat = init_weights()
+    impls: list[Impl] = [Floats(points, labels), *(GlassgradBatched(points, labels, r) for r in ("numpy", "python"))]
+    if torch_version() is not None:
+        impls.append(Torch(points, labels))
+    if not quick:
+        impls.append(GlassgradCompiled(points, labels))
+    rounds = max(4, 4 * repeats) if not quick else 4
+    seconds, last = gw.time_warm([impl.case(flat) for impl in impls], WARMUP_STEPS, rounds, STEPS_PER_ROUND)
+    reference = last[impls[0].name]
+    for name, value in last.items():  # every timed step is the first step from the same weights: the same loss
+        if not gw.close(value, reference, RTOL, ATOL):
+            raise SystemExit(f"bench_engine: W1 warm: {name}'s loss {value!r} != the floats' {reference!r}")
+    med = {name: _median(t) for name, t in seconds.items()}
+    batched = [impl for impl in impls if isinstance(impl, GlassgradBatched)]
+    compiles = sorted(batched[0].compile()[0] for _ in range(COMPILE_REPEATS))
+    compile_seconds = _median(compiles)
+    rows = [
+        [name, _ms(m), _ms(min(seconds[name])), f"{m / med['floats']:.2f}x",
+         f"{m / med['torch']:.2f}x" if "torch" in med else "-"]
+        for name, m in med.items()
+    ]
+    print(
+        f"W1 warm  the demo step warm: {WARMUP_STEPS} untimed steps each, then {rounds} interleaved rounds of "
+        f"{STEPS_PER_ROUND} timed steps each (every step from the same weights: the same work), median; "
+        f"torch {torch_version() or 'not installed'} with 1 thread, float64"
+    )
+    print(format_table(["implementation", "ms/step", "min ms", "vs floats", "vs torch"], rows,
+                       [False, True, True, True, True]))
+    print(
+        f"  compiling the batched step (one example's trace and code, the L2 penalty's, the numpy binding): "
+        f"median {compile_seconds * 1e3:.0f} ms of {COMPILE_REPEATS} (min {compiles[0] * 1e3:.0f} ms)"
+    )
+    print()
+    numpy_ms, python_ms, floats_ms = med["glassgrad-batched-numpy"], med["glassgrad-batched-python"], med["floats"]
+
+    def ratio_row(label: str, ms: float, base: str, base_ms: float, target: float) -> SummaryRow:
+        return SummaryRow(f"W1 warm step ({label})", f"x {base}", _ms(ms), "-", _ms(floats_ms), ms / base_ms,
+                          f"≤ {target:g}x {base}", ms / base_ms <= target)
+
+    summary = [
+        SummaryRow("W1 compile, per example (+ L2)", "s", f"{compile_seconds:.3f}", "-", "-", None,
+                   f"≤ {TARGET_COMPILE_SECONDS:g} s", compile_seconds <= TARGET_COMPILE_SECONDS),
+        ratio_row("batched, numpy", numpy_ms, "floats", floats_ms, TARGET_NUMPY_FLOATS),
+    ]
+    if "torch" in med:
+        summary.append(ratio_row("batched, numpy", numpy_ms, "torch", med["torch"], TARGET_NUMPY_TORCH))
+    summary.append(ratio_row("batched, python", python_ms, "floats", floats_ms, TARGET_PYTHON_FLOATS))
+    return summary
+
+
+def section_digits(quick: bool) -> list[SummaryRow]:
+    """W5: the digits benchmark (``benchmarks/digits.py``), when scikit-learn (which ships the digits) is installed."""
+    import digits
+
+    try:
+        results, graph_seconds = digits.run(seeds=digits.SEEDS[:1] if quick else digits.SEEDS, graph_epochs=1)
+    except ImportError as error:
+        print(f"W5  digits: skipped ({error})")
+        print()
+        return []
+    print()
+    return [
+        SummaryRow(f"W5 digits, seed {r.seed}: {r.accuracy:.1%} test", "s", f"{r.seconds:.1f}", "-", "-", None,
+                   f"≥ {digits.TARGET_ACCURACY:.0%} in ≤ {digits.TARGET_SECONDS:g} s",
+                   r.accuracy >= digits.TARGET_ACCURACY and r.seconds <= digits.TARGET_SECONDS)
+        for r in results
+    ] + [SummaryRow("W5 digits, graph path (extrapolated)", "s", f"{graph_seconds:.0f}", "-", "-", None, "-", None)]
 
 
 def _micrograd_survives(case: gw.Case) -> str:
@@ -954,6 +1196,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--memory-nodes", type=int, default=MEMORY_NODES, help="nodes of the W3 chains")
     parser.add_argument("--dot-size", type=int, default=DOT_SIZE, help="length of the W4 lists")
     parser.add_argument("--depth", type=int, default=DEPTH, help="steps of glassgrad's depth chain")
+    parser.add_argument("--no-digits", action="store_true", help="leave out W5, the digits (benchmarks/digits.py)")
     args = parser.parse_args(argv)
     repeats = 1 if args.quick else args.repeats
     if repeats < 1:
@@ -970,6 +1213,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     print()
     started = time.perf_counter()
     summary = section_w1(repeats)
+    summary += section_w1_warm(repeats, args.quick)
+    if not args.no_digits:
+        summary += section_digits(args.quick)
     summary += section_w2(args.chain_steps, repeats, args.quick)
     summary += section_w2(args.chain_steps, repeats, args.quick, paused=True)
     summary += section_w3(args.memory_nodes)

@@ -217,6 +217,32 @@ def time_cases(
     return timings, ref
 
 
+def time_warm(
+    cases: Sequence[Case], warmup: int, rounds: int, per_round: int
+) -> tuple[dict[str, list[float]], dict[str, float]]:
+    """Time each case warm: ``warmup`` untimed runs each first, then ``rounds`` rounds in which every case, in an
+    order that rotates from round to round, runs ``per_round`` times. Each run is ``setup()`` (untimed; the same
+    inputs every time, so every timed run does the same work) then ``run(state)`` (timed alone, the collector left
+    as it is: the fast cases make no reference cycles). Returns the seconds of every timed run per case, and each
+    case's last outcome number."""
+    clock = time.perf_counter
+    for case in cases:
+        for _ in range(warmup):
+            case.run(case.setup())
+    seconds: dict[str, list[float]] = {case.name: [] for case in cases}
+    last: dict[str, float] = {}
+    for r in range(rounds):
+        k = r % len(cases)
+        for case in [*cases[k:], *cases[:k]]:
+            for _ in range(per_round):
+                state = case.setup()
+                t0 = clock()
+                value = case.run(state)
+                seconds[case.name].append(clock() - t0)
+                last[case.name] = float(value)
+    return seconds, last
+
+
 # --- W2: a chain x = tanh(x·a + b) ------------------------------------------------------------------
 
 

@@ -6,6 +6,7 @@ order, with each op's local derivatives taken from one table (``engine.ops``).
 """
 
 from engine.autograd import GradcheckError, grad, gradcheck, gradgradcheck
+from engine.batch import BatchResult
 from engine.compiler import Compiled, ShapeError
 from engine.compiler import compile as compile  # noqa: A004 - engine.compile, by the design (re-exported)
 from engine.graph import BackwardEdge, backward_edges, op_of, paused_gc, topological_order
@@ -27,6 +28,7 @@ __all__ = [
     "OPS",
     "VARIADIC",
     "BackwardEdge",
+    "BatchResult",
     "Compiled",
     "Domain",
     "GradcheckError",

@@ -115,8 +115,8 @@ def build_parser() -> argparse.ArgumentParser:
     opt.add_argument("--l2", type=float, default=defaults.l2, help="L2 penalty alpha·Σp²")
     opt.add_argument("--seed", type=int, default=defaults.seed, help="seed of the data, the weights and the batches")
     opt.add_argument("--compile", action="store_true",
-                     help="trace the training step once and run it as generated Python on floats: the same "
-                          "results, several times faster")
+                     help="trace one example's step once and run its generated code over each mini-batch (numpy "
+                          "when installed): the same results to rounding, many times faster")
     train.add_argument("--out", default=None, help="output folder, made if it is missing (default: runs/DATASET)")
     train.add_argument("--no-progress", action="store_true", help="no progress bar")
     _add_graph(commands)

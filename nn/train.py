@@ -13,7 +13,7 @@ from typing import Any, Protocol
 from engine import Value, no_grad, paused_gc
 from engine.value import describe, to_float
 from nn import losses
-from nn.compiled_step import CompiledStep, StepGraph
+from nn.compiled_step import BatchedStep, CompiledStep, StepGraph
 from nn.module import Module
 from nn.optim import SGD, Adam, Optimizer
 
@@ -197,14 +197,18 @@ def fit(
     (labels are converted: 0/1 or ±1 for the binary losses) or a function ``(outputs, target) -> Value``.
     ``optimizer`` is an Optimizer, or ``"sgd"``/``"adam"`` with ``lr``. ``batch_size=None`` is full batch.
     A non-finite loss raises ``DivergenceError`` naming the epoch (``on_divergence="continue"`` goes on).
-    ``compile=True`` traces the step once (``engine.compile``) and replays it on floats: the same losses,
-    gradients and updates, bit for bit, several times faster (a custom loss: full batch only).
+    ``compile=True`` traces the step once (``engine.compile``) and runs it on numbers: for a built-in loss, one
+    example's forward pass and loss, run over each batch of any size (numpy when it is installed, else a Python
+    loop; ``nn.compiled_step.BatchedStep``), its losses, gradients and updates equal to the graph's to rounding
+    (1e-12 relative) and many times faster; for a custom loss, the whole batch's graph, bit for bit (full
+    batch only).
 
     ``validation=(X_val, y_val)``: held-out data, measured after each epoch's last update into
     ``History.val_loss`` and ``History.val_accuracy`` (and shown on the progress bar). Its loss is the
     training loss's: the same loss function and ``reduction`` over the held-out examples, without the
-    ``l2`` penalty; it is computed under ``no_grad()``, so no graph is built and no gradient touched. A
-    non-finite validation loss is a divergence too (the epoch is then not recorded).
+    ``l2`` penalty; it is computed under ``no_grad()`` (with ``compile=True`` and a built-in loss, by the
+    compiled example), so no graph is built and no gradient touched. A non-finite validation loss is a divergence
+    too (the epoch is then not recorded).
     """
     if on_divergence not in ("stop", "continue"):
         raise ValueError(f"fit(on_divergence): expected 'stop' or 'continue', got {on_divergence!r}")
@@ -241,7 +245,21 @@ def fit(
     def graph(inputs: Sequence[Sequence[Any]], batch_targets: Sequence[Any]) -> StepGraph:
         return step_graph(forward, loss_fn, inputs, batch_targets, params, reduction, l2)
 
-    step = _make_step(compile, graph, name, params, batch_size, len(xs), nout)
+    if not isinstance(compile, bool):
+        raise TypeError(f"fit(compile): expected True or False, got {compile!r}")
+    step: Step = GraphStep(graph)
+    if compile and name != "custom":  # one example compiled, run over each batch
+        step = BatchedStep(forward, loss_fn, params, name, nout, reduction, l2)
+    elif compile:
+        step = _custom_compiled_step(graph, params, batch_size, len(xs))
+
+    def validate(inputs: list[Sequence[float]], held_targets: list[Any]) -> tuple[float, float]:
+        """The held-out loss (no L2) and accuracy: by the compiled example when there is one, else on Values."""
+        if not isinstance(step, BatchedStep):
+            return evaluate(forward, loss_fn, inputs, held_targets, name, reduction)
+        val_loss, outputs = step.evaluate(inputs, held_targets)
+        return val_loss, sum(_correct(out, t, name) for out, t in zip(outputs, held_targets)) / len(inputs)
+
     rng = random.Random(seed)
     history = History()
     last_good = [p.data for p in params]
@@ -266,7 +284,7 @@ def fit(
                     step.backward()
                     opt.step()
             if held_out is not None:  # measured before the epoch is recorded, so that every list has its entry
-                val_loss, val_accuracy = evaluate(forward, loss_fn, *held_out, name, reduction)
+                val_loss, val_accuracy = validate(*held_out)
                 _check_finite(val_loss, params, last_good, epoch, on_divergence, history, "validation loss")
                 history.val_loss.append(val_loss)
                 history.val_accuracy.append(val_accuracy)
@@ -391,28 +409,21 @@ class GraphStep:
         objective.backward()
 
 
-def _make_step(
-    compile: bool,  # noqa: A002 - fit's argument
+def _custom_compiled_step(
     graph: Callable[[Sequence[Sequence[Any]], Sequence[Any]], StepGraph],
-    name: str,
     params: list[Value],
     batch_size: int | None,
     n: int,
-    nout: int,
-) -> Step:
-    """The step ``fit`` runs: on the graph, or compiled (``compile=True``; a ValueError where one compiled step
-    cannot serve every batch)."""
-    if not isinstance(compile, bool):
-        raise TypeError(f"fit(compile): expected True or False, got {compile!r}")
-    if not compile:
-        return GraphStep(graph)
-    if name not in losses.LOSSES and batch_size is not None and batch_size < n:
+) -> CompiledStep:
+    """The compiled step of a custom loss: the whole batch's graph; a ValueError for mini-batches, each of which
+    would be a graph of its own to compile."""
+    if batch_size is not None and batch_size < n:
         raise ValueError(
             f"fit(compile=True): a custom loss takes the labels as they are, so they are part of the graph and "
             f"every mini-batch of {batch_size} would be a new graph to compile; use batch_size=None (full batch), "
             "a built-in loss, or compile=False"
         )
-    return CompiledStep(graph, params, name, nout)
+    return CompiledStep(graph, params)
 
 
 def _progress_bar(epochs: int) -> Any:

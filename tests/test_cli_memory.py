@@ -45,8 +45,10 @@ def test_cli_memory_estimate_grows_with_the_batch_not_the_epochs():
     batched = estimate(10_000, [2, 16, 16, 2], 100, compiled=False)
     assert full.data == batched.data and full.examples_per_step == 10_000 and batched.examples_per_step == 100
     assert full.step_graph == 100 * batched.step_graph
-    compiled = estimate(100, [2, 4, 2], None, compiled=True)
-    assert compiled.step_graph > 10 * estimate(100, [2, 4, 2], None, compiled=False).step_graph
+    compiled = estimate(100, [2, 4, 2], None, compiled=True)  # one example traced, its code run over the batch
+    assert compiled.step_graph < estimate(100, [2, 4, 2], None, compiled=False).step_graph
+    wider = estimate(10_000, [2, 4, 2], None, compiled=True)
+    assert wider.step_graph - compiled.step_graph == 16 * compiled.nodes_per_example * (10_000 - 100)
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc/meminfo")

@@ -18,6 +18,7 @@ from engine.ops import BUILTIN_OPS
 from engine.primitives import PRIMITIVES, power
 from engine.testing import expressions, op_inputs
 from nn import losses
+from nn.data import make_moons
 
 
 def _bits(x):
@@ -186,12 +187,12 @@ def test_compile_refuses_control_flow_on_a_computed_number():
 
 
 def test_compile_leaves_the_value_class_as_it_was():
-    data_slot, to_float = Value.__dict__["data"], Value.__float__
+    data_slot, to_float, init = Value.__dict__["data"], Value.__float__, Value.__dict__["__init__"]
     with pytest.raises(ShapeError):
         compile_graph(lambda x: x.exp() if x.data > 0 else x, [1.0])
     with pytest.raises(ZeroDivisionError):
         compile_graph(lambda x: 1 // 0, [1.0])
-    assert Value.__dict__["data"] is data_slot and Value.__float__ is to_float
+    assert Value.__dict__["data"] is data_slot and Value.__float__ is to_float and Value.__dict__["__init__"] is init
     assert Value(2.0).data == 2.0
 
 
@@ -356,3 +357,82 @@ def test_compile_is_engine_compile_but_a_star_import_keeps_the_builtin():
     namespace = {}
     exec("from engine import *", namespace)
     assert engine.compile is compile_graph and "compile" not in namespace
+
+
+# --- Values that fn makes from numbers: constants of the trace ---------------------------------------------
+
+
+def _moons_hinge():
+    X, y = make_moons(12, noise=0.1, seed=0)
+    return [list(x) for x in X], [1.0 if t == 1 else -1.0 for t in y]
+
+
+def _data_loss(model, X, y):
+    return losses.mean([losses.hinge(model(x), t) for x, t in zip(X, y)])
+
+
+def test_compile_the_natural_call_lifts_the_data_as_constants():
+    X, y = _moons_hinge()
+    model = nn.MLP(2, [4, 1], seed=0)
+    params = model.parameters()
+    compiled = compile_graph(lambda *p: _data_loss(model, X, y), params)  # model(x) makes Values of x's numbers
+    assert compiled.n_inputs == len(params)
+    for p in params:
+        p.data *= 0.5
+    value, grads = compiled(*[p.data for p in params])
+    out = _data_loss(model, X, y)
+    assert _same(value, out.data) and all(map(_same, grads, grad(out, params)))
+    assert "x0" in compiled.names.values(), "the data's Values keep their labels in the code's names"
+
+
+def test_compile_a_value_made_inside_fn_may_be_read_but_one_made_before_is_refused():
+    def made_inside(x):
+        c = Value(3.0, label="c")
+        return x * c if c.data > 0 else x  # the number of a constant: the graph cannot depend on the inputs
+    assert compile_graph(made_inside, [2.0])(5.0) == (15.0, [3.0])
+    before = Value(3.0, label="before")
+    with pytest.raises(ShapeError, match=r"neither an input nor a constant \('before'\): it was made before"):
+        compile_graph(lambda x: x * before, [2.0])
+
+    def from_a_computed_number(x):
+        return x * Value(x.data)  # the input's number read in fn: refused as any read of a computed number
+    with pytest.raises(ShapeError, match="reads the number of a Value"):
+        compile_graph(from_a_computed_number, [2.0])
+
+
+def test_compile_check_finds_data_that_changed_since_the_trace():
+    X, y = _moons_hinge()
+    model = nn.MLP(2, [3, 1], seed=1)
+    params = model.parameters()
+    compiled = compile_graph(lambda *p: _data_loss(model, X, y), params)
+    numbers = [p.data for p in params]
+    traced = compiled(*numbers)
+    assert compiled.check(*numbers) == traced  # the same data: the same graph, constants bit for bit
+    X[3][1] += 1e-9  # the data edited in place after the compile
+    with pytest.raises(ShapeError, match="different graph"):
+        compiled.check(*numbers)
+    assert compiled(*numbers) == traced, "the compiled function itself goes on with the traced numbers"
+
+
+def test_compile_another_thread_makes_values_while_one_traces():
+    import threading
+
+    made = []
+    started, release = threading.Event(), threading.Event()
+
+    def other():
+        started.set()
+        release.wait(5)
+        made.append(Value(1.0, label="elsewhere"))
+
+    thread = threading.Thread(target=other)
+    thread.start()
+
+    def fn(x):
+        started.wait(5)
+        release.set()
+        thread.join(5)
+        return x * made[0]  # made during the trace, but by another thread: not this trace's constant
+
+    with pytest.raises(ShapeError, match=r"neither an input nor a constant \('elsewhere'\)"):
+        compile_graph(fn, [1.0])

@@ -1,0 +1,116 @@
+"""Digits: the lecture's handwritten digits, trained with ``fit(compile=True)``: test accuracy and time per seed.
+
+Run from the repository root with the project's virtual environment (scikit-learn ships the digits)::
+
+    .venv/bin/python benchmarks/digits.py                    # five seeds compiled, the graph path's first epoch
+    .venv/bin/python benchmarks/digits.py --graph-epochs 50  # the graph path's whole run too (many minutes)
+
+The work: ``MLP(64, [32, 10])`` (ReLU, linear logits), cross entropy, Adam (lr 0.006), L2 1e-4, mini-batches
+of 256, 50 epochs, on an 80/20 split of ``nn.data.load_digits()`` (1,438 training and 359 test images, the
+split drawn once with seed 0 by ``nn.data.train_test_split``). Each of five seeds draws its own model
+initialization and its own shuffling of the batches. Each run is ``fit(..., compile=True, validation=test)``:
+one example's forward pass and loss compiled once and run over every batch (numpy when installed), the
+test set measured after every epoch. Its time is the whole ``fit`` call (compiling, training, measuring the
+test set each epoch); the target is ≥ 95% test accuracy at the end, in ≤ 15 s, for every seed.
+
+The graph path (``compile=False``) builds every example's graph with Values: it is timed over its first
+``--graph-epochs`` epochs (one by default) for the first seed, and its time for all 50 is that, extrapolated
+(epochs cost the same).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from nn import MLP, fit
+from nn.data import load_digits, train_test_split
+from nn.optim import Adam
+
+SEEDS = (0, 1, 2, 3, 4)
+HIDDEN = 32
+EPOCHS = 50
+BATCH_SIZE = 256
+LR = 0.006
+L2 = 1e-4
+TEST_FRACTION = 0.2
+SPLIT_SEED = 0
+TARGET_ACCURACY = 0.95
+TARGET_SECONDS = 15.0
+
+
+@dataclass(frozen=True)
+class Result:
+    """One seed's run: the final test accuracy, the seconds of the whole ``fit``, the first epoch at ≥ 95%."""
+
+    seed: int
+    accuracy: float
+    seconds: float
+    first_epoch: int | None
+
+
+def met(result: Result) -> bool:
+    """The target: ≥ ``TARGET_ACCURACY`` test accuracy at the end, in ≤ ``TARGET_SECONDS``."""
+    return result.accuracy >= TARGET_ACCURACY and result.seconds <= TARGET_SECONDS
+
+
+Split = tuple[list[list[float]], list[int], list[list[float]], list[int]]
+
+
+def train(seed: int, compile_step: bool, epochs: int, data: Split) -> tuple[Result, MLP]:
+    """One run of ``fit`` on the split ``data`` with ``seed`` for the model and the shuffling."""
+    X_train, y_train, X_test, y_test = data
+    model = MLP(64, [HIDDEN, 10], activation="relu", seed=seed)
+    started = time.perf_counter()
+    history = fit(model, X_train, y_train, loss="cross_entropy", optimizer=Adam(model.parameters(), lr=LR),
+                  epochs=epochs, batch_size=BATCH_SIZE, l2=L2, seed=seed, compile=compile_step,
+                  validation=(X_test, y_test), progress=False)
+    seconds = time.perf_counter() - started
+    first = next((e for e, a in enumerate(history.val_accuracy, start=1) if a >= TARGET_ACCURACY), None)
+    return Result(seed, history.val_accuracy[-1], seconds, first), model
+
+
+def run(seeds: Sequence[int] = SEEDS, graph_epochs: int = 1) -> tuple[list[Result], float]:
+    """Every seed compiled, and the graph path's first ``graph_epochs`` epochs for the first seed; print a table.
+    Returns the results and the graph path's seconds for ``EPOCHS`` epochs (extrapolated when fewer ran)."""
+    X, y = load_digits()
+    data = train_test_split(X, y, TEST_FRACTION, seed=SPLIT_SEED)
+    results = [train(seed, True, EPOCHS, data)[0] for seed in seeds]
+    graph, _ = train(seeds[0], False, graph_epochs, data)
+    graph_total = graph.seconds * EPOCHS / graph_epochs
+    rows = [
+        f"  seed {r.seed}: test accuracy {r.accuracy:.1%} after {EPOCHS} epochs (≥ {TARGET_ACCURACY:.0%} from epoch "
+        f"{r.first_epoch}), {r.seconds:.1f} s  {'✓' if met(r) else '✗'}"
+        for r in results
+    ]
+    print(f"W5  digits: MLP(64, [{HIDDEN}, 10]), cross entropy, Adam lr={LR:g}, L2 {L2:g}, batches of {BATCH_SIZE}, "
+          f"{EPOCHS} epochs, {len(data[0]):,} training / {len(data[2]):,} test images; fit(compile=True) per seed "
+          f"(target ≥ {TARGET_ACCURACY:.0%} test accuracy in ≤ {TARGET_SECONDS:g} s)")
+    print("\n".join(rows))
+    how = f"{graph_epochs} epoch(s) measured, {graph.seconds:.1f} s"
+    how += ", extrapolated" if graph_epochs < EPOCHS else ""
+    print(f"  graph path (compile=False), seed {seeds[0]}: {graph_total:.0f} s for {EPOCHS} epochs ({how}); "
+          f"{graph_total / results[0].seconds:.0f}x the compiled run; test accuracy after its {graph_epochs} "
+          f"epoch(s) {graph.accuracy:.1%}")
+    return results, graph_total
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--seeds", type=int, nargs="+", default=list(SEEDS), help="seeds of the compiled runs")
+    parser.add_argument("--graph-epochs", type=int, default=1, help=f"epochs the graph path runs (of {EPOCHS})")
+    args = parser.parse_args(argv)
+    if not args.seeds or not 1 <= args.graph_epochs <= EPOCHS:
+        parser.error(f"--seeds: at least one; --graph-epochs: 1 to {EPOCHS}")
+    try:
+        results, _ = run(args.seeds, args.graph_epochs)
+    except ImportError as error:  # scikit-learn is not installed
+        raise SystemExit(f"digits: {error}") from None
+    return 0 if all(map(met, results)) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

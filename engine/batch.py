@@ -1,0 +1,143 @@
+"""``Compiled.batch``: one example's compiled code, run over a batch of examples by a loop or by numpy.
+
+``engine.compile(fn, shared, per_example=example)`` traces ``fn(*shared, *example)`` for one example
+and writes its forward and backward once. ``compiled.batch(shared_values, rows)`` runs that code for
+every row (one example's inputs) and gives back the first output summed or averaged over the
+examples, its gradients with respect to the shared inputs reduced the same way, and each example's
+outputs. Two runners execute the one generated source:
+
+- ``"python"``: a loop over the rows, the code on floats (the primitives of ``engine.primitives``);
+- ``"numpy"``: the code once, each line over the batch axis: a per-example input is an array (one
+  number per example), a shared input stays a number, and the primitives' names are bound to numpy
+  functions (``engine.numpy_runner``); the shared inputs' gradients are summed over the batch axis.
+
+``"auto"`` is numpy when it is installed, else the loop. Both agree with the graph (one graph per example,
+summed) to rounding, about 1e-12 relative: the same operations per example, the sums over the examples
+added in another order (the loop adds left to right, numpy pairwise).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import itertools
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from engine import fmath
+from engine.value import describe, to_float
+
+if TYPE_CHECKING:
+    from engine.compiler import Compiled
+
+#: ``batch(runner=...)``: numpy when it is installed, numpy, or the loop over the rows.
+RUNNERS = ("auto", "numpy", "python")
+
+#: ``batch(reduce=...)``: the examples' first outputs and gradients averaged, or summed.
+REDUCTIONS = ("mean", "sum")
+
+
+class BatchResult(NamedTuple):
+    """What ``Compiled.batch`` gives: ``loss``, the first output over the examples (summed or averaged);
+    ``grads``, its gradient with respect to each shared input in ``wrt``, reduced the same way; ``outputs``,
+    each example's outputs (every output of ``fn``, the first included), one list per row."""
+
+    loss: float
+    grads: list[float]
+    outputs: list[list[float]]
+
+
+def numpy_available() -> bool:
+    """True when numpy is installed (found, not imported): the ``"auto"`` runner is then numpy."""
+    return importlib.util.find_spec("numpy") is not None
+
+
+def run_batch(compiled: Compiled, shared: Sequence[float], rows: Any, reduce: str, runner: str) -> BatchResult:
+    """``compiled.batch(shared, rows, reduce, runner)``: the arguments checked, the runner run, the sums reduced."""
+    if not compiled.n_per_example:
+        raise ValueError("batch: expected a function compiled with per_example=... (one example's inputs), got one "
+                         "compiled for a whole graph: call it as compiled(*inputs)")
+    if reduce not in REDUCTIONS:
+        raise ValueError(f"batch(reduce): expected 'mean' or 'sum', got {describe(reduce)}")
+    kind = _runner(runner)
+    numbers = _shared(shared, compiled.n_shared)
+    checked = _rows(rows, compiled.n_per_example)
+    if kind == "numpy":
+        from engine import numpy_runner  # numpy is imported here, when it is used
+
+        loss, grads, outputs = numpy_runner.run(compiled, numbers, checked)
+    else:
+        rows_of_floats = checked.tolist() if hasattr(checked, "tolist") else checked  # an array's rows as floats
+        loss, grads, outputs = run_python(compiled, numbers, rows_of_floats)
+    if reduce == "mean":
+        scale = 1.0 / len(outputs)  # as nn.losses.mean: the sum times 1/n
+        loss, grads = loss * scale, [g * scale for g in grads]
+    return BatchResult(loss, grads, outputs)
+
+
+#: Rows the loop runner keeps the gradients of at a time, before adding them to the running sums.
+CHUNK = 256
+
+
+def run_python(
+    compiled: Compiled, shared: list[float], rows: Sequence[Sequence[float]]
+) -> tuple[float, list[float], list[list[float]]]:
+    """The loop runner: the compiled function on floats, once per row. Returns the first output and the gradients,
+    each summed over the rows left to right (as ``fmath.total``), and each row's outputs."""
+    function = compiled._runners["python"]
+    single = compiled.n_outputs == 1
+    outputs: list[list[float]] = []
+    grads = [0.0] * len(compiled.wrt)
+    for start in range(0, len(rows), CHUNK):  # a chunk's gradients at a time: memory stays bounded
+        results = [function(*shared, *row) for row in rows[start:start + CHUNK]]
+        outputs += [[value] for value, _ in results] if single else [value for value, _ in results]
+        grads = [sum(column, total) for total, column in zip(grads, zip(*(g for _, g in results)))]
+    return fmath.total([out[0] for out in outputs]), grads, outputs
+
+
+def _runner(runner: object) -> str:
+    """The runner to use: ``"numpy"`` or ``"python"`` (``"auto"``: numpy when it is installed)."""
+    if runner not in RUNNERS:
+        raise ValueError(f"batch(runner): expected one of {', '.join(RUNNERS)}, got {describe(runner)}")
+    if runner == "auto":
+        return "numpy" if numpy_available() else "python"
+    if runner == "numpy" and not numpy_available():
+        raise ImportError("batch(runner='numpy'): numpy is not installed; pip install numpy, or use runner='python'")
+    return str(runner)
+
+
+def _shared(shared: object, n: int) -> list[float]:
+    """The shared inputs' numbers, ``n`` of them, as floats."""
+    if isinstance(shared, (str, bytes)) or not isinstance(shared, Sequence):
+        raise TypeError(f"batch(shared): expected a list of {n} numbers, got {describe(shared)}")
+    if len(shared) != n:
+        raise ValueError(f"batch(shared): expected {n} numbers (the shared inputs, as traced), got {len(shared)}")
+    if set(map(type, shared)) <= {float}:  # checked at C speed: the usual case
+        return list(shared)
+    return [x if type(x) is float else to_float(x, f"batch(shared[{i}])") for i, x in enumerate(shared)]
+
+
+def _rows(rows: Any, k: int) -> Any:
+    """``rows`` checked: one or more rows of ``k`` real numbers each (lists, or a 2-D numpy array of numbers). Lists
+    of floats come back as they are, other numbers as floats; an array as it is."""
+    shape = getattr(rows, "shape", None)
+    if shape is not None and hasattr(rows, "dtype"):  # a numpy array
+        if len(shape) != 2 or shape[0] == 0 or shape[1] != k or rows.dtype.kind not in "fiu":
+            raise ValueError(f"batch(rows): expected a 2-D array of numbers, one row of {k} per example, got an "
+                             f"array of shape {shape} and dtype {rows.dtype}")
+        return rows
+    if isinstance(rows, (str, bytes)) or not isinstance(rows, Sequence):
+        raise TypeError(f"batch(rows): expected a list of rows, each {k} numbers (one example's inputs), got "
+                        f"{describe(rows)}")
+    if not rows:
+        raise ValueError("batch(rows): expected at least one row, got none")
+    if not set(map(type, rows)) <= {list, tuple} or set(map(len, rows)) != {k}:  # the usual case checked at C speed
+        for i, row in enumerate(rows):
+            if isinstance(row, (str, bytes)) or not isinstance(row, Sequence):
+                raise TypeError(f"batch(rows[{i}]): expected a list of {k} numbers, got {describe(row)}")
+            if len(row) != k:
+                raise ValueError(f"batch(rows[{i}]): expected {k} numbers (one example's inputs, as traced), got "
+                                 f"{len(row)}")
+    if set(map(type, itertools.chain.from_iterable(rows))) <= {float}:
+        return rows
+    return [[x if type(x) is float else to_float(x, f"batch(rows[{i}][{j}])") for j, x in enumerate(row)]
+            for i, row in enumerate(rows)]
