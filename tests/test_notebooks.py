@@ -30,6 +30,7 @@ def test_notebooks_exist():
         "06_higher_order_and_stability",
         "07_compiled_code",
         "08_playground",
+        "09_digits",
     ]
 
 
