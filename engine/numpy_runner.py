@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from engine import fmath
 from engine.ops import VARIADIC, Op
 
 if TYPE_CHECKING:
@@ -81,6 +82,18 @@ def logsumexp(xs: Sequence[Array]) -> Array:
     return np.where(np.isinf(m), m, shifted)
 
 
+def power(x: Array, p: Array) -> Array:
+    """``x ** p`` as ``fmath.power`` (C's ``pow``) gives it. ``numpy.power`` takes ``sqrt`` for ``p = 0.5``, which
+    differs at two bases (``-inf``: ``pow`` gives ``inf``, ``sqrt`` ``nan``; ``-0.0``: ``0.0`` and ``-0.0``): those
+    elements, when there are any, are computed by ``fmath.power`` itself."""
+    out = np.power(x, p)
+    special = np.isneginf(x) | ((x == _ZERO) & np.signbit(x))
+    if np.any(special):
+        exact = np.vectorize(fmath.power, otypes=[np.float64])(x, p)
+        out = np.where(special, exact, out)
+    return out
+
+
 def as_float(x: Array) -> Array:
     """What ``float()`` is to a custom op's number on floats: a float array (or number)."""
     return np.asarray(x, dtype=np.float64)
@@ -89,7 +102,7 @@ def as_float(x: Array) -> Array:
 #: The primitives of ``engine.primitives`` on arrays, by the names the generated code calls.
 PRIMITIVES_ON_ARRAYS: dict[str, Any] = {
     "exp": np.exp, "log": np.log, "tanh": np.tanh, "sqrt": np.sqrt, "sin": np.sin, "cos": np.cos,
-    "atan": np.arctan, "power": np.power, "where": np.where,
+    "atan": np.arctan, "power": power, "where": np.where,
     "sigmoid": sigmoid, "softplus": softplus, "log_sigmoid": log_sigmoid, "relu": relu, "step": step,
     "nonneg": nonneg, "is_zero": is_zero, "sign": sign, "total": total, "logsumexp": logsumexp,
     "inf": float("inf"), "nan": float("nan"),

@@ -118,3 +118,17 @@ def test_numpy_runner_op_agrees_with_the_float_path(name, data):
         assert len(partials) == len(want_partials), name
         for i, (got, d) in enumerate(zip(partials, want_partials)):
             assert _agree(got[k], float(d)), (name, xs, param, f"partial {i}", got[k], d)
+
+
+@pytest.mark.parametrize("x", [float("-inf"), -0.0, 0.0, -2.0, 4.0, float("inf"), float("nan")])
+@pytest.mark.parametrize("p", [0.5, -0.5, 2.0, 3.0, -1.0, 1.5, 0.0])
+def test_numpy_runner_power_is_cs_pow_at_every_special_base(x: float, p: float) -> None:
+    """numpy.power takes sqrt for p = 0.5: (-inf) ** 0.5 would be nan and (-0.0) ** 0.5 -0.0, where pow gives
+    inf and 0.0 (found by the op-by-op property test)."""
+    from engine import fmath
+    from engine.numpy_runner import power as power_on_arrays
+
+    with np.errstate(all="ignore"):
+        got = float(power_on_arrays(np.array([x, 1.0]), p)[0])
+    want = fmath.power(x, p)
+    assert (math.isnan(got) and math.isnan(want)) or (got == want and math.copysign(1, got) == math.copysign(1, want))
