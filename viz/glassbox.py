@@ -115,8 +115,8 @@ def neuron_view(model: MLP, passed: ExamplePass, key: str, parameters: Mapping[s
     out.grad = numbers.da  # what reached the neuron's output in the example's backward pass
     backprop(order)
     where = f"layer {L - 1}, neuron {j}"
-    title = (f"neuron {key} ({where}) for the chosen example: data, and grad = ∂C/∂node of the example's loss C "
-             f"= {numbers.da:.4g} at its output a")
+    title = (f"neuron {key} ({where}) for the chosen example: data, and grad = ∂C/∂node of the example's loss C; "
+             f"∂C/∂a = {numbers.da:.4g} reached its output a from the layers above")
     svg = draw_graph(out, show="both", params=[*neuron.w, neuron.b], title=title, renderer=renderer).svg()
     prefix = f"layers.{L - 1}.neurons.{j}"
     rows = [{"name": f"{prefix}.w.{i}", "input": names[i], "a": a, "dz": numbers.dz, "product": a * numbers.dz,
