@@ -22,7 +22,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import engine
-from engine import Compiled, Value
+from engine import BatchResult, Compiled, Value
 from nn import losses
 
 #: One training step's graph: the objective, each example's loss, each example's outputs.
@@ -67,9 +67,7 @@ class BatchedStep:
     ) -> tuple[float, list[float], list[list[float]]]:
         """The step for the examples ``batch``, whose inputs and targets are given: the objective, each example's loss
         and outputs (the gradients are kept for ``backward``)."""
-        compiled = self.trace(inputs[0], targets[0])
-        shared = [p.data for p in self.params]
-        result = compiled.batch(shared, self._rows(inputs, targets), reduce=self.reduction, runner=self.runner)
+        shared, result = self._run(inputs, targets)
         objective, grads = result.loss, result.grads
         if self.penalty is not None:
             value, penalty_grads = self.penalty(*shared)
@@ -80,19 +78,20 @@ class BatchedStep:
 
     def backward(self) -> None:
         """Each parameter's ``.grad`` set to its gradient from the last ``forward``."""
-        if self._grads is None:
-            raise RuntimeError("BatchedStep.backward: expected a forward() first, got none since the last backward()")
-        for p, g in zip(self.params, self._grads):
-            p.grad = g
+        _set_grads(self.params, self._grads, "BatchedStep")
         self._grads = None
 
     def evaluate(self, inputs: Sequence[Sequence[float]], targets: Sequence[Any]) -> tuple[float, list[list[float]]]:
         """The loss on ``(inputs, targets)`` (each example's, combined by ``reduction``; no L2) and each example's
         outputs, from the compiled example: no graph is built, no gradient touched."""
+        _, result = self._run(inputs, targets)
+        return result.loss, [out[1:] for out in result.outputs]
+
+    def _run(self, inputs: Sequence[Sequence[float]], targets: Sequence[Any]) -> tuple[list[float], BatchResult]:
+        """The parameters' numbers, and the compiled example run over ``(inputs, targets)``."""
         compiled = self.trace(inputs[0], targets[0])
         shared = [p.data for p in self.params]
-        result = compiled.batch(shared, self._rows(inputs, targets), reduce=self.reduction, runner=self.runner)
-        return result.loss, [out[1:] for out in result.outputs]
+        return shared, compiled.batch(shared, self._rows(inputs, targets), reduce=self.reduction, runner=self.runner)
 
     def trace(self, x: Sequence[float], target: Any) -> Compiled:
         """The compiled example: traced and compiled at the first call (with the L2 penalty), at the example ``x`` with
@@ -158,10 +157,7 @@ class CompiledStep:
 
     def backward(self) -> None:
         """Each parameter's ``.grad`` set to its gradient from the last ``forward``."""
-        if self._grads is None:
-            raise RuntimeError("CompiledStep.backward: expected a forward() first, got none since the last backward()")
-        for p, g in zip(self.params, self._grads):
-            p.grad = g
+        _set_grads(self.params, self._grads, "CompiledStep")
         self._grads = None
 
     def will_compile(self, batch: Sequence[int]) -> bool:
@@ -177,3 +173,11 @@ class CompiledStep:
 
         leaves = [v for x in xs for v in x]
         return engine.compile(step, self.params + leaves, wrt=list(range(len(self.params))))
+
+
+def _set_grads(params: list[Value], grads: list[float] | None, step: str) -> None:
+    """Each parameter's ``.grad`` set to its gradient from the step's last ``forward`` (``grads``)."""
+    if grads is None:
+        raise RuntimeError(f"{step}.backward: expected a forward() first, got none since the last backward()")
+    for p, g in zip(params, grads):
+        p.grad = g

@@ -49,6 +49,12 @@ class Module:
         for p in self.parameters():
             p.grad = 0.0
 
+    def copy(self: M, parameters: Mapping[str, object] | None = None) -> M:
+        """A new module of the same shape (``config()``) holding ``parameters`` by name (default: this one's)."""
+        twin = type(self).from_config(self.config())
+        twin.load_state_dict(self.state_dict() if parameters is None else parameters)
+        return twin
+
     def state_dict(self) -> dict[str, float]:
         """``{name: value}`` of every parameter."""
         return {name: p.data for name, p in self.named_parameters()}

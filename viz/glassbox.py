@@ -50,20 +50,19 @@ class ExamplePass:
     cost: Value  # the root of the example's graph (for the step-through)
 
 
-def copy_of(model: MLP, parameters: Mapping[str, float] | None = None) -> MLP:
-    """A new MLP of the same shape holding ``parameters`` (by name; default: the model's own)."""
-    copy = MLP.from_config(model.config())
-    copy.load_state_dict(model.state_dict() if parameters is None else parameters)
-    return copy
-
-
-def _forward(model: MLP, inputs: Sequence[float]) -> tuple[list[Value], list[list[tuple[Value, Value]]]]:
-    """The logits and each neuron's ``(z, a)`` nodes (``a is z`` for a linear neuron), layer by layer."""
+def _forward(model: MLP, inputs: Sequence[float],
+             at: list[str] | None = None) -> tuple[list[Value], list[list[tuple[Value, Value]]]]:
+    """The logits and each neuron's ``(z, a)`` nodes (``a is z`` for a linear neuron), layer by layer; ``at``,
+    when given, holds the key ``L.j`` of the neuron being computed (where an exception came from)."""
     h: list[Value] = as_inputs(list(inputs), model.nin, "example")
     layers: list[list[tuple[Value, Value]]] = []
-    for layer in model.layers:
+    for L, layer in enumerate(model.layers, start=1):
+        outs = []
         with layer._scope:
-            outs = [n._forward(h) for n in layer.neurons]
+            for j, n in enumerate(layer.neurons):
+                if at is not None:
+                    at[:] = [f"{L}.{j}"]
+                outs.append(n._forward(h))
         layers.append([(a if n.activation == "linear" else a.parents[0], a) for n, a in zip(layer.neurons, outs)])
         h = outs
     return h, layers
@@ -74,7 +73,7 @@ def example_pass(model: MLP, inputs: Sequence[float], target: Any, loss: str,
     """Forward and ``backward()`` of one example's loss ``loss(logits, target)`` on a copy of ``model``."""
     if loss not in LOSSES:
         raise ValueError(f"example_pass(loss): expected one of {', '.join(LOSSES)}, got {loss!r}")
-    copy = copy_of(model, parameters)
+    copy = model.copy(parameters)
     logits, layers = _forward(copy, inputs)
     cost = LOSSES[loss](logits, target)
     cost.backward()
@@ -101,7 +100,7 @@ def neuron_view(model: MLP, passed: ExamplePass, key: str, parameters: Mapping[s
     ``rows`` of ``{name, a, dz, product, grad}`` where ``product`` = a × ∂C/∂z and ``grad`` is ∂C/∂w as
     backward() gave it; ``bias``: ``{name, grad}`` (∂C/∂b = ∂C/∂z). Also returns the neuron's output node."""
     L, j = check_neuron(model, key)
-    copy = copy_of(model, parameters)
+    copy = model.copy(parameters)
     neuron = copy.layers[L - 1].neurons[j]
     previous = passed.inputs if L == 1 else [passed.neurons[f"{L - 1}.{i}"].a for i in range(neuron.nin)]
     names = [f"x{i}" if L == 1 else f"a{i}" for i in range(neuron.nin)]
@@ -143,21 +142,16 @@ def explain_divergence(model: MLP, parameters: Mapping[str, float], examples: Se
     neuron ``L.j`` it happened in (None when it was in the loss or the update); when no node of the graph went
     non-finite, the message names the parameter the optimizer's update made non-finite.
     """
-    copy = copy_of(model, parameters)
+    copy = model.copy(parameters)
     for inputs, target in examples:
+        at: list[str] = []
         with detect_anomaly():
-            h: list[Value] = as_inputs(list(inputs), copy.nin, "example")
-            for L, layer in enumerate(copy.layers, start=1):
-                outs = []
-                for j, n in enumerate(layer.neurons):
-                    try:
-                        with layer._scope:
-                            outs.append(n._forward(h))
-                    except FloatingPointError as error:
-                        return {"message": f"neuron {L}.{j}: {error}", "neuron": f"{L}.{j}"}
-                h = outs
             try:
-                cost = LOSSES[loss](h, target)
+                logits, _ = _forward(copy, inputs, at)
+            except FloatingPointError as error:
+                return {"message": f"neuron {at[0]}: {error}", "neuron": at[0]}
+            try:
+                cost = LOSSES[loss](logits, target)
             except FloatingPointError as error:
                 return {"message": f"the {loss} loss: {error}", "neuron": None}
             try:

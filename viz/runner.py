@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import base64
 import json
-import math
 import random
 import threading
 import time
@@ -33,8 +32,8 @@ import numpy
 
 from engine.value import describe
 from nn import MLP
-from viz.glassbox import ExamplePass, check_neuron, copy_of, example_pass, explain_divergence, neuron_view, steps_page
-from viz.session import OUTPUT_LOSSES, Session, Settings, Snapshot
+from viz.glassbox import ExamplePass, check_neuron, example_pass, explain_divergence, neuron_view, steps_page
+from viz.session import OUTPUT_LOSSES, Session, Settings, Snapshot, finite_or_none
 
 RESOLUTION = 40  # heatmap cells a side, for the output's map and every small one (the page interpolates)
 FRAME_SECONDS = 1 / 30  # while playing, a frame about this often; training gets the time frames leave (a step at least)
@@ -172,10 +171,9 @@ class Runner:
         """Train on from the epoch the timeline shows: its parameters, a new optimizer; later epochs dropped."""
         if self.viewing is None:
             return
-        k = [h[0] for h in self.history].index(self.viewing)
-        s = self.session
-        s.model.load_state_dict(dict(zip(s.model.state_dict(), self._snapshots[k])))
-        s.restart_from(self.viewing)
+        k, parameters = self._kept(self.viewing)
+        self.session.model.load_state_dict(parameters)
+        self.session.restart_from(self.viewing)
         self.history, self._snapshots = self.history[: k + 1], self._snapshots[: k + 1]
         self.viewing, self.divergence = None, None
 
@@ -263,24 +261,27 @@ class Runner:
                     s._train_inputs if self.selected_example[0] == "train" else s._test_inputs):
                 self.selected_example = None
         if not self.history or self.history[-1][0] != s.epoch_count:
-            self.history.append([s.epoch_count, _finite(s.train_loss), _finite(s.test_loss)])
+            self.history.append([s.epoch_count, finite_or_none(s.train_loss), finite_or_none(s.test_loss)])
             self._snapshots.append(array("d", (p.data for p in s.model.parameters())))
             if len(self.history) > MAX_HISTORY:  # thinned: every other epoch, the first and the last kept
                 self.history = self.history[:-1:2] + self.history[-1:]
                 self._snapshots = self._snapshots[:-1:2] + self._snapshots[-1:]
+
+    def _kept(self, epoch: int) -> tuple[int, dict[str, float]]:
+        """Where ``epoch`` is in the history, and the parameters kept for it, by name."""
+        k = [h[0] for h in self.history].index(epoch)
+        return k, dict(zip(self.session.model.state_dict(), self._snapshots[k]))
 
     def _snapshot(self) -> Snapshot:
         """The session now, or at the epoch the timeline shows."""
         with self._lock:
             if self.viewing is None:
                 return self.session.snapshot()
-            k = [h[0] for h in self.history].index(self.viewing)
-            names = [name for name, _ in self.session.model.named_parameters()]
-            return self.session.snapshot(dict(zip(names, self._snapshots[k])), self.viewing)
+            return self.session.snapshot(self._kept(self.viewing)[1], self.viewing)
 
     def _viewed_model(self) -> MLP:
         """The model at the epoch the timeline shows (a copy), or the live one."""
-        return self.session.model if self.viewing is None else copy_of(self.session.model, self._snapshot().parameters)
+        return self.session.model if self.viewing is None else self.session.model.copy(self._kept(self.viewing)[1])
 
     def state(self) -> dict[str, Any]:
         """What ``GET /api/state`` answers: the session's ``state()`` (at the epoch the timeline shows) and whether
@@ -336,8 +337,9 @@ class Runner:
         """The frame's glass box: the last batch's gradients, the timeline, a divergence, and while paused the
         chosen example's numbers and the opened neuron's panel."""
         live = self.viewing is None and self.session.step_count > 0
+        grads = {n: finite_or_none(p.grad) for n, p in self.session.model.named_parameters()} if live else None
         part: dict[str, Any] = {
-            "gradients": {n: _finite(p.grad) for n, p in self.session.model.named_parameters()} if live else None,
+            "gradients": grads,
             "timeline": {"epochs": [h[0] for h in self.history], "viewing": self.viewing},
             "divergence": self.divergence,
             "selected": {"example": list(self.selected_example) if self.selected_example else None,
@@ -350,8 +352,8 @@ class Runner:
         passed = self._example_pass(snap)
         part["example"] = {
             "part": self.selected_example[0], "index": self.selected_example[1], "inputs": passed.inputs,
-            "loss": _finite(passed.loss),
-            "neurons": {k: {"z": _finite(n.z), "a": _finite(n.a), "dz": _finite(n.dz), "da": _finite(n.da)}
+            "loss": finite_or_none(passed.loss),
+            "neurons": {k: {name: finite_or_none(getattr(n, name)) for name in ("z", "a", "dz", "da")}
                         for k, n in passed.neurons.items()},
         }
         if self.selected_neuron is not None:
@@ -418,10 +420,6 @@ class Runner:
         self.pause()
         with self._lock:
             self._subscribers.clear()
-
-
-def _finite(x: float | None) -> float | None:
-    return x if x is not None and math.isfinite(x) else None
 
 
 def _ranges(epochs: list[Any]) -> str:

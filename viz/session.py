@@ -359,7 +359,8 @@ def _linspace(start: float, stop: float, n: int) -> list[float]:
     return [start + (stop - start) * i / (n - 1) for i in range(n - 1)] + [stop]
 
 
-def _finite_or_none(x: float | None) -> float | None:
+def finite_or_none(x: float | None) -> float | None:
+    """``x``, or None when it is None or not a finite number (JSON has no NaN)."""
     return x if x is not None and math.isfinite(x) else None
 
 
@@ -467,16 +468,22 @@ class Session:
     def _new_model(self) -> None:
         s = self.settings
         self.model = MLP(len(s.features), [*s.networkShape, self.nout], activation=s.activation, seed=s.seed)
-        self.optimizer = self._new_optimizer()
-        self._rng = random.Random(s.seed)
-        self.epoch_count = 0
+        self._new_run()
+
+    def _new_run(self) -> None:
+        """Epoch 0 of a new run of the model as it is: counters, the shuffling's generator, nothing measured yet."""
+        self._start(0)
+        self._rng = random.Random(self.settings.seed)
         self.step_count = 0
         self._measured: tuple[int, float, dict[str, float | None]] | None = None
-        self._fresh_training()
         self._data_changed()
 
-    def _fresh_training(self) -> None:
-        """No step taken yet: nothing diverged, no batch, no parameters from before a step."""
+    def _start(self, epoch: int) -> None:
+        """Training starts as epoch ``epoch`` from the model as it is: a new optimizer, a new pass over the data,
+        nothing diverged, no batch, no parameters from before a step."""
+        self.optimizer = self._new_optimizer()
+        self.epoch_count = epoch
+        self._order = []
         self.diverged = False  # the last step made the loss or a parameter non-finite
         self.last_batch: list[int] = []
         self.before_step: dict[str, float] = {}
@@ -509,7 +516,7 @@ class Session:
                 self._rng.shuffle(self._order)
             batch, self._order = self._order[: self.settings.batchSize], self._order[self.settings.batchSize:]
             params = self.model.parameters()
-            self.before_step = {name: p.data for name, p in self.model.named_parameters()}
+            before = [p.data for p in params]
             self.last_batch = batch
             with paused_gc():
                 objective = self._objective(batch)
@@ -517,6 +524,8 @@ class Session:
                 objective.backward()
                 self.optimizer.step()
             self.diverged = not (math.isfinite(objective.data) and all(math.isfinite(p.data) for p in params))
+            if self.diverged:  # the parameters it started from, by name, for explaining it
+                self.before_step = dict(zip(self.model.state_dict(), before))
             self.step_count += 1
             if not self._order:
                 self.epoch_count += 1
@@ -526,10 +535,7 @@ class Session:
     def restart_from(self, epoch: int) -> None:
         """Train on from the model's parameters as they are now, as epoch ``epoch``: a new optimizer, a new pass."""
         with self._lock:
-            self.optimizer = self._new_optimizer()
-            self.epoch_count = epoch
-            self._order = []
-            self._fresh_training()
+            self._start(epoch)
             self._version += 1
 
     def epoch(self) -> None:
@@ -706,8 +712,7 @@ class Session:
         with self._lock:
             model, version = self.model, self._version
             if parameters is not None:
-                model, version = MLP.from_config(self.model.config()), -1  # -1: never a cached measurement
-                model.load_state_dict(parameters)
+                model, version = self.model.copy(parameters), -1  # -1: never a cached measurement
             return Snapshot(
                 settings=self.settings, task=self.task, net=model.as_floats(), train=list(self.train),
                 test=list(self.test), train_inputs=self._train_inputs, train_labels=self._train_labels,
@@ -726,14 +731,14 @@ class Session:
         return {
             "epoch": snap.epoch,
             "step": snap.step,
-            **{k: _finite_or_none(v) for k, v in measured.items()},
+            **{k: finite_or_none(v) for k, v in measured.items()},
             "settings": snap.settings.to_dict(),
             "hash": snap.settings.to_hash(),
             "problem": snap.task.problem,
             "classes": snap.task.classes,
             "features": list(snap.task.features),
             "layers": snap.layers,
-            "parameters": {name: _finite_or_none(v) for name, v in snap.parameters.items()},
+            "parameters": {name: finite_or_none(v) for name, v in snap.parameters.items()},
             "custom_data": snap.custom_data,
             "own": snap.own,
             "train": [list(p) for p in snap.train],
@@ -888,13 +893,7 @@ class OwnSession(Session):
     def _new_model(self) -> None:
         """The model back to the weights it came with (reset: epoch 0), a new optimizer."""
         self.model.load_state_dict(self._initial)
-        self.optimizer = self._new_optimizer()
-        self._rng = random.Random(self.settings.seed)
-        self.epoch_count = 0
-        self.step_count = 0
-        self._measured = None
-        self._fresh_training()
-        self._data_changed()
+        self._new_run()
 
     def update(self, settings: Settings) -> str:
         """Apply new training settings (learning rate, optimizer, batch size, regularization, the view); a change

@@ -102,12 +102,12 @@ class Playground(anywidget.AnyWidget):
     @property
     def selected_example(self) -> tuple[str, int] | None:
         """The example picked in the view (a click on a point): ``("train" or "test", index)``, or None."""
-        return getattr(self.runner, "selected_example", None)
+        return self.runner.selected_example
 
     @property
     def selected_neuron(self) -> str | None:
         """The neuron opened in the view (a click on a neuron): ``"L.j"`` (layer L from 1, neuron j from 0), or None."""
-        return getattr(self.runner, "selected_neuron", None)
+        return self.runner.selected_neuron
 
     # -- messages and frames -------------------------------------------------------------------
 

@@ -74,7 +74,7 @@ function format4(x) {
 
 function format(x) {
   if (x === null || x === undefined) { return "\u2014"; }
-  return x !== 0 && Math.abs(x) < 0.001 ? x.toExponential(2) : x.toFixed(3);
+  return x !== 0 && (Math.abs(x) < 0.001 || Math.abs(x) >= 1e5) ? x.toExponential(2) : x.toFixed(3);
 }
 
 function render({ model, el }) {
@@ -404,7 +404,7 @@ function render({ model, el }) {
     for (const k of Object.keys(nodes)) { delete nodes[k]; }
     const columnGap = 124, rowGap = 46, left = 80;  /* room for an example's numbers beside each neuron */
     const rows = Math.max(FEATURES.length, ...layers.slice(1));
-    const width = left + columnGap * (layers.length - 1) + NODE + 10, height = rows * rowGap + 10;
+    const width = left + columnGap * (layers.length - 1) + NODE + 84, height = rows * rowGap + 10;  /* + the numbers beside the outputs */
     network.style.width = `${width}px`;
     network.style.height = `${height}px`;
     const svg = svgElement("svg", { width: width, height: height, class: "gg-edges" });
