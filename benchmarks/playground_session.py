@@ -1,4 +1,4 @@
-"""Updates per second of the playground's training session (viz.session), as the page would drive it.
+"""Updates per second of the playground's training session (playground.session), as the page would drive it.
 
 Run from the repository root with the project's virtual environment::
 
@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import time
 
-from viz.session import Session, Settings
+from playground import Session, Settings
 
 
 def updates_per_second(settings: Settings, with_state: bool, seconds: float = 2.0) -> float:

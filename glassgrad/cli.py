@@ -189,7 +189,7 @@ def _port(text: str) -> int:
 
 
 def _playground(args: argparse.Namespace) -> int:
-    from glassgrad.playground import serve  # starlette and uvicorn load only for this command
+    from playground.server import serve  # starlette and uvicorn load only for this command
 
     try:
         return serve(args.host, args.port, open_browser=not args.no_browser)

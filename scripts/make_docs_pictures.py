@@ -60,9 +60,8 @@ def playground_pictures() -> list[Path]:
     glass box, one neuron opened for one example."""
     from playwright.sync_api import sync_playwright
 
-    from glassgrad.playground import running
-    from viz.runner import Runner
-    from viz.session import Session, Settings
+    from playground import Runner, Session, Settings
+    from playground.server import running
 
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     if chromium is None:

@@ -1,5 +1,5 @@
 """Draw the playground widget as notebook 8 shows it, for readers without a kernel: its front end (the page's
-module, as ``viz.Playground`` ships it) in headless Chromium against a frame of a run made here.
+module, as ``playground.Playground`` ships it) in headless Chromium against a frame of a run made here.
 
     .venv/bin/python scripts/screenshot_widget.py      # writes notebooks/images/playground_widget.png
 
@@ -24,7 +24,7 @@ def main() -> int:
     from pictures import browser_page
     from widget_page import render_widget
 
-    from viz import Playground
+    from playground import Playground
 
     playground = Playground(settings="learningRate=0.1")
     try:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from viz.runner import Runner
+from playground.runner import Runner
 
 TOKEN = "test-token"
 
@@ -13,7 +13,7 @@ TOKEN = "test-token"
 @contextmanager
 def served(runner: Runner) -> Iterator[str]:
     """Serve ``runner`` while the block runs; yields the base URL (``http://127.0.0.1:PORT``), token ``TOKEN``."""
-    from glassgrad.playground import running
+    from playground.server import running
 
     with running(runner, TOKEN) as url:
         yield url.split("/?")[0]

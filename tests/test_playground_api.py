@@ -1,4 +1,4 @@
-"""The playground's server (glassgrad.playground) through Starlette's test client, and the command's life cycle."""
+"""The playground's server (playground.server) through Starlette's test client, and the command's life cycle."""
 
 from __future__ import annotations
 
@@ -22,10 +22,12 @@ pytest.importorskip("starlette", reason="starlette and uvicorn are dependencies 
 from served import TOKEN, served
 from starlette.testclient import TestClient
 
-from glassgrad.playground import MAX_BODY_BYTES, MAX_EVENT_STREAMS, create_app, local_hosts
 from nn import MLP
-from viz.runner import Runner, encode_map
-from viz.session import MAX_CSV_ROWS, Session, Settings
+from playground.frames import encode_map
+from playground.runner import Runner
+from playground.server import MAX_BODY_BYTES, MAX_EVENT_STREAMS, create_app, local_hosts
+from playground.session import Session
+from playground.settings import MAX_CSV_ROWS, Settings
 
 HOST = "127.0.0.1:8000"
 ROOT = Path(__file__).resolve().parent.parent
@@ -252,13 +254,13 @@ def test_playground_frame_maps_are_the_sessions_heatmaps() -> None:
 
 
 def test_playground_history_is_bounded() -> None:
-    from viz import runner as runner_module
+    from playground import timeline
 
     runner = Runner(Session(Settings(percTrainData=10, batchSize=50)), resolution=4)
-    for _ in range(runner_module.MAX_HISTORY + 50):
+    for _ in range(timeline.MAX_EPOCHS + 50):
         runner.session.step()
         runner._record()
-    assert len(runner.history) <= runner_module.MAX_HISTORY
+    assert len(runner.history) <= timeline.MAX_EPOCHS
     epochs = [h[0] for h in runner.history]
     assert epochs == sorted(epochs) and epochs[0] == 0 and epochs[-1] == runner.session.epoch_count
 

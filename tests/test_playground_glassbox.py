@@ -14,8 +14,10 @@ import pytest
 
 from nn import MLP
 from nn.losses import LOSSES
-from viz.runner import MAX_HISTORY, Runner
-from viz.session import Session, Settings
+from playground.runner import Runner
+from playground.session import Session
+from playground.settings import Settings
+from playground.timeline import MAX_EPOCHS
 
 
 @pytest.fixture
@@ -29,7 +31,7 @@ def runner() -> Iterator[Runner]:
 def test_glassbox_example_numbers_are_the_engines(runner: Runner) -> None:
     frame = runner.handle({"type": "select-example", "part": "train", "index": 7})
     session = runner.session
-    x, target = session._train_inputs[7], session._train_targets[7]
+    x, target = session.examples.train_inputs[7], session.examples.train_targets[7]
     model = MLP.from_config(session.model.config())
     model.load_state_dict(session.model.state_dict())
     cost = LOSSES["cross_entropy"](model.logits(x), target)
@@ -78,10 +80,10 @@ def test_glassbox_timeline_restores_an_epochs_weights_and_continues_from_there(r
 
 def test_glassbox_snapshots_are_bounded() -> None:
     r = Runner(Session(Settings(percTrainData=10, batchSize=50)), resolution=4)
-    for _ in range(MAX_HISTORY + 30):
+    for _ in range(MAX_EPOCHS + 30):
         r.session.step()
         r._record()
-    assert len(r._snapshots) == len(r.history) <= MAX_HISTORY
+    assert len(r.timeline.parameters) == len(r.history) <= MAX_EPOCHS
     epoch = r.history[1][0]
     assert r.handle({"type": "view-epoch", "epoch": epoch})["epoch"] == epoch
 
@@ -179,7 +181,7 @@ def test_glassbox_page_point_then_neuron_shows_pythons_numbers() -> None:
             runner.session.train[index][:2], (x1, x2)) < (b - a) / 40
         page.click('[data-neuron="2.0"]')
         page.wait_for_selector("#neuron-panel:not([hidden]) table")
-        passed = runner._example_pass(runner.session.snapshot())
+        passed = runner.example_pass(runner.session.snapshot())
         for row in page.locator("#neuron-panel tr").all()[:-1]:
             name = row.get_attribute("data-weight")
             a_text = row.locator(".gg-a").text_content().strip("= ()")
@@ -212,7 +214,7 @@ def test_glassbox_page_timeline_and_divergence() -> None:
         page.wait_for_function("document.querySelector('#loss-chart').dataset.marker === '1'")
         assert page.text_content("#epoch") == "1" and runner.viewing == 1
         weight = runner.state()["parameters"]["layers.0.neurons.1.w.0"]
-        assert weight == runner._snapshots[1][3] and then[0] == 1  # w.0 of neuron 1: the fourth parameter
+        assert weight == runner.timeline.parameters[1][3] and then[0] == 1  # w.0 of neuron 1: the fourth parameter
         page.click("#continue")
         page.wait_for_function("document.querySelector('#epoch').textContent === '1' && "
                                "document.querySelector('#continue').hidden")

@@ -12,8 +12,9 @@ pytest.importorskip("uvicorn", reason="starlette and uvicorn are dependencies of
 from pictures import browser_page
 from served import TOKEN, served
 
-from viz.runner import Runner
-from viz.session import Session, Settings
+from playground.runner import Runner
+from playground.session import Session
+from playground.settings import Settings
 
 LOADED = "document.querySelectorAll('#network [data-neuron]').length > 0"
 

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("engine", "nn", "viz", "glassgrad")
+PACKAGES = ("engine", "nn", "viz", "playground", "glassgrad")
 
 
 def build_wheel(tmp_path: Path) -> Path:
@@ -31,8 +31,11 @@ def build_wheel(tmp_path: Path) -> Path:
             shutil.copy(ROOT / name, source / name)
     for package in PACKAGES:
         shutil.copytree(ROOT / package, source / package, ignore=shutil.ignore_patterns("__pycache__"))
-    subprocess.run([sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(tmp_path / "dist"),
-                    str(source)], check=True, capture_output=True, timeout=300)
+    dist = str(tmp_path / "dist")
+    command = [sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", dist, str(source)]
+    built = subprocess.run(command, check=True, capture_output=True, text=True, timeout=300)
+    output = built.stdout + built.stderr
+    assert "would be ignored" not in output and "absent from the `packages`" not in output, output
     (wheel,) = (tmp_path / "dist").glob("glassgrad-*.whl")
     return wheel
 
@@ -40,7 +43,9 @@ def build_wheel(tmp_path: Path) -> Path:
 def test_playground_wheel_ships_the_page(tmp_path: Path) -> None:
     wheel = build_wheel(tmp_path)
     names = zipfile.ZipFile(wheel).namelist()
-    for name in ("playground.html", "playground.js", "playground.css", "steps.js", "steps.css"):
+    for name in ("playground.html", "playground.js", "playground.css"):
+        assert f"playground/static/{name}" in names
+    for name in ("steps.js", "steps.css"):
         assert f"viz/static/{name}" in names
 
     env = tmp_path / "env"
@@ -54,7 +59,8 @@ def test_playground_wheel_ships_the_page(tmp_path: Path) -> None:
                            check=True, capture_output=True, text=True).stdout.strip()
     (Path(fresh) / "dependencies.pth").write_text("\n".join(site.getsitepackages()) + "\n")
     clean = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}  # nothing but the fresh environment
-    where = subprocess.run([str(python), "-c", "import viz, glassgrad; print(viz.__file__, glassgrad.__file__)"],
+    show = "import viz, playground, glassgrad; print(viz.__file__, playground.__file__, glassgrad.__file__)"
+    where = subprocess.run([str(python), "-c", show],
                            check=True, capture_output=True, text=True, cwd=tmp_path, env=clean).stdout.split()
     assert all(path.startswith(fresh) for path in where), where
 

@@ -37,7 +37,7 @@ DRAWN = "document.querySelectorAll('#widget [data-neuron]').length > 0"
 def render_widget(page: Any, frame: dict[str, Any]) -> None:
     """Render the widget's module into ``page`` against ``frame`` (sent as JSON, as the kernel sends it); waits
     until the network is drawn."""
-    from viz.widget import Playground
+    from playground.widget import Playground
 
     page.set_content("<!doctype html><html><head><meta charset='utf-8'></head><body></body></html>")
     errors: list[str] = []

@@ -25,12 +25,12 @@ import math
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from engine import Value, topological_order
 from nn.files import write_text_atomic
+from viz.assets import static_text
 from viz.diagram import Diagram
 from viz.graph import SHOWS, edge_key, fitting, graph_source
 from viz.walk import EdgeView, GraphView, fmt, forward_text, operand, program, walk
@@ -196,8 +196,8 @@ class BackwardSteps:
             still_width=round(width * layout.display_scale()),
             captions="".join(f"<li>{html.escape(s.describe())}</li>" for s in self.steps),
             data=json.dumps(data).replace("</", "<\\/"),  # a label cannot close the script
-            css=_static("steps.css"),
-            js=_static("steps.js"),
+            css=static_text("viz", "steps.css"),
+            js=static_text("viz", "steps.js"),
         )
 
     def save(self, path: str | os.PathLike[str]) -> Path:
@@ -223,11 +223,6 @@ class BackwardSteps:
 def _exact(x: float) -> float | str:
     """A number for the quiz's JSON: the float itself, or ``"inf"``, ``"-inf"``, ``"nan"`` (JSON has none)."""
     return x if math.isfinite(x) else fmt(x)
-
-
-def _static(name: str) -> str:
-    """A file of the player's front end, shipped with the package (``viz/static``)."""
-    return (resources.files("viz") / "static" / name).read_text(encoding="utf-8")
 
 
 def _strip_xml_header(svg: str) -> str:

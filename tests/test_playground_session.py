@@ -1,4 +1,5 @@
-"""The playground's training session (viz.session): settings and their hash, training, updates, points, maps, state."""
+"""The playground's training session (playground.session): settings and their hash, training, updates, points,
+maps, state."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from dataclasses import replace
 
 import pytest
 
-from viz.session import FEATURES, MAX_CSV_ROWS, Session, Settings
+from playground.session import Session
+from playground.settings import FEATURES, MAX_CSV_ROWS, Settings
 
 
 def weights(session: Session) -> dict[str, float]:

@@ -11,7 +11,6 @@ gradient view use, is not touched). Neurons are keyed ``"L.j"``: layer L counted
 
 from __future__ import annotations
 
-import html
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -23,10 +22,6 @@ from nn import MLP
 from nn.losses import LOSSES
 from nn.network import as_inputs
 from viz.graph import draw_graph
-from viz.steps import step_backward
-
-#: the step-through of one example's whole backward pass is offered up to this many op nodes
-MAX_EXAMPLE_STEPS = 400
 
 
 @dataclass(frozen=True)
@@ -124,14 +119,6 @@ def neuron_view(model: MLP, passed: ExamplePass, key: str, parameters: Mapping[s
     view = {"neuron": key, "svg": svg, "rows": rows, "bias": bias,
             "z": numbers.z, "a": numbers.a, "dz": numbers.dz, "da": numbers.da, "loss": passed.loss}
     return view, out
-
-
-def steps_page(root: Value, title: str) -> str:
-    """A standalone page stepping through the backward pass from ``root`` (``step_backward``), for an iframe."""
-    player = step_backward(root, max_steps=MAX_EXAMPLE_STEPS).html()
-    return (f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
-            f"<style>body{{font-family:'DejaVu Sans',sans-serif;font-size:13px;margin:6px}}</style></head>"
-            f"<body><p>{html.escape(title)}</p>{player}</body></html>")
 
 
 def explain_divergence(model: MLP, parameters: Mapping[str, float], examples: Sequence[tuple[Sequence[float], Any]],

@@ -1,4 +1,4 @@
-"""viz.Playground, the playground as a Jupyter widget: its Python side with the kernel's comm replaced by one
+"""playground.Playground, the playground as a Jupyter widget: its Python side with the kernel's comm replaced by one
 that records what it would send, and its front end (the page's own module) in headless Chromium."""
 
 from __future__ import annotations
@@ -19,8 +19,7 @@ from comm.base_comm import BaseComm
 
 from nn import MLP
 from nn.data import make_moons
-from viz import Playground
-from viz.session import Session, Settings
+from playground import Playground, Session, Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -201,18 +200,18 @@ def test_widget_bad_arguments_are_type_errors(widget_of: Any) -> None:
 
 
 def test_widget_module_is_the_pages_module() -> None:
-    page_module = (ROOT / "viz" / "static" / "playground.js").read_text(encoding="utf-8")
+    page_module = (ROOT / "playground" / "static" / "playground.js").read_text(encoding="utf-8")
     assert Playground._esm.startswith(page_module) and len(Playground._esm) - len(page_module) < 200
     assert "export default" in Playground._esm
     assert ".gg-playground" in Playground._css and "body {" not in Playground._css
 
 
-def test_widget_import_viz_needs_no_anywidget() -> None:
+def test_widget_import_playground_needs_no_anywidget() -> None:
     code = (
         "import sys; sys.modules['anywidget'] = None\n"
-        "import viz\n"
+        "import viz, playground, playground.server\n"
         "try:\n"
-        "    from viz import Playground\n"
+        "    from playground import Playground\n"
         "except ImportError as e:\n"
         "    print(e)\n"
     )

@@ -1,7 +1,7 @@
 /* glassgrad playground: the one front end, for the page (glassgrad playground) and the Jupyter widget.
 
    render({model, el}) draws the playground into el and keeps it in step with `model`, a small interface:
-     model.get("frame")          the newest frame (viz/runner.py: state, history, heatmaps)
+     model.get("frame")          the newest frame (playground/runner.py: state, history, heatmaps)
      model.get("error")          the last error message, "" when the last message went through
      model.on("change:frame" | "change:error", callback)
      model.send(message)         a message for Runner.handle: {type: "play"}, {type: "settings", hash}, ...

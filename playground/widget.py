@@ -1,13 +1,13 @@
 """The playground as a Jupyter widget (anywidget): the page's one front end, fed by a ``Runner`` in the kernel.
 
-    from viz import Playground
+    from playground import Playground
     playground = Playground()                  # the default session (moons, a 4-2 network): shows in the cell
     playground = Playground(model, X, y)       # a user's own MLP and data; trained in place
     playground.model, playground.history       # the live MLP; [(epoch, train loss, test loss), ...]
     playground.handle({"type": "epoch"})       # what a click would do, from Python
     playground.close()                         # stops training
 
-The front end is ``viz/static/playground.js`` itself (anywidget calls its ``render({model, el})``) with
+The front end is ``playground/static/playground.js`` itself (anywidget calls its ``render({model, el})``) with
 ``playground.css``. It reads two synced traits, ``frame`` and ``error``, and sends messages with
 ``model.send``: each goes to ``Runner.handle``; its answer becomes ``frame`` (and ``error`` is cleared), a
 ValueError/TypeError becomes ``error``. The ``frame`` trait keeps the points and maps of earlier frames when
@@ -23,36 +23,33 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Mapping, Sequence
-from importlib.resources import files
 from typing import Any
 
 from engine.value import describe
 from nn import MLP
-from viz.runner import Frame, Runner
-from viz.session import Session, Settings
+from playground.runner import Frame, Runner
+from playground.session import Session
+from playground.settings import Settings
+from viz.assets import static_text
 
 try:
     import anywidget
     import traitlets
 except ImportError as missing:  # pragma: no cover - the tests run with the dev extra, which has anywidget
     raise ImportError(
-        f"viz.Playground is a Jupyter widget built on anywidget, which is not installed ({missing}): "
+        f"playground.Playground is a Jupyter widget built on anywidget, which is not installed ({missing}): "
         "pip install 'glassgrad[widget]'"
     ) from missing
 
 #: frame keys that a frame may leave out when they did not change (the front end keeps the last ones)
-KEPT = (("train", "test"), ("maps",))
-
-
-def _static(name: str) -> str:
-    return (files("viz") / "static" / name).read_text(encoding="utf-8")
+KEPT = (("train", "test", "rules"), ("maps",))
 
 
 class Playground(anywidget.AnyWidget):
     """The playground in a notebook: ``Playground()``, ``Playground(model, X, y)`` or ``Playground(session=...)``."""
 
-    _esm = _static("playground.js")  # the page's own module: its default export's render draws the playground
-    _css = _static("playground.css")
+    _esm = static_text("playground", "playground.js")  # the page's own module: its default export renders it
+    _css = static_text("playground", "playground.css")
     frame = traitlets.Dict().tag(sync=True)
     error = traitlets.Unicode("").tag(sync=True)
 

@@ -1,10 +1,11 @@
-"""``glassgrad playground``: the playground's local web server (Starlette on uvicorn).
+"""The playground's local web server (Starlette on uvicorn), which ``glassgrad playground`` starts.
 
-The page (``viz/static/playground.html``, ``.js``, ``.css``, package data) talks to one ``viz.runner.Runner``:
+The page (``playground/static/playground.html``, ``.js``, ``.css``, package data) talks to one
+``playground.runner.Runner``:
 
     GET  /?token=T                 the page
     GET  /static/NAME?token=T      its script and style
-    GET  /api/state                the session: epoch, losses, settings, parameters, points (DESIGN.md's contract)
+    GET  /api/state                the session: epoch, losses, settings, parameters, points (the documented contract)
     GET  /api/frame                the same with the loss history and every heatmap, as the page draws it
     GET  /api/events               server-sent events: a frame each time one is made (about 30 a second while playing)
     GET  /api/data.csv             the points as CSV (x1,x2,label)
@@ -28,7 +29,6 @@ import sys
 import threading
 import webbrowser
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, MutableMapping
-from importlib import resources
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -38,7 +38,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from viz.runner import Frame, Runner
+from playground.runner import Frame, Runner
+from viz.assets import static_text
 
 MAX_BODY_BYTES = 2_000_000  # a message, with a CSV of up to 1 MB as JSON text
 MAX_EVENT_STREAMS = 8  # pages (tabs) listening at once
@@ -52,11 +53,6 @@ Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
-
-
-def _static(name: str) -> str:
-    """A file of ``viz/static`` (package data) as text."""
-    return resources.files("viz").joinpath("static").joinpath(name).read_text(encoding="utf-8")
 
 
 class _Guard:
@@ -95,7 +91,7 @@ def create_app(runner: Runner, token: str, hosts: set[str], stopping: Callable[[
     ``stopping()`` says when the server shuts down, so that event streams end and Ctrl-C stops it at once.
     """
     streams = threading.BoundedSemaphore(MAX_EVENT_STREAMS)
-    page = _static("playground.html").replace("{{token}}", token)
+    page = static_text("playground", "playground.html").replace("{{token}}", token)
 
     async def index(request: Request) -> Response:
         return Response(page, media_type="text/html; charset=utf-8",
@@ -105,7 +101,7 @@ def create_app(runner: Runner, token: str, hosts: set[str], stopping: Callable[[
         name = request.path_params["name"]
         if name not in STATIC:
             return JSONResponse({"error": f"static: expected one of {', '.join(STATIC)}, got {name!r}"}, 404)
-        return Response(_static(name), media_type=f"{STATIC[name]}; charset=utf-8")
+        return Response(static_text("playground", name), media_type=f"{STATIC[name]}; charset=utf-8")
 
     async def state(request: Request) -> Response:
         return JSONResponse(await asyncio.to_thread(runner.state))

@@ -1,0 +1,135 @@
+"""The playground's messages: what the front end (a click, a key) asks the ``Runner`` to do, each one checked.
+
+``play``, ``pause``, ``step`` (one mini-batch), ``epoch``, ``reset`` (new weights), ``regenerate`` (new data
+seed), ``settings`` (``hash``: the URL hash text), ``weight`` (``name``, ``value``), ``add-point`` (``x1``,
+``x2``, ``label``), ``remove-point`` (``x1``, ``x2``, ``radius``), ``csv`` (``text``); the glass box's
+``select-example`` (``part``, ``index``), ``open-neuron`` (``neuron``: ``L.j``), ``close-neuron``,
+``view-epoch`` (``epoch``), ``continue`` and ``export`` (``what``: model, code or steps; ``scope`` for steps).
+A bad message is a ValueError or TypeError saying what was expected and what was given.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from engine.value import describe
+from playground import export
+from playground.glassbox import check_neuron, neuron_view
+from playground.settings import Settings
+
+if TYPE_CHECKING:  # the runner dispatches to these handlers; they only call it back
+    from playground.runner import Runner
+
+#: the messages that stop training first (as TF Playground's buttons do); the others change it while it plays
+PAUSING = frozenset({"pause", "step", "epoch", "reset", "weight", "select-example", "open-neuron", "view-epoch",
+                     "continue", "export"})
+#: the messages that train: from a past epoch the timeline shows, they train on from there
+TRAINING = frozenset({"play", "step", "epoch"})
+
+
+def _settings(runner: Runner, message: Mapping[str, Any]) -> None:
+    text = message.get("hash")
+    if not isinstance(text, str):
+        raise ValueError(f"settings: expected a hash text such as 'dataset=moons&noise=10', got {describe(text)}")
+    runner.session.update(Settings.from_hash(text))
+
+
+def _regenerate(runner: Runner, message: Mapping[str, Any]) -> None:
+    """New points: the same settings with another data seed."""
+    fields = runner.session.settings.to_dict()
+    fields["seed"] = random.randrange(2**32)
+    runner.session.update(Settings.validated(fields))
+
+
+def _select_example(runner: Runner, message: Mapping[str, Any]) -> None:
+    part, index = message.get("part", "train"), message.get("index")
+    if part not in ("train", "test"):
+        raise ValueError(f"select-example: expected part 'train' or 'test', got {describe(part)}")
+    count = len(runner.session.examples.part(part)[0])
+    if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index < count:
+        raise ValueError(f"select-example: expected an index from 0 to {count - 1} of the {part} examples, "
+                         f"got {describe(index)}")
+    runner.selected_example = (part, index)
+
+
+def _open_neuron(runner: Runner, message: Mapping[str, Any]) -> None:
+    key = message.get("neuron")
+    check_neuron(runner.session.model, key)
+    if runner.selected_example is None:  # a neuron is shown for an example: training example 0 until one is picked
+        runner.selected_example = ("train", 0)
+    runner.selected_neuron = str(key)
+
+
+def _view_epoch(runner: Runner, message: Mapping[str, Any]) -> None:
+    epoch = message.get("epoch")
+    if isinstance(epoch, bool) or epoch not in runner.timeline.epochs:
+        raise ValueError(f"view-epoch: expected one of the epochs kept ({runner.timeline.describe_epochs()}), "
+                         f"got {describe(epoch)}")
+    runner.viewing = None if epoch == runner.session.epoch_count else int(epoch)
+
+
+def _export(runner: Runner, message: Mapping[str, Any]) -> dict[str, str]:
+    what = message.get("what")
+    if what == "model":
+        return export.model_file(runner.viewed_model())
+    if what == "code":
+        return {"what": "code", "filename": "playground.py", "text": export.code(runner.session)}
+    if what == "steps":
+        return {"what": "steps", "filename": "steps.html", "text": _steps_page(runner, message.get("scope"))}
+    raise ValueError(f"export: expected what to be model, code or steps, got {describe(what)}")
+
+
+def _steps_page(runner: Runner, scope: object) -> str:
+    """The step-through of the chosen example's backward pass (``scope`` "example"), or of the opened neuron's."""
+    if scope not in ("neuron", "example"):
+        raise ValueError(f"steps: expected scope 'neuron' or 'example', got {describe(scope)}")
+    if runner.selected_example is None or (scope == "neuron" and runner.selected_neuron is None):
+        raise ValueError(f"steps: expected an example{' and a neuron' if scope == 'neuron' else ''} chosen first")
+    snap = runner.snapshot()
+    passed = runner.example_pass(snap)
+    part, index = runner.selected_example
+    if scope == "example" or runner.selected_neuron is None:
+        return export.steps_page(passed.cost, f"the backward pass of {part} example {index}: every step, from its "
+                                              f"loss C")
+    _, out = neuron_view(runner.session.model, passed, runner.selected_neuron, snap.parameters)
+    return export.steps_page(out, f"neuron {runner.selected_neuron}'s own backward pass for {part} example {index}, "
+                                  f"from its output a (grads here are ∂a/∂node; times ∂C/∂a they are the panel's "
+                                  f"∂C/∂node)")
+
+
+def _remove_point(runner: Runner, message: Mapping[str, Any]) -> None:
+    runner.session.remove_point_near(message.get("x1"), message.get("x2"), message.get("radius", 0.1))  # type: ignore[arg-type]  # checked there
+
+
+ACTIONS: dict[str, Callable[[Runner, Mapping[str, Any]], object]] = {
+    "play": lambda r, m: r.play(),
+    "pause": lambda r, m: None,  # handle pauses first
+    "step": lambda r, m: r.train(1),
+    "epoch": lambda r, m: r.train(None),
+    "reset": lambda r, m: r.session.reset(),
+    "regenerate": _regenerate,
+    "settings": _settings,
+    "weight": lambda r, m: r.session.set_weight(m.get("name"), m.get("value")),  # type: ignore[arg-type]  # checked there
+    "add-point": lambda r, m: r.session.add_point(m.get("x1"), m.get("x2"), m.get("label")),  # type: ignore[arg-type]  # checked there
+    "remove-point": _remove_point,
+    "csv": lambda r, m: r.session.load_csv(m.get("text")),  # type: ignore[arg-type]  # checked there
+    "select-example": _select_example,
+    "open-neuron": _open_neuron,
+    "close-neuron": lambda r, m: setattr(r, "selected_neuron", None),
+    "view-epoch": _view_epoch,
+    "continue": lambda r, m: r.continue_from_view(),
+    "export": _export,
+}
+
+
+def action(message: object) -> tuple[str, Callable[[Runner, Mapping[str, Any]], object]]:
+    """The message's type and the handler that does it; a ValueError for anything that is not a known message."""
+    if not isinstance(message, Mapping) or not isinstance(message.get("type"), str):
+        raise ValueError(f"message: expected an object with a type such as 'play', got {describe(message)}")
+    kind = message["type"]
+    handler = ACTIONS.get(kind)
+    if handler is None:
+        raise ValueError(f"message type: expected one of {', '.join(ACTIONS)}, got {describe(kind)}")
+    return kind, handler

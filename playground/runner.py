@@ -1,0 +1,264 @@
+"""The playground's engine room: a ``Session`` played by a training thread, driven by messages, drawn from frames.
+
+The page's server and the Jupyter widget both hold one ``Runner``; the front end (one JavaScript module)
+sends it messages (``playground.messages``) and draws the frames it publishes::
+
+    runner = Runner(Session(Settings.from_hash("dataset=spirals&networkShape=8,8")))
+    runner.handle({"type": "play"})                # training runs in a thread of its own
+    stop = runner.subscribe(print)                 # each new frame, about 30 a second while playing
+    runner.handle({"type": "pause"}); stop()
+
+A frame is a JSON-ready dict: the session's ``state()`` without the points (those come only when they
+changed, or in a ``full`` frame, with the settings' ``rules``), the loss history per epoch (``Timeline``),
+every heatmap as bytes (``frames.maps``) and the glass box: the chosen example's numbers, the opened
+neuron's panel, the timeline and why training diverged.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from engine.value import describe
+from nn import MLP
+from playground import frames, messages
+from playground.glassbox import ExamplePass, example_pass, explain_divergence, neuron_view
+from playground.session import Session
+from playground.settings import rules
+from playground.snapshot import Snapshot, finite_or_none
+from playground.timeline import Timeline
+
+FRAME_SECONDS = 1 / 30  # while playing, a frame about this often; training gets the time frames leave (a step at least)
+LOSS_SECONDS = 0.1  # while playing, a frame's losses may be this old (measuring all points costs more than a map)
+
+Frame = dict[str, Any]
+
+
+class Runner:
+    """A ``Session``, a training thread that plays it, the timeline of its epochs, what the glass box has chosen,
+    and the frames it publishes to subscribers."""
+
+    def __init__(self, session: Session | None = None, resolution: int = frames.RESOLUTION) -> None:
+        self.session: Session = Session() if session is None else session
+        if not isinstance(self.session, Session):
+            raise TypeError(f"Runner(session): expected a playground.Session, got {describe(session)}")
+        self.resolution = resolution
+        self.timeline = Timeline()
+        self._lock = threading.RLock()
+        self._playing = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._subscribers: list[Callable[[Frame], None]] = []
+        self._points_sent: tuple[int, int] | None = None  # (data id, count) the last frame's points were
+        self.selected_example: tuple[str, int] | None = None  # ("train" or "test", index) of the chosen example
+        self.selected_neuron: str | None = None  # "L.j" of the opened neuron
+        self.viewing: int | None = None  # the epoch the timeline shows, None for now
+        self.divergence: dict[str, Any] | None = None  # why training stopped non-finite (explain_divergence)
+        self._record()
+
+    @property
+    def history(self) -> list[list[float | None]]:
+        """``[epoch, train loss, test loss]`` per epoch kept (the timeline's losses)."""
+        return self.timeline.losses
+
+    # -- messages ------------------------------------------------------------------------------
+
+    def handle(self, message: Mapping[str, Any]) -> Frame:
+        """Do what ``message`` says (``playground.messages``); returns the frame after it, with the points."""
+        kind, handler = messages.action(message)
+        if kind in messages.PAUSING:
+            self.pause()
+        with self._lock:
+            if kind in messages.TRAINING and self.viewing is not None:
+                self.continue_from_view()  # training from a past epoch trains on from there
+            answer = handler(self, message)
+            self._record()
+        playing = self.playing  # then the training thread's next frame, a few hundredths of a second away, has maps
+        frame = self.frame(full=True, loss_age=LOSS_SECONDS if playing else 0.0, with_maps=not playing)
+        self._publish(frame)
+        if isinstance(answer, dict):  # an export: for the one who asked, not for every page
+            return {**frame, "export": answer}
+        return frame
+
+    def train(self, count: int | None = None) -> None:
+        """``count`` steps (None: to the end of the epoch), stopping early if one diverges."""
+        epoch = self.session.epoch_count
+        while (count is None and self.session.epoch_count == epoch) or (count is not None and count > 0):
+            self.session.step()
+            count = None if count is None else count - 1
+            if self.session.diverged:
+                self._diverged()
+                return
+
+    def _diverged(self) -> None:
+        """Training went non-finite: pause (the training thread stops), say where (``explain_divergence``)."""
+        self._playing.clear()
+        s, ex = self.session, self.session.examples
+        batch = [(ex.train_inputs[i], ex.train_targets[i]) for i in s.last_batch]
+        self.divergence = explain_divergence(s.model, s.before_step, batch, s.task.loss)
+
+    def continue_from_view(self) -> None:
+        """Train on from the epoch the timeline shows: its parameters, a new optimizer; later epochs dropped."""
+        if self.viewing is None:
+            return
+        k, parameters = self.timeline.kept(self.viewing, self._names())
+        self.session.model.load_state_dict(parameters)
+        self.session.restart_from(self.viewing)
+        self.timeline.truncate(k)
+        self.viewing, self.divergence = None, None
+
+    # -- playing -------------------------------------------------------------------------------
+
+    @property
+    def playing(self) -> bool:
+        """True while the training thread runs."""
+        return self._playing.is_set()
+
+    def play(self) -> None:
+        """Start training in a thread of its own (nothing happens if it runs already)."""
+        with self._lock:
+            if self._thread is not None and self._thread.is_alive():
+                return
+            self._playing.set()
+            self._thread = threading.Thread(target=self._play, name="glassgrad-playground", daemon=True)
+            self._thread.start()
+
+    def pause(self) -> None:
+        """Stop training after the step it is on; returns once the thread has stopped."""
+        self._playing.clear()
+        thread = self._thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join()
+        self._thread = None
+
+    def _play(self) -> None:
+        """The training thread: steps, then a frame, until paused; steps take what ``FRAME_SECONDS`` leaves."""
+        frame_cost = 0.0
+        while self._playing.is_set():
+            start = time.perf_counter()
+            while self._playing.is_set():
+                with self._lock:  # one step at a time: a message waits for one step at most
+                    self.train(1)
+                    self._record()
+                if time.perf_counter() - start >= FRAME_SECONDS - frame_cost:
+                    break
+            begun = time.perf_counter()
+            self._publish(self.frame(loss_age=LOSS_SECONDS))
+            frame_cost = min(FRAME_SECONDS / 2, time.perf_counter() - begun)
+
+    # -- frames ----------------------------------------------------------------------------------
+
+    def subscribe(self, callback: Callable[[Frame], None]) -> Callable[[], None]:
+        """Call ``callback(frame)`` with each new frame (from the thread that made it); returns the unsubscribe."""
+        with self._lock:
+            self._subscribers.append(callback)
+
+        def unsubscribe() -> None:
+            with self._lock:
+                if callback in self._subscribers:
+                    self._subscribers.remove(callback)
+
+        return unsubscribe
+
+    def _publish(self, frame: Frame) -> None:
+        for callback in list(self._subscribers):
+            callback(frame)
+
+    def _record(self) -> None:
+        """Keep the timeline in step with the session: a new run empties it (and what the glass box chose in
+        the old run), a finished epoch adds to it."""
+        if self.timeline.starts_anew(self.session):
+            self.viewing = self.divergence = None
+            self.selected_neuron = None
+            if self.selected_example is not None:
+                part, index = self.selected_example
+                if index >= len(self.session.examples.part(part)[0]):
+                    self.selected_example = None
+        self.timeline.record(self.session)
+
+    def _names(self) -> list[str]:
+        return list(self.session.model.state_dict())
+
+    def snapshot(self) -> Snapshot:
+        """The session now, or at the epoch the timeline shows."""
+        with self._lock:
+            if self.viewing is None:
+                return self.session.snapshot()
+            return self.session.snapshot(self.timeline.kept(self.viewing, self._names())[1], self.viewing)
+
+    def viewed_model(self) -> MLP:
+        """The model at the epoch the timeline shows (a copy), or the live one."""
+        if self.viewing is None:
+            return self.session.model
+        return self.session.model.copy(self.timeline.kept(self.viewing, self._names())[1])
+
+    def state(self) -> dict[str, Any]:
+        """What ``GET /api/state`` answers: the session's ``state()`` (at the epoch the timeline shows) and whether
+        it is playing."""
+        return {**self.session.state(self.snapshot()), "playing": self.playing, "viewing": self.viewing}
+
+    def frame(self, full: bool = False, loss_age: float = 0.0, with_maps: bool = True) -> Frame:
+        """The session now: state (points and the settings' rules only when the points changed since the last
+        frame, or ``full``), history, maps (unless not ``with_maps``: the front end keeps the last ones).
+
+        Computed from one snapshot of the session without holding a lock, so messages are not kept waiting; the
+        losses may be up to ``loss_age`` seconds old (they are measured anew at most that often).
+        """
+        snap = self.snapshot()
+        state = {**self.session.state(snap, loss_age), "playing": self.playing}
+        if with_maps:
+            state["maps"] = frames.maps(snap, self.resolution)
+        state.update(self.glass_box(snap))
+        with self._lock:
+            points = (id(self.session.train), len(snap.train) + len(snap.test))
+            if not full and points == self._points_sent:
+                del state["train"], state["test"]
+            else:
+                state["rules"] = rules()
+            self._points_sent = points
+            state["history"] = [list(h) for h in self.timeline.losses]
+        return state
+
+    def maps(self, snapshot: Snapshot | None = None) -> dict[str, Any] | None:
+        """Every heatmap, encoded (``frames.maps``), of ``snapshot`` or of the session now."""
+        return frames.maps(self.session.snapshot() if snapshot is None else snapshot, self.resolution)
+
+    def glass_box(self, snap: Snapshot) -> dict[str, Any]:
+        """The frame's glass box: the last batch's gradients, the timeline, a divergence, and while paused the
+        chosen example's numbers and the opened neuron's panel."""
+        live = self.viewing is None and self.session.step_count > 0
+        grads = {n: finite_or_none(p.grad) for n, p in self.session.model.named_parameters()} if live else None
+        part: dict[str, Any] = {
+            "gradients": grads,
+            "timeline": {"epochs": self.timeline.epochs, "viewing": self.viewing},
+            "divergence": self.divergence,
+            "selected": {"example": list(self.selected_example) if self.selected_example else None,
+                         "neuron": self.selected_neuron},
+            "example": None,
+            "panel": None,
+        }
+        if self.playing or self.selected_example is None or self.divergence is not None:
+            return part
+        passed = self.example_pass(snap)
+        part["example"] = {
+            "part": self.selected_example[0], "index": self.selected_example[1], "inputs": passed.inputs,
+            "loss": finite_or_none(passed.loss),
+            "neurons": {k: {name: finite_or_none(getattr(n, name)) for name in ("z", "a", "dz", "da")}
+                        for k, n in passed.neurons.items()},
+        }
+        if self.selected_neuron is not None:
+            part["panel"], _ = neuron_view(self.session.model, passed, self.selected_neuron, snap.parameters)
+        return part
+
+    def example_pass(self, snap: Snapshot) -> ExamplePass:
+        """The chosen example's forward and backward pass (training example 0 when none is chosen), at ``snap``."""
+        part, index = self.selected_example or ("train", 0)
+        inputs, targets = snap.examples.part(part)
+        return example_pass(self.session.model, inputs[index], targets[index], snap.task.loss, snap.parameters)
+
+    def close(self) -> None:
+        """Stop training and forget the subscribers."""
+        self.pause()
+        with self._lock:
+            self._subscribers.clear()

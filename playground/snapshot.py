@@ -1,0 +1,121 @@
+"""A playground session at one moment: what its numbers and pictures are computed from, with no lock held.
+
+``Session.snapshot()`` copies the settings, the points, the examples and a float copy of the network; the
+losses, accuracies and heatmaps of a frame are computed from it by float passes (``nn.network.FloatMLP``),
+while the training thread goes on.
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from engine import OPS, Value, no_grad
+from nn import losses
+from nn.network import FloatMLP
+from playground.data import Examples, Point
+from playground.settings import FEATURES, MAX_RESOLUTION, Settings, Task, check_integer
+
+
+def linspace(start: float, stop: float, n: int) -> list[float]:
+    """``n`` >= 2 evenly spaced numbers from ``start`` to ``stop``, both ends exact."""
+    return [start + (stop - start) * i / (n - 1) for i in range(n - 1)] + [stop]
+
+
+def finite_or_none(x: float | None) -> float | None:
+    """``x``, or None when it is None or not a finite number (JSON has no NaN)."""
+    return x if x is not None and math.isfinite(x) else None
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """A session at one moment (``Session.snapshot``): what its pictures and numbers are computed from, with no
+    lock held, while training goes on."""
+
+    settings: Settings
+    task: Task
+    net: FloatMLP
+    train: list[Point]
+    test: list[Point]
+    examples: Examples
+    extent: tuple[float, float, float, float] | None
+    epoch: int
+    step: int
+    version: int
+    custom_data: bool
+    own: bool
+    layers: list[int]
+    parameters: dict[str, float]
+
+    def predicted(self, logits: list[float]) -> float:
+        """The class the logits predict (as a float), or for regression the prediction itself."""
+        if len(logits) > 1:
+            return float(max(range(len(logits)), key=logits.__getitem__))
+        z = logits[0]
+        if self.task.problem == "regression":
+            return z
+        return float(z > (0.5 if self.task.output == "mse" else 0.0))
+
+    def measure(self) -> dict[str, float | None]:
+        """Loss (mean, no penalty) and accuracy on train and test: float passes (``forward_columns``), the loss
+        from ``nn.losses`` on the logits."""
+        loss_fn = losses.LOSSES[self.task.loss]
+        result: dict[str, float | None] = {}
+        ex = self.examples
+        for part, inputs, targets, labels in (("train", ex.train_inputs, ex.train_targets, ex.train_labels),
+                                              ("test", ex.test_inputs, ex.test_targets, ex.test_labels)):
+            total, correct = 0.0, 0
+            columns = [list(c) for c in zip(*inputs)] if inputs else [[] for _ in range(self.task.nin)]
+            with no_grad():
+                for zs, t, label in zip(zip(*self.net.forward_columns(columns)[-1]), targets, labels):
+                    logits = list(zs)
+                    total += loss_fn([Value(z) for z in logits], t).data
+                    correct += self.predicted(logits) == label
+            n = len(labels)
+            result[f"{part}_loss"] = total / n if n else None
+            classify = n > 0 and self.task.problem == "classification"
+            result[f"{part}_accuracy"] = correct / n if classify else None
+        return result
+
+    def grid(self, resolution: int) -> list[tuple[float, float]]:
+        """The heatmaps' ``resolution²`` points (x1, x2), row by row from the top (largest x2), left to right."""
+        n = check_integer(resolution, "resolution", 2, MAX_RESOLUTION)
+        if self.extent is None:
+            raise ValueError(f"heatmaps: expected a network of points in the plane, got {self.task.nin} inputs")
+        a, b, c, d = self.extent
+        xs, ys = linspace(a, b, n), linspace(d, c, n)
+        return [(x1, x2) for x2 in ys for x1 in xs]
+
+    def heatmaps(self, resolution: int = 50) -> dict[str, Any]:
+        """Every map over the plane, as flat lists of ``resolution²`` floats in ``grid`` order.
+
+        ``output``: for two classes the probability of class 1 (softmax, sigmoid) or the score (hinge, mse);
+        for 3+ classes the predicted class; for regression the prediction. ``features``: every input feature's
+        value, on or off, by name. ``neurons``: each neuron's activation ``a``, keyed ``"L.j"`` (layer L from 1,
+        neuron j from 0; the last layer's are the logits). Float passes (``FloatMLP.forward_columns``), no graph.
+        """
+        points = self.grid(resolution)
+        x1s, x2s = [p[0] for p in points], [p[1] for p in points]
+        every_feature = {name: list(map(f, x1s, x2s)) for name, f in FEATURES.items()}
+        names = self.task.features or ("x", "y")  # a user's own 2-D inputs are x1, x2 themselves
+        neuron_maps = self.net.forward_columns([every_feature[n] for n in names])
+        logits = neuron_maps[-1]
+        sigmoid: Callable[[float], float] = OPS["sigmoid"].floats  # p(class 1) = σ(z₁ - z₀) for two logits
+        if len(logits) == 2:
+            output = list(map(sigmoid, map(operator.sub, logits[1], logits[0])))
+        elif len(logits) > 2:
+            output = [self.predicted(list(zs)) for zs in zip(*logits)]
+        else:
+            output = list(map(sigmoid, logits[0])) if self.task.output == "sigmoid" else logits[0]
+        return {
+            "resolution": resolution,
+            "extent": list(self.extent or ()),
+            "output": output,
+            "features": every_feature,
+            "neurons": {f"{L}.{j}": values for L, maps in enumerate(neuron_maps, start=1)
+                        for j, values in enumerate(maps)},
+        }
+
