@@ -180,24 +180,21 @@ def data_of(x: Any) -> float:
 
 
 def _other(name: str, *args: Any) -> Any:
-    """A primitive on something other than floats: Syms become text, Values graph nodes (or constants), ints
-    among the numbers floats."""
+    """A primitive on something other than floats: Syms become text, ints among the numbers floats, and a Value
+    (any graph node) the node its own op of the same name makes (``x.exp()``, ``x ** p``), or a constant."""
     if any(isinstance(a, Sym) for a in args):
         return call(name, args, MATH.get(name))
     if all(isinstance(a, (int, float)) and not isinstance(a, bool) for a in args):
         return PRIMITIVES[name](*(float(a) for a in args))
     if name == "power":
         x, p = args
-        if isinstance(x, (int, float)):  # a number to a Value power: through a constant base
-            from engine.value import constant
-
-            x = constant(x)
-        return x**p
+        return x**p  # a number base to a Value power: Python hands it to the Value's ``__rpow__``
     if name in CONSTANT_ON_VALUES:
         return CONSTANT_ON_VALUES[name](data_of(args[0]))
-    from engine.value import apply  # the op of the same name makes the node
-
-    return apply(name, args[0])
+    method = getattr(type(args[0]), name, None)  # a Value's method of the primitive's name applies that op
+    if method is None:
+        raise TypeError(f"{name}(): expected a float, a Value or a Sym, got {args[0]!r} ({type(args[0]).__name__})")
+    return method(args[0])
 
 
 #: Every primitive by name, on floats: what ``engine.compile``'s code calls (``_unary`` adds the one-argument ones).

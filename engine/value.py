@@ -14,8 +14,8 @@ import numbers
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, NoReturn, Union, cast
 
-from engine import graph, state
-from engine.ops import ADD, CONSTANT, LOGSUMEXP, MUL, OPS, POW, SUM, VARIADIC, VPOW, Domain, Op
+from engine import state
+from engine.ops import ADD, BUILTIN_OPS, CONSTANT, LOGSUMEXP, MUL, OPS, POW, SUM, VARIADIC, VPOW, Domain, Op
 from engine.primitives import Sym, data_of
 
 Number = Union[int, float]
@@ -272,26 +272,24 @@ class Value:
         """Backpropagate from this node: every node of its graph gets ``.grad`` = d(self)/d(node).
 
         Non-leaf nodes are *set* to this pass's gradient; leaves *add* it to what they hold,
-        so several losses accumulate (``zero_grad`` resets).
+        so several losses accumulate (``zero_grad`` resets). The walk is ``engine.graph.backward``.
         """
-        with graph.paused_gc():
-            self._backward()
+        _backward_pass(self)
 
-    def _backward(self) -> None:
-        # this pass's gradients start from zero; leaves keep what they held aside
-        order, held = graph.order_for_backward(self)
-        self.grad = 1.0
-        try:
-            graph.backprop(order)
-        except BaseException:  # e.g. detect_anomaly(): leaves keep what they held before this pass
-            for node in order:
-                if not node.parents:
-                    node.grad = 0.0
-            for leaf, before in held:
-                leaf.grad = before
-            raise
-        for leaf, before in held:
-            leaf.grad = before + leaf.grad
+
+def _graph_not_loaded(root: Value) -> None:
+    raise RuntimeError("Value.backward: engine.graph, which walks the graph, is not loaded; import engine")
+
+
+#: What ``Value.backward`` runs: ``engine.graph.backward``. That module walks Values, so it stands above this one
+#: and installs its walk here when it is loaded (``import engine`` loads it, and every ``engine.*`` import does).
+_backward_pass: Callable[[Value], None] = _graph_not_loaded
+
+
+def install_backward(walk: Callable[[Value], None]) -> None:
+    """Make ``Value.backward`` run ``walk`` (``engine.graph`` installs its ``backward``)."""
+    global _backward_pass
+    _backward_pass = walk
 
 
 _new = object.__new__
@@ -449,15 +447,17 @@ def _shown(name: str, args: tuple[Any, ...], count: int) -> str:
 def _on_values(fn: Callable[..., Any], args: tuple[Any, ...], arity: int, with_out: bool) -> Any:
     """``fn`` run on Values made of its float inputs (and the output, ``with_out``; a parameter stays a number),
     recording nothing: Value arithmetic follows IEEE where Python's float arithmetic raises or turns complex."""
-    from engine.modes import no_grad
 
     def lift(x: Any) -> Any:
         return Value(x) if type(x) is float else x
 
     lifted = int(with_out) + (1 if arity == VARIADIC else arity)  # how many leading arguments become Values
     head = [tuple(map(lift, a)) if arity == VARIADIC and k == 0 else lift(a) for k, a in enumerate(args[:lifted])]
-    with no_grad():
+    previous = state.set_grad_enabled(False)
+    try:
         return fn(*head, *args[lifted:])
+    finally:
+        state.set_grad_enabled(previous)
 
 
 def _number(x: Any) -> Any:
@@ -584,8 +584,6 @@ def register_op(
 
 def unregister_op(name: str) -> None:
     """Remove a custom op from the table (built-in ops stay)."""
-    from engine.ops import BUILTIN_OPS
-
     if name in BUILTIN_OPS:
         raise ValueError(f"unregister_op: {name!r} is a built-in op and cannot be removed")
     if name not in OPS:
