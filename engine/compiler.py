@@ -45,8 +45,8 @@ from typing import Any
 
 from engine import graph, state
 from engine.batch import BatchResult, run_batch
-from engine.ops import BUILTIN_OPS, CONSTANT, OPS, UNIT, VARIADIC, Op
-from engine.primitives import CODE, FLOATS, PRIMITIVES, PRODUCT
+from engine.ops import BUILTIN_OPS, CONSTANT, OPS, VARIADIC, Op, OpKind
+from engine.primitives import PRIMITIVES, Binding, Text
 from engine.program import Program
 from engine.value import Value, describe, to_float
 
@@ -412,7 +412,7 @@ class _Writer:
     """How the code is written, and the namespace of the generated function: the op table's functions and
     non-finite numbers, by name.
 
-    The whole-graph code (``per_example=False``) is for floats alone: the ``floats`` text of the ops' math
+    The whole-graph code (``per_example=False``) is for floats alone: the ``float_code`` text of the ops' math
     (``relu`` inline), ``float()`` around a custom op's result, and every gradient summed from ``0.0`` as the
     backward loop does, so it is bit-identical to the graph. The per-example code is for any runner: the ops'
     ``code`` text, which calls the primitives by name, and ``as_float`` for ``float``; a gradient starts from
@@ -422,7 +422,7 @@ class _Writer:
 
     def __init__(self, per_example: bool = False) -> None:
         self.per_example = per_example
-        self.text = CODE if per_example else FLOATS
+        self.text = Text.CODE if per_example else Text.FLOAT_CODE
         self.as_float = "as_float" if per_example else "float"
         self.namespace: dict[str, Any] = dict(PRIMITIVES)  # what the ops' written-out math calls, on floats
         if per_example:
@@ -530,9 +530,9 @@ def _forward_code(node: Value, name: dict[Value, str], writer: _Writer) -> str:
     op = node._op
     assert op is not None  # an op node
     xs = [name[p] for p in node.parents]
-    traced = op.trace(len(xs), node._arg)[0]
-    if traced is not None:
-        code = traced.texts[writer.text].format(*xs, out=name[node])
+    forward = op.written(len(xs), node._arg)[0]
+    if forward is not None:
+        code = forward.texts[writer.text].format(*xs, out=name[node])
     else:
         call = writer.function(op, "forward")
         if op.arity == VARIADIC:
@@ -562,13 +562,13 @@ def _backward_code(
     xs = [name[p] for p in parents]
     out = name[node]
     lines: list[str] = []
-    traced = op.trace(len(xs), node._arg)[1]
-    if op.kind == UNIT:  # every partial is 1: the gradient is passed on
+    partials = op.written(len(xs), node._arg)[1]
+    if op.kind is OpKind.UNIT:  # every partial is 1: the gradient is passed on
         passed = [upstream] * len(parents)
     else:  # the op's partials (written out, or from a call), each times the upstream gradient
-        if traced is not None:
-            written = [d.texts[writer.text].format(*xs, out=out) for d in traced]
-            factors = [w if d.strength >= PRODUCT else f"({w})" for w, d in zip(written, traced)]
+        if partials is not None:
+            written = [d.texts[writer.text].format(*xs, out=out) for d in partials]
+            factors = [w if d.strength >= Binding.PRODUCT else f"({w})" for w, d in zip(written, partials)]
         else:
             local = f"p_{out}"
             call = writer.function(op, "partials")

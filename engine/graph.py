@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from engine import state, value
-from engine.ops import BINARY, UNARY, UNIT, Op
+from engine.ops import Op, OpKind
 from engine.value import Value
 
 
@@ -205,6 +205,7 @@ def _backprop_floats(order: list[Value]) -> None:
     """``backprop`` on plain floats: the same chain rule as ``backward_edges``, each parent's gradient the sum
     ``0 + Σ local · upstream`` in the same order, with the commonest call shapes unpacked for speed (tested
     equal to the walk on random graphs)."""
+    binary, unary, unit = OpKind.BINARY, OpKind.UNARY, OpKind.UNIT  # bound once: the loop is the hot path
     for node in reversed(order):
         a: Any = node._a
         b: Any = node._b
@@ -213,13 +214,13 @@ def _backprop_floats(order: list[Value]) -> None:
         upstream = node.grad
         op = node._op
         kind = op.kind  # type: ignore[union-attr]
-        if kind == BINARY:
+        if kind is binary:
             da, db = op.partials(a.data, b.data, node.data)  # type: ignore[union-attr]
             a.grad += da * upstream
             b.grad += db * upstream
-        elif kind == UNARY:
+        elif kind is unary:
             a.grad += op.partials(a.data, node.data)[0] * upstream  # type: ignore[union-attr]
-        elif kind == UNIT:  # a sum: every local derivative is 1
+        elif kind is unit:  # a sum: every local derivative is 1
             for parent in node.parents if a is not None else b:
                 parent.grad += upstream
         else:

@@ -546,9 +546,10 @@ def register_op(
     (``exp``, ``log``, ``power``, ``sigmoid``, ``step``, ``where``, …): written so, the op runs on floats and on
     Values (``create_graph=True``), and ``engine.compile`` writes it out as code. ``math`` functions raise
     ``TypeError`` on Values; ``/`` and ``**`` raise on some floats. ``formulas``: readable partials for
-    diagrams, one per input (default: the expression's own formula); ``doc``: the forward in words (the part
-    before a ``;``, if any, is kept). From then on the op works in backward, higher-order ``grad``,
-    ``gradcheck``, the property strategies of ``engine.testing``, the compiler and the diagrams.
+    diagrams, one per input (``Op.partials_math``; default: the expression's own formula); ``doc``: the forward
+    in words (``Op.forward_math``: the part before a ``;``, if any, is kept). From then on the op works in
+    backward, higher-order ``grad``, ``gradcheck``, the property strategies of ``engine.testing``, the compiler
+    and the diagrams.
     """
     if not isinstance(name, str) or not name.isidentifier():
         raise ValueError(f"register_op: expected a name that is a Python identifier, got {describe(name)}")
@@ -571,7 +572,7 @@ def register_op(
         names = ("x",) if arity == 1 else ("xᵢ",) if arity == VARIADIC else tuple(f"x{i}" for i in range(arity))
     op = Op(name, _checked_forward(name, forward, arity), _checked_partials(name, partials, arity),
             tuple(formulas or ()), inputs=names, arity=arity, param=param, symbol=symbol,
-            shows=doc.split(";")[0].strip(), domain=tuple(domain), param_domain=param_domain, excluded=excluded)
+            forward_math=doc.split(";")[0].strip(), domain=tuple(domain), param_domain=param_domain, excluded=excluded)
     OPS[name] = op
 
     def apply_op(*xs: Operand, **kw: float) -> Value:
