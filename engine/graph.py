@@ -12,9 +12,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from engine import state, value
+from engine import state
 from engine.ops import Op, OpKind
-from engine.value import Value
+from engine.value import Value, install_backward
 
 
 @contextmanager
@@ -230,4 +230,4 @@ def _backprop_floats(order: list[Value]) -> None:
                 parent.grad += d * upstream
 
 
-value.install_backward(backward)  # Value.backward runs this walk (engine.value cannot import this module)
+install_backward(backward)  # Value.backward runs this walk (engine.value cannot import this module)

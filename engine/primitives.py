@@ -6,7 +6,8 @@ nonneg is_zero sign where total logsumexp``. Each function looks at what it is g
 
 - floats: IEEE float math (``engine.fmath``), never an exception, never a complex number — the fast
   first-order backward and every forward;
-- Values: graph nodes (the op of the same name), so the same partials build the derivative's own graph
+- Values: graph nodes (the Value's own method of the same name, ``x.exp()``; ``x ** p`` for ``power``: this
+  module does not import ``engine.value``), so the same partials build the derivative's own graph
   (``create_graph=True``, higher-order derivatives); the 0/1 functions (``step``, ``sign``, …) give a
   plain float, a constant of that graph (their derivative is 0 wherever it exists);
 - ``Sym``: the expression as text, once as Python code (which ``engine.compile`` writes, and which runs

@@ -278,6 +278,7 @@ class Value:
 
 
 def _graph_not_loaded(root: Value) -> None:
+    """``Value.backward`` before ``engine.graph`` installed its walk (which ``import engine`` does)."""
     raise RuntimeError("Value.backward: engine.graph, which walks the graph, is not loaded; import engine")
 
 
