@@ -420,7 +420,7 @@ class GlassgradBatched(Impl):
         stepper.runner = self.runner
         compiled = stepper.trace(self.points[0], self.labels[0])
         if self.runner == "numpy":
-            numpy_runner.function_for(compiled)
+            numpy_runner.function_for(compiled.program)
         return time.perf_counter() - t0, stepper
 
     def step(self) -> float:

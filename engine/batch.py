@@ -4,33 +4,45 @@
 and writes its forward and backward once. ``compiled.batch(shared_values, rows)`` runs that code for
 every row (one example's inputs) and gives back the first output summed or averaged over the
 examples, its gradients with respect to the shared inputs reduced the same way, and each example's
-outputs. Two runners execute the one generated source:
+outputs. Each runner executes the one generated source (``engine.program.Program``):
 
-- ``"python"``: a loop over the rows, the code on floats (the primitives of ``engine.primitives``);
+- ``"python"``: a loop over the rows, the code on floats (``engine.python_runner``);
 - ``"numpy"``: the code once, each line over the batch axis: a per-example input is an array (one
   number per example), a shared input stays a number, and the primitives' names are bound to numpy
   functions (``engine.numpy_runner``); the shared inputs' gradients are summed over the batch axis.
 
-``"auto"`` is numpy when it is installed, else the loop. Both agree with the graph (one graph per example,
-summed) to rounding, about 1e-12 relative: the same operations per example, the sums over the examples
-added in another order (the loop adds left to right, numpy pairwise).
+``"auto"`` is numpy when it is installed, else the loop (``RUNNERS`` lists them). Both agree with the graph
+(one graph per example, summed) to rounding, about 1e-12 relative: the same operations per example, the sums
+over the examples added in another order (the loop adds left to right, numpy pairwise).
 """
 
 from __future__ import annotations
 
+import importlib
 import importlib.util
 import itertools
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import Any, NamedTuple
 
-from engine import fmath
+from engine.program import Program
 from engine.value import describe, to_float
 
-if TYPE_CHECKING:
-    from engine.compiler import Compiled
 
-#: ``batch(runner=...)``: numpy when it is installed, numpy, or the loop over the rows.
-RUNNERS = ("auto", "numpy", "python")
+class Runner(NamedTuple):
+    """Where a runner of ``batch`` lives: ``module`` has ``run(program, shared, rows) -> (loss, grads, outputs)``
+    (each summed over the rows); ``needs``, the package it imports, if any (looked for, not imported, by
+    ``"auto"``)."""
+
+    module: str
+    needs: str | None = None
+
+
+#: The runners of ``batch(runner=...)`` by name; ``"auto"`` takes the first whose package is installed. A new runner
+#: is a module with ``run`` and its line here.
+RUNNERS: dict[str, Runner] = {
+    "numpy": Runner("engine.numpy_runner", "numpy"),
+    "python": Runner("engine.python_runner"),
+}
 
 #: ``batch(reduce=...)``: the examples' first outputs and gradients averaged, or summed.
 REDUCTIONS = ("mean", "sum")
@@ -46,63 +58,40 @@ class BatchResult(NamedTuple):
     outputs: list[list[float]]
 
 
-def numpy_available() -> bool:
-    """True when numpy is installed (found, not imported): the ``"auto"`` runner is then numpy."""
-    return importlib.util.find_spec("numpy") is not None
-
-
-def run_batch(compiled: Compiled, shared: Sequence[float], rows: Any, reduce: str, runner: str) -> BatchResult:
+def run_batch(program: Program, shared: Sequence[float], rows: Any, reduce: str, runner: str) -> BatchResult:
     """``compiled.batch(shared, rows, reduce, runner)``: the arguments checked, the runner run, the sums reduced."""
-    if not compiled.n_per_example:
+    if not program.n_per_example:
         raise ValueError("batch: expected a function compiled with per_example=... (one example's inputs), got one "
                          "compiled for a whole graph: call it as compiled(*inputs)")
     if reduce not in REDUCTIONS:
         raise ValueError(f"batch(reduce): expected 'mean' or 'sum', got {describe(reduce)}")
-    kind = _runner(runner)
-    numbers = _shared(shared, compiled.n_shared)
-    checked = _rows(rows, compiled.n_per_example)
-    if kind == "numpy":
-        from engine import numpy_runner  # numpy is imported here, when it is used
-
-        loss, grads, outputs = numpy_runner.run(compiled, numbers, checked)
-    else:
-        rows_of_floats = checked.tolist() if hasattr(checked, "tolist") else checked  # an array's rows as floats
-        loss, grads, outputs = run_python(compiled, numbers, rows_of_floats)
+    module = importlib.import_module(RUNNERS[_runner(runner)].module)  # numpy is imported here, when it is used
+    numbers = _shared(shared, program.n_shared)
+    checked = _rows(rows, program.n_per_example)
+    loss, grads, outputs = module.run(program, numbers, checked)
     if reduce == "mean":
         scale = 1.0 / len(outputs)  # as nn.losses.mean: the sum times 1/n
         loss, grads = loss * scale, [g * scale for g in grads]
     return BatchResult(loss, grads, outputs)
 
 
-#: Rows the loop runner keeps the gradients of at a time, before adding them to the running sums.
-CHUNK = 256
-
-
-def run_python(
-    compiled: Compiled, shared: list[float], rows: Sequence[Sequence[float]]
-) -> tuple[float, list[float], list[list[float]]]:
-    """The loop runner: the compiled function on floats, once per row. Returns the first output and the gradients,
-    each summed over the rows left to right (as ``fmath.total``), and each row's outputs."""
-    function = compiled._runners["python"]
-    single = compiled.n_outputs == 1
-    outputs: list[list[float]] = []
-    grads = [0.0] * len(compiled.wrt)
-    for start in range(0, len(rows), CHUNK):  # a chunk's gradients at a time: memory stays bounded
-        results = [function(*shared, *row) for row in rows[start:start + CHUNK]]
-        outputs += [[value] for value, _ in results] if single else [value for value, _ in results]
-        grads = [sum(column, total) for total, column in zip(grads, zip(*(g for _, g in results)))]
-    return fmath.total([out[0] for out in outputs]), grads, outputs
+def _installed(name: str) -> bool:
+    """True when the runner ``name`` can run: the package it needs is installed (found, not imported)."""
+    needs = RUNNERS[name].needs
+    return needs is None or importlib.util.find_spec(needs) is not None
 
 
 def _runner(runner: object) -> str:
-    """The runner to use: ``"numpy"`` or ``"python"`` (``"auto"``: numpy when it is installed)."""
-    if runner not in RUNNERS:
-        raise ValueError(f"batch(runner): expected one of {', '.join(RUNNERS)}, got {describe(runner)}")
+    """The name of the runner to use (``"auto"``: the first of ``RUNNERS`` that is installed)."""
+    if not isinstance(runner, str) or (runner != "auto" and runner not in RUNNERS):
+        raise ValueError(f"batch(runner): expected one of {', '.join(['auto', *RUNNERS])}, got {describe(runner)}")
     if runner == "auto":
-        return "numpy" if numpy_available() else "python"
-    if runner == "numpy" and not numpy_available():
-        raise ImportError("batch(runner='numpy'): numpy is not installed; pip install numpy, or use runner='python'")
-    return str(runner)
+        return next(name for name in RUNNERS if _installed(name))
+    if not _installed(runner):
+        needs = RUNNERS[runner].needs
+        raise ImportError(f"batch(runner={runner!r}): {needs} is not installed; pip install {needs}, or use "
+                          "runner='python'")
+    return runner
 
 
 def _shared(shared: object, n: int) -> list[float]:

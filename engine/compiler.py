@@ -40,16 +40,15 @@ import threading
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from types import CodeType, FrameType
-from typing import TYPE_CHECKING, Any
+from types import FrameType
+from typing import Any
 
 from engine import graph, state
-from engine.ops import BUILTIN_OPS, CONSTANT, OPS, UNIT, VARIADIC, Op
-from engine.primitives import CODE, FLOATS, PRIMITIVES, PRODUCT
+from engine.batch import BatchResult, run_batch
+from engine.ops import BUILTIN_OPS, CONSTANT, OPS, VARIADIC, Op, OpKind
+from engine.primitives import PRIMITIVES, Binding, Text
+from engine.program import Program
 from engine.value import Value, describe, to_float
-
-if TYPE_CHECKING:
-    from engine.batch import BatchResult
 
 _ENGINE_DIR = os.path.dirname(os.path.abspath(__file__))
 
@@ -68,41 +67,24 @@ class Compiled:
 
     Compiled with ``per_example``, ``compiled.batch(shared, rows)`` runs the one example's code over a
     batch of examples (see ``batch``); ``n_shared`` and ``n_per_example`` count the two kinds of input.
+    ``program`` is the generated code as every runner takes it (``engine.program.Program``).
     """
 
-    def __init__(
-        self,
-        fn: Callable[..., Any],
-        source: str,
-        function: Callable[..., tuple[Any, list[float]]],
-        names: dict[str, str],
-        wrt: tuple[int, ...],
-        signature: list[tuple[Any, ...]],
-        leaves: list[Value],
-        *,
-        code: CodeType,
-        namespace: dict[str, Any],
-        calls: dict[str, tuple[Op, str]],
-        n_shared: int,
-        n_outputs: int,
-    ) -> None:
+    def __init__(self, fn: Callable[..., Any], program: Program, signature: list[tuple[Any, ...]],
+                 leaves: list[Value]) -> None:
         self.fn = fn
-        self.source = source
-        self.names = names
-        self.wrt = wrt
+        self.program = program  # the generated code, as every runner of ``batch`` takes it
+        self.source = program.source
+        self.names = program.names
+        self.wrt = program.wrt
         self.n_inputs = len(leaves)
-        self.n_shared = n_shared
-        self.n_per_example = len(leaves) - n_shared
-        self.n_outputs = n_outputs
+        self.n_shared = program.n_shared
+        self.n_per_example = program.n_per_example
+        self.n_outputs = program.n_outputs
         self.nodes = len(signature)
-        self._function = function
+        self._function = program.on_floats()
         self._signature = signature
         self._leaves = leaves
-        # what the runners of ``batch`` need: the code object, its namespace on floats, the op functions it calls
-        self._code = code
-        self._namespace = namespace
-        self._calls = calls
-        self._runners: dict[str, Callable[..., tuple[Any, list[Any]]]] = {"python": function}
 
     def __repr__(self) -> str:
         inputs = f"{self.n_inputs} inputs"
@@ -128,9 +110,7 @@ class Compiled:
         reduced the same way, and each example's outputs (``engine.batch.BatchResult``). ``runner``:
         ``"python"`` (a loop over the rows), ``"numpy"`` (each line over the batch axis) or ``"auto"`` (numpy when
         it is installed). Needs ``compile(..., per_example=...)``."""
-        from engine.batch import run_batch
-
-        return run_batch(self, shared, rows, reduce, runner)
+        return run_batch(self.program, shared, rows, reduce, runner)
 
     def check(self, *inputs: float) -> tuple[Any, list[float]]:
         """Trace ``fn`` again at ``inputs`` and compare the graph with the compiled one; ShapeError if they
@@ -230,15 +210,12 @@ def compile(  # noqa: A001 - engine.compile, by the design; the builtin is used 
         )
     signature = _signature(order, leaves, created)
     writer = _Writer(per_example=per_example is not None)
-    source, names = _write(writer, order, outputs, leaves, chosen, created, getattr(fn, "__name__", "fn"))
+    source, names, args = _write(writer, order, outputs, leaves, chosen, created, getattr(fn, "__name__", "fn"))
     filename = f"<glassgrad compiled {len(order)} nodes {id(source):x}>"
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)  # tracebacks show lines
-    code = builtins.compile(source, filename, "exec")
-    namespace = writer.namespace
-    on_floats = dict(namespace)
-    exec(code, on_floats)  # code written from the op table only
-    return Compiled(fn, source, on_floats["compiled"], names, chosen, signature, leaves, code=code,
-                    namespace=namespace, calls=writer.calls, n_shared=len(shared), n_outputs=len(outputs))
+    program = Program(source, builtins.compile(source, filename, "exec"), writer.namespace, writer.calls, args, names,
+                      chosen, len(shared), len(outputs), per_example is not None)
+    return Compiled(fn, program, signature, leaves)
 
 
 def _check_inputs(inputs: object, what: str) -> list[Any]:
@@ -435,7 +412,7 @@ class _Writer:
     """How the code is written, and the namespace of the generated function: the op table's functions and
     non-finite numbers, by name.
 
-    The whole-graph code (``per_example=False``) is for floats alone: the ``floats`` text of the ops' math
+    The whole-graph code (``per_example=False``) is for floats alone: the ``float_code`` text of the ops' math
     (``relu`` inline), ``float()`` around a custom op's result, and every gradient summed from ``0.0`` as the
     backward loop does, so it is bit-identical to the graph. The per-example code is for any runner: the ops'
     ``code`` text, which calls the primitives by name, and ``as_float`` for ``float``; a gradient starts from
@@ -445,7 +422,7 @@ class _Writer:
 
     def __init__(self, per_example: bool = False) -> None:
         self.per_example = per_example
-        self.text = CODE if per_example else FLOATS
+        self.text = Text.CODE if per_example else Text.FLOAT_CODE
         self.as_float = "as_float" if per_example else "float"
         self.namespace: dict[str, Any] = dict(PRIMITIVES)  # what the ops' written-out math calls, on floats
         if per_example:
@@ -483,16 +460,16 @@ def _write(
     wrt: tuple[int, ...],
     created: set[Value],
     fn_name: str,
-) -> tuple[str, dict[str, str]]:
-    """The source of ``compiled(*inputs)`` (its namespace fills ``writer.namespace``) and each generated name's
-    node label. ``created``: leaves ``fn`` made from numbers, written as constants."""
+) -> tuple[str, dict[str, str], tuple[str, ...]]:
+    """The source of ``compiled(*inputs)`` (its namespace fills ``writer.namespace``), each generated name's node
+    label, and the argument names. ``created``: leaves ``fn`` made from numbers, written as constants."""
     inputs_named = _input_names(leaves)
     name = {node: inputs_named.get(node) or _name_for(node.label, i) for i, node in enumerate(order)}
     for leaf in leaves:
         if leaf not in name:  # an input fn did not use: it still takes its place among the arguments
             name[leaf] = inputs_named.get(leaf) or _name_for(leaf.label, len(name))
     names = {name[node]: node.label for node in name}
-    args = [name[leaf] for leaf in leaves]
+    args = tuple(name[leaf] for leaf in leaves)
     inputs = set(leaves)
     title = _NOT_NAME.sub(" ", fn_name).strip() or "fn"
     lines = [
@@ -526,7 +503,7 @@ def _write(
     values = name[root] if len(outputs) == 1 else "[" + ", ".join(name[o] for o in outputs) + "]"
     grads = ", ".join(grad_of.get(leaves[k], "0.0") for k in wrt)
     lines.append(f"    return {values}, [{grads}]")
-    return "\n".join(lines) + "\n", names
+    return "\n".join(lines) + "\n", names, args
 
 
 #: Terms per line of a gradient's sum: Python's compiler recurses once per ``+`` of a line.
@@ -553,9 +530,9 @@ def _forward_code(node: Value, name: dict[Value, str], writer: _Writer) -> str:
     op = node._op
     assert op is not None  # an op node
     xs = [name[p] for p in node.parents]
-    traced = op.trace(len(xs), node._arg)[0]
-    if traced is not None:
-        code = traced.texts[writer.text].format(*xs, out=name[node])
+    forward = op.written(len(xs), node._arg)[0]
+    if forward is not None:
+        code = forward.texts[writer.text].format(*xs, out=name[node])
     else:
         call = writer.function(op, "forward")
         if op.arity == VARIADIC:
@@ -585,13 +562,13 @@ def _backward_code(
     xs = [name[p] for p in parents]
     out = name[node]
     lines: list[str] = []
-    traced = op.trace(len(xs), node._arg)[1]
-    if op.kind == UNIT:  # every partial is 1: the gradient is passed on
+    partials = op.written(len(xs), node._arg)[1]
+    if op.kind is OpKind.UNIT:  # every partial is 1: the gradient is passed on
         passed = [upstream] * len(parents)
     else:  # the op's partials (written out, or from a call), each times the upstream gradient
-        if traced is not None:
-            written = [d.texts[writer.text].format(*xs, out=out) for d in traced]
-            factors = [w if d.strength >= PRODUCT else f"({w})" for w, d in zip(written, traced)]
+        if partials is not None:
+            written = [d.texts[writer.text].format(*xs, out=out) for d in partials]
+            factors = [w if d.strength >= Binding.PRODUCT else f"({w})" for w, d in zip(written, partials)]
         else:
             local = f"p_{out}"
             call = writer.function(op, "partials")

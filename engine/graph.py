@@ -10,13 +10,11 @@ import gc
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from engine import state
-from engine.ops import BINARY, UNARY, UNIT, Op
-
-if TYPE_CHECKING:
-    from engine.value import Value
+from engine.ops import Op, OpKind
+from engine.value import Value, install_backward
 
 
 @contextmanager
@@ -85,6 +83,26 @@ def _walk(root: Value, held: list[tuple[Value, float]] | None) -> list[Value]:
             if a not in visited:
                 push(a)
         return order
+
+
+def backward(root: Value) -> None:
+    """``root.backward()``: every node of ``root``'s graph gets ``.grad`` = d(root)/d(node). Non-leaf nodes are
+    *set* to this pass's gradient; leaves *add* it to what they held (and keep what they held if the pass
+    raises, as ``detect_anomaly()`` may)."""
+    with paused_gc():
+        order, held = order_for_backward(root)
+        root.grad = 1.0
+        try:
+            backprop(order)
+        except BaseException:  # e.g. detect_anomaly(): leaves keep what they held before this pass
+            for node in order:
+                if not node.parents:
+                    node.grad = 0.0
+            for leaf, before in held:
+                leaf.grad = before
+            raise
+        for leaf, before in held:
+            leaf.grad = before + leaf.grad
 
 
 def order_for_backward(root: Value) -> tuple[list[Value], list[tuple[Value, float]]]:
@@ -187,6 +205,7 @@ def _backprop_floats(order: list[Value]) -> None:
     """``backprop`` on plain floats: the same chain rule as ``backward_edges``, each parent's gradient the sum
     ``0 + Σ local · upstream`` in the same order, with the commonest call shapes unpacked for speed (tested
     equal to the walk on random graphs)."""
+    binary, unary, unit = OpKind.BINARY, OpKind.UNARY, OpKind.UNIT  # bound once: the loop is the hot path
     for node in reversed(order):
         a: Any = node._a
         b: Any = node._b
@@ -195,13 +214,13 @@ def _backprop_floats(order: list[Value]) -> None:
         upstream = node.grad
         op = node._op
         kind = op.kind  # type: ignore[union-attr]
-        if kind == BINARY:
+        if kind is binary:
             da, db = op.partials(a.data, b.data, node.data)  # type: ignore[union-attr]
             a.grad += da * upstream
             b.grad += db * upstream
-        elif kind == UNARY:
+        elif kind is unary:
             a.grad += op.partials(a.data, node.data)[0] * upstream  # type: ignore[union-attr]
-        elif kind == UNIT:  # a sum: every local derivative is 1
+        elif kind is unit:  # a sum: every local derivative is 1
             for parent in node.parents if a is not None else b:
                 parent.grad += upstream
         else:
@@ -209,3 +228,6 @@ def _backprop_floats(order: list[Value]) -> None:
             local = op.apply_partials(tuple([p.data for p in parents]), node.data, node._arg)  # type: ignore[union-attr]
             for parent, d in zip(parents, local):
                 parent.grad += d * upstream
+
+
+install_backward(backward)  # Value.backward runs this walk (engine.value cannot import this module)

@@ -14,13 +14,11 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from types import FrameType
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from engine import state
-
-if TYPE_CHECKING:
-    from engine.ops import Op
-    from engine.value import Value
+from engine.ops import Op
+from engine.value import Value
 
 #: Frames from these files are library code, not the user's: the engine itself and contextlib.
 _SKIP_DIRS = (os.path.dirname(os.path.abspath(__file__)), os.path.abspath(contextlib.__file__ or ""))

@@ -13,15 +13,13 @@ from __future__ import annotations
 import functools
 import operator
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
 from engine import fmath
 from engine.ops import VARIADIC, Op
-
-if TYPE_CHECKING:
-    from engine.compiler import Compiled
+from engine.program import Function, Program
 
 Array = Any  # a float64 ndarray, or a number (a shared input, a constant)
 
@@ -131,37 +129,33 @@ def vectorized(op: Op, which: str) -> Callable[..., Any]:
     return call
 
 
-def function_for(compiled: Compiled) -> Callable[..., Any]:
-    """The compiled code executed with the primitives on arrays (made once per compiled function, then kept)."""
-    function = compiled._runners.get("numpy")
-    if function is None:
-        namespace: dict[str, Any] = {}
-        for name, value in compiled._namespace.items():
-            if name in PRIMITIVES_ON_ARRAYS:
-                namespace[name] = PRIMITIVES_ON_ARRAYS[name]
-            elif name == "as_float":
-                namespace[name] = as_float
-            elif name in compiled._calls:
-                namespace[name] = vectorized(*compiled._calls[name])
-            else:
-                namespace[name] = value  # a number (inf, nan) the code names
-        exec(compiled._code, namespace)  # the code compile wrote, from the op table only
-        function = compiled._runners["numpy"] = namespace["compiled"]
-    return function
+def function_for(program: Program) -> Function:
+    """The program executed with the primitives on arrays (made once per program, then kept)."""
+
+    def on_arrays(name: str, value: Any) -> Any:
+        if name in PRIMITIVES_ON_ARRAYS:
+            return PRIMITIVES_ON_ARRAYS[name]
+        if name == "as_float":
+            return as_float
+        if name in program.calls:
+            return vectorized(*program.calls[name])
+        return value  # a number (inf, nan) the code names
+
+    return program.bound("numpy", on_arrays)
 
 
-def run(compiled: Compiled, shared: list[float], rows: Any) -> tuple[float, list[float], list[list[float]]]:
+def run(program: Program, shared: list[float], rows: Any) -> tuple[float, list[float], list[list[float]]]:
     """The code once over the batch axis: the per-example inputs as arrays (one number per row), the shared ones as
     numbers. Returns the first output and the gradients, each summed over the rows, and each row's outputs."""
-    function = function_for(compiled)
+    function = function_for(program)
     columns = np.ascontiguousarray(np.asarray(rows, dtype=np.float64).T)  # one contiguous array per input
     n = columns.shape[1]
     values = np.array(shared)
     numbers = [values[i, ...] for i in range(len(shared))]  # 0-d arrays: numpy mixes them faster than Python floats
     with np.errstate(all="ignore"):  # IEEE results, as on floats: inf and nan without warnings
         values, grads = function(*numbers, *columns)
-        outputs = np.empty((compiled.n_outputs, n))
-        for j, value in enumerate(values if compiled.n_outputs > 1 else [values]):
+        outputs = np.empty((program.n_outputs, n))
+        for j, value in enumerate(values if program.n_outputs > 1 else [values]):
             outputs[j] = value  # a number (an output the same for every example) fills its row
         sums = _summed(grads, n)
         loss = float(outputs[0].sum())

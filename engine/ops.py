@@ -9,8 +9,8 @@ That one expression is everything, in the spirit of PyTorch's derivatives.yaml:
 - run on Values, it builds the derivative's own graph (``create_graph=True``, higher orders);
 - run on ``Sym``s, it writes itself out: the Python code ``engine.compile`` generates (which runs on
   floats, or on arrays with other functions bound to the primitives' names) and the formula diagrams
-  and docs print. A readable display formula (``1 - tanh(x)²``) may stand beside it where it reads
-  better than the expression; the doc is built from the formulas.
+  and docs print. Readable math written by hand (``Op.partials_math``: ``1 - tanh(x)²``) may stand beside
+  it where it reads better than the expression; ``Op.doc`` is built from the formulas.
 
 The upstream gradient never appears here: the chain rule lives in one place, the backward loop
 (``parent.grad += local · node.grad``). The table drives the backward pass, the property tests
@@ -22,6 +22,7 @@ from __future__ import annotations
 import operator
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from enum import Enum
 from typing import Any
 
 from engine.primitives import (
@@ -53,9 +54,14 @@ __all__ = ["BUILTIN_OPS", "OPS", "VARIADIC", "Domain", "Op", "data_of", "exp", "
 #: ``Op.arity`` of an op that takes any number (at least one) of inputs.
 VARIADIC = -1
 
-#: ``Op.kind``: how the backward loop calls the partials (a unary or binary op without a parameter
-#: is called directly; anything else through ``Op.apply_partials``).
-UNARY, BINARY, UNIT, OTHER = 1, 2, 3, 0
+
+class OpKind(Enum):
+    """``Op.kind``: how the float backward loop calls an op's partials."""
+
+    UNARY = "unary"  # one input, no parameter: partials(x, out), called directly
+    BINARY = "binary"  # two inputs, no parameter: partials(a, b, out), called directly
+    UNIT = "unit"  # every partial is 1 (a sum): the upstream gradient is passed on, the partials never called
+    GENERAL = "general"  # anything else: through Op.apply_partials
 
 
 @dataclass(frozen=True)
@@ -82,9 +88,11 @@ class Op:
     - ``forward(*xs)`` (``forward(xs)`` when variadic; ``p`` appended when ``param`` is set) gives the output.
     - ``partials(*xs, out)`` (``partials(xs, out)`` when variadic; ``p`` appended when ``param`` is set) gives
       one local derivative ∂out/∂xᵢ per input.
-    - ``display``: readable partials, one per input (one for all inputs of a variadic op), in the names of
-      ``inputs`` and ``out``, where they read better than the expression's own formula; ``shows``: the same
-      for the forward. Diagrams print ``formulas``, which is ``display`` or else the traced formula.
+    - ``partials_math`` and ``forward_math``: the partials (one per input; one for all inputs of a variadic op) and
+      the forward as a person writes them, in the names of ``inputs``, ``out`` and the parameter, where that reads
+      better than the expression written out (``1 - tanh(x)²`` beside ``1 - out·out``); empty: none given.
+      What diagrams and messages print is ``formulas`` (``formula(i)``) and ``forward_formula``: the given
+      math, or else the expression's own; ``doc`` is both in one line.
     - ``unit_partials`` declares that every partial is exactly 1 (sums), so the backward loop may pass
       the upstream gradient on without calling ``partials``; the property tests check the claim.
     - ``domain``: where property tests draw each input; ``excluded(*xs)``: True at the joint inputs they must
@@ -94,28 +102,28 @@ class Op:
     name: str
     forward: Callable[..., Any]
     partials: Callable[..., tuple[Any, ...]]
-    display: tuple[str, ...] = ()
+    partials_math: tuple[str, ...] = ()
     inputs: tuple[str, ...] = ("x",)
     arity: int = 1
     param: str | None = None
     symbol: str = ""
-    shows: str = ""
+    forward_math: str = ""
     domain: tuple[Domain, ...] = ()
     param_domain: Domain | None = None
     unit_partials: bool = False
     excluded: Callable[..., bool] | None = None
-    kind: int = field(default=OTHER, init=False, compare=False)
+    kind: OpKind = field(default=OpKind.GENERAL, init=False, compare=False)
     floats: Callable[..., Any] = field(default=print, init=False, compare=False, repr=False)
-    _traces: dict[Any, Any] = field(default_factory=dict, init=False, compare=False, repr=False)
+    _written: dict[Any, Any] = field(default_factory=dict, init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
-        kind = OTHER
+        kind = OpKind.GENERAL
         if self.unit_partials:
-            kind = UNIT
+            kind = OpKind.UNIT
         elif self.param is None and self.arity == 1:
-            kind = UNARY
+            kind = OpKind.UNARY
         elif self.param is None and self.arity == 2:
-            kind = BINARY
+            kind = OpKind.BINARY
         object.__setattr__(self, "kind", kind)
         # the forward on floats: a primitive's float function itself, when the forward is a primitive
         object.__setattr__(self, "floats", getattr(self.forward, "on_floats", self.forward))
@@ -136,11 +144,11 @@ class Op:
 
     @property
     def formulas(self) -> tuple[str, ...]:
-        """The readable partials, one per input (one for all of a variadic op's): ``display``, or the
+        """The readable partials, one per input (one for all of a variadic op's): ``partials_math``, or the
         expression's own formula in the names of ``inputs``, ``out`` and the parameter."""
-        if self.display:
-            return self.display
-        partials = self.trace(names=True)[1]
+        if self.partials_math:
+            return self.partials_math
+        partials = self.written(readable=True)[1]
         return tuple(s.math for s in partials) if partials is not None else ("?",) * max(self.arity, 1)
 
     def formula(self, i: int) -> str:
@@ -149,28 +157,36 @@ class Op:
         return formulas[min(i, len(formulas) - 1)]
 
     @property
+    def forward_formula(self) -> str:
+        """The readable forward: ``forward_math``, or the expression's own formula, or ``name(inputs)``."""
+        if self.forward_math:
+            return self.forward_math
+        written = self.written(readable=True)[0]
+        return written.math if written is not None else f"{self.name}({', '.join(self.inputs)})"
+
+    @property
     def doc(self) -> str:
-        """The op's math in one line, built from its formulas: ``tanh(x); ∂/∂x = 1 - tanh(x)²``."""
-        traced = self.trace(names=True)[0]
-        forward = self.shows or (traced.math if traced is not None else f"{self.name}({', '.join(self.inputs)})")
+        """The op's math in one line, the forward then each partial: ``tanh(x); ∂/∂x = 1 - tanh(x)²``."""
         partial_names = self.inputs if self.arity != VARIADIC else self.inputs[:1]
         parts = ", ".join(f"∂/∂{name} = {self.formula(i)}" for i, name in enumerate(partial_names))
-        return f"{forward}; {parts}"
+        return f"{self.forward_formula}; {parts}"
 
-    def trace(self, n: int = 1, arg: float | None = None, names: bool = False) -> tuple[Sym | None, list[Sym] | None]:
+    def written(
+        self, n: int = 1, arg: float | None = None, readable: bool = False
+    ) -> tuple[Sym | None, list[Sym] | None]:
         """The forward and the partials written out (``Sym``s) for ``n`` inputs (a variadic op) and the parameter
-        ``arg``: with ``names``, in the op's own names (``x``, ``out``, ``p``) for reading; else with ``{0}``,
-        ``{1}``, … and ``{out}`` in the code, to be filled in by ``str.format``. Either is None when its
-        expression does not trace (a custom op written with ``math``, ``/`` or ``**``: it is then called)."""
-        key = (n, arg, names)
-        if key not in self._traces:
-            self._traces[key] = self._trace(n, arg, names)
-        return self._traces[key]  # type: ignore[no-any-return]
+        ``arg``: ``readable``, in the op's own names (``x``, ``out``, ``p``); else with ``{0}``, ``{1}``, … and
+        ``{out}`` in the code, to be filled in by ``str.format``. Either is None when its expression does not write
+        itself out (a custom op written with ``math``, ``/`` or ``**``: the compiled code then calls it)."""
+        key = (n, arg, readable)
+        if key not in self._written:
+            self._written[key] = self._write(n, arg, readable)
+        return self._written[key]  # type: ignore[no-any-return]
 
-    def _trace(self, n: int, arg: float | None, names: bool) -> tuple[Sym | None, list[Sym] | None]:
+    def _write(self, n: int, arg: float | None, readable: bool) -> tuple[Sym | None, list[Sym] | None]:
         count = n if self.arity == VARIADIC else self.arity
         p: Any
-        if names:
+        if readable:
             xs = [Sym(self.inputs[min(i, len(self.inputs) - 1)]) for i in range(count)]
             out, p = Sym("out"), Sym(self.param or "p")
         else:
@@ -221,11 +237,11 @@ _TABLE = [
                           where(is_zero(a) * nonneg(b), 0.0, out * log(a))),
        ("b·a^(b-1)", "a^b·ln a"), inputs=("a", "b"), arity=2, symbol="^",
        domain=(Domain(0.1, 4.0), Domain(-3.0, 3.0))),
-    Op("exp", exp, lambda x, out: (out,), ("exp(x)",), shows="e^x", domain=(Domain(-5.0, 5.0),)),
+    Op("exp", exp, lambda x, out: (out,), ("exp(x)",), forward_math="e^x", domain=(Domain(-5.0, 5.0),)),
     Op("log", log, lambda x, out: (power(x, -1.0),), ("1/x",), domain=(Domain(0.05, 20.0),)),
     Op("tanh", tanh, lambda x, out: (1.0 - out * out,), ("1 - tanh(x)²",)),
     Op("sigmoid", sigmoid, lambda x, out: (out * (1.0 - out),), ("σ(x)·(1 - σ(x))",), symbol="σ",
-       shows="σ(x) = 1 / (1 + e^-x)"),
+       forward_math="σ(x) = 1 / (1 + e^-x)"),
     Op("relu", relu, lambda x, out: (step(x),), ("1 if x > 0 else 0",),
        domain=(Domain(avoid=(0.0,)),)),
     Op("leaky_relu", lambda x, s: where(nonneg(x), x, s * x), lambda x, out, s: (where(step(x), 1.0, s),),
@@ -236,14 +252,14 @@ _TABLE = [
     Op("atan", atan, lambda x, out: (power(1.0 + x * x, -1.0),), ("1/(1 + x²)",)),
     Op("sin", sin, lambda x, out: (cos(x),)),
     Op("cos", cos, lambda x, out: (-sin(x),)),
-    Op("softplus", softplus, lambda x, out: (sigmoid(x),), shows="ln(1 + e^x)",
+    Op("softplus", softplus, lambda x, out: (sigmoid(x),), forward_math="ln(1 + e^x)",
        domain=(Domain(-6.0, 6.0),)),
     Op("log_sigmoid", log_sigmoid, lambda x, out: (sigmoid(-x),), symbol="log σ",
-       shows="ln σ(x) = -softplus(-x)", domain=(Domain(-6.0, 6.0),)),
+       forward_math="ln σ(x) = -softplus(-x)", domain=(Domain(-6.0, 6.0),)),
     Op("sum", total, lambda xs, out: (1.0,) * len(xs), inputs=("xᵢ",), arity=VARIADIC,
-       symbol="Σ", shows="Σᵢ xᵢ", unit_partials=True),
+       symbol="Σ", forward_math="Σᵢ xᵢ", unit_partials=True),
     Op("logsumexp", logsumexp, lambda xs, out: tuple(exp(x - out) for x in xs), inputs=("xᵢ",),
-       arity=VARIADIC, symbol="logΣexp", shows="ln Σᵢ e^xᵢ (shifted by the largest xᵢ)",
+       arity=VARIADIC, symbol="logΣexp", forward_math="ln Σᵢ e^xᵢ (shifted by the largest xᵢ)",
        domain=(Domain(-5.0, 5.0),)),
 ]
 
@@ -254,7 +270,7 @@ OPS: dict[str, Op] = {op.name: op for op in _TABLE}
 BUILTIN_OPS: frozenset[str] = frozenset(OPS)
 
 #: The op of a constant leaf (a number lifted into a Value by an operator): no inputs, no partials.
-CONSTANT = Op("const", lambda: 0.0, lambda out: (), (), inputs=(), arity=0, shows="a number, held constant")
+CONSTANT = Op("const", lambda: 0.0, lambda out: (), (), inputs=(), arity=0, forward_math="a number, held constant")
 
 ADD, MUL, POW, VPOW = OPS["add"], OPS["mul"], OPS["pow"], OPS["vpow"]
 SUM, LOGSUMEXP = OPS["sum"], OPS["logsumexp"]

@@ -6,7 +6,8 @@ nonneg is_zero sign where total logsumexp``. Each function looks at what it is g
 
 - floats: IEEE float math (``engine.fmath``), never an exception, never a complex number — the fast
   first-order backward and every forward;
-- Values: graph nodes (the op of the same name), so the same partials build the derivative's own graph
+- Values: graph nodes (the Value's own method of the same name, ``x.exp()``; ``x ** p`` for ``power``: this
+  module does not import ``engine.value``), so the same partials build the derivative's own graph
   (``create_graph=True``, higher-order derivatives); the 0/1 functions (``step``, ``sign``, …) give a
   plain float, a constant of that graph (their derivative is 0 wherever it exists);
 - ``Sym``: the expression as text, once as Python code (which ``engine.compile`` writes, and which runs
@@ -21,12 +22,21 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
+from enum import IntEnum
 from typing import Any, NoReturn
 
 from engine import fmath
 
-#: Binding strength of what a Sym's text is: sums, products, a leading minus, atoms (names, numbers, calls).
-SUM, PRODUCT, NEGATION, ATOM = 1, 2, 3, 4
+
+class Binding(IntEnum):
+    """How tightly a Sym's text binds, loosest first: a conditional (``a if c else b``), a sum, a product, a leading
+    minus, an atom (a name, a number, a call). A text that binds more loosely than its place is put in parentheses."""
+
+    CONDITIONAL = 0
+    SUM = 1
+    PRODUCT = 2
+    NEGATION = 3
+    ATOM = 4
 
 
 def _number_text(x: float | int) -> tuple[str, str]:
@@ -38,10 +48,15 @@ def _number_text(x: float | int) -> tuple[str, str]:
     return repr(x), f"{x:g}"
 
 
-#: The three ways a Sym writes itself: Python code that calls the primitives by name (it runs on floats, or on
-#: arrays with array functions bound to those names), Python code for floats alone (the few primitives that
-#: read better inline, as ``relu``'s conditional, are written out), and math to read.
-CODE, FLOATS, MATH_TEXT = 0, 1, 2
+class Text(IntEnum):
+    """The three ways a Sym writes itself, by their place in ``Sym.texts``: ``CODE``, Python that calls the primitives
+    by name (it runs on floats, or on arrays with array functions bound to those names); ``FLOAT_CODE``, Python for
+    floats alone (the few primitives that read better inline, as ``relu``'s conditional, written out); ``MATH``, the
+    expression to read."""
+
+    CODE = 0
+    FLOAT_CODE = 1
+    MATH = 2
 
 #: The primitives the float code writes inline (on a name or a number): the same float operations as their
 #: function in ``engine.fmath``, without the call (the property tests check both, bit for bit).
@@ -49,31 +64,33 @@ INLINE_ON_FLOATS = {"relu": "(0.0 if {0} < 0.0 else {0})", "step": "(1.0 if {0} 
 
 
 class Sym:
-    """A traced expression, written three ways (``code``, ``floats``, ``math``; see ``CODE``) with how tightly it
-    binds. Arithmetic on Syms (``+ - *``, unary ``-``, ``abs``) and the primitives of this module make new Syms;
-    anything that would need the number (``/``, ``**``, ``float()``, ``if``) raises ``TypeError`` naming the
-    primitive to use."""
+    """An expression written out, three ways (``code``, ``float_code``, ``math``; see ``Text``) with how tightly it
+    binds (``Binding``). Arithmetic on Syms (``+ - *``, unary ``-``, ``abs``) and the primitives of this module make
+    new Syms; anything that would need the number (``/``, ``**``, ``float()``, ``if``) raises ``TypeError`` naming
+    the primitive to use."""
 
     __slots__ = ("strength", "texts")
 
-    def __init__(self, code: str, math: str | None = None, strength: int = ATOM, floats: str | None = None) -> None:
-        self.texts = (code, code if floats is None else floats, code if math is None else math)
+    def __init__(
+        self, code: str, math: str | None = None, strength: Binding = Binding.ATOM, float_code: str | None = None
+    ) -> None:
+        self.texts = (code, code if float_code is None else float_code, code if math is None else math)
         self.strength = strength
 
     @property
     def code(self) -> str:
         """Python that calls the primitives by name."""
-        return self.texts[CODE]
+        return self.texts[Text.CODE]
 
     @property
-    def floats(self) -> str:
+    def float_code(self) -> str:
         """Python for floats: ``code`` with the ``INLINE_ON_FLOATS`` primitives written out."""
-        return self.texts[FLOATS]
+        return self.texts[Text.FLOAT_CODE]
 
     @property
     def math(self) -> str:
         """The expression to read: ``1 - out·out``."""
-        return self.texts[MATH_TEXT]
+        return self.texts[Text.MATH]
 
     def __repr__(self) -> str:
         return f"Sym({self.code!r})"
@@ -85,46 +102,46 @@ class Sym:
             return x
         if isinstance(x, (int, float)) and not isinstance(x, bool):
             code, math = _number_text(x)
-            return Sym(code, math, NEGATION if code.startswith("-") else ATOM)
+            return Sym(code, math, Binding.NEGATION if code.startswith("-") else Binding.ATOM)
         raise TypeError(f"an op's expression: expected numbers, Values and primitives, got {x!r} ({type(x).__name__})")
 
-    def wrapped(self, strength: int, tight: bool = False) -> tuple[str, str, str]:
+    def wrapped(self, strength: Binding, tight: bool = False) -> tuple[str, str, str]:
         """The three texts, in parentheses when this binds less tightly than ``strength`` (or as tightly, for the
         right side of ``-``)."""
         if self.strength < strength or (tight and self.strength == strength):
             return tuple(f"({t})" for t in self.texts)  # type: ignore[return-value]
         return self.texts
 
-    def _binary(self, other: Any, symbol: str, math_symbol: str, strength: int, reflected: bool = False) -> Sym:
+    def _binary(self, other: Any, symbol: str, math_symbol: str, strength: Binding, reflected: bool = False) -> Sym:
         left, right = (Sym.of(other), self) if reflected else (self, Sym.of(other))
         lt, rt = left.wrapped(strength), right.wrapped(strength, tight=True)
-        code, floats = (f"{lt[k]} {symbol} {rt[k]}" for k in (CODE, FLOATS))
-        return Sym(code, f"{lt[MATH_TEXT]}{math_symbol}{rt[MATH_TEXT]}", strength, floats)
+        code, float_code = (f"{lt[k]} {symbol} {rt[k]}" for k in (Text.CODE, Text.FLOAT_CODE))
+        return Sym(code, f"{lt[Text.MATH]}{math_symbol}{rt[Text.MATH]}", strength, float_code)
 
     def __add__(self, other: Any) -> Sym:
-        return self._binary(other, "+", " + ", SUM)
+        return self._binary(other, "+", " + ", Binding.SUM)
 
     def __radd__(self, other: Any) -> Sym:
-        return self._binary(other, "+", " + ", SUM, reflected=True)
+        return self._binary(other, "+", " + ", Binding.SUM, reflected=True)
 
     def __sub__(self, other: Any) -> Sym:
-        return self._binary(other, "-", " - ", SUM)
+        return self._binary(other, "-", " - ", Binding.SUM)
 
     def __rsub__(self, other: Any) -> Sym:
-        return self._binary(other, "-", " - ", SUM, reflected=True)
+        return self._binary(other, "-", " - ", Binding.SUM, reflected=True)
 
     def __mul__(self, other: Any) -> Sym:
-        return self._binary(other, "*", "·", PRODUCT)
+        return self._binary(other, "*", "·", Binding.PRODUCT)
 
     def __rmul__(self, other: Any) -> Sym:
-        return self._binary(other, "*", "·", PRODUCT, reflected=True)
+        return self._binary(other, "*", "·", Binding.PRODUCT, reflected=True)
 
     def __neg__(self) -> Sym:
-        code, floats, math = self.wrapped(NEGATION)
-        return Sym(f"-{code}", f"-{math}", NEGATION, f"-{floats}")
+        code, float_code, math = self.wrapped(Binding.NEGATION)
+        return Sym(f"-{code}", f"-{math}", Binding.NEGATION, f"-{float_code}")
 
     def __abs__(self) -> Sym:
-        return Sym(f"abs({self.code})", f"|{self.math}|", ATOM, f"abs({self.floats})")
+        return Sym(f"abs({self.code})", f"|{self.math}|", Binding.ATOM, f"abs({self.float_code})")
 
     def _refuse(self, what: str, instead: str) -> NoReturn:
         raise TypeError(f"an op's expression uses {what}, which floats and Values do not share: write {instead}")
@@ -152,12 +169,13 @@ def call(name: str, args: Sequence[Any], math: str | None = None) -> Sym:
     ``{2}``, ``{3}`` for the second of two)."""
     syms = [Sym.of(a) for a in args]
     code = f"{name}({', '.join(s.code for s in syms)})"
-    floats = f"{name}({', '.join(s.floats for s in syms)})"
-    if name in INLINE_ON_FLOATS and syms[0].strength == ATOM:
-        floats = INLINE_ON_FLOATS[name].format(syms[0].floats)
+    float_code = f"{name}({', '.join(s.float_code for s in syms)})"
+    if name in INLINE_ON_FLOATS and syms[0].strength == Binding.ATOM:
+        float_code = INLINE_ON_FLOATS[name].format(syms[0].float_code)
     if math is None:
-        return Sym(code, f"{name}({', '.join(s.math for s in syms)})", ATOM, floats)
-    return Sym(code, math.format(*(s.math for s in syms), *(s.wrapped(ATOM)[MATH_TEXT] for s in syms)), ATOM, floats)
+        return Sym(code, f"{name}({', '.join(s.math for s in syms)})", Binding.ATOM, float_code)
+    readable = math.format(*(s.math for s in syms), *(s.wrapped(Binding.ATOM)[Text.MATH] for s in syms))
+    return Sym(code, readable, Binding.ATOM, float_code)
 
 
 #: The 0/1 primitives on a Value: a plain float, a constant of the derivative's graph (their derivative is 0
@@ -180,24 +198,21 @@ def data_of(x: Any) -> float:
 
 
 def _other(name: str, *args: Any) -> Any:
-    """A primitive on something other than floats: Syms become text, Values graph nodes (or constants), ints
-    among the numbers floats."""
+    """A primitive on something other than floats: Syms become text, ints among the numbers floats, and a Value
+    (any graph node) the node its own op of the same name makes (``x.exp()``, ``x ** p``), or a constant."""
     if any(isinstance(a, Sym) for a in args):
         return call(name, args, MATH.get(name))
     if all(isinstance(a, (int, float)) and not isinstance(a, bool) for a in args):
         return PRIMITIVES[name](*(float(a) for a in args))
     if name == "power":
         x, p = args
-        if isinstance(x, (int, float)):  # a number to a Value power: through a constant base
-            from engine.value import constant
-
-            x = constant(x)
-        return x**p
+        return x**p  # a number base to a Value power: Python hands it to the Value's ``__rpow__``
     if name in CONSTANT_ON_VALUES:
         return CONSTANT_ON_VALUES[name](data_of(args[0]))
-    from engine.value import apply  # the op of the same name makes the node
-
-    return apply(name, args[0])
+    method = getattr(type(args[0]), name, None)  # a Value's method of the primitive's name applies that op
+    if method is None:
+        raise TypeError(f"{name}(): expected a float, a Value or a Sym, got {args[0]!r} ({type(args[0]).__name__})")
+    return method(args[0])
 
 
 #: Every primitive by name, on floats: what ``engine.compile``'s code calls (``_unary`` adds the one-argument ones).
@@ -247,25 +262,25 @@ power.on_floats = fmath.power  # type: ignore[attr-defined]
 
 def where(condition: Any, yes: Any, no: Any) -> Any:
     """``yes`` where ``condition`` (a 0/1 of ``step``, ``nonneg``, ``is_zero`` or their product) is nonzero,
-    else ``no``. A number condition is decided at once; a traced one is written out."""
+    else ``no``. A number condition is decided at once; a Sym one is written out."""
     if isinstance(condition, Sym):
         c, y, n = Sym.of(condition), Sym.of(yes), Sym.of(no)
-        return Sym(f"where({c.code}, {y.code}, {n.code})", f"{y.math} if {c.math} else {n.math}", 0,
-                   f"where({c.floats}, {y.floats}, {n.floats})")
+        return Sym(f"where({c.code}, {y.code}, {n.code})", f"{y.math} if {c.math} else {n.math}", Binding.CONDITIONAL,
+                   f"where({c.float_code}, {y.float_code}, {n.float_code})")
     return yes if condition else no
 
 
 def _call_on_tuple(name: str, xs: Sequence[Any], math: Callable[[list[Sym]], str]) -> Sym:
     """A primitive of many arguments written out: ``name((x0, x1, …,))`` as code, ``math(syms)`` to read."""
     syms = [Sym.of(x) for x in xs]
-    code, floats = (f"{name}(({', '.join(s.texts[k] for s in syms)},))" for k in (CODE, FLOATS))
-    return Sym(code, math(syms), ATOM, floats)
+    code, float_code = (f"{name}(({', '.join(s.texts[k] for s in syms)},))" for k in (Text.CODE, Text.FLOAT_CODE))
+    return Sym(code, math(syms), Binding.ATOM, float_code)
 
 
 def total(xs: Sequence[Any]) -> Any:
     """``Σᵢ xᵢ``, added left to right from 0.0 (floats or Syms; one call, however many terms)."""
     if any(isinstance(x, Sym) for x in xs):
-        return _call_on_tuple("total", xs, lambda syms: " + ".join(s.wrapped(SUM)[MATH_TEXT] for s in syms))
+        return _call_on_tuple("total", xs, lambda syms: " + ".join(s.wrapped(Binding.SUM)[Text.MATH] for s in syms))
     return fmath.total(xs)
 
 

@@ -21,8 +21,14 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple, TypeVar
 
-from hypothesis import assume, event
-from hypothesis import strategies as st
+try:
+    from hypothesis import assume, event
+    from hypothesis import strategies as st
+except ImportError as missing:  # a dev extra, not a dependency of the engine
+    raise ImportError(
+        "engine.testing needs hypothesis, which is not installed: pip install 'glassgrad[dev]' (or pip install "
+        "hypothesis)"
+    ) from missing
 
 from engine.autograd import ATOL, EPS, RTOL, GradcheckError, gradcheck, gradgradcheck
 from engine.ops import BUILTIN_OPS, OPS, SUM, VARIADIC, Domain, Op

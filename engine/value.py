@@ -14,8 +14,8 @@ import numbers
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, NoReturn, Union, cast
 
-from engine import graph, state
-from engine.ops import ADD, CONSTANT, LOGSUMEXP, MUL, OPS, POW, SUM, VARIADIC, VPOW, Domain, Op
+from engine import state
+from engine.ops import ADD, BUILTIN_OPS, CONSTANT, LOGSUMEXP, MUL, OPS, POW, SUM, VARIADIC, VPOW, Domain, Op
 from engine.primitives import Sym, data_of
 
 Number = Union[int, float]
@@ -272,26 +272,25 @@ class Value:
         """Backpropagate from this node: every node of its graph gets ``.grad`` = d(self)/d(node).
 
         Non-leaf nodes are *set* to this pass's gradient; leaves *add* it to what they hold,
-        so several losses accumulate (``zero_grad`` resets).
+        so several losses accumulate (``zero_grad`` resets). The walk is ``engine.graph.backward``.
         """
-        with graph.paused_gc():
-            self._backward()
+        _backward_pass(self)
 
-    def _backward(self) -> None:
-        # this pass's gradients start from zero; leaves keep what they held aside
-        order, held = graph.order_for_backward(self)
-        self.grad = 1.0
-        try:
-            graph.backprop(order)
-        except BaseException:  # e.g. detect_anomaly(): leaves keep what they held before this pass
-            for node in order:
-                if not node.parents:
-                    node.grad = 0.0
-            for leaf, before in held:
-                leaf.grad = before
-            raise
-        for leaf, before in held:
-            leaf.grad = before + leaf.grad
+
+def _graph_not_loaded(root: Value) -> None:
+    """``Value.backward`` before ``engine.graph`` installed its walk (which ``import engine`` does)."""
+    raise RuntimeError("Value.backward: engine.graph, which walks the graph, is not loaded; import engine")
+
+
+#: What ``Value.backward`` runs: ``engine.graph.backward``. That module walks Values, so it stands above this one
+#: and installs its walk here when it is loaded (``import engine`` loads it, and every ``engine.*`` import does).
+_backward_pass: Callable[[Value], None] = _graph_not_loaded
+
+
+def install_backward(walk: Callable[[Value], None]) -> None:
+    """Make ``Value.backward`` run ``walk`` (``engine.graph`` installs its ``backward``)."""
+    global _backward_pass
+    _backward_pass = walk
 
 
 _new = object.__new__
@@ -449,15 +448,17 @@ def _shown(name: str, args: tuple[Any, ...], count: int) -> str:
 def _on_values(fn: Callable[..., Any], args: tuple[Any, ...], arity: int, with_out: bool) -> Any:
     """``fn`` run on Values made of its float inputs (and the output, ``with_out``; a parameter stays a number),
     recording nothing: Value arithmetic follows IEEE where Python's float arithmetic raises or turns complex."""
-    from engine.modes import no_grad
 
     def lift(x: Any) -> Any:
         return Value(x) if type(x) is float else x
 
     lifted = int(with_out) + (1 if arity == VARIADIC else arity)  # how many leading arguments become Values
     head = [tuple(map(lift, a)) if arity == VARIADIC and k == 0 else lift(a) for k, a in enumerate(args[:lifted])]
-    with no_grad():
+    previous = state.set_grad_enabled(False)
+    try:
         return fn(*head, *args[lifted:])
+    finally:
+        state.set_grad_enabled(previous)
 
 
 def _number(x: Any) -> Any:
@@ -546,9 +547,10 @@ def register_op(
     (``exp``, ``log``, ``power``, ``sigmoid``, ``step``, ``where``, …): written so, the op runs on floats and on
     Values (``create_graph=True``), and ``engine.compile`` writes it out as code. ``math`` functions raise
     ``TypeError`` on Values; ``/`` and ``**`` raise on some floats. ``formulas``: readable partials for
-    diagrams, one per input (default: the expression's own formula); ``doc``: the forward in words (the part
-    before a ``;``, if any, is kept). From then on the op works in backward, higher-order ``grad``,
-    ``gradcheck``, the property strategies of ``engine.testing``, the compiler and the diagrams.
+    diagrams, one per input (``Op.partials_math``; default: the expression's own formula); ``doc``: the forward
+    in words (``Op.forward_math``: the part before a ``;``, if any, is kept). From then on the op works in
+    backward, higher-order ``grad``, ``gradcheck``, the property strategies of ``engine.testing``, the compiler
+    and the diagrams.
     """
     if not isinstance(name, str) or not name.isidentifier():
         raise ValueError(f"register_op: expected a name that is a Python identifier, got {describe(name)}")
@@ -571,7 +573,7 @@ def register_op(
         names = ("x",) if arity == 1 else ("xᵢ",) if arity == VARIADIC else tuple(f"x{i}" for i in range(arity))
     op = Op(name, _checked_forward(name, forward, arity), _checked_partials(name, partials, arity),
             tuple(formulas or ()), inputs=names, arity=arity, param=param, symbol=symbol,
-            shows=doc.split(";")[0].strip(), domain=tuple(domain), param_domain=param_domain, excluded=excluded)
+            forward_math=doc.split(";")[0].strip(), domain=tuple(domain), param_domain=param_domain, excluded=excluded)
     OPS[name] = op
 
     def apply_op(*xs: Operand, **kw: float) -> Value:
@@ -584,8 +586,6 @@ def register_op(
 
 def unregister_op(name: str) -> None:
     """Remove a custom op from the table (built-in ops stay)."""
-    from engine.ops import BUILTIN_OPS
-
     if name in BUILTIN_OPS:
         raise ValueError(f"unregister_op: {name!r} is a built-in op and cannot be removed")
     if name not in OPS:

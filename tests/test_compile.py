@@ -61,14 +61,14 @@ def test_op_written_out_agrees_with_forward_and_partials_bit_for_bit(op, data):
     special = data.draw(st.sampled_from([None, 0.0, -0.0, math.inf, -math.inf, math.nan]))
     if special is not None:
         xs = (special, *xs[1:])
-    traced = op.trace(len(xs), param)
+    traced = op.written(len(xs), param)
     assert None not in traced, f"{op.name}: a built-in op's math must write itself out as code"
     names = [f"x{i}" for i in range(len(xs))]
     env = dict(PRIMITIVES, **dict(zip(names, xs)))
     out = op.apply_forward(tuple(xs), param)
     assert len(traced[1]) == len(xs), f"{op.name}: one partial per input"
     partials = op.apply_partials(tuple(xs), out, param)
-    for written in ("code", "floats"):  # calls by name (for any runner), and the float code with inlines
+    for written in ("code", "float_code"):  # calls by name (for any runner), and the float code with inlines
         assert _same(eval(getattr(traced[0], written).format(*names, out="out"), {}, env), out)
         for d, partial in zip(traced[1], partials):
             env["out"] = out

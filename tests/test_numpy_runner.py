@@ -74,7 +74,7 @@ def _on_arrays(op, rows, param):
     names = [f"x{i}" for i in range(n)]
     columns = [np.array(column) for column in zip(*rows)]
     env = {**PRIMITIVES_ON_ARRAYS, **dict(zip(names, columns))}
-    forward, partials = op.trace(n, param)
+    forward, partials = op.written(n, param)
     variadic, extra = op.arity == VARIADIC, [] if param is None else [param]
     with np.errstate(all="ignore"):
         if forward is not None:

@@ -2,6 +2,8 @@
 
 import inspect
 import math
+import subprocess
+import sys
 
 import pytest
 from hypothesis import find, given, settings
@@ -157,3 +159,21 @@ def test_testing_hypothesis_reports_a_failing_expression_as_its_program(hypot):
         gradients_agree()
     notes = "\n".join(getattr(caught.value, "__notes__", []))
     assert "expr=Expression(\n" in notes and "= hypot_c(v" in notes and "Step(" not in notes
+
+
+def test_testing_without_hypothesis_says_what_to_install():
+    script = """
+import sys
+sys.modules["hypothesis"] = None  # import hypothesis now raises ImportError
+import engine
+try:
+    import engine.testing
+except ImportError as error:
+    print(error)
+else:
+    print("imported")
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert "engine.testing needs hypothesis" in done.stdout
+    assert "pip install 'glassgrad[dev]'" in done.stdout and "pip install hypothesis" in done.stdout
