@@ -2,7 +2,7 @@
 
     passed = example_pass(model, x, target, "cross_entropy")   # forward and backward of one example's loss
     passed.neurons["2.0"].dz                                     # ∂C/∂z of layer 2's neuron 0, from backward()
-    view = neuron_view(model, passed, "2.0")                     # that neuron's graph (SVG) and ∂C/∂w = a·∂C/∂z
+    view = neuron_view(passed, "2.0")                            # that neuron's graph (SVG) and ∂C/∂w = a·∂C/∂z
     explain_divergence(model, inputs, targets, "cross_entropy")  # the first non-finite node (detect_anomaly)
 
 Every number comes from the engine on a copy of the model (the model's own ``.grad``, which training and the
@@ -36,13 +36,15 @@ class NeuronNumbers:
 
 @dataclass(frozen=True)
 class ExamplePass:
-    """One example's loss ``C``, its inputs, every neuron's numbers and every parameter's ``∂C/∂p`` by name."""
+    """One example's loss ``C``, its inputs, every neuron's numbers and every parameter's ``∂C/∂p`` by name, on
+    ``model``, the copy of the network it was computed on."""
 
     loss: float
     inputs: list[float]
     neurons: dict[str, NeuronNumbers]
     grads: dict[str, float]
     cost: Value  # the root of the example's graph (for the step-through)
+    model: MLP
 
 
 def _forward(model: MLP, inputs: Sequence[float],
@@ -75,7 +77,7 @@ def example_pass(model: MLP, inputs: Sequence[float], target: Any, loss: str,
     neurons = {f"{L}.{j}": NeuronNumbers(z.data, a.data, z.grad, a.grad)
                for L, layer in enumerate(layers, start=1) for j, (z, a) in enumerate(layer)}
     grads = {name: p.grad for name, p in copy.named_parameters()}
-    return ExamplePass(cost.data, list(inputs), neurons, grads, cost)
+    return ExamplePass(cost.data, list(inputs), neurons, grads, cost, copy)
 
 
 def check_neuron(model: MLP, key: object) -> tuple[int, int]:
@@ -88,19 +90,18 @@ def check_neuron(model: MLP, key: object) -> tuple[int, int]:
     raise ValueError(f"neuron: expected L.j with layer L from 1 to {len(sizes)} and j a neuron of it, got {key!r}")
 
 
-def neuron_view(model: MLP, passed: ExamplePass, key: str, parameters: Mapping[str, float] | None = None,
-                renderer: str = "auto") -> tuple[dict[str, Any], Value]:
+def neuron_view(passed: ExamplePass, key: str, renderer: str = "auto") -> tuple[dict[str, Any], Value]:
     """Neuron ``key``'s part of the example's graph, drawn (``svg``: each wᵢ·aᵢ node, z, a, with data and
     ∂C/∂node, the local derivative and what is passed on every edge), and the lecture's identity per weight:
     ``rows`` of ``{name, a, dz, product, grad}`` where ``product`` = a × ∂C/∂z and ``grad`` is ∂C/∂w as
     backward() gave it; ``bias``: ``{name, grad}`` (∂C/∂b = ∂C/∂z). Also returns the neuron's output node."""
-    L, j = check_neuron(model, key)
-    copy = model.copy(parameters)
-    neuron = copy.layers[L - 1].neurons[j]
+    L, j = check_neuron(passed.model, key)
+    layer = passed.model.layers[L - 1]
+    neuron = layer.neurons[j]
     previous = passed.inputs if L == 1 else [passed.neurons[f"{L - 1}.{i}"].a for i in range(neuron.nin)]
     names = [f"x{i}" if L == 1 else f"a{i}" for i in range(neuron.nin)]
     leaves = [Value(v, label=name) for v, name in zip(previous, names)]
-    with copy.layers[L - 1]._scope:
+    with layer._scope:
         out = neuron._forward(leaves)
     order = topological_order(out)
     for node in order:

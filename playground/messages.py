@@ -12,15 +12,34 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from engine.value import describe
+from nn import MLP
 from playground import export
-from playground.glassbox import check_neuron, neuron_view
+from playground.glassbox import ExamplePass, check_neuron, neuron_view
+from playground.session import Session
 from playground.settings import Settings
+from playground.snapshot import Snapshot
+from playground.timeline import Timeline
 
-if TYPE_CHECKING:  # the runner dispatches to these handlers; they only call it back
-    from playground.runner import Runner
+
+class Runner(Protocol):
+    """What the handlers use of the ``playground.runner.Runner`` that calls them (so this module needs not
+    import it)."""
+
+    session: Session
+    timeline: Timeline
+    selected_example: tuple[str, int] | None
+    selected_neuron: str | None
+    viewing: int | None
+
+    def play(self) -> None: ...
+    def train(self, count: int | None = None) -> None: ...
+    def continue_from_view(self) -> None: ...
+    def snapshot(self) -> Snapshot: ...
+    def viewed_model(self) -> MLP: ...
+    def example_pass(self, snap: Snapshot) -> ExamplePass: ...
 
 #: the messages that stop training first (as TF Playground's buttons do); the others change it while it plays
 PAUSING = frozenset({"pause", "step", "epoch", "reset", "weight", "select-example", "open-neuron", "view-epoch",
@@ -93,7 +112,7 @@ def _steps_page(runner: Runner, scope: object) -> str:
     if scope == "example" or runner.selected_neuron is None:
         return export.steps_page(passed.cost, f"the backward pass of {part} example {index}: every step, from its "
                                               f"loss C")
-    _, out = neuron_view(runner.session.model, passed, runner.selected_neuron, snap.parameters)
+    _, out = neuron_view(passed, runner.selected_neuron)
     return export.steps_page(out, f"neuron {runner.selected_neuron}'s own backward pass for {part} example {index}, "
                                   f"from its output a (grads here are ∂a/∂node; times ∂C/∂a they are the panel's "
                                   f"∂C/∂node)")

@@ -55,6 +55,7 @@ class Runner:
         self.selected_neuron: str | None = None  # "L.j" of the opened neuron
         self.viewing: int | None = None  # the epoch the timeline shows, None for now
         self.divergence: dict[str, Any] | None = None  # why training stopped non-finite (explain_divergence)
+        self._chosen: tuple[tuple[Any, ...], dict[str, Any]] | None = None  # the glass box's last numbers, by moment
         self._record()
 
     @property
@@ -240,16 +241,23 @@ class Runner:
         }
         if self.playing or self.selected_example is None or self.divergence is not None:
             return part
+        key = (snap.version, snap.epoch, self.viewing, self.selected_example, self.selected_neuron)
+        if self._chosen is None or self._chosen[0] != key:
+            self._chosen = key, self._chosen_part(snap)  # the same moment and choice: the same numbers and drawing
+        return {**part, **self._chosen[1]}
+
+    def _chosen_part(self, snap: Snapshot) -> dict[str, Any]:
+        """The chosen example's numbers and the opened neuron's panel (its graph drawn), at ``snap``."""
+        assert self.selected_example is not None  # glass_box asks only when one is chosen
         passed = self.example_pass(snap)
-        part["example"] = {
+        example = {
             "part": self.selected_example[0], "index": self.selected_example[1], "inputs": passed.inputs,
             "loss": finite_or_none(passed.loss),
             "neurons": {k: {name: finite_or_none(getattr(n, name)) for name in ("z", "a", "dz", "da")}
                         for k, n in passed.neurons.items()},
         }
-        if self.selected_neuron is not None:
-            part["panel"], _ = neuron_view(self.session.model, passed, self.selected_neuron, snap.parameters)
-        return part
+        panel = None if self.selected_neuron is None else neuron_view(passed, self.selected_neuron)[0]
+        return {"example": example, "panel": panel}
 
     def example_pass(self, snap: Snapshot) -> ExamplePass:
         """The chosen example's forward and backward pass (training example 0 when none is chosen), at ``snap``."""

@@ -53,6 +53,21 @@ def test_glassbox_neuron_panel_shows_the_lectures_identity(runner: Runner) -> No
     assert runner.selected_neuron == "2.1"
 
 
+def test_glassbox_panel_is_drawn_once_per_moment_and_choice(runner: Runner, monkeypatch: pytest.MonkeyPatch) -> None:
+    import playground.glassbox
+
+    drawn: list[str] = []
+    draw = playground.glassbox.draw_graph
+    monkeypatch.setattr(playground.glassbox, "draw_graph", lambda *a, **k: drawn.append("svg") or draw(*a, **k))
+    runner.handle({"type": "open-neuron", "neuron": "2.1"})
+    first = runner.frame()
+    again = runner.frame(full=True)
+    assert len(drawn) == 1 and again["panel"] == first["panel"]  # paused, nothing changed: not drawn again
+    runner.handle({"type": "open-neuron", "neuron": "2.0"})
+    runner.handle({"type": "step"})
+    assert len(drawn) == 3 and runner.frame()["panel"]["neuron"] == "2.0"
+
+
 def test_glassbox_leaves_trainings_gradients_alone(runner: Runner) -> None:
     runner.handle({"type": "step"})
     grads = [p.grad for p in runner.session.model.parameters()]
