@@ -7,11 +7,11 @@ order, with each op's local derivatives taken from one table (``engine.ops``).
 The modules stand on each other in one direction: each imports only modules to its left (no import circle,
 not even inside a function; ``tests/test_layers.py`` checks it):
 
-    state, fmath → primitives → ops → value → graph, modes → autograd → program
+    switches, fmath → primitives → ops → value → graph, modes → autograd → program
     → python_runner, numpy_runner → batch → compiler → testing
 
-- ``state``: the per-thread switches; ``fmath``: IEEE float math; ``primitives``: the functions an op's math is
-  written in (floats, Values, text); ``ops``: the op table; ``value``: ``Value`` and ``register_op``;
+- ``switches``: the per-thread autograd switches; ``fmath``: IEEE float math; ``primitives``: the functions an
+  op's math is written in (floats, Values, text); ``ops``: the op table; ``value``: ``Value`` and ``register_op``;
 - ``graph``: the topological order and the backward walk; ``modes``: ``no_grad``, ``detect_anomaly``, ``scope``;
   ``autograd``: ``grad``, ``gradcheck``;
 - ``program``: the code ``compile`` writes, as the record every runner takes; ``python_runner``, ``numpy_runner``:

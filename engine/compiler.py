@@ -43,7 +43,7 @@ from contextlib import contextmanager
 from types import FrameType
 from typing import Any
 
-from engine import graph, state
+from engine import graph, switches
 from engine.batch import BatchResult, run_batch
 from engine.ops import BUILTIN_OPS, CONSTANT, OPS, VARIADIC, Op, OpKind
 from engine.primitives import PRIMITIVES, Binding, Text
@@ -240,12 +240,12 @@ def _check_wrt(wrt: object, n: int, kind: str = "") -> tuple[int, ...]:
 def _trace(fn: Callable[..., Any], leaves: list[Value]) -> tuple[list[Value], list[Value], set[Value]]:
     """Call ``fn`` on ``leaves`` with recording on, watching for reads of numbers: its output Values, every node
     of their graphs (``_order``) and the Values ``fn`` created from plain numbers (constants of the trace)."""
-    previous = state.set_grad_enabled(True)
+    previous = switches.set_grad_enabled(True)
     try:
         with _watching() as watch:
             out = fn(*leaves)
     finally:
-        state.set_grad_enabled(previous)
+        switches.set_grad_enabled(previous)
     outputs = [out] if type(out) is Value else list(out) if isinstance(out, (list, tuple)) else None
     if not outputs or any(type(o) is not Value for o in outputs):
         raise TypeError(f"compile: expected fn to return a Value or a list of Values, got {describe(out)}")

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from engine import state
+from engine import switches
 from engine.ops import Op, OpKind
 from engine.value import Value, install_backward
 
@@ -149,7 +149,7 @@ def backward_edges(
     non-finite local derivative from finite numbers raises. The float fast path of ``backward()``
     (``_backprop_floats``) is the same rule, unrolled.
     """
-    anomaly = state.anomaly()
+    anomaly = switches.anomaly()
     in_slots = grads is None
     for node in reversed(order):
         parents = node.parents
@@ -189,16 +189,16 @@ def backprop(order: list[Value], create_graph: bool = False) -> None:
     outside ``detect_anomaly()`` it runs the unrolled fast path; otherwise it walks ``backward_edges``, with
     the gradients recorded as graphs of their own (held in ``.grad`` only for the pass) when ``create_graph``.
     """
-    if not create_graph and state.anomaly() is None:
+    if not create_graph and switches.anomaly() is None:
         with paused_gc():
             _backprop_floats(order)
         return
-    previous = state.set_grad_enabled(create_graph)  # derivative graphs are recorded only when asked for
+    previous = switches.set_grad_enabled(create_graph)  # derivative graphs are recorded only when asked for
     try:
         for _ in backward_edges(order, None, create_graph):
             pass
     finally:
-        state.set_grad_enabled(previous)
+        switches.set_grad_enabled(previous)
 
 
 def _backprop_floats(order: list[Value]) -> None:

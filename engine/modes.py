@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from types import FrameType
 from typing import Any
 
-from engine import state
+from engine import switches
 from engine.ops import Op
 from engine.value import Value
 
@@ -27,11 +27,11 @@ _SKIP_DIRS = (os.path.dirname(os.path.abspath(__file__)), os.path.abspath(contex
 @contextmanager
 def no_grad() -> Iterator[None]:
     """Inside, new nodes record no parents: for optimizer steps and evaluation."""
-    previous = state.set_grad_enabled(False)
+    previous = switches.set_grad_enabled(False)
     try:
         yield
     finally:
-        state.set_grad_enabled(previous)
+        switches.set_grad_enabled(previous)
 
 
 class scope:  # noqa: N801 - used like a function: ``with scope("neuron 3"):``
@@ -50,21 +50,21 @@ class scope:  # noqa: N801 - used like a function: ``with scope("neuron 3"):``
         self._path: tuple[str, ...] = (name,)
 
     def __enter__(self) -> scope:
-        previous = state.scope()
+        previous = switches.scope()
         if previous is not self._parent:  # a scope object used again in the same place reuses its path
             self._parent = previous
             self._path = (*previous, self.name)
         self._previous = previous
-        state.set_scope(self._path)
+        switches.set_scope(self._path)
         return self
 
     def __exit__(self, *exc: object) -> None:
-        state.set_scope(self._previous)
+        switches.set_scope(self._previous)
 
 
 def is_grad_enabled() -> bool:
     """False inside ``no_grad()``."""
-    return state.grad_enabled()
+    return switches.grad_enabled()
 
 
 def _user_site() -> str:
@@ -133,8 +133,8 @@ def detect_anomaly() -> Iterator[None]:
     ``FloatingPointError`` naming the op, its inputs, the node's label and the line of user code that
     created the node. Slower: every node records where it was made.
     """
-    previous = state.set_anomaly(_AnomalyWatch())
+    previous = switches.set_anomaly(_AnomalyWatch())
     try:
         yield
     finally:
-        state.set_anomaly(previous)
+        switches.set_anomaly(previous)

@@ -14,7 +14,7 @@ import numbers
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, NoReturn, Union, cast
 
-from engine import state
+from engine import switches
 from engine.ops import ADD, BUILTIN_OPS, CONSTANT, LOGSUMEXP, MUL, OPS, POW, SUM, VARIADIC, VPOW, Domain, Op
 from engine.primitives import Sym, data_of
 
@@ -294,7 +294,7 @@ def install_backward(walk: Callable[[Value], None]) -> None:
 
 
 _new = object.__new__
-_scope = state.scope  # the scope of this thread's new nodes
+_scope = switches.scope  # the scope of this thread's new nodes
 _add, _mul = ADD.forward, MUL.forward  # the table's forwards, bound once for the two commonest ops
 
 
@@ -312,15 +312,15 @@ def _node(
     node._b = b
     node._op = op
     node._arg = arg
-    node._scope = _scope()  # this thread's (engine.state)
-    if not state.special:  # no thread is in no_grad() or detect_anomaly()
+    node._scope = _scope()  # this thread's (engine.switches)
+    if not switches.special:  # no thread is in no_grad() or detect_anomaly()
         return node
     parents = node.parents
-    if not state.grad_enabled():
+    if not switches.grad_enabled():
         node._a = node._b = None
         node._op = None
         node._arg = None
-    watch = state.anomaly()
+    watch = switches.anomaly()
     if watch is not None:
         watch.created(node, op, parents, arg)
     return node
@@ -454,11 +454,11 @@ def _on_values(fn: Callable[..., Any], args: tuple[Any, ...], arity: int, with_o
 
     lifted = int(with_out) + (1 if arity == VARIADIC else arity)  # how many leading arguments become Values
     head = [tuple(map(lift, a)) if arity == VARIADIC and k == 0 else lift(a) for k, a in enumerate(args[:lifted])]
-    previous = state.set_grad_enabled(False)
+    previous = switches.set_grad_enabled(False)
     try:
         return fn(*head, *args[lifted:])
     finally:
-        state.set_grad_enabled(previous)
+        switches.set_grad_enabled(previous)
 
 
 def _number(x: Any) -> Any:

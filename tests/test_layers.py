@@ -38,8 +38,8 @@ def _imports(module: str) -> list[str]:
 
 
 def _owner(name: str) -> str:
-    """The module an import of ``name`` loads: an engine module by its name (``engine.state.x`` is ``engine.state``;
-    ``engine.Value`` is the package, ``engine``), any other by its top-level package."""
+    """The module an import of ``name`` loads: an engine module by its name (``engine.switches.x`` is
+    ``engine.switches``; ``engine.Value`` is the package, ``engine``), any other by its top-level package."""
     top = name.split(".")[0]
     if top != "engine":
         return top
@@ -57,7 +57,7 @@ def _engine_graph() -> dict[str, set[str]]:
 
 
 def _layers() -> list[set[str]]:
-    """The layers ``engine``'s docstring names, lowest first: ``state, fmath → primitives → …``."""
+    """The layers ``engine``'s docstring names, lowest first: ``switches, fmath → primitives → …``."""
     text = engine.__doc__ or ""
     chain = " ".join(line.strip() for line in text.splitlines() if "→" in line and "``" not in line)
     return [{f"engine.{name.strip()}" for name in layer.split(",")} for layer in chain.split("→")]
