@@ -2,8 +2,9 @@
 
 Every generator returns ``(X, y)``: ``X`` a list of ``[x1, x2]`` rows of floats, ``y`` a list of
 int labels ``0 .. k-1``, ``n`` being the *total* number of points. Each draws from its own
-``random.Random(seed)`` (never the global random state), so the same arguments give the same
-data, and shuffles the points with that generator so the classes are interleaved.
+``random.Random(seed)`` (never the global random state; a ``random.Random`` given as the seed is drawn
+from as it is), so the same arguments give the same data, and shuffles the points with that generator
+so the classes are interleaved.
 
 - ``make_moons``, ``make_circles``, ``make_xor``: two classes that no straight line separates;
   the first test of whether a network learns a non-linear decision boundary.
@@ -40,6 +41,7 @@ from collections.abc import Sequence
 from typing import TypeVar
 
 from engine.value import describe
+from nn.seeding import Seed, generator
 
 __all__ = [
     "load_digits",
@@ -91,13 +93,6 @@ def _nonnegative_arg(value: object, name: str, what: str) -> float:
     return result
 
 
-def _rng(seed: object, what: str) -> random.Random:
-    """A private generator seeded with ``seed`` (an int, or None for fresh entropy)."""
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, numbers.Integral)):
-        raise TypeError(f"{what}: expected an int seed or None, got {describe(seed)}")
-    return random.Random(None if seed is None else int(seed))
-
-
 # ---------------------------------------------------------------------------------------------
 # shared pieces
 
@@ -131,7 +126,7 @@ def _noisy(rng: random.Random, x1: float, x2: float, noise: float) -> list[float
 # datasets
 
 
-def make_moons(n: int = 100, noise: float = 0.1, seed: int | None = 0) -> Dataset:
+def make_moons(n: int = 100, noise: float = 0.1, seed: Seed = 0) -> Dataset:
     """Two interleaving half circles (as scikit-learn's): ``n // 2`` points labelled 0, the rest 1.
 
     Label 0 lies on the upper half circle ``(cos t, sin t)``, label 1 on the lower one
@@ -141,7 +136,7 @@ def make_moons(n: int = 100, noise: float = 0.1, seed: int | None = 0) -> Datase
     what = "make_moons"
     n = _int_arg(n, "n", what, 2, " points")
     noise = _nonnegative_arg(noise, "noise", what)
-    rng = _rng(seed, what)
+    rng = generator(seed, what)
     n_outer = n // 2
     rows: list[list[float]] = []
     labels: list[int] = []
@@ -154,7 +149,7 @@ def make_moons(n: int = 100, noise: float = 0.1, seed: int | None = 0) -> Datase
     return _shuffled(rng, rows, labels)
 
 
-def make_circles(n: int = 100, noise: float = 0.05, factor: float = 0.5, seed: int | None = 0) -> Dataset:
+def make_circles(n: int = 100, noise: float = 0.05, factor: float = 0.5, seed: Seed = 0) -> Dataset:
     """Two concentric circles: ``n // 2`` points on radius 1 (label 0), the rest on radius ``factor`` (label 1).
 
     On each circle the angles are evenly spaced over ``[0, 2π)`` (0 included, 2π not, so no
@@ -167,7 +162,7 @@ def make_circles(n: int = 100, noise: float = 0.05, factor: float = 0.5, seed: i
     radius_in = _real_arg(factor, "factor", what)
     if not 0.0 < radius_in < 1.0:
         raise ValueError(f"{what}: expected 0 < factor < 1, got {factor!r}")
-    rng = _rng(seed, what)
+    rng = generator(seed, what)
     n_outer = n // 2
     rows: list[list[float]] = []
     labels: list[int] = []
@@ -179,7 +174,7 @@ def make_circles(n: int = 100, noise: float = 0.05, factor: float = 0.5, seed: i
     return _shuffled(rng, rows, labels)
 
 
-def make_spirals(n: int = 90, classes: int = 3, noise: float = 0.1, seed: int | None = 0) -> Dataset:
+def make_spirals(n: int = 90, classes: int = 3, noise: float = 0.1, seed: Seed = 0) -> Dataset:
     """``classes`` spiral arms around the origin (CS231n's dataset), about ``n / classes`` points each.
 
     Arm ``k`` gets ``n // classes`` points, one more for the first ``n % classes`` arms. Along an
@@ -193,7 +188,7 @@ def make_spirals(n: int = 90, classes: int = 3, noise: float = 0.1, seed: int | 
     classes = _int_arg(classes, "classes", what, 2)
     n = _int_arg(n, "n", what, classes, " points (one per class at least)")
     noise = _nonnegative_arg(noise, "noise", what)
-    rng = _rng(seed, what)
+    rng = generator(seed, what)
     rows: list[list[float]] = []
     labels: list[int] = []
     for k, count in enumerate(_split_evenly(n, classes)):
@@ -232,7 +227,7 @@ def make_blobs(
     n: int = 100,
     centers: int | Sequence[Sequence[float]] = 3,
     std: float = 1.0,
-    seed: int | None = 0,
+    seed: Seed = 0,
     box: tuple[float, float] = (-5.0, 5.0),
 ) -> Dataset:
     """Gaussian blobs: points around each center with standard deviation ``std``, labelled by center index.
@@ -244,7 +239,7 @@ def make_blobs(
     what = "make_blobs"
     n = _int_arg(n, "n", what, 1, " points")
     std = _nonnegative_arg(std, "std", what)
-    rng = _rng(seed, what)
+    rng = generator(seed, what)
     points = _centers_arg(centers, box, rng, what)
     if n < len(points):
         raise ValueError(f"{what}: expected n >= {len(points)} points (one per center at least), got {n!r}")
@@ -257,7 +252,7 @@ def make_blobs(
     return _shuffled(rng, rows, labels)
 
 
-def make_xor(n: int = 100, noise: float = 0.1, seed: int | None = 0) -> Dataset:
+def make_xor(n: int = 100, noise: float = 0.1, seed: Seed = 0) -> Dataset:
     """The XOR problem: points uniform in ``[-1, 1]²``, label 1 where ``x1 · x2 < 0`` (2nd and 4th quadrants), else 0.
 
     The labels are computed before the Gaussian noise (standard deviation ``noise``) is added to
@@ -266,7 +261,7 @@ def make_xor(n: int = 100, noise: float = 0.1, seed: int | None = 0) -> Dataset:
     what = "make_xor"
     n = _int_arg(n, "n", what, 1, " points")
     noise = _nonnegative_arg(noise, "noise", what)
-    rng = _rng(seed, what)
+    rng = generator(seed, what)
     rows: list[list[float]] = []
     labels: list[int] = []
     for _ in range(n):
@@ -296,7 +291,7 @@ def train_test_split(
     X: Sequence[Row],
     y: Sequence[Label],
     test_fraction: float = 0.25,
-    seed: int | None = 0,
+    seed: Seed = 0,
 ) -> tuple[list[Row], list[Label], list[Row], list[Label]]:
     """``(X_train, y_train, X_test, y_test)``: a seeded random ``round(len(X) * test_fraction)`` pairs held out.
 
@@ -311,7 +306,7 @@ def train_test_split(
     fraction = _real_arg(test_fraction, "test_fraction", what)
     if not 0.0 < fraction < 1.0:
         raise ValueError(f"{what}: expected 0 < test_fraction < 1, got {test_fraction!r}")
-    rng = _rng(seed, what)
+    rng = generator(seed, what)
     n_test = round(len(X) * fraction)
     if not 0 < n_test < len(X):
         raise ValueError(

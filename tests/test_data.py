@@ -29,6 +29,7 @@ from nn.data import (
 GENERATORS = [make_moons, make_circles, make_spirals, make_blobs, make_xor]
 NOISE_ARG = {make_moons: "noise", make_circles: "noise", make_spirals: "noise", make_blobs: "std", make_xor: "noise"}
 CLASSES = {make_moons: 2, make_circles: 2, make_spirals: 3, make_blobs: 3, make_xor: 2}  # with default arguments
+SEED_EXPECTED = r"expected an int seed, a random\.Random or None"
 
 
 def assert_dataset(X, y, n, classes):
@@ -321,9 +322,9 @@ BAD_INPUT = [
     (make_xor, {"noise": -1}, ValueError, r"make_xor: expected noise >= 0, got -1"),
     (make_blobs, {"std": -1.0}, ValueError, r"make_blobs: expected std >= 0, got -1\.0"),
     # seed: an int or None
-    (make_moons, {"seed": "x"}, TypeError, r"make_moons: expected an int seed or None, got 'x' \(str\)"),
-    (make_xor, {"seed": 1.5}, TypeError, r"make_xor: expected an int seed or None, got 1\.5 \(float\)"),
-    (make_blobs, {"seed": True}, TypeError, r"make_blobs: expected an int seed or None, got True \(bool\)"),
+    (make_moons, {"seed": "x"}, TypeError, rf"make_moons: {SEED_EXPECTED}, got 'x' \(str\)"),
+    (make_xor, {"seed": 1.5}, TypeError, rf"make_xor: {SEED_EXPECTED}, got 1\.5 \(float\)"),
+    (make_blobs, {"seed": True}, TypeError, rf"make_blobs: {SEED_EXPECTED}, got True \(bool\)"),
     # dataset-specific arguments
     (make_circles, {"factor": 1.5}, ValueError, r"make_circles: expected 0 < factor < 1, got 1\.5"),
     (make_circles, {"factor": 1}, ValueError, r"make_circles: expected 0 < factor < 1, got 1"),
@@ -376,7 +377,7 @@ ROWS, LABELS = [[0.0, 0.0], [1.0, 1.0], [2.0, 2.0], [3.0, 3.0]], [0, 1, 0, 1]
         ((ROWS, LABELS), {"test_fraction": "0.2"}, TypeError, r"got '0\.2' \(str\)"),
         ((ROWS, LABELS), {"test_fraction": 0.1}, ValueError, r"expected both parts non-empty, got 0 test and 4 train"),
         ((ROWS, LABELS), {"test_fraction": 0.9}, ValueError, r"expected both parts non-empty, got 4 test and 0 train"),
-        ((ROWS, LABELS), {"seed": "s"}, TypeError, r"expected an int seed or None, got 's' \(str\)"),
+        ((ROWS, LABELS), {"seed": "s"}, TypeError, rf"{SEED_EXPECTED}, got 's' \(str\)"),
         ((ROWS, LABELS[:3]), {}, ValueError, r"expected X and y of the same length, got 4 rows and 3 labels"),
         (([], []), {}, ValueError, r"expected both parts non-empty, got 0 test and 0 train points from 0 points"),
         (("abcd", LABELS), {}, TypeError, r"expected X as a list, got 'abcd' \(str\)"),
