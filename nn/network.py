@@ -28,6 +28,7 @@ OUTPUTS = ("linear", "softmax", "sigmoid")
 
 
 def _count(n: object, what: str) -> int:
+    """``n`` when it is a positive int, else a TypeError or ValueError naming ``what``."""
     if isinstance(n, bool) or not isinstance(n, int):
         raise TypeError(f"{what}: expected a positive int, got {n!r} ({type(n).__name__})")
     if n < 1:
@@ -96,6 +97,7 @@ class _Scoped(Module):
 
     @name.setter
     def name(self, value: str) -> None:
+        """Name the scope its nodes are made in."""
         self._scope = scope(value)
 
 
@@ -103,6 +105,7 @@ class Neuron(_Scoped):
     """One neuron: ``z = Σ wᵢ·aᵢ + b`` (one mul node per edge, one sum node labelled ``z``), then ``a = σ(z)``."""
 
     def __init__(self, nin: int, activation: str = "relu", seed: Seed = None) -> None:
+        """``nin`` weights drawn uniformly in ``±init_bound`` from the seed's generator, and a bias of 0."""
         self.nin = _count(nin, "Neuron(nin)")
         self.activation = check_activation(activation, "Neuron(activation)")
         rng = generator(seed, "Neuron(seed)")
@@ -132,17 +135,21 @@ class Neuron(_Scoped):
         return z, a
 
     def named_parameters(self) -> list[tuple[str, Value]]:
+        """``w.0, w.1, …`` then ``b``."""
         return [*((f"w.{i}", w) for i, w in enumerate(self.w)), ("b", self.b)]
 
     def config(self) -> dict[str, Any]:
+        """``{nin, activation}``."""
         return {"nin": self.nin, "activation": self.activation}
 
     @classmethod
     def parameter_count(cls, config: Mapping[str, Any]) -> int | None:
+        """``nin`` weights and a bias."""
         sizes = _sizes(config, "nin")
         return None if sizes is None else sizes[0] + 1
 
     def __repr__(self) -> str:
+        """``Neuron(2, activation='relu')``."""
         return f"Neuron({self.nin}, activation={self.activation!r})"
 
 
@@ -150,6 +157,7 @@ class Layer(_Scoped):
     """A fully connected layer: ``nout`` neurons that all see the same ``nin`` inputs. Always returns a list."""
 
     def __init__(self, nin: int, nout: int, activation: str = "relu", seed: Seed = None) -> None:
+        """``nout`` neurons named ``neuron 0, neuron 1, …``, drawn one after another from the seed's generator."""
         self.nin = _count(nin, "Layer(nin)")
         self.nout = _count(nout, "Layer(nout)")
         self.activation = check_activation(activation, "Layer(activation)")
@@ -176,17 +184,21 @@ class Layer(_Scoped):
         return [n.b for n in self.neurons]
 
     def named_parameters(self) -> list[tuple[str, Value]]:
+        """``neurons.j.<the neuron's name>`` for each neuron j in turn."""
         return [(f"neurons.{j}.{name}", p) for j, n in enumerate(self.neurons) for name, p in n.named_parameters()]
 
     def config(self) -> dict[str, Any]:
+        """``{nin, nout, activation}``."""
         return {"nin": self.nin, "nout": self.nout, "activation": self.activation}
 
     @classmethod
     def parameter_count(cls, config: Mapping[str, Any]) -> int | None:
+        """``(nin + 1) · nout``: each neuron's weights and bias."""
         sizes = _sizes(config, "nin", "nout")
         return None if sizes is None else (sizes[0] + 1) * sizes[1]
 
     def __repr__(self) -> str:
+        """``Layer(2, 4, activation='relu')``."""
         return f"Layer({self.nin}, {self.nout}, activation={self.activation!r})"
 
 
@@ -201,6 +213,7 @@ class MLP(Module):
     def __init__(
         self, nin: int, nouts: Sequence[int], activation: str = "relu", output: str = "linear", seed: Seed = 0
     ) -> None:
+        """The layers named ``layer 0, layer 1, …``, their weights drawn one after another from the seed's generator."""
         self.nin = _count(nin, "MLP(nin)")
         if isinstance(nouts, (str, bytes)) or not isinstance(nouts, Sequence) or not nouts:
             raise TypeError(f"MLP(nouts): expected a non-empty list of layer sizes, got {nouts!r}")
@@ -291,15 +304,18 @@ class MLP(Module):
         return [w for layer in self.layers for n in layer.neurons for w in n.w]
 
     def named_parameters(self) -> list[tuple[str, Value]]:
+        """``layers.i.<the layer's name>`` for each layer i in turn."""
         return [
             (f"layers.{i}.{name}", p) for i, layer in enumerate(self.layers) for name, p in layer.named_parameters()
         ]
 
     def config(self) -> dict[str, Any]:
+        """``{nin, nouts, activation, output}``: ``MLP(**config)`` rebuilds the shape."""
         return {"nin": self.nin, "nouts": list(self.nouts), "activation": self.activation, "output": self.output}
 
     @classmethod
     def parameter_count(cls, config: Mapping[str, Any]) -> int | None:
+        """Each layer's ``(nin + 1) · nout``, added up."""
         sizes = _sizes(config, "nin", "nouts")
         return None if sizes is None else sum((sizes[i] + 1) * sizes[i + 1] for i in range(len(sizes) - 1))
 
@@ -327,6 +343,7 @@ class MLP(Module):
         return model
 
     def __repr__(self) -> str:
+        """``MLP(2, [16, 16, 1], activation='relu', output='linear')``."""
         return f"MLP({self.nin}, {self.nouts}, activation={self.activation!r}, output={self.output!r})"
 
 
@@ -342,6 +359,7 @@ class FloatMLP:
     """
 
     def __init__(self, model: MLP) -> None:
+        """The model's weights, biases and activations read out now."""
         if not isinstance(model, MLP):
             raise TypeError(f"FloatMLP(model): expected an nn.MLP, got {describe(model)}")
         self.nin = model.nin
@@ -416,6 +434,7 @@ class FloatMLP:
         return max(range(len(logits)), key=logits.__getitem__)
 
     def __repr__(self) -> str:
+        """``FloatMLP([2, 16, 1], output='linear')``: the sizes, inputs first."""
         sizes = [self.nin, *(len(b) for _, b, _ in self.layers)]
         return f"FloatMLP({sizes}, output={self.output!r})"
 
