@@ -1,4 +1,4 @@
-"""The training steps of ``fit(compile=True)``: the step traced once with ``engine.compile``, then run on numbers.
+"""The compiled training steps (``make_step(..., compile=True)``): traced once with ``engine.compile``, run on numbers.
 
 For a built-in loss (``BatchedStep``) one example's forward pass and loss are traced, with the parameters
 as shared inputs and the example's inputs and targets as per-example inputs
@@ -89,8 +89,7 @@ class BatchedStep:
         if penalty is not self._penalty_compiled_for:
             self.compiled_penalty = None
             if penalty is not None and penalty.rate:
-                known = {id(p) for p in self.params}
-                stray = next((i for i, p in enumerate(penalty.params) if id(p) not in known), None)
+                stray = penalty.first_outside(self.params)
                 if stray is not None:
                     raise ValueError(f"BatchedStep: expected the penalty's parameters among the step's, its "
                                      f"parameter {stray} ({penalty.params[stray]!r}) is not")
@@ -104,7 +103,7 @@ class BatchedStep:
         self._grads = None
 
     def evaluate(self, inputs: Sequence[Sequence[float]], targets: Sequence[Any]) -> tuple[float, list[list[float]]]:
-        """The loss on ``(inputs, targets)`` (each example's, combined by ``reduction``; no L2) and each example's
+        """The loss on ``(inputs, targets)`` (each example's, combined by ``reduction``; no penalty) and each example's
         outputs, from the compiled example: no graph is built, no gradient touched."""
         _, result = self._run(inputs, targets)
         return result.loss, [out[1:] for out in result.outputs]

@@ -174,6 +174,11 @@ class Penalty:
         """The Values it penalizes."""
         return self._params
 
+    def first_outside(self, params: Sequence[Value]) -> int | None:
+        """The index of the first of its parameters that is not among ``params`` (None: all of them are)."""
+        known = {id(p) for p in params}
+        return next((i for i, p in enumerate(self._params) if id(p) not in known), None)
+
     def term(self) -> Value:
         """The penalty's node: ``l1(params, rate)`` or ``l2(params, rate)``."""
         return PENALTIES[self._kind](self._params, self._rate)

@@ -426,11 +426,10 @@ def make_step(
     if penalty is not None:
         if not isinstance(penalty, Penalty):
             raise TypeError(f"{what}(penalty): expected an nn.losses.Penalty or None, got {describe(penalty)}")
-        known = {id(p) for p in params}
-        stray = [i for i, p in enumerate(penalty.params) if id(p) not in known]
-        if stray:
+        stray = penalty.first_outside(params)
+        if stray is not None:
             raise ValueError(f"{what}(penalty): expected a penalty on the model's parameters, its parameter "
-                             f"{stray[0]} is not one of them")
+                             f"{stray} is not one of them")
     _check_compile(compile, what)
     return _build_step(model, params, loss_fn, name, None, reduction, penalty, compile)
 

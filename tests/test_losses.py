@@ -230,6 +230,7 @@ def test_penalty_is_its_function_over_its_parameters_and_nothing_at_rate_zero(ki
     assert total_loss.data == 1.0 + penalty.term().data and grad(total_loss, ps)[2] == 0.0
     assert Penalty(kind, 0, ps).added_to(loss) is loss, "a rate of 0 adds no node"
     assert repr(penalty) == f"Penalty('{kind}', 0.25, <2 parameters>)"
+    assert penalty.first_outside(ps) is None and penalty.first_outside(ps[1:]) == 0
     with pytest.raises(AttributeError):
         penalty.rate = 1.0
 
