@@ -12,10 +12,12 @@ LEAKY_SLOPE = 0.01
 
 
 def _linear(z: Value) -> Value:
+    """The identity: a linear neuron's a is its z itself."""
     return z
 
 
 def _leaky_relu(z: Value) -> Value:
+    """``leaky_relu`` with nn's slope, ``LEAKY_SLOPE``."""
     return z.leaky_relu(LEAKY_SLOPE)
 
 
@@ -48,6 +50,7 @@ def float_activation(name: str) -> Callable[[float], float]:
         return OPS[name].floats
 
     def through_a_value(z: float) -> float:
+        """The activation's Value function run on a Value of ``z``, its data taken."""
         with no_grad():
             return function(Value(z)).data
 
@@ -55,6 +58,7 @@ def float_activation(name: str) -> Callable[[float], float]:
 
 
 def _identity(z: float) -> float:
+    """The identity on floats."""
     return z
 
 

@@ -2,8 +2,9 @@
 
 Every generator returns ``(X, y)``: ``X`` a list of ``[x1, x2]`` rows of floats, ``y`` a list of
 int labels ``0 .. k-1``, ``n`` being the *total* number of points. Each draws from its own
-``random.Random(seed)`` (never the global random state), so the same arguments give the same
-data, and shuffles the points with that generator so the classes are interleaved.
+``random.Random(seed)`` (never the global random state; a ``random.Random`` given as the seed is drawn
+from as it is), so the same arguments give the same data, and shuffles the points with that generator
+so the classes are interleaved.
 
 - ``make_moons``, ``make_circles``, ``make_xor``: two classes that no straight line separates;
   the first test of whether a network learns a non-linear decision boundary.
@@ -12,7 +13,12 @@ data, and shuffles the points with that generator so the classes are interleaved
 - ``make_blobs``: Gaussian clusters around centers; easy and, when the centers are apart,
   linearly separable: a sanity check that training works at all.
 
-``one_hot`` turns a label into a target vector, ``train_test_split`` holds out a test set.
+TensorFlow Playground's data sets that the others do not make (the playground's "gauss", "reg-plane"
+and "reg-gauss"): ``make_gaussians``, blobs on a circle; and two regression sets on ``[-1, 1]²``
+whose labels are floats, ``make_plane`` and ``make_bumps``.
+
+``one_hot`` turns a label into a target vector; ``split_indices`` holds out a seeded random set of
+indices, and ``train_test_split`` the rows and labels at them; ``linspace`` spaces numbers evenly.
 
 Real images, in the same ``(X, y)`` form (rows of plain floats in ``[0, 1]``, int labels):
 
@@ -36,20 +42,26 @@ import os
 import random
 import struct
 import zlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TypeVar
 
 from engine.value import describe
+from nn.seeding import Seed, generator
 
 __all__ = [
+    "linspace",
     "load_digits",
     "load_mnist",
     "make_blobs",
+    "make_bumps",
     "make_circles",
+    "make_gaussians",
     "make_moons",
+    "make_plane",
     "make_spirals",
     "make_xor",
     "one_hot",
+    "split_indices",
     "train_test_split",
 ]
 
@@ -57,6 +69,12 @@ Row = TypeVar("Row")
 Label = TypeVar("Label")
 
 Dataset = tuple[list[list[float]], list[int]]
+#: A regression data set: rows of floats and a float label (the target) per row.
+RegressionDataset = tuple[list[list[float]], list[float]]
+
+#: ``make_bumps``' six Gaussian bumps ``(cx, cy, sign)``, TensorFlow Playground's: + - + above, - + - below.
+BUMPS = [(-0.67, 0.4, 1.0), (0.0, 0.4, -1.0), (0.67, 0.4, 1.0),
+         (-0.67, -0.4, -1.0), (0.0, -0.4, 1.0), (0.67, -0.4, -1.0)]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -91,19 +109,16 @@ def _nonnegative_arg(value: object, name: str, what: str) -> float:
     return result
 
 
-def _rng(seed: object, what: str) -> random.Random:
-    """A private generator seeded with ``seed`` (an int, or None for fresh entropy)."""
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, numbers.Integral)):
-        raise TypeError(f"{what}: expected an int seed or None, got {describe(seed)}")
-    return random.Random(None if seed is None else int(seed))
-
-
 # ---------------------------------------------------------------------------------------------
 # shared pieces
 
 
-def _linspace(start: float, stop: float, num: int) -> list[float]:
-    """``num`` evenly spaced numbers from ``start`` to ``stop``, both included (``[start]`` when num is 1)."""
+def linspace(start: float, stop: float, num: int) -> list[float]:
+    """``num`` evenly spaced numbers from ``start`` to ``stop``, both included (``[start]`` when num is 1):
+    ``start + i·step`` with ``step = (stop - start) / (num - 1)``, the last one ``stop`` exactly."""
+    what = "linspace"
+    start, stop = _real_arg(start, "start", what), _real_arg(stop, "stop", what)
+    num = _int_arg(num, "num", what, 1)
     if num == 1:
         return [start]
     step = (stop - start) / (num - 1)
@@ -131,7 +146,7 @@ def _noisy(rng: random.Random, x1: float, x2: float, noise: float) -> list[float
 # datasets
 
 
-def make_moons(n: int = 100, noise: float = 0.1, seed: int | None = 0) -> Dataset:
+def make_moons(n: int = 100, noise: float = 0.1, seed: Seed = 0) -> Dataset:
     """Two interleaving half circles (as scikit-learn's): ``n // 2`` points labelled 0, the rest 1.
 
     Label 0 lies on the upper half circle ``(cos t, sin t)``, label 1 on the lower one
@@ -141,20 +156,20 @@ def make_moons(n: int = 100, noise: float = 0.1, seed: int | None = 0) -> Datase
     what = "make_moons"
     n = _int_arg(n, "n", what, 2, " points")
     noise = _nonnegative_arg(noise, "noise", what)
-    rng = _rng(seed, what)
+    rng = generator(seed, what)
     n_outer = n // 2
     rows: list[list[float]] = []
     labels: list[int] = []
-    for t in _linspace(0.0, math.pi, n_outer):
+    for t in linspace(0.0, math.pi, n_outer):
         rows.append(_noisy(rng, math.cos(t), math.sin(t), noise))
         labels.append(0)
-    for t in _linspace(0.0, math.pi, n - n_outer):
+    for t in linspace(0.0, math.pi, n - n_outer):
         rows.append(_noisy(rng, 1.0 - math.cos(t), 1.0 - math.sin(t) - 0.5, noise))
         labels.append(1)
     return _shuffled(rng, rows, labels)
 
 
-def make_circles(n: int = 100, noise: float = 0.05, factor: float = 0.5, seed: int | None = 0) -> Dataset:
+def make_circles(n: int = 100, noise: float = 0.05, factor: float = 0.5, seed: Seed = 0) -> Dataset:
     """Two concentric circles: ``n // 2`` points on radius 1 (label 0), the rest on radius ``factor`` (label 1).
 
     On each circle the angles are evenly spaced over ``[0, 2π)`` (0 included, 2π not, so no
@@ -167,7 +182,7 @@ def make_circles(n: int = 100, noise: float = 0.05, factor: float = 0.5, seed: i
     radius_in = _real_arg(factor, "factor", what)
     if not 0.0 < radius_in < 1.0:
         raise ValueError(f"{what}: expected 0 < factor < 1, got {factor!r}")
-    rng = _rng(seed, what)
+    rng = generator(seed, what)
     n_outer = n // 2
     rows: list[list[float]] = []
     labels: list[int] = []
@@ -179,7 +194,7 @@ def make_circles(n: int = 100, noise: float = 0.05, factor: float = 0.5, seed: i
     return _shuffled(rng, rows, labels)
 
 
-def make_spirals(n: int = 90, classes: int = 3, noise: float = 0.1, seed: int | None = 0) -> Dataset:
+def make_spirals(n: int = 90, classes: int = 3, noise: float = 0.1, seed: Seed = 0) -> Dataset:
     """``classes`` spiral arms around the origin (CS231n's dataset), about ``n / classes`` points each.
 
     Arm ``k`` gets ``n // classes`` points, one more for the first ``n % classes`` arms. Along an
@@ -193,12 +208,12 @@ def make_spirals(n: int = 90, classes: int = 3, noise: float = 0.1, seed: int | 
     classes = _int_arg(classes, "classes", what, 2)
     n = _int_arg(n, "n", what, classes, " points (one per class at least)")
     noise = _nonnegative_arg(noise, "noise", what)
-    rng = _rng(seed, what)
+    rng = generator(seed, what)
     rows: list[list[float]] = []
     labels: list[int] = []
     for k, count in enumerate(_split_evenly(n, classes)):
-        radii = _linspace(0.0, 1.0, count)
-        angles = _linspace(4.0 * k, 4.0 * (k + 1), count)
+        radii = linspace(0.0, 1.0, count)
+        angles = linspace(4.0 * k, 4.0 * (k + 1), count)
         for r, t in zip(radii, angles):
             t += rng.gauss(0.0, noise)
             rows.append([r * math.sin(t), r * math.cos(t)])
@@ -232,7 +247,7 @@ def make_blobs(
     n: int = 100,
     centers: int | Sequence[Sequence[float]] = 3,
     std: float = 1.0,
-    seed: int | None = 0,
+    seed: Seed = 0,
     box: tuple[float, float] = (-5.0, 5.0),
 ) -> Dataset:
     """Gaussian blobs: points around each center with standard deviation ``std``, labelled by center index.
@@ -244,20 +259,38 @@ def make_blobs(
     what = "make_blobs"
     n = _int_arg(n, "n", what, 1, " points")
     std = _nonnegative_arg(std, "std", what)
-    rng = _rng(seed, what)
-    points = _centers_arg(centers, box, rng, what)
-    if n < len(points):
-        raise ValueError(f"{what}: expected n >= {len(points)} points (one per center at least), got {n!r}")
+    rng = generator(seed, what)
+    return _blobs(rng, n, _centers_arg(centers, box, rng, what), std, what)
+
+
+def _blobs(rng: random.Random, n: int, centers: list[tuple[float, float]], std: float, what: str) -> Dataset:
+    """``n`` points around ``centers`` (split evenly, the first ones one more) with Gaussian noise ``std``, labelled
+    by center, shuffled; drawn from ``rng``."""
+    if n < len(centers):
+        raise ValueError(f"{what}: expected n >= {len(centers)} points (one per center at least), got {n!r}")
     rows: list[list[float]] = []
     labels: list[int] = []
-    for label, ((cx, cy), count) in enumerate(zip(points, _split_evenly(n, len(points)))):
+    for label, ((cx, cy), count) in enumerate(zip(centers, _split_evenly(n, len(centers)))):
         for _ in range(count):
             rows.append(_noisy(rng, cx, cy, std))
             labels.append(label)
     return _shuffled(rng, rows, labels)
 
 
-def make_xor(n: int = 100, noise: float = 0.1, seed: int | None = 0) -> Dataset:
+def make_gaussians(n: int = 100, classes: int = 2, noise: float = 0.0, seed: Seed = 0) -> Dataset:
+    """TensorFlow Playground's "gauss": ``classes`` Gaussian blobs (``make_blobs``) whose centers lie on a circle of
+    radius 2.5, the first at 45°, the others evenly around it; the blobs' standard deviation is ``0.5 + 2·noise``.
+    """
+    what = "make_gaussians"
+    n = _int_arg(n, "n", what, 1, " points")
+    classes = _int_arg(classes, "classes", what, 2)
+    std = 0.5 + 2 * _nonnegative_arg(noise, "noise", what)
+    angles = [math.pi / 4 + 2 * math.pi * i / classes for i in range(classes)]
+    centers = [(2.5 * math.cos(t), 2.5 * math.sin(t)) for t in angles]
+    return _blobs(generator(seed, what), n, centers, std, what)
+
+
+def make_xor(n: int = 100, noise: float = 0.1, seed: Seed = 0) -> Dataset:
     """The XOR problem: points uniform in ``[-1, 1]²``, label 1 where ``x1 · x2 < 0`` (2nd and 4th quadrants), else 0.
 
     The labels are computed before the Gaussian noise (standard deviation ``noise``) is added to
@@ -266,7 +299,7 @@ def make_xor(n: int = 100, noise: float = 0.1, seed: int | None = 0) -> Dataset:
     what = "make_xor"
     n = _int_arg(n, "n", what, 1, " points")
     noise = _nonnegative_arg(noise, "noise", what)
-    rng = _rng(seed, what)
+    rng = generator(seed, what)
     rows: list[list[float]] = []
     labels: list[int] = []
     for _ in range(n):
@@ -274,6 +307,39 @@ def make_xor(n: int = 100, noise: float = 0.1, seed: int | None = 0) -> Dataset:
         labels.append(1 if x1 * x2 < 0 else 0)
         rows.append(_noisy(rng, x1, x2, noise))
     return _shuffled(rng, rows, labels)
+
+
+def _regression(what: str, n: object, noise: object, seed: object,
+                target: Callable[[float, float], float]) -> RegressionDataset:
+    """``n`` points uniform in ``[-1, 1]²``, each labelled ``target(x1, x2)`` plus Gaussian noise of standard
+    deviation ``noise``; drawn from the generator of ``seed``: x1, x2, then the noise, point after point."""
+    count = _int_arg(n, "n", what, 1, " points")
+    std = _nonnegative_arg(noise, "noise", what)
+    rng = generator(seed, what)
+    rows: list[list[float]] = []
+    labels: list[float] = []
+    for _ in range(count):
+        x1, x2 = rng.uniform(-1.0, 1.0), rng.uniform(-1.0, 1.0)
+        rows.append([x1, x2])
+        labels.append(target(x1, x2) + rng.gauss(0.0, std))
+    return rows, labels
+
+
+def make_plane(n: int = 100, noise: float = 0.0, seed: Seed = 0) -> RegressionDataset:
+    """TensorFlow Playground's "reg-plane": points uniform in ``[-1, 1]²`` labelled ``(x1 + x2) / 2``, a float, plus
+    Gaussian noise of standard deviation ``noise``."""
+    return _regression("make_plane", n, noise, seed, lambda x1, x2: (x1 + x2) / 2)
+
+
+def _bumps(x1: float, x2: float) -> float:
+    """The sum of the six signed ``BUMPS`` ``sign · exp(-|x - c|² / 0.08)`` at ``(x1, x2)``."""
+    return sum(s * math.exp(-((x1 - cx) ** 2 + (x2 - cy) ** 2) / 0.08) for cx, cy, s in BUMPS)
+
+
+def make_bumps(n: int = 100, noise: float = 0.0, seed: Seed = 0) -> RegressionDataset:
+    """TensorFlow Playground's "reg-gauss": points uniform in ``[-1, 1]²`` labelled by six signed Gaussian bumps
+    (``BUMPS``: ``Σ sign · exp(-|x - c|² / 0.08)``), a float, plus Gaussian noise of standard deviation ``noise``."""
+    return _regression("make_bumps", n, noise, seed, _bumps)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -292,13 +358,28 @@ def one_hot(label: int, classes: int) -> list[float]:
     return vector
 
 
+def split_indices(n: int, n_test: int, seed: Seed = 0) -> tuple[list[int], list[int]]:
+    """``(train, test)``: the indices ``0 .. n-1`` in a seeded random order (``random.Random(seed).shuffle``), the
+    first ``n_test`` of it held out as ``test`` and the rest ``train``; ``0 <= n_test <= n``, either part may be
+    empty. The one train/test split: ``train_test_split`` holds out the rows at ``test``."""
+    what = "split_indices"
+    n = _int_arg(n, "n", what, 0)
+    n_test = _int_arg(n_test, "n_test", what, 0)
+    if n_test > n:
+        raise ValueError(f"{what}: expected n_test <= n = {n}, got {n_test}")
+    order = list(range(n))
+    generator(seed, what).shuffle(order)
+    return order[n_test:], order[:n_test]
+
+
 def train_test_split(
     X: Sequence[Row],
     y: Sequence[Label],
     test_fraction: float = 0.25,
-    seed: int | None = 0,
+    seed: Seed = 0,
 ) -> tuple[list[Row], list[Label], list[Row], list[Label]]:
-    """``(X_train, y_train, X_test, y_test)``: a seeded random ``round(len(X) * test_fraction)`` pairs held out.
+    """``(X_train, y_train, X_test, y_test)``: a seeded random ``round(len(X) * test_fraction)`` pairs held out
+    (those at ``split_indices(len(X), n_test, seed)``'s test indices).
 
     Rows and labels stay paired and are not copied; both parts must come out non-empty.
     """
@@ -311,16 +392,14 @@ def train_test_split(
     fraction = _real_arg(test_fraction, "test_fraction", what)
     if not 0.0 < fraction < 1.0:
         raise ValueError(f"{what}: expected 0 < test_fraction < 1, got {test_fraction!r}")
-    rng = _rng(seed, what)
+    generator(seed, what)  # a bad seed is named before the sizes are
     n_test = round(len(X) * fraction)
     if not 0 < n_test < len(X):
         raise ValueError(
             f"{what}: expected both parts non-empty, got {n_test} test and {len(X) - n_test} train points"
             f" from {len(X)} points with test_fraction={test_fraction!r}"
         )
-    order = list(range(len(X)))
-    rng.shuffle(order)
-    test, train = order[:n_test], order[n_test:]
+    train, test = split_indices(len(X), n_test, seed)
     return [X[i] for i in train], [y[i] for i in train], [X[i] for i in test], [y[i] for i in test]
 
 

@@ -66,6 +66,7 @@ def write_json_atomic(path: str | os.PathLike[str], obj: Any) -> Path:
 
 
 def _reject_constant(name: str) -> Any:
+    """A ValueError for NaN or Infinity, which JSON does not have."""
     raise ValueError(f"{name} is not a JSON number")
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import math
 import operator
-import random
 from collections.abc import Callable, Mapping, Sequence
 from itertools import repeat
 from typing import TYPE_CHECKING, Any
@@ -19,6 +18,7 @@ from engine import OPS, Value, no_grad, scope, softmax, sum_values
 from engine.value import describe, to_float
 from nn.activations import ACTIVATIONS, check_activation, float_activation
 from nn.module import Module
+from nn.seeding import Seed, generator
 
 if TYPE_CHECKING:
     import torch
@@ -26,23 +26,23 @@ if TYPE_CHECKING:
 #: What an MLP does to its last layer's outputs (the logits).
 OUTPUTS = ("linear", "softmax", "sigmoid")
 
-Seed = int | random.Random | None
-
-
-def _rng(seed: object, what: str) -> random.Random:
-    if isinstance(seed, random.Random):
-        return seed
-    if seed is None or (isinstance(seed, int) and not isinstance(seed, bool)):
-        return random.Random(seed)
-    raise TypeError(f"{what}(seed=...): expected an int, a random.Random or None, got {seed!r} ({type(seed).__name__})")
-
 
 def _count(n: object, what: str) -> int:
+    """``n`` when it is a positive int, else a TypeError or ValueError naming ``what``."""
     if isinstance(n, bool) or not isinstance(n, int):
         raise TypeError(f"{what}: expected a positive int, got {n!r} ({type(n).__name__})")
     if n < 1:
         raise ValueError(f"{what}: expected a positive int, got {n}")
     return n
+
+
+def _index(i: object, low: int, high: int, expected: str) -> int:
+    """``i`` when it is an int from ``low`` to ``high``, else a TypeError or ValueError that says so."""
+    if isinstance(i, bool) or not isinstance(i, int):
+        raise TypeError(f"{expected} (an int from {low} to {high}), got {describe(i)}")
+    if not low <= i <= high:
+        raise ValueError(f"{expected} from {low} to {high}, got {i}")
+    return i
 
 
 def init_bound(nin: int, activation: str) -> float:
@@ -97,6 +97,7 @@ class _Scoped(Module):
 
     @name.setter
     def name(self, value: str) -> None:
+        """Name the scope its nodes are made in."""
         self._scope = scope(value)
 
 
@@ -104,9 +105,10 @@ class Neuron(_Scoped):
     """One neuron: ``z = Σ wᵢ·aᵢ + b`` (one mul node per edge, one sum node labelled ``z``), then ``a = σ(z)``."""
 
     def __init__(self, nin: int, activation: str = "relu", seed: Seed = None) -> None:
+        """``nin`` weights drawn uniformly in ``±init_bound`` from the seed's generator, and a bias of 0."""
         self.nin = _count(nin, "Neuron(nin)")
         self.activation = check_activation(activation, "Neuron(activation)")
-        rng = _rng(seed, "Neuron")
+        rng = generator(seed, "Neuron(seed)")
         bound = init_bound(self.nin, self.activation)
         self.w = [Value(rng.uniform(-bound, bound), label=f"w{i}") for i in range(self.nin)]
         self.b = Value(0.0, label="b")
@@ -114,31 +116,40 @@ class Neuron(_Scoped):
 
     def __call__(self, x: Sequence[Value | float]) -> Value:
         """The neuron's output for inputs ``x``: the node ``a`` (or ``z`` itself when the activation is linear)."""
-        return self._forward(as_inputs(x, self.nin, "Neuron"))
+        return self._nodes(as_inputs(x, self.nin, "Neuron"))[1]
 
     def _forward(self, xs: list[Value]) -> Value:
-        # one mul node per edge w_i·a_i, then one Σ node z; xs are checked Values
+        """The node ``a`` for the checked Values ``xs`` (``_nodes``' second)."""
+        return self._nodes(xs)[1]
+
+    def _nodes(self, xs: list[Value]) -> tuple[Value, Value]:
+        """``(z, a)`` for the checked Values ``xs``: one mul node per edge wᵢ·aᵢ, one Σ node ``z``, then ``a = σ(z)``
+        (``a`` is ``z`` itself when the activation is linear); the only forward of a neuron on Values."""
         with self._scope:
             z = sum_values([*map(operator.mul, self.w, xs), self.b])
             z.label = "z"
             if self.activation == "linear":
-                return z
+                return z, z
             a = ACTIVATIONS[self.activation](z)
         a.label = "a"
-        return a
+        return z, a
 
     def named_parameters(self) -> list[tuple[str, Value]]:
+        """``w.0, w.1, …`` then ``b``."""
         return [*((f"w.{i}", w) for i, w in enumerate(self.w)), ("b", self.b)]
 
     def config(self) -> dict[str, Any]:
+        """``{nin, activation}``."""
         return {"nin": self.nin, "activation": self.activation}
 
     @classmethod
     def parameter_count(cls, config: Mapping[str, Any]) -> int | None:
+        """``nin`` weights and a bias."""
         sizes = _sizes(config, "nin")
         return None if sizes is None else sizes[0] + 1
 
     def __repr__(self) -> str:
+        """``Neuron(2, activation='relu')``."""
         return f"Neuron({self.nin}, activation={self.activation!r})"
 
 
@@ -146,10 +157,11 @@ class Layer(_Scoped):
     """A fully connected layer: ``nout`` neurons that all see the same ``nin`` inputs. Always returns a list."""
 
     def __init__(self, nin: int, nout: int, activation: str = "relu", seed: Seed = None) -> None:
+        """``nout`` neurons named ``neuron 0, neuron 1, …``, drawn one after another from the seed's generator."""
         self.nin = _count(nin, "Layer(nin)")
         self.nout = _count(nout, "Layer(nout)")
         self.activation = check_activation(activation, "Layer(activation)")
-        rng = _rng(seed, "Layer")
+        rng = generator(seed, "Layer(seed)")
         self.neurons = [Neuron(self.nin, self.activation, rng) for _ in range(self.nout)]
         for j, n in enumerate(self.neurons):
             n.name = f"neuron {j}"
@@ -159,7 +171,7 @@ class Layer(_Scoped):
         """``σ(W·x + b)``, one Value per neuron."""
         xs = as_inputs(x, self.nin, "Layer")
         with self._scope:
-            return [n._forward(xs) for n in self.neurons]
+            return [n._nodes(xs)[1] for n in self.neurons]
 
     @property
     def W(self) -> list[list[Value]]:
@@ -172,17 +184,21 @@ class Layer(_Scoped):
         return [n.b for n in self.neurons]
 
     def named_parameters(self) -> list[tuple[str, Value]]:
+        """``neurons.j.<the neuron's name>`` for each neuron j in turn."""
         return [(f"neurons.{j}.{name}", p) for j, n in enumerate(self.neurons) for name, p in n.named_parameters()]
 
     def config(self) -> dict[str, Any]:
+        """``{nin, nout, activation}``."""
         return {"nin": self.nin, "nout": self.nout, "activation": self.activation}
 
     @classmethod
     def parameter_count(cls, config: Mapping[str, Any]) -> int | None:
+        """``(nin + 1) · nout``: each neuron's weights and bias."""
         sizes = _sizes(config, "nin", "nout")
         return None if sizes is None else (sizes[0] + 1) * sizes[1]
 
     def __repr__(self) -> str:
+        """``Layer(2, 4, activation='relu')``."""
         return f"Layer({self.nin}, {self.nout}, activation={self.activation!r})"
 
 
@@ -197,6 +213,7 @@ class MLP(Module):
     def __init__(
         self, nin: int, nouts: Sequence[int], activation: str = "relu", output: str = "linear", seed: Seed = 0
     ) -> None:
+        """The layers named ``layer 0, layer 1, …``, their weights drawn one after another from the seed's generator."""
         self.nin = _count(nin, "MLP(nin)")
         if isinstance(nouts, (str, bytes)) or not isinstance(nouts, Sequence) or not nouts:
             raise TypeError(f"MLP(nouts): expected a non-empty list of layer sizes, got {nouts!r}")
@@ -205,7 +222,7 @@ class MLP(Module):
         if output not in OUTPUTS:
             raise ValueError(f"MLP(output): expected one of {', '.join(OUTPUTS)}, got {output!r}")
         self.output = output
-        rng = _rng(seed, "MLP")
+        rng = generator(seed, "MLP(seed)")
         sizes = [self.nin, *self.nouts]
         last = len(self.nouts) - 1
         self.layers = [
@@ -215,13 +232,44 @@ class MLP(Module):
         for i, layer in enumerate(self.layers):
             layer.name = f"layer {i}"
 
+    def trace(
+        self, x: Sequence[Value | float], on_neuron: Callable[[int, int], None] | None = None
+    ) -> tuple[list[Value], list[list[tuple[Value, Value]]]]:
+        """The forward pass on Values for one input ``x``, and every neuron's nodes: ``(logits, layers)`` where
+        ``layers[L - 1][j]`` is ``(z, a)`` of neuron j (from 0) of layer L (from 1; the inputs are layer 0), ``a``
+        being ``z`` itself for a linear neuron (the last layer's: the logits).
+
+        ``on_neuron(L, j)``, when given, is called just before neuron j of layer L is computed, so whoever
+        catches an exception raised while it is (``engine.detect_anomaly()``'s, say) knows which neuron it
+        came from. Numbers given in ``x`` become input leaves labelled ``x0, x1, …``; every node is made in
+        the scope of its layer and its neuron (``layer 0/neuron 3``), the one forward that ``logits`` and
+        ``__call__`` run.
+        """
+        h = as_inputs(x, self.nin, "MLP")
+        layers: list[list[tuple[Value, Value]]] = []
+        for L, layer in enumerate(self.layers, start=1):
+            with layer._scope:  # sizes match by construction: no re-checks
+                if on_neuron is None:
+                    nodes = [n._nodes(h) for n in layer.neurons]
+                else:
+                    nodes = [_announced(on_neuron, L, j, n, h) for j, n in enumerate(layer.neurons)]
+            layers.append(nodes)
+            h = [a for _, a in nodes]
+        return h, layers
+
+    def trace_neuron(self, L: int, j: int, x: Sequence[Value | float]) -> tuple[Value, Value]:
+        """``(z, a)`` of neuron j (from 0) of layer L (from 1) alone, on the inputs ``x`` it takes (the previous
+        layer's outputs; Values as they are, numbers as leaves ``x0, x1, …``), its nodes made in the scopes
+        ``trace`` makes them in: that neuron's part of the graph, for a picture of it."""
+        layer = self.layers[_index(L, 1, len(self.layers), "MLP.trace_neuron(L): expected a layer") - 1]
+        _index(j, 0, layer.nout - 1, f"MLP.trace_neuron(j): expected a neuron of layer {L}")
+        xs = as_inputs(x, layer.nin, f"MLP.trace_neuron({L}, {j})")
+        with layer._scope:
+            return layer.neurons[j]._nodes(xs)
+
     def logits(self, x: Sequence[Value | float]) -> list[Value]:
         """The last layer's outputs before any softmax or sigmoid."""
-        h = as_inputs(x, self.nin, "MLP")
-        for layer in self.layers:
-            with layer._scope:
-                h = [n._forward(h) for n in layer.neurons]  # sizes match by construction: no re-checks
-        return h
+        return self.trace(x)[0]
 
     def __call__(self, x: Sequence[Value | float]) -> list[Value]:
         """The network's outputs for one input ``x`` (``nin`` numbers): always a list of Values."""
@@ -250,39 +298,52 @@ class MLP(Module):
         """The predicted class: the largest logit, or (one output) 1 when the logit is positive."""
         return FloatMLP(self).predict(x)
 
+    def weights(self) -> list[Value]:
+        """Every weight, no bias, in the order of ``parameters()``: what TensorFlow Playground's L1 and L2 penalize
+        (``nn.losses.Penalty("L2", rate, model.weights())``)."""
+        return [w for layer in self.layers for n in layer.neurons for w in n.w]
+
     def named_parameters(self) -> list[tuple[str, Value]]:
+        """``layers.i.<the layer's name>`` for each layer i in turn."""
         return [
             (f"layers.{i}.{name}", p) for i, layer in enumerate(self.layers) for name, p in layer.named_parameters()
         ]
 
     def config(self) -> dict[str, Any]:
+        """``{nin, nouts, activation, output}``: ``MLP(**config)`` rebuilds the shape."""
         return {"nin": self.nin, "nouts": list(self.nouts), "activation": self.activation, "output": self.output}
 
     @classmethod
     def parameter_count(cls, config: Mapping[str, Any]) -> int | None:
+        """Each layer's ``(nin + 1) · nout``, added up."""
         sizes = _sizes(config, "nin", "nouts")
         return None if sizes is None else sum((sizes[i] + 1) * sizes[i + 1] for i in range(len(sizes) - 1))
 
     def to_torch(self) -> torch.nn.Sequential:
         """This network as a float64 ``torch.nn.Sequential`` with copies of its weights (needs ``glassgrad[torch]``).
 
-        See ``nn.torch_bridge.to_torch``.
+        See ``nn.torch_bridge.to_torch``, which builds it from ``config()`` and ``state_dict()``.
         """
         from nn.torch_bridge import to_torch
 
-        return to_torch(self)
+        return to_torch(self.config(), self.state_dict())
 
     @classmethod
     def from_torch(cls, seq: torch.nn.Sequential) -> MLP:
         """A new MLP from a ``torch.nn.Sequential`` of the shape ``to_torch`` builds (needs ``glassgrad[torch]``).
 
-        See ``nn.torch_bridge.from_torch``: a module it cannot represent is a ValueError naming it.
+        See ``nn.torch_bridge.from_torch``, which reads its config and weights: a module it cannot represent is a
+        ValueError naming it, a non-finite weight a ValueError of ``load_state_dict``.
         """
         from nn.torch_bridge import from_torch
 
-        return from_torch(seq)
+        config, state = from_torch(seq)
+        model = cls.from_config(config)
+        model.load_state_dict(state)  # checks every value is finite
+        return model
 
     def __repr__(self) -> str:
+        """``MLP(2, [16, 16, 1], activation='relu', output='linear')``."""
         return f"MLP({self.nin}, {self.nouts}, activation={self.activation!r}, output={self.output!r})"
 
 
@@ -298,6 +359,7 @@ class FloatMLP:
     """
 
     def __init__(self, model: MLP) -> None:
+        """The model's weights, biases and activations read out now."""
         if not isinstance(model, MLP):
             raise TypeError(f"FloatMLP(model): expected an nn.MLP, got {describe(model)}")
         self.nin = model.nin
@@ -372,8 +434,16 @@ class FloatMLP:
         return max(range(len(logits)), key=logits.__getitem__)
 
     def __repr__(self) -> str:
+        """``FloatMLP([2, 16, 1], output='linear')``: the sizes, inputs first."""
         sizes = [self.nin, *(len(b) for _, b, _ in self.layers)]
         return f"FloatMLP({sizes}, output={self.output!r})"
+
+
+def _announced(on_neuron: Callable[[int, int], None], L: int, j: int, neuron: Neuron,
+               xs: list[Value]) -> tuple[Value, Value]:
+    """``on_neuron(L, j)``, then ``neuron``'s ``(z, a)`` on ``xs``."""
+    on_neuron(L, j)
+    return neuron._nodes(xs)
 
 
 def _squash(logits: list[Value], output: str) -> list[Value]:

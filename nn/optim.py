@@ -116,6 +116,7 @@ class Optimizer(ABC):
     _buffers: dict[str, list[float]]
 
     def __init__(self, params: Iterable[Value], lr: LearningRate, *, buffers: Sequence[str] = ()) -> None:
+        """The checked parameters and learning rate, step 0, and each named buffer at 0.0 per parameter."""
         owner = type(self).__name__
         checked = _check_params(params, owner)
         rate = _check_lr(lr, owner)
@@ -131,6 +132,7 @@ class Optimizer(ABC):
 
     @lr.setter
     def lr(self, value: LearningRate) -> None:
+        """Set the learning rate, checked."""
         self._lr = _check_lr(value, type(self).__name__)
 
     def lr_at(self, step: int) -> float:
@@ -217,6 +219,7 @@ class Optimizer(ABC):
         self._buffers = buffers
 
     def __repr__(self) -> str:
+        """The optimizer's kind, parameter count, learning rate and step count."""
         return f"{type(self).__name__}({len(self.params)} params, lr={self._lr!r}, step_count={self.step_count})"
 
 
@@ -234,6 +237,7 @@ class SGD(Optimizer):
     def __init__(
         self, params: Iterable[Value], lr: LearningRate, momentum: float = 0.0, weight_decay: float = 0.0
     ) -> None:
+        """The checked momentum and weight decay; a momentum buffer only when there is momentum."""
         mu = _unit_interval(momentum, "SGD(momentum=...)")
         wd = _non_negative(weight_decay, "SGD(weight_decay=...)")
         super().__init__(params, lr, buffers=("momentum_buffer",) if mu else ())
@@ -241,6 +245,7 @@ class SGD(Optimizer):
         self.weight_decay = wd
 
     def _update(self, lr: float) -> None:
+        """``p.data -= lr · g`` for every parameter, g with weight decay and momentum as the class says."""
         mu, wd = self.momentum, self.weight_decay
         first = self.step_count == 0
         velocity = self._buffers.get("momentum_buffer")
@@ -254,6 +259,7 @@ class SGD(Optimizer):
             p.data = p.data - lr * g
 
     def __repr__(self) -> str:
+        """The optimizer's settings and step count."""
         return (
             f"SGD({len(self.params)} params, lr={self._lr!r}, momentum={self.momentum!r}, "
             f"weight_decay={self.weight_decay!r}, step_count={self.step_count})"
@@ -281,6 +287,7 @@ class Adam(Optimizer):
         eps: float = 1e-8,
         weight_decay: float = 0.0,
     ) -> None:
+        """The checked betas, eps and weight decay, and the two moment buffers."""
         if isinstance(betas, (str, bytes)) or not isinstance(betas, Sequence):
             raise TypeError(f"Adam(betas=...): expected a pair of real numbers in [0, 1), got {describe(betas)}")
         if len(betas) != 2:
@@ -297,6 +304,7 @@ class Adam(Optimizer):
         self.weight_decay = wd
 
     def _update(self, lr: float) -> None:
+        """Adam's update of every parameter, as the class says, at step ``step_count + 1``."""
         (b1, b2), eps, wd = self.betas, self.eps, self.weight_decay
         t = self.step_count + 1
         correction1 = 1.0 - b1**t
@@ -313,6 +321,7 @@ class Adam(Optimizer):
             p.data = p.data - lr * m_hat / (math.sqrt(v_hat) + eps)
 
     def __repr__(self) -> str:
+        """The optimizer's settings and step count."""
         return (
             f"Adam({len(self.params)} params, lr={self._lr!r}, betas={self.betas!r}, eps={self.eps!r}, "
             f"weight_decay={self.weight_decay!r}, step_count={self.step_count})"

@@ -1,15 +1,20 @@
 """Convert an ``MLP`` to a ``torch.nn.Sequential`` and back (the optional extra ``glassgrad[torch]``).
 
-``to_torch(model)`` builds ``Linear, activation, Linear, …, Linear[, Softmax(dim=-1) | Sigmoid]`` in
-float64 with the model's weights, so the same input gives the same outputs and, for the same loss,
-the same parameter gradients as glassgrad. ``from_torch(seq)`` reads such a Sequential back into a
-new ``MLP`` and refuses, with a ``ValueError`` naming the module, anything it cannot represent.
+The bridge speaks an MLP's plain description, never the class itself (``nn.network`` imports this module, not
+the other way round): ``to_torch(config, state)`` takes ``MLP.config()`` and ``MLP.state_dict()`` and builds
+``Linear, activation, Linear, …, Linear[, Softmax(dim=-1) | Sigmoid]`` in float64 with those weights, so the
+same input gives the same outputs and, for the same loss, the same parameter gradients as glassgrad.
+``from_torch(seq)`` reads such a Sequential back into ``(config, state)`` and refuses, with a ``ValueError``
+naming the module, anything it cannot represent. ``MLP.to_torch()`` and ``MLP.from_torch(seq)`` are the calls
+on models.
 
 PyTorch is imported inside these functions only: ``import nn`` never needs it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from itertools import pairwise
 from typing import TYPE_CHECKING, Any
 
 from engine.value import describe
@@ -17,8 +22,6 @@ from nn.activations import LEAKY_SLOPE
 
 if TYPE_CHECKING:
     import torch
-
-    from nn.network import MLP
 
 #: The PyTorch version this bridge is tested against (what ``glassgrad[torch]`` installs).
 TORCH_VERSION = "2.13.0"
@@ -54,76 +57,88 @@ def _activation_modules() -> dict[str, type[torch.nn.Module]]:
     }
 
 
-def to_torch(model: MLP) -> torch.nn.Sequential:
-    """A float64 ``torch.nn.Sequential`` computing the same function as ``model``, with copies of its weights.
+def _config(config: object) -> tuple[list[int], str, str]:
+    """The layer sizes (inputs first), the hidden activation and the output of an MLP's ``config()``."""
+    expected = "an MLP's config(), a dict with nin, nouts, activation and output"
+    if not isinstance(config, Mapping) or not {"nin", "nouts", "activation", "output"} <= set(config):
+        raise TypeError(f"to_torch(config): expected {expected}, got {describe(config)}")
+    sizes = [config["nin"], *config["nouts"]] if isinstance(config["nouts"], list) else []
+    if len(sizes) < 2 or not all(type(n) is int and n > 0 for n in sizes):
+        raise ValueError(f"to_torch(config): expected positive int sizes nin and nouts, got {dict(config)!r}")
+    if config["activation"] not in _activation_modules() or config["output"] not in ("linear", "softmax", "sigmoid"):
+        raise ValueError(f"to_torch(config): expected {expected}, got {dict(config)!r}")
+    return sizes, config["activation"], config["output"]
+
+
+def _parameter(state: Mapping[str, float], name: str) -> float:
+    """``state[name]``; a ValueError naming it when it is missing."""
+    if name not in state:
+        raise ValueError(f"to_torch(state): expected the parameter {name!r} of the config's MLP, got none")
+    return state[name]
+
+
+def to_torch(config: Mapping[str, Any], state: Mapping[str, float]) -> torch.nn.Sequential:
+    """A float64 ``torch.nn.Sequential`` computing the MLP of ``config`` (``MLP.config()``) with the parameters
+    ``state`` (``MLP.state_dict()``), copied: ``MLP.to_torch()`` calls it.
 
     Layer i becomes ``nn.Linear(nin, nout)`` with ``weight = W`` (``nout × nin``) and ``bias = b``; the
     hidden activation (``nn.Sigmoid``, ``nn.Tanh``, ``nn.ReLU``, ``nn.LeakyReLU(0.01)``, or ``nn.Identity``
     for ``"linear"``) follows every layer but the last; ``output="softmax"`` appends ``nn.Softmax(dim=-1)``
-    and ``output="sigmoid"`` appends ``nn.Sigmoid``. The result shares no storage with ``model``.
+    and ``output="sigmoid"`` appends ``nn.Sigmoid``. The result shares no storage with the model.
     """
-    from nn.network import MLP
-
-    if not isinstance(model, MLP):
-        raise TypeError(f"to_torch: expected an MLP, got {describe(model)}")
     _require_torch()
+    sizes, activation, output = _config(config)
+    if not isinstance(state, Mapping):
+        raise TypeError(f"to_torch(state): expected an MLP's state_dict(), got {describe(state)}")
     import torch
     import torch.nn as tnn
 
-    hidden = _activation_modules()[model.activation]
+    hidden = _activation_modules()[activation]
     modules: list[Any] = []
-    last = len(model.layers) - 1
-    for i, layer in enumerate(model.layers):
-        linear = tnn.Linear(layer.nin, layer.nout, bias=True, dtype=torch.float64)
+    for i, (nin, nout) in enumerate(pairwise(sizes)):
+        prefix = f"layers.{i}.neurons"
+        weight = [[_parameter(state, f"{prefix}.{j}.w.{k}") for k in range(nin)] for j in range(nout)]
+        bias = [_parameter(state, f"{prefix}.{j}.b") for j in range(nout)]
+        linear = tnn.Linear(nin, nout, bias=True, dtype=torch.float64)
         with torch.no_grad():
-            linear.weight.copy_(torch.tensor([[w.data for w in row] for row in layer.W], dtype=torch.float64))
-            linear.bias.copy_(torch.tensor([b.data for b in layer.b], dtype=torch.float64))
+            linear.weight.copy_(torch.tensor(weight, dtype=torch.float64))
+            linear.bias.copy_(torch.tensor(bias, dtype=torch.float64))
         modules.append(linear)
-        if i < last:
-            modules.append(hidden(LEAKY_SLOPE) if model.activation == "leaky_relu" else hidden())
-    if model.output == "softmax":
+        if i < len(sizes) - 2:
+            modules.append(hidden(LEAKY_SLOPE) if activation == "leaky_relu" else hidden())
+    if output == "softmax":
         modules.append(tnn.Softmax(dim=-1))
-    elif model.output == "sigmoid":
+    elif output == "sigmoid":
         modules.append(tnn.Sigmoid())
     seq: torch.nn.Sequential = tnn.Sequential(*modules)
     return seq
 
 
 def _refuse(index: int, module: object, why: str) -> ValueError:
+    """The ValueError for a module ``from_torch`` cannot represent: its index, itself, why, and what it can."""
     return ValueError(f"from_torch: cannot represent module {index} ({module!r}): {why}; supported: {_SUPPORTED}")
 
 
-def from_torch(seq: torch.nn.Sequential) -> MLP:
-    """A new ``MLP`` with the architecture and (copied) weights of ``seq``, the shape ``to_torch`` builds.
-
-    ``seq`` must be ``Linear, act, Linear, act, …, Linear`` with every ``Linear`` having a bias and
-    matching the previous one's size, every ``act`` the same supported activation, and optionally a final
-    ``nn.Softmax(dim=-1)`` (``output="softmax"``) or ``nn.Sigmoid`` (``output="sigmoid"``). A single
-    Linear gives an MLP with no hidden layer (its ``activation`` is then the default ``"relu"``, unused).
-    Anything else is a ``ValueError`` naming the module and its index; not a Sequential, a ``TypeError``.
-    """
-    _require_torch()
-    import torch
+def _output(modules: list[Any]) -> tuple[str, list[Any]]:
+    """The MLP's ``output`` a Sequential's last module gives (softmax, sigmoid or linear), and the modules before
+    it (all of them for ``"linear"``)."""
     import torch.nn as tnn
 
-    from nn.network import MLP
-
-    if not isinstance(seq, tnn.Sequential):
-        raise TypeError(f"from_torch: expected a torch.nn.Sequential, got {describe(seq)}")
-    modules = list(seq)
-    if not modules:
-        raise ValueError(f"from_torch: the Sequential is empty; supported: {_SUPPORTED}")
-    output = "linear"
-    body: list[tnn.Module] = modules
     end = modules[-1]
     if type(end) is tnn.Softmax:
         if end.dim != -1:
             raise _refuse(len(modules) - 1, end, "a softmax must be over the last dimension, dim=-1")
-        output, body = "softmax", modules[:-1]
-    elif type(end) is tnn.Sigmoid and len(modules) >= 2 and type(modules[-2]) is tnn.Linear:
-        output, body = "sigmoid", modules[:-1]
-    if not body:
-        raise _refuse(0, modules[0], "there is no nn.Linear before it")
+        return "softmax", modules[:-1]
+    if type(end) is tnn.Sigmoid and len(modules) >= 2 and type(modules[-2]) is tnn.Linear:
+        return "sigmoid", modules[:-1]
+    return "linear", modules
+
+
+def _layers(body: list[Any]) -> tuple[list[Any], str | None]:
+    """The Linears of ``Linear, act, Linear, …, Linear`` and the one activation between them (None: no hidden
+    layer), each module checked."""
+    import torch.nn as tnn
+
     by_class = {cls: name for name, cls in _activation_modules().items()}
     activation: str | None = None
     activation_at = -1
@@ -150,8 +165,34 @@ def from_torch(seq: torch.nn.Sequential) -> MLP:
     if len(body) % 2 == 0:  # ends with an activation, not a Linear
         i = len(body) - 1
         raise _refuse(i, body[i], "the last layer must be an nn.Linear (then optionally Softmax(dim=-1) or Sigmoid)")
-    nouts = [m.out_features for m in layers]
-    model = MLP(layers[0].in_features, nouts, activation=activation or "relu", output=output)
+    return layers, activation
+
+
+def from_torch(seq: torch.nn.Sequential) -> tuple[dict[str, Any], dict[str, float]]:
+    """``(config, state)`` of the MLP that ``seq`` computes, the shape ``to_torch`` builds: ``MLP.from_config``
+    and ``load_state_dict`` make it (``MLP.from_torch(seq)`` does). The weights are copies, as float64 numbers.
+
+    ``seq`` must be ``Linear, act, Linear, act, …, Linear`` with every ``Linear`` having a bias and
+    matching the previous one's size, every ``act`` the same supported activation, and optionally a final
+    ``nn.Softmax(dim=-1)`` (``output="softmax"``) or ``nn.Sigmoid`` (``output="sigmoid"``). A single
+    Linear gives an MLP with no hidden layer (its ``activation`` is then the default ``"relu"``, unused).
+    Anything else is a ``ValueError`` naming the module and its index; not a Sequential, a ``TypeError``.
+    """
+    _require_torch()
+    import torch
+    import torch.nn as tnn
+
+    if not isinstance(seq, tnn.Sequential):
+        raise TypeError(f"from_torch: expected a torch.nn.Sequential, got {describe(seq)}")
+    modules = list(seq)
+    if not modules:
+        raise ValueError(f"from_torch: the Sequential is empty; supported: {_SUPPORTED}")
+    output, body = _output(modules)
+    if not body:
+        raise _refuse(0, modules[0], "there is no nn.Linear before it")
+    layers, activation = _layers(body)
+    config = {"nin": layers[0].in_features, "nouts": [m.out_features for m in layers],
+              "activation": activation or "relu", "output": output}
     state: dict[str, float] = {}
     for i, m in enumerate(layers):
         weight = m.weight.detach().to(device="cpu", dtype=torch.float64).tolist()
@@ -160,5 +201,4 @@ def from_torch(seq: torch.nn.Sequential) -> MLP:
             for k, w in enumerate(row):
                 state[f"layers.{i}.neurons.{j}.w.{k}"] = w
             state[f"layers.{i}.neurons.{j}.b"] = b
-    model.load_state_dict(state)  # checks every value is finite
-    return model
+    return config, state

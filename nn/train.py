@@ -1,4 +1,14 @@
-"""``fit``: the training loop — forward over the data, the loss, backward, an optimizer step — with a progress bar."""
+"""Training: one step on a mini-batch (``make_step``, ``train_step``), and ``fit``, epochs of them with a progress bar.
+
+    step = make_step(model, "cross_entropy", penalty=Penalty("L2", 1e-3, model.weights()), compile=True)
+    objective, losses, outputs = train_step(step, optimizer, X, targets, batch)   # batch: indices into X
+    history = fit(model, X, y, epochs=50)                  # the same step, over every batch of every epoch
+
+A step: forward every example of the batch, combine the per-example losses, add the penalty, zero the
+gradients, backward, and let the optimizer update the parameters. ``fit`` checks its arguments, makes the
+step (``make_step``'s), runs it over the batches of each epoch (``train_step``), measures the held-out data
+and stops when the loss is no longer finite.
+"""
 
 from __future__ import annotations
 
@@ -8,22 +18,25 @@ import random
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 from engine import Value, no_grad, paused_gc
 from engine.value import describe, to_float
 from nn import losses
-from nn.compiled_step import BatchedStep, CompiledStep, StepGraph
+from nn.compiled_step import BatchedStep, CompiledStep
+from nn.losses import Penalty
 from nn.module import Module
 from nn.optim import SGD, Adam, Optimizer
+from nn.step import Forward, GraphStep, LossFn, Step, StepNumbers
 
 #: Named optimizers for ``fit(optimizer="adam")`` and their default learning rates.
 OPTIMIZERS: dict[str, tuple[type[Optimizer], float]] = {"sgd": (SGD, 0.1), "adam": (Adam, 0.01)}
 
-#: Losses whose first argument is the logits (so ``fit`` feeds them ``model.logits(x)`` where it exists).
+#: Losses whose first argument is the logits (a step feeds them ``model.logits(x)`` where it exists).
 TAKES_LOGITS = ("cross_entropy", "binary_cross_entropy", "hinge")
 
-LossFn = Callable[[list[Value], Any], Value]
+#: The values of ``reduction``: how a step combines the examples' losses (``"sum"``: the lecture's total loss).
+REDUCTIONS = ("mean", "sum")
 
 
 @dataclass
@@ -68,11 +81,13 @@ class DivergenceError(FloatingPointError):
     """Training produced a non-finite loss; ``.history`` holds the epochs before it."""
 
     def __init__(self, message: str, history: History) -> None:
+        """The error, with the history of the epochs before it."""
         super().__init__(message)
         self.history = history
 
 
 def _as_list(data: object, name: str) -> list[Any]:
+    """``data`` as a list; a TypeError naming the argument when it is no sequence (or a string)."""
     if isinstance(data, (str, bytes)) or not isinstance(data, Sequence):
         raise TypeError(f"fit({name}): expected a list, got {type(data).__name__}")
     return list(data)
@@ -110,6 +125,7 @@ def _check_validation(model: Module, validation: object) -> tuple[list[Sequence[
 
 
 def _class_labels(y: list[Any], name: str) -> list[int]:
+    """``y`` as int class labels; a TypeError naming the first that is not an int."""
     for i, t in enumerate(y):
         if isinstance(t, bool) or not isinstance(t, numbers.Integral):
             raise TypeError(f"fit({name}): expected int class labels, {name}[{i}] is {t!r} ({type(t).__name__})")
@@ -143,6 +159,7 @@ def targets_for(loss: str, y: list[Any], nout: int, name: str = "y") -> list[Any
 
 
 def _correct(scores: list[float], target: Any, loss: str) -> bool:
+    """Whether ``scores`` give ``target``'s class: the largest output, or for one output its side of 0."""
     if len(scores) > 1:
         guess = max(range(len(scores)), key=scores.__getitem__)
         return bool(guess == (target if isinstance(target, int) else max(range(len(target)), key=target.__getitem__)))
@@ -153,6 +170,7 @@ def _correct(scores: list[float], target: Any, loss: str) -> bool:
 
 
 def _make_optimizer(optimizer: object, lr: float | None, params: list[Value]) -> Optimizer:
+    """``optimizer`` itself, or the named one of ``OPTIMIZERS`` on ``params`` at ``lr`` (or its default)."""
     if isinstance(optimizer, Optimizer):
         return optimizer
     if isinstance(optimizer, str) and optimizer in OPTIMIZERS:
@@ -162,6 +180,7 @@ def _make_optimizer(optimizer: object, lr: float | None, params: list[Value]) ->
 
 
 def _batches(n: int, batch_size: int | None, rng: random.Random) -> Iterator[list[int]]:
+    """The batches of one epoch: every index at once, or the indices shuffled by ``rng`` in ``batch_size`` slices."""
     if batch_size is None or batch_size >= n:
         yield list(range(n))
         return
@@ -191,9 +210,10 @@ def fit(
 ) -> History:
     """Train ``model`` on ``(X, y)``; returns the loss and accuracy of every epoch.
 
-    Each step: forward every example of the batch, combine the per-example losses by ``reduction``
-    (``"sum"``: the lecture's total loss; ``"mean"``), add ``l2 · Σ p²``, zero the gradients,
-    backward, and let the optimizer update the parameters. ``loss`` is a name from ``nn.losses``
+    Each step (``make_step``'s, run by ``train_step``): forward every example of the batch, combine the
+    per-example losses by ``reduction`` (``"sum"``: the lecture's total loss; ``"mean"``), add ``l2 · Σ p²``
+    over every parameter (``Penalty("L2", l2, model.parameters())``), zero the gradients, backward, and let
+    the optimizer update the parameters. ``loss`` is a name from ``nn.losses``
     (labels are converted: 0/1 or ±1 for the binary losses) or a function ``(outputs, target) -> Value``.
     ``optimizer`` is an Optimizer, or ``"sgd"``/``"adam"`` with ``lr``. ``batch_size=None`` is full batch.
     A non-finite loss raises ``DivergenceError`` naming the epoch (``on_divergence="continue"`` goes on).
@@ -210,115 +230,141 @@ def fit(
     compiled example), so no graph is built and no gradient touched. A non-finite validation loss is a divergence
     too (the epoch is then not recorded).
     """
-    if on_divergence not in ("stop", "continue"):
-        raise ValueError(f"fit(on_divergence): expected 'stop' or 'continue', got {on_divergence!r}")
-    if reduction not in ("mean", "sum"):
-        raise ValueError(f"fit(reduction): expected 'mean' or 'sum', got {reduction!r}")
-    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
-        raise ValueError(f"fit(epochs): expected a positive int, got {epochs!r}")
-    if batch_size is not None and (isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1):
-        raise ValueError(f"fit(batch_size): expected a positive int or None, got {batch_size!r}")
-    if not to_float(l2, "fit(l2)") >= 0.0:
-        raise ValueError(f"fit(l2): expected a number >= 0, got {l2!r}")
+    l2 = _check_options(on_divergence, reduction, epochs, batch_size, l2)
     xs, labels = _check_data(model, X, y)
     held_out = _check_validation(model, validation)
     params = model.parameters()
     with no_grad():
         nout = len(model([float(v) for v in xs[0]]))
-    if isinstance(loss, str):
-        if loss not in losses.LOSSES:
-            raise ValueError(f"fit(loss): expected one of {', '.join(losses.LOSSES)} or a function, got {loss!r}")
-        loss_fn: LossFn = losses.LOSSES[loss]
-        targets = targets_for(loss, labels, nout)
-        name = loss
-    elif callable(loss):
-        loss_fn, targets, name = loss, labels, "custom"
-    else:
-        raise TypeError(f"fit(loss): expected a loss name or a function, got {loss!r}")
+    loss_fn, name = _loss_fn(loss, "fit")
+    targets = labels if name == "custom" else targets_for(name, labels, nout)
     if held_out is not None and name != "custom":
         held_out = held_out[0], targets_for(name, held_out[1], nout, "y_val")
     opt = _make_optimizer(optimizer, lr, params)
-    forward: Callable[[Sequence[float]], list[Value]] = model
-    if name in TAKES_LOGITS:
-        forward = getattr(model, "logits", forward)
+    _check_fit_compile(compile, name, batch_size, len(xs))
+    penalty = Penalty("L2", l2, params) if l2 else None
+    step = _build_step(model, params, loss_fn, name, nout, reduction, penalty, compile)
+    run = _Run(step, opt, params, xs, targets, name, reduction, on_divergence, held_out)
+    return run.train(epochs, batch_size, random.Random(seed), progress)
 
-    def graph(inputs: Sequence[Sequence[Any]], batch_targets: Sequence[Any]) -> StepGraph:
-        return step_graph(forward, loss_fn, inputs, batch_targets, params, reduction, l2)
 
-    if not isinstance(compile, bool):
-        raise TypeError(f"fit(compile): expected True or False, got {compile!r}")
-    step: Step = GraphStep(graph)
-    if compile and name != "custom":  # one example compiled, run over each batch
-        step = BatchedStep(forward, loss_fn, params, name, nout, reduction, l2)
-    elif compile:
-        step = _custom_compiled_step(graph, params, batch_size, len(xs))
+def _check_options(on_divergence: object, reduction: object, epochs: object, batch_size: object, l2: object) -> float:
+    """``fit``'s settings checked, in the order of its signature's keywords; ``l2`` as a float."""
+    if on_divergence not in ("stop", "continue"):
+        raise ValueError(f"fit(on_divergence): expected 'stop' or 'continue', got {on_divergence!r}")
+    _check_reduction(reduction, "fit")
+    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
+        raise ValueError(f"fit(epochs): expected a positive int, got {epochs!r}")
+    if batch_size is not None and (isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1):
+        raise ValueError(f"fit(batch_size): expected a positive int or None, got {batch_size!r}")
+    rate = to_float(l2, "fit(l2)")
+    if not (rate >= 0.0 and math.isfinite(rate)):
+        raise ValueError(f"fit(l2): expected a finite number >= 0, got {l2!r}")
+    return rate
 
-    def validate(inputs: list[Sequence[float]], held_targets: list[Any]) -> tuple[float, float]:
-        """The held-out loss (no L2) and accuracy: by the compiled example when there is one, else on Values."""
-        if not isinstance(step, BatchedStep):
-            return evaluate(forward, loss_fn, inputs, held_targets, name, reduction)
-        val_loss, outputs = step.evaluate(inputs, held_targets)
-        return val_loss, sum(_correct(out, t, name) for out, t in zip(outputs, held_targets)) / len(inputs)
 
-    rng = random.Random(seed)
-    history = History()
-    last_good = [p.data for p in params]
-    bar = _progress_bar(epochs) if progress else None
-    try:
-        for epoch in range(1, epochs + 1):
-            epoch_loss, correct = 0.0, 0
-            for batch in _batches(len(xs), batch_size, rng):
-                batch_targets = [targets[i] for i in batch]
-                compiling = bar is not None and step.will_compile(batch)
-                if compiling and bar is not None:  # tracing and compiling take seconds, once: say so
-                    bar.set_description("compiling the step")
-                with paused_gc():  # a step's graph has no cycles: refcounting frees it, no collector passes
-                    objective, per_example, outputs = step.forward([xs[i] for i in batch], batch_targets, batch)
-                    if compiling and bar is not None:
-                        bar.set_description("training", refresh=False)
-                    correct += sum(_correct(out, t, name) for out, t in zip(outputs, batch_targets))
-                    epoch_loss += sum(per_example)
-                    _check_finite(objective, params, last_good, epoch, on_divergence, history)
-                    last_good = [p.data for p in params] if math.isfinite(objective) else last_good
-                    opt.zero_grad()
-                    step.backward()
-                    opt.step()
-            if held_out is not None:  # measured before the epoch is recorded, so that every list has its entry
-                val_loss, val_accuracy = validate(*held_out)
-                _check_finite(val_loss, params, last_good, epoch, on_divergence, history, "validation loss")
-                history.val_loss.append(val_loss)
-                history.val_accuracy.append(val_accuracy)
-            history.loss.append(epoch_loss if reduction == "sum" else epoch_loss / len(xs))
-            history.accuracy.append(correct / len(xs))
-            shown = {"loss": f"{history.loss[-1]:.4f}", "acc": f"{history.accuracy[-1]:.3f}"}
-            if held_out is not None:
-                shown.update(val_loss=f"{history.val_loss[-1]:.4f}", val_acc=f"{history.val_accuracy[-1]:.3f}")
+def _check_fit_compile(compile: object, loss: str, batch_size: int | None, n: int) -> None:  # noqa: A002
+    """``fit``'s ``compile`` checked: True or False, and no mini-batches for a custom loss compiled, each of which
+    would be a graph of its own to compile."""
+    _check_compile(compile, "fit")
+    if compile and loss == "custom" and batch_size is not None and batch_size < n:
+        raise ValueError(
+            f"fit(compile=True): a custom loss takes the labels as they are, so they are part of the graph and "
+            f"every mini-batch of {batch_size} would be a new graph to compile; use batch_size=None (full batch), "
+            "a built-in loss, or compile=False"
+        )
+
+
+@dataclass
+class _Run:
+    """One ``fit``: its step, optimizer and data, the epoch it is in, and what it has measured so far."""
+
+    step: Step
+    optimizer: Optimizer
+    params: list[Value]
+    xs: list[Sequence[float]]
+    targets: list[Any]
+    loss: str
+    reduction: str
+    on_divergence: str
+    held_out: tuple[list[Sequence[float]], list[Any]] | None
+    history: History = field(default_factory=History)
+    epoch: int = 0
+    #: the parameters before the last step whose loss was finite: where a divergence puts them back
+    last_good: list[float] = field(default_factory=list)
+
+    def train(self, epochs: int, batch_size: int | None, rng: random.Random, progress: bool) -> History:
+        """``epochs`` passes over the training data in batches of ``batch_size`` shuffled by ``rng``; the history."""
+        self.last_good = [p.data for p in self.params]
+        bar = _progress_bar(epochs) if progress else None
+        try:
+            for self.epoch in range(1, epochs + 1):
+                loss_sum, correct = self._epoch(_batches(len(self.xs), batch_size, rng), bar)
+                self._record(loss_sum, correct, bar)
+        finally:
             if bar is not None:
-                bar.set_postfix(shown, refresh=False)
-                bar.update(1)
-    finally:
+                bar.close()
+        return self.history
+
+    def _epoch(self, batches: Iterator[list[int]], bar: Any) -> tuple[float, int]:
+        """One step per batch: the sum of the examples' losses and how many examples the model got right."""
+        loss_sum, correct = 0.0, 0
+        for batch in batches:
+            compiling = bar is not None and self.step.will_compile(batch)
+            if compiling:  # tracing and compiling take seconds, once: say so
+                bar.set_description("compiling the step")
+            _, per_example, outputs = train_step(self.step, self.optimizer, self.xs, self.targets, batch,
+                                                 before_update=self._before_update)
+            if compiling:
+                bar.set_description("training", refresh=False)
+            correct += sum(_correct(out, self.targets[i], self.loss) for out, i in zip(outputs, batch))
+            loss_sum += sum(per_example)
+        return loss_sum, correct
+
+    def _before_update(self, objective: float) -> None:
+        """Between a step's forward pass and its update: a non-finite objective is a divergence (``_check_finite``);
+        a finite one makes the parameters as they are the last good ones."""
+        _check_finite(objective, self.params, self.last_good, self.epoch, self.on_divergence, self.history)
+        if math.isfinite(objective):
+            self.last_good = [p.data for p in self.params]
+
+    def _record(self, loss_sum: float, correct: int, bar: Any) -> None:
+        """The epoch's loss and accuracy into the history, after the held-out data's (measured first, so that every
+        list has its entry when it diverges), and onto the progress bar."""
+        history, n = self.history, len(self.xs)
+        if self.held_out is not None:
+            val_loss, outputs = self.step.evaluate(*self.held_out)
+            _check_finite(val_loss, self.params, self.last_good, self.epoch, self.on_divergence, history,
+                          "validation loss")
+            history.val_loss.append(val_loss)
+            history.val_accuracy.append(_accuracy(outputs, self.held_out[1], self.loss))
+        history.loss.append(loss_sum if self.reduction == "sum" else loss_sum / n)
+        history.accuracy.append(correct / n)
+        shown = {"loss": f"{history.loss[-1]:.4f}", "acc": f"{history.accuracy[-1]:.3f}"}
+        if self.held_out is not None:
+            shown.update(val_loss=f"{history.val_loss[-1]:.4f}", val_acc=f"{history.val_accuracy[-1]:.3f}")
         if bar is not None:
-            bar.close()
-    return history
+            bar.set_postfix(shown, refresh=False)
+            bar.update(1)
+
+
+def _accuracy(outputs: list[list[float]], targets: Sequence[Any], loss: str) -> float:
+    """The fraction of the examples whose ``outputs`` give their target's class (``_correct``)."""
+    return sum(_correct(out, t, loss) for out, t in zip(outputs, targets)) / len(outputs)
 
 
 def evaluate(
-    forward: Callable[[Sequence[Any]], list[Value]],
+    forward: Forward,
     loss_fn: LossFn,
     inputs: Sequence[Sequence[Any]],
     targets: Sequence[Any],
     name: str,
     reduction: str,
 ) -> tuple[float, float]:
-    """The loss (each example's ``loss_fn``, combined by ``reduction``; no L2) and the accuracy of ``forward`` on
-    ``(inputs, targets)``, computed under ``no_grad()``: Values that record no parents, so no graph is kept."""
-    total, correct = 0.0, 0
-    with no_grad():
-        for x, t in zip(inputs, targets):
-            outputs = forward(x)
-            total += loss_fn(outputs, t).data
-            correct += _correct([v.data for v in outputs], t, name)
-    return (total if reduction == "sum" else total / len(inputs)), correct / len(inputs)
+    """The loss (each example's ``loss_fn``, combined by ``reduction``; no penalty) and the accuracy of ``forward``
+    on ``(inputs, targets)``, computed under ``no_grad()`` (``GraphStep.evaluate``): no graph is kept."""
+    loss, outputs = GraphStep(forward, loss_fn, reduction).evaluate(inputs, targets)
+    return loss, _accuracy(outputs, targets, name)
 
 
 def _check_finite(
@@ -345,88 +391,134 @@ def _check_finite(
     )
 
 
-def step_graph(
-    forward: Callable[[Sequence[Any]], list[Value]],
-    loss_fn: LossFn,
-    inputs: Sequence[Sequence[Any]],
+# ---------------------------------------------------------------------------------------------
+# one step
+
+
+def make_step(
+    model: Module,
+    loss: str | LossFn = "cross_entropy",
+    *,
+    reduction: str = "mean",
+    penalty: Penalty | None = None,
+    compile: bool = False,  # noqa: A002 - fit's name for it
+) -> Step:
+    """The training step of ``model`` for ``loss``, which ``train_step`` runs on each mini-batch.
+
+    ``loss`` is a name of ``nn.losses.LOSSES`` (fed ``model.logits(x)`` for those on logits, ``TAKES_LOGITS``,
+    else ``model(x)``; its targets in the form ``targets_for`` gives them) or a function ``(outputs, target) ->
+    Value`` fed ``model(x)``. The objective is the examples' losses combined by ``reduction`` (``"mean"``, or
+    ``"sum"``: the lecture's total loss) plus ``penalty``, an ``nn.losses.Penalty`` over some of the model's
+    parameters (None: nothing; the step's ``penalty`` may be replaced between steps).
+
+    ``compile=False``: the step on the graph (``nn.step.GraphStep``), bit for bit ``fit``'s. ``compile=True``: for
+    a built-in loss, one example's graph compiled at the first step and run over each batch of any size
+    (``nn.compiled_step.BatchedStep``: the graph's numbers to rounding, 1e-12 relative, many times faster); for
+    a custom loss, each batch's whole graph compiled (``CompiledStep``: bit for bit, once per distinct batch, so
+    for full batches only).
+    """
+    what = "make_step"
+    if not isinstance(model, Module):
+        raise TypeError(f"{what}(model): expected an nn Module (an MLP, say), got {describe(model)}")
+    loss_fn, name = _loss_fn(loss, what)
+    _check_reduction(reduction, what)
+    params = model.parameters()
+    if penalty is not None:
+        if not isinstance(penalty, Penalty):
+            raise TypeError(f"{what}(penalty): expected an nn.losses.Penalty or None, got {describe(penalty)}")
+        stray = penalty.first_outside(params)
+        if stray is not None:
+            raise ValueError(f"{what}(penalty): expected a penalty on the model's parameters, its parameter "
+                             f"{stray} is not one of them")
+    _check_compile(compile, what)
+    return _build_step(model, params, loss_fn, name, None, reduction, penalty, compile)
+
+
+def _build_step(model: Module, params: list[Value], loss_fn: LossFn, name: str, nout: int | None, reduction: str,
+                penalty: Penalty | None, compile: bool) -> Step:  # noqa: A002 - fit's name for it
+    """The step ``make_step`` describes, for checked arguments (``name`` is ``"custom"`` for a loss function;
+    ``nout``, the model's number of outputs, None when not known yet)."""
+    forward: Forward = model
+    if name in TAKES_LOGITS:
+        forward = getattr(model, "logits", forward)
+    if compile and name != "custom":  # one example compiled, run over each batch
+        return BatchedStep(forward, loss_fn, params, name, nout, reduction, penalty)
+    graph = GraphStep(forward, loss_fn, reduction, penalty)
+    return CompiledStep(graph, params) if compile else graph
+
+
+def train_step(
+    step: Step,
+    optimizer: Optimizer,
+    inputs: Sequence[Sequence[float]],
     targets: Sequence[Any],
-    params: list[Value],
-    reduction: str,
-    l2: float,
-) -> StepGraph:
-    """One training step's graph: each example's outputs and loss, and the objective ``fit`` minimizes (the
-    losses combined by ``reduction``, plus ``l2 · Σ p²``). Returns ``(objective, per-example losses, outputs)``."""
-    outputs, per_example = [], []
-    for x, t in zip(inputs, targets):
-        outputs.append(forward(x))
-        per_example.append(loss_fn(outputs[-1], t))
-    return losses.objective(per_example, reduction, params, l2), per_example, outputs
+    batch: Sequence[int],
+    *,
+    before_update: Callable[[float], None] | None = None,
+) -> StepNumbers:
+    """One step on the mini-batch ``batch`` (indices into ``inputs`` and ``targets``, all the training examples):
+    ``step.forward`` on its examples, then ``optimizer.zero_grad()``, ``step.backward()`` and ``optimizer.step()``,
+    with Python's cyclic collector paused (``engine.paused_gc``: a step's graph has no cycles, refcounting frees
+    it). Returns the forward pass's numbers, from before the update: ``(objective, each example's loss, each
+    example's outputs)``.
+
+    ``before_update(objective)``, when given, runs between the forward pass and the update; what it raises ends
+    the step with the parameters untouched (``fit`` stops there when the loss is not finite).
+    """
+    _check_step_arguments(step, optimizer, inputs, targets, batch)
+    with paused_gc():
+        numbers = step.forward([inputs[i] for i in batch], [targets[i] for i in batch], batch)
+        if before_update is not None:
+            before_update(numbers[0])
+        optimizer.zero_grad()
+        step.backward()
+        optimizer.step()
+    return numbers
 
 
-class Step(Protocol):
-    """A training step as ``fit`` runs it, on the graph or compiled: ``forward``, zeroed gradients, ``backward``."""
-
-    def will_compile(self, batch: Sequence[int]) -> bool:
-        """True when ``forward`` for ``batch`` (its examples' indices) compiles first, which takes a while."""
-        ...
-
-    def forward(
-        self, inputs: list[Sequence[float]], targets: list[Any], batch: Sequence[int]
-    ) -> tuple[float, list[float], list[list[float]]]:
-        """The objective, each example's loss and outputs for the examples ``batch``, whose inputs and targets
-        are given."""
-        ...
-
-    def backward(self) -> None:
-        """Each parameter's ``.grad`` (zeroed before) set to d(objective)/d(parameter) of the last ``forward``."""
-        ...
-
-
-class GraphStep:
-    """The step on the graph: ``step_graph`` built on the batch's numbers, then ``backward()`` through it."""
-
-    def __init__(self, graph: Callable[[Sequence[Sequence[Any]], Sequence[Any]], StepGraph]) -> None:
-        self.graph = graph
-        self._objective: Value | None = None
-
-    def will_compile(self, batch: Sequence[int]) -> bool:
-        """Never: nothing is compiled."""
-        return False
-
-    def forward(
-        self, inputs: list[Sequence[float]], targets: list[Any], batch: Sequence[int]
-    ) -> tuple[float, list[float], list[list[float]]]:
-        """The batch's graph, kept until ``backward``; its objective, losses and outputs as numbers."""
-        objective, per_example, outputs = self.graph(inputs, targets)
-        self._objective = objective
-        return objective.data, [v.data for v in per_example], [[v.data for v in out] for out in outputs]
-
-    def backward(self) -> None:
-        """The backward pass through the last ``forward``'s graph, which is then let go (refcounting frees it)."""
-        if self._objective is None:
-            raise RuntimeError("GraphStep.backward: expected a forward() first, got none since the last backward()")
-        objective, self._objective = self._objective, None
-        objective.backward()
+def _check_step_arguments(step: object, optimizer: object, inputs: Sequence[Sequence[float]], targets: Sequence[Any],
+                          batch: object) -> None:
+    """``train_step``'s arguments checked: a step, an optimizer, as many targets as inputs, a batch of indices."""
+    what = "train_step"
+    if not isinstance(step, Step):
+        raise TypeError(f"{what}(step): expected a step of make_step, got {describe(step)}")
+    if not isinstance(optimizer, Optimizer):
+        raise TypeError(f"{what}(optimizer): expected an nn.optim Optimizer, got {describe(optimizer)}")
+    if len(inputs) != len(targets):
+        raise ValueError(f"{what}: expected a target per input, got {len(inputs)} inputs and {len(targets)} targets")
+    if isinstance(batch, (str, bytes)) or not isinstance(batch, Sequence) or not batch:
+        raise TypeError(f"{what}(batch): expected a non-empty list of example indices, got {describe(batch)}")
+    bad = [i for i in batch if isinstance(i, bool) or not isinstance(i, int) or not 0 <= i < len(inputs)]
+    if bad:
+        raise ValueError(f"{what}(batch): expected indices of the {len(inputs)} examples (0 to {len(inputs) - 1}), "
+                         f"got {bad[0]!r}")
 
 
-def _custom_compiled_step(
-    graph: Callable[[Sequence[Sequence[Any]], Sequence[Any]], StepGraph],
-    params: list[Value],
-    batch_size: int | None,
-    n: int,
-) -> CompiledStep:
-    """The compiled step of a custom loss: the whole batch's graph; a ValueError for mini-batches, each of which
-    would be a graph of its own to compile."""
-    if batch_size is not None and batch_size < n:
-        raise ValueError(
-            f"fit(compile=True): a custom loss takes the labels as they are, so they are part of the graph and "
-            f"every mini-batch of {batch_size} would be a new graph to compile; use batch_size=None (full batch), "
-            "a built-in loss, or compile=False"
-        )
-    return CompiledStep(graph, params)
+def _loss_fn(loss: object, what: str) -> tuple[LossFn, str]:
+    """The loss function and its name (``"custom"`` for a function of one's own) of a loss name or function."""
+    if isinstance(loss, str):
+        if loss not in losses.LOSSES:
+            raise ValueError(f"{what}(loss): expected one of {', '.join(losses.LOSSES)} or a function, got {loss!r}")
+        return losses.LOSSES[loss], loss
+    if callable(loss):
+        return loss, "custom"
+    raise TypeError(f"{what}(loss): expected a loss name or a function, got {loss!r}")
+
+
+def _check_reduction(reduction: object, what: str) -> None:
+    """Nothing when ``reduction`` is one of ``REDUCTIONS``; else a ValueError naming ``what``."""
+    if reduction not in REDUCTIONS:
+        raise ValueError(f"{what}(reduction): expected 'mean' or 'sum', got {reduction!r}")
+
+
+def _check_compile(compile: object, what: str) -> None:  # noqa: A002 - fit's name for it
+    """Nothing when ``compile`` is True or False; else a TypeError naming ``what``."""
+    if not isinstance(compile, bool):
+        raise TypeError(f"{what}(compile): expected True or False, got {compile!r}")
 
 
 def _progress_bar(epochs: int) -> Any:
+    """A tqdm bar on stderr counting ``epochs``."""
     from tqdm import tqdm  # the one package nn uses beyond engine, for the progress bar only
 
     return tqdm(total=epochs, desc="training", unit="epoch", file=sys.stderr, dynamic_ncols=True)

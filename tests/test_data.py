@@ -15,20 +15,26 @@ from hypothesis import strategies as st
 
 import nn.data as data_module
 from nn.data import (
+    linspace,
     load_digits,
     load_mnist,
     make_blobs,
+    make_bumps,
     make_circles,
+    make_gaussians,
     make_moons,
+    make_plane,
     make_spirals,
     make_xor,
     one_hot,
+    split_indices,
     train_test_split,
 )
 
 GENERATORS = [make_moons, make_circles, make_spirals, make_blobs, make_xor]
 NOISE_ARG = {make_moons: "noise", make_circles: "noise", make_spirals: "noise", make_blobs: "std", make_xor: "noise"}
 CLASSES = {make_moons: 2, make_circles: 2, make_spirals: 3, make_blobs: 3, make_xor: 2}  # with default arguments
+SEED_EXPECTED = r"expected an int seed, a random\.Random or None"
 
 
 def assert_dataset(X, y, n, classes):
@@ -292,6 +298,120 @@ def test_train_test_split_is_seeded_and_leaves_its_inputs_alone():
     assert (X, y) == (X_copy, y_copy)
 
 
+def test_train_test_split_holds_out_the_first_indices_of_the_seeds_shuffle():
+    X, y = make_moons(n=30, seed=3)
+    order = list(range(30))
+    random.Random(5).shuffle(order)  # the split as it has always been: a seeded shuffle, the first n_test held out
+    split = train_test_split(X, y, 0.2, seed=5)
+    assert split == ([X[i] for i in order[6:]], [y[i] for i in order[6:]], [X[i] for i in order[:6]],
+                     [y[i] for i in order[:6]])
+    assert split_indices(30, 6, 5) == (order[6:], order[:6])
+
+
+@given(n=st.integers(0, 60), data=st.data(), seed=st.integers(0, 2**32))
+def test_split_indices_partitions_range_n_with_n_test_held_out(n, data, seed):
+    n_test = data.draw(st.integers(0, n))
+    train, test = split_indices(n, n_test, seed)
+    assert len(test) == n_test and sorted(train + test) == list(range(n))
+    assert split_indices(n, n_test, seed) == (train, test)
+    assert split_indices(n, 0, seed)[0] == test + train, "one shuffle for every n_test: only the cut moves"
+
+
+@pytest.mark.parametrize(
+    ("args", "error", "message"),
+    [
+        ((5, 6, 0), ValueError, r"split_indices: expected n_test <= n = 5, got 6"),
+        ((5, -1, 0), ValueError, r"split_indices: expected n_test >= 0, got -1"),
+        ((-1, 0, 0), ValueError, r"split_indices: expected n >= 0, got -1"),
+        ((5.0, 1, 0), TypeError, r"split_indices: expected an int n, got 5\.0 \(float\)"),
+        ((5, 1, "s"), TypeError, rf"split_indices: {SEED_EXPECTED}, got 's' \(str\)"),
+    ],
+)
+def test_split_indices_bad_input_raises_saying_what_was_expected_and_given(args, error, message):
+    with pytest.raises(error, match=message):
+        split_indices(*args)
+
+
+# --- TensorFlow Playground's data sets ----------------------------------------------------------
+# The oracles are the playground's own formulas as it generated its points (viz/session.py before they moved
+# here): the same draws in the same order give the same points.
+
+
+def _playground_regression(dataset, n, noise, seed):
+    rng = random.Random(seed)
+    bumps = [(cx, cy, s) for cy, first in ((0.4, 1.0), (-0.4, -1.0)) for cx, s in ((-0.67, first), (0.0, -first),
+                                                                                   (0.67, first))]
+    points = []
+    for _ in range(n):
+        x1, x2 = rng.uniform(-1.0, 1.0), rng.uniform(-1.0, 1.0)
+        if dataset == "reg-plane":
+            target = (x1 + x2) / 2
+        else:
+            target = sum(s * math.exp(-((x1 - cx) ** 2 + (x2 - cy) ** 2) / 0.08) for cx, cy, s in bumps)
+        points.append((x1, x2, target + rng.gauss(0.0, noise)))
+    return points
+
+
+def _playground_gauss(n, k, noise, seed):
+    angles = [math.pi / 4 + 2 * math.pi * i / k for i in range(k)]
+    centers = [[2.5 * math.cos(t), 2.5 * math.sin(t)] for t in angles]
+    X, y = make_blobs(n, centers=centers, std=0.5 + 2 * noise, seed=seed)
+    return [(r[0], r[1], float(label)) for r, label in zip(X, y)]
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2**32 - 1])
+@pytest.mark.parametrize("noise", [0.0, 0.1, 0.5])
+def test_playground_data_sets_are_the_playgrounds_points(seed, noise):
+    for make, name in ((make_plane, "reg-plane"), (make_bumps, "reg-gauss")):
+        X, y = make(500, noise, seed)
+        assert [(r[0], r[1], t) for r, t in zip(X, y)] == _playground_regression(name, 500, noise, seed)
+        assert all(type(t) is float for t in y) and all(-1.0 <= v <= 1.0 for r in X for v in r)
+    for k in (2, 3, 5):
+        X, y = make_gaussians(500, k, noise, seed)
+        assert [(r[0], r[1], float(t)) for r, t in zip(X, y)] == _playground_gauss(500, k, noise, seed)
+        assert sorted(set(y)) == list(range(k))
+
+
+def test_playground_data_sets_geometry():
+    X, y = make_plane(200, noise=0.0, seed=1)
+    assert all(t == (r[0] + r[1]) / 2 for r, t in zip(X, y))
+    X, y = make_bumps(200, noise=0.0, seed=1)
+    assert make_bumps(1, 0.0, 0) != make_bumps(1, 0.0, 1) and max(map(abs, y)) <= 1.5
+    X, y = make_gaussians(400, 4, noise=0.0, seed=2)
+    for k, (cx, cy) in enumerate([(1, 1), (-1, 1), (-1, -1), (1, -1)]):  # 45°, 135°, 225°, 315° at radius 2.5
+        points = [r for r, t in zip(X, y) if t == k]
+        mean_x, mean_y = sum(p[0] for p in points) / len(points), sum(p[1] for p in points) / len(points)
+        assert abs(mean_x - cx * 2.5 / math.sqrt(2)) < 0.15 and abs(mean_y - cy * 2.5 / math.sqrt(2)) < 0.15
+
+
+@pytest.mark.parametrize(
+    ("make", "kwargs", "error", "message"),
+    [
+        (make_plane, {"n": 0}, ValueError, r"make_plane: expected n >= 1 points, got 0"),
+        (make_bumps, {"noise": -0.1}, ValueError, r"make_bumps: expected noise >= 0, got -0\.1"),
+        (make_bumps, {"seed": 1.5}, TypeError, rf"make_bumps: {SEED_EXPECTED}, got 1\.5 \(float\)"),
+        (make_gaussians, {"classes": 1}, ValueError, r"make_gaussians: expected classes >= 2, got 1"),
+        (make_gaussians, {"n": 2, "classes": 3}, ValueError, r"make_gaussians: expected n >= 3 points .*got 2"),
+        (make_gaussians, {"noise": "x"}, TypeError, r"make_gaussians: expected a real number noise .*got 'x'"),
+    ],
+)
+def test_playground_data_sets_bad_input(make, kwargs, error, message):
+    with pytest.raises(error, match=message):
+        make(**kwargs)
+
+
+def test_linspace_spaces_evenly_with_both_ends_exact():
+    assert linspace(0.0, 1.0, 5) == [0.0, 0.25, 0.5, 0.75, 1.0]
+    assert linspace(2.0, 3.0, 1) == [2.0] and linspace(-1, 1, 2) == [-1.0, 1.0]
+    assert linspace(0.0, math.pi, 7)[-1] == math.pi
+    with pytest.raises(ValueError, match=r"linspace: expected num >= 1, got 0"):
+        linspace(0.0, 1.0, 0)
+    with pytest.raises(TypeError, match=r"linspace: expected an int num, got 2\.0 \(float\)"):
+        linspace(0.0, 1.0, 2.0)
+    with pytest.raises(ValueError, match=r"linspace: expected a finite stop, got inf"):
+        linspace(0.0, math.inf, 3)
+
+
 # --- bad input --------------------------------------------------------------------------------
 
 
@@ -321,9 +441,9 @@ BAD_INPUT = [
     (make_xor, {"noise": -1}, ValueError, r"make_xor: expected noise >= 0, got -1"),
     (make_blobs, {"std": -1.0}, ValueError, r"make_blobs: expected std >= 0, got -1\.0"),
     # seed: an int or None
-    (make_moons, {"seed": "x"}, TypeError, r"make_moons: expected an int seed or None, got 'x' \(str\)"),
-    (make_xor, {"seed": 1.5}, TypeError, r"make_xor: expected an int seed or None, got 1\.5 \(float\)"),
-    (make_blobs, {"seed": True}, TypeError, r"make_blobs: expected an int seed or None, got True \(bool\)"),
+    (make_moons, {"seed": "x"}, TypeError, rf"make_moons: {SEED_EXPECTED}, got 'x' \(str\)"),
+    (make_xor, {"seed": 1.5}, TypeError, rf"make_xor: {SEED_EXPECTED}, got 1\.5 \(float\)"),
+    (make_blobs, {"seed": True}, TypeError, rf"make_blobs: {SEED_EXPECTED}, got True \(bool\)"),
     # dataset-specific arguments
     (make_circles, {"factor": 1.5}, ValueError, r"make_circles: expected 0 < factor < 1, got 1\.5"),
     (make_circles, {"factor": 1}, ValueError, r"make_circles: expected 0 < factor < 1, got 1"),
@@ -376,7 +496,7 @@ ROWS, LABELS = [[0.0, 0.0], [1.0, 1.0], [2.0, 2.0], [3.0, 3.0]], [0, 1, 0, 1]
         ((ROWS, LABELS), {"test_fraction": "0.2"}, TypeError, r"got '0\.2' \(str\)"),
         ((ROWS, LABELS), {"test_fraction": 0.1}, ValueError, r"expected both parts non-empty, got 0 test and 4 train"),
         ((ROWS, LABELS), {"test_fraction": 0.9}, ValueError, r"expected both parts non-empty, got 4 test and 0 train"),
-        ((ROWS, LABELS), {"seed": "s"}, TypeError, r"expected an int seed or None, got 's' \(str\)"),
+        ((ROWS, LABELS), {"seed": "s"}, TypeError, rf"{SEED_EXPECTED}, got 's' \(str\)"),
         ((ROWS, LABELS[:3]), {}, ValueError, r"expected X and y of the same length, got 4 rows and 3 labels"),
         (([], []), {}, ValueError, r"expected both parts non-empty, got 0 test and 0 train points from 0 points"),
         (("abcd", LABELS), {}, TypeError, r"expected X as a list, got 'abcd' \(str\)"),

@@ -9,7 +9,21 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from engine import Value, grad, gradcheck, softmax
-from nn.losses import LOSSES, binary_cross_entropy, cross_entropy, hinge, l2, mean, mse, objective, total
+from nn.losses import (
+    LOSSES,
+    PENALTIES,
+    Penalty,
+    binary_cross_entropy,
+    cross_entropy,
+    hinge,
+    l1,
+    l2,
+    mean,
+    mse,
+    objective,
+    penalized,
+    total,
+)
 
 TOL = {"rel_tol": 1e-9, "abs_tol": 1e-9}
 
@@ -191,6 +205,61 @@ def test_l2_with_alpha_zero_is_zero():
     assert l2(values([3.0, -4.0]), 0).data == 0.0
 
 
+@given(
+    ps=st.lists(st.floats(-100.0, 100.0, allow_nan=False).filter(bool), min_size=1, max_size=8),
+    alpha=st.floats(0.0, 10.0, allow_nan=False),
+)
+def test_l1_is_alpha_times_the_sum_of_absolute_values_with_gradient_alpha_sign_p(ps, alpha):
+    vs = values(ps)
+    out = l1(vs, alpha)
+    assert close(out.data, alpha * math.fsum(abs(p) for p in ps), rel_tol=1e-12, abs_tol=1e-12)
+    assert grad(out, vs) == [math.copysign(alpha, p) for p in ps]
+
+
+# --- Penalty --------------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["L1", "L2"])
+def test_penalty_is_its_function_over_its_parameters_and_nothing_at_rate_zero(kind):
+    ps = values([0.5, -2.0, 3.0])
+    penalty = Penalty(kind, 0.25, ps[:2])
+    assert (penalty.kind, penalty.rate, penalty.params) == (kind, 0.25, tuple(ps[:2]))
+    assert penalty.term().data == PENALTIES[kind](ps[:2], 0.25).data == 0.25 * (2.5 if kind == "L1" else 4.25)
+    loss = Value(1.0)
+    total_loss = penalty.added_to(loss)
+    assert total_loss.data == 1.0 + penalty.term().data and grad(total_loss, ps)[2] == 0.0
+    assert Penalty(kind, 0, ps).added_to(loss) is loss, "a rate of 0 adds no node"
+    assert repr(penalty) == f"Penalty('{kind}', 0.25, <2 parameters>)"
+    assert penalty.first_outside(ps) is None and penalty.first_outside(ps[1:]) == 0
+    with pytest.raises(AttributeError):
+        penalty.rate = 1.0
+
+
+def test_penalized_is_the_combined_losses_plus_the_penalty_and_objective_its_l2_form():
+    per = [Value(1.0), Value(3.0)]
+    params = [Value(2.0), Value(-1.0)]
+    assert penalized(per, "mean", None).data == 2.0 and penalized(per, "sum", None).data == 4.0
+    assert penalized(per, "mean", Penalty("L1", 0.5, params)).data == 2.0 + 0.5 * 3.0
+    assert penalized(per, "sum", Penalty("L2", 0.5, params)).data == objective(per, "sum", params, 0.5).data
+
+
+@pytest.mark.parametrize(
+    "args, error, message",
+    [
+        (("L3", 0.1), ValueError, "Penalty(kind): expected one of L1, L2, got 'L3'"),
+        ((2, 0.1), TypeError, "Penalty(kind): expected one of L1, L2 (a str), got 2 (int)"),
+        (("L1", -0.1), ValueError, "Penalty: expected a finite rate >= 0, got -0.1"),
+        (("L2", math.nan), ValueError, "Penalty: expected a finite rate >= 0, got nan"),
+        (("L2", "0.1"), TypeError, "Penalty(rate): expected a real number (int or float), got '0.1' (str)"),
+    ],
+)
+def test_penalty_bad_input_says_what_was_expected(args, error, message):
+    with pytest.raises(error, match=re.escape(message)):
+        Penalty(*args, three())
+    with pytest.raises(TypeError, match=re.escape("Penalty(params): expected Values, item 0 is 1.0 (float)")):
+        Penalty("L1", 0.1, [1.0])
+
+
 # --- gradcheck ------------------------------------------------------------------------------------------------------
 
 
@@ -281,6 +350,8 @@ def three():
         (lambda: l2(three(), math.nan), ValueError, "expected a finite alpha >= 0, got nan"),
         (lambda: l2(three(), math.inf), ValueError, "expected a finite alpha >= 0, got inf"),
         (lambda: l2(three(), "0.1"), TypeError, "got '0.1' (str)"),
+        (lambda: l1([], 0.1), TypeError, "l1(params): expected a Value or a non-empty list of Values, got []"),
+        (lambda: l1(three(), -1), ValueError, "l1: expected a finite alpha >= 0, got -1"),
     ],
 )
 def test_bad_input_is_refused_with_a_message_saying_what_was_given(call, error, message):

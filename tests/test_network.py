@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from engine import Value, softmax, topological_order
+from engine import Value, detect_anomaly, softmax, topological_order
 from nn import MLP, Layer, Neuron, fit
 from nn.activations import ACTIVATIONS, LEAKY_SLOPE, float_activation
 from nn.data import make_moons
@@ -154,7 +154,8 @@ def test_mlp_forward_builds_one_graph_from_inputs_to_outputs():
         (lambda: MLP(2, [3, 0]), ValueError, r"MLP\(nouts\[1\]\): expected a positive int, got 0"),
         (lambda: MLP(2, [3], activation="gelu"), ValueError, "got 'gelu'"),
         (lambda: MLP(2, [3], output="probabilities"), ValueError, "expected one of linear, softmax, sigmoid"),
-        (lambda: MLP(2, [3], seed="x"), TypeError, r"expected an int, a random.Random or None, got 'x'"),
+        (lambda: MLP(2, [3], seed="x"), TypeError,
+         r"MLP\(seed\): expected an int seed, a random\.Random or None, got 'x' \(str\)"),
         (lambda: Layer(2, True), TypeError, r"Layer\(nout\): expected a positive int, got True"),
         (lambda: MLP(2, [3, 1]).forward_floats([1.0]), ValueError, "MLP: expected an input of 2 numbers, got 1"),
         (lambda: MLP(2, [3, 1]).predict("ab"), TypeError, "expected a list of 2 numbers or Values, got 'ab'"),
@@ -261,3 +262,60 @@ def test_as_floats_is_a_snapshot_of_the_weights_and_takes_values_and_ints():
     assert before.logits(X[0]) == logits != model.as_floats().logits(X[0])
     assert model.as_floats().logits([1, Value(2.0)]) == [v.data for v in model.logits([1.0, 2.0])]
     assert repr(before) == "FloatMLP([2, 4, 2], output='linear')"
+
+
+# --- the one forward on Values: trace -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("activation", sorted(ACTIVATIONS))
+def test_trace_gives_each_neurons_z_and_a_nodes_of_the_one_forward(activation):
+    model = MLP(2, [3, 2], activation=activation, seed=4)
+    logits, layers = model.trace([0.5, -1.5])
+    assert [len(layer) for layer in layers] == [3, 2]
+    for L, layer in enumerate(layers, start=1):
+        for j, (z, a) in enumerate(layer):
+            assert z.label == "z" and z.op == "sum" and z.scope == (f"layer {L - 1}", f"neuron {j}")
+            linear = activation == "linear" or L == 2
+            assert (a is z) if linear else (a.label == "a" and a.parents == (z,) and a.scope == z.scope)
+    assert logits == [a for _, a in layers[-1]]
+    assert [_bits(v.data) for v in logits] == [_bits(v.data) for v in model.logits([0.5, -1.5])]
+    assert [v.data for v in model([0.5, -1.5])] == [v.data for v in logits]
+    floats = model.forward_floats([0.5, -1.5])
+    assert [[(z.data, a.data) for z, a in layer] for layer in layers] == floats
+
+
+def test_trace_says_which_neuron_it_computes_before_it_does():
+    model = MLP(2, [3, 2], activation="tanh", seed=4)
+    seen = []
+    model.trace([1.0, 2.0], on_neuron=lambda L, j: seen.append((L, j)))
+    assert seen == [(1, 0), (1, 1), (1, 2), (2, 0), (2, 1)]
+    at = []
+    model.layers[0].neurons[1].w[1].data = 1e308  # w·x = 2e308 overflows: inf from finite inputs
+    with detect_anomaly(), pytest.raises(FloatingPointError):
+        model.trace([1.0, 2.0], on_neuron=lambda L, j: at.append((L, j)))
+    assert at == [(1, 0), (1, 1)], "the neuron whose node went non-finite was the last announced"
+
+
+def test_trace_neuron_makes_one_neurons_nodes_in_the_scopes_of_the_whole_forward():
+    model = MLP(2, [3, 2], activation="relu", seed=1)
+    x = [0.3, -0.7]
+    _, layers = model.trace(x)
+    inputs = [Value(a.data, label=f"a{i}") for i, (_, a) in enumerate(layers[0])]
+    z, a = model.trace_neuron(2, 1, inputs)
+    assert (z.data, a.data) == (layers[1][1][0].data, layers[1][1][1].data) and a is z
+    assert z.scope == ("layer 1", "neuron 1") and inputs[0] in {p.parents[1] for p in z.parents[:-1]}
+    z1, a1 = model.trace_neuron(1, 2, x)
+    assert a1.label == "a" and a1.parents == (z1,) and z1.data == layers[0][2][0].data
+    with pytest.raises(ValueError, match=r"MLP.trace_neuron\(L\): expected a layer from 1 to 2, got 3"):
+        model.trace_neuron(3, 0, x)
+    with pytest.raises(TypeError, match=r"expected a neuron of layer 2 \(an int from 0 to 1\), got '0' \(str\)"):
+        model.trace_neuron(2, "0", x)
+    with pytest.raises(ValueError, match=r"MLP.trace_neuron\(2, 0\): expected an input of 3 numbers, got 2"):
+        model.trace_neuron(2, 0, x)
+
+
+def test_weights_are_the_parameters_without_the_biases():
+    model = MLP(3, [4, 2], seed=0)
+    weights = model.weights()
+    assert weights == [p for name, p in model.named_parameters() if not name.endswith(".b")]
+    assert len(weights) == 3 * 4 + 4 * 2

@@ -1,8 +1,10 @@
 """The PyTorch bridge: MLP.to_torch / MLP.from_torch give the same function, gradients and training runs."""
 
+import ast
 import random
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -86,11 +88,35 @@ def test_to_torch_copies_weights():
     assert seq[0].weight[0, 0].item() != 42.0
 
 
-def test_to_torch_rejects_non_mlp():
+def test_to_torch_rejects_what_is_not_an_mlps_config_and_state():
     from nn.torch_bridge import to_torch
 
-    with pytest.raises(TypeError, match="expected an MLP"):
-        to_torch("model")
+    model = MLP(2, [3, 1], seed=0)
+    with pytest.raises(TypeError, match=r"to_torch\(config\): expected an MLP's config\(\).*got 'model' \(str\)"):
+        to_torch("model", {})
+    with pytest.raises(ValueError, match=r"to_torch\(config\): expected positive int sizes"):
+        to_torch({**model.config(), "nouts": [3, 0]}, model.state_dict())
+    with pytest.raises(ValueError, match=r"to_torch\(config\): expected an MLP's config"):
+        to_torch({**model.config(), "activation": "swish"}, model.state_dict())
+    with pytest.raises(TypeError, match=r"to_torch\(state\): expected an MLP's state_dict\(\), got None"):
+        to_torch(model.config(), None)
+    state = model.state_dict()
+    del state["layers.1.neurons.0.b"]
+    with pytest.raises(ValueError, match=r"to_torch\(state\): expected the parameter 'layers.1.neurons.0.b'"):
+        to_torch(model.config(), state)
+
+
+def test_the_bridge_speaks_config_and_state_and_never_imports_the_network():
+    from nn import torch_bridge
+    from nn.torch_bridge import from_torch, to_torch
+
+    model = MLP(3, [4, 2], activation="tanh", output="softmax", seed=1)
+    seq = to_torch(model.config(), model.state_dict())
+    assert from_torch(seq) == (model.config(), model.state_dict())
+    tree = ast.parse(Path(torch_bridge.__file__).read_text(encoding="utf-8"))
+    imported = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+    imported |= {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
+    assert "nn.network" not in imported and "nn" not in imported, "nn.network imports the bridge, not the other way"
 
 
 # ---- round trip -----------------------------------------------------------------------------------------------

@@ -1,16 +1,19 @@
 """nn.fit: the acceptance runs of the issue, the history, the progress bar, divergence and bad input."""
 
 import math
+import random
 
 import pytest
 
 import nn.compiled_step as compiled_step
-import nn.train as train_module
+from engine import sum_values
 from nn import MLP, DivergenceError, History, fit
+from nn.compiled_step import BatchedStep, CompiledStep
 from nn.data import make_moons, make_spirals, make_xor
-from nn.losses import cross_entropy, mse
+from nn.losses import Penalty, cross_entropy, mse, total
 from nn.optim import SGD, Adam
-from nn.train import evaluate
+from nn.step import GraphStep
+from nn.train import make_step, targets_for, train_step
 
 
 def test_fit_reproduces_micrograds_demo_to_full_training_accuracy():
@@ -217,12 +220,14 @@ def test_fit_validation_records_the_same_loss_without_l2_and_accuracy_each_epoch
     model = MLP(2, [6, 2], seed=0)
     seen = []
 
-    def after_each_epoch(*args):  # the parameters as each epoch left them, to recompute its validation numbers
+    measure = GraphStep.evaluate
+
+    def after_each_epoch(step, *args):  # the parameters as each epoch left them, to recompute its validation numbers
         seen.append(model.state_dict())
-        return evaluate(*args)
+        return measure(step, *args)
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(train_module, "evaluate", after_each_epoch)
+        patch.setattr(GraphStep, "evaluate", after_each_epoch)
         history = fit(model, X, y, epochs=4, l2=0.5, reduction=reduction, validation=(X_val, y_val), progress=False)
     assert len(history.val_loss) == len(history.val_accuracy) == history.epochs == len(seen) == 4
     for state, val_loss, val_accuracy in zip(seen, history.val_loss, history.val_accuracy):
@@ -315,3 +320,115 @@ def test_fit_validation_bad_input_is_a_clear_error(validation, error, message):
     with pytest.raises(error, match=message):
         fit(model, [[0.0, 1.0], [1.0, 0.0]], [0, 1], epochs=1, progress=False, validation=validation)
     assert model.state_dict() == before
+
+
+# --- one step: make_step and train_step, what fit's loop runs ---------------------------------------------------
+
+
+@pytest.mark.parametrize("compile_step", [False, True])
+def test_fit_is_train_step_over_each_epochs_batches(compile_step):
+    X, y = make_moons(24, noise=0.1, seed=5)
+    fitted, stepped = MLP(2, [6, 1], seed=0), MLP(2, [6, 1], seed=0)
+    history = fit(fitted, X, y, loss="hinge", optimizer="sgd", lr=0.2, epochs=3, batch_size=10, l2=1e-3, seed=4,
+                  progress=False, compile=compile_step)
+    step = make_step(stepped, "hinge", penalty=Penalty("L2", 1e-3, stepped.parameters()), compile=compile_step)
+    optimizer = SGD(stepped.parameters(), lr=0.2)
+    targets, rng, losses = targets_for("hinge", y, 1), random.Random(4), []
+    for _ in range(3):
+        order = list(range(24))
+        rng.shuffle(order)
+        epoch = [train_step(step, optimizer, X, targets, order[k:k + 10])[1] for k in range(0, 24, 10)]
+        losses.append(sum(sum(batch) for batch in epoch) / 24)
+    assert stepped.state_dict() == fitted.state_dict() and losses == history.loss
+
+
+def test_train_step_gives_the_numbers_before_the_update_and_updates_like_a_hand_written_step():
+    X, y = make_moons(10, noise=0.1, seed=1)
+    model, by_hand = MLP(2, [4, 2], seed=3), MLP(2, [4, 2], seed=3)
+    step = make_step(model, "cross_entropy", reduction="sum", penalty=Penalty("L1", 0.01, model.weights()))
+    optimizer, hand_optimizer = Adam(model.parameters(), lr=0.1), Adam(by_hand.parameters(), lr=0.1)
+    batch = [7, 2, 5]
+    objective, per_example, outputs = train_step(step, optimizer, X, y, batch)
+    per = [cross_entropy(by_hand.logits(X[i]), y[i]) for i in batch]
+    hand = total(per) + 0.01 * sum_values([abs(w) for w in by_hand.weights()])
+    assert (objective, per_example) == (hand.data, [v.data for v in per])
+    assert outputs == [[v.data for v in by_hand.logits(X[i])] for i in batch]
+    hand_optimizer.zero_grad()
+    hand.backward()
+    hand_optimizer.step()
+    assert model.state_dict() == by_hand.state_dict() and optimizer.step_count == 1
+
+
+def test_train_step_before_update_sees_the_objective_and_can_stop_the_update():
+    X, y = make_moons(8, noise=0.1, seed=1)
+    model = MLP(2, [3, 2], seed=0)
+    optimizer = SGD(model.parameters(), lr=0.5)
+    seen = []
+    objective, _, _ = train_step(make_step(model), optimizer, X, y, [0, 1], before_update=seen.append)
+    assert seen == [objective] and optimizer.step_count == 1
+    before = model.state_dict()
+
+    def stop(objective):
+        raise FloatingPointError("no")
+
+    with pytest.raises(FloatingPointError, match="no"):
+        train_step(make_step(model), optimizer, X, y, [0, 1], before_update=stop)
+    assert model.state_dict() == before and optimizer.step_count == 1
+
+
+def test_make_step_picks_the_graph_the_batched_or_the_custom_compiled_step():
+    model = MLP(2, [3, 1], output="sigmoid", seed=0)
+    graph = make_step(model, "binary_cross_entropy")
+    assert isinstance(graph, GraphStep) and graph.forward_fn == model.logits and graph.penalty is None
+    assert make_step(model, "mse").forward_fn == model, "mse takes the outputs, not the logits"
+    batched = make_step(model, "hinge", reduction="sum", compile=True)
+    assert isinstance(batched, BatchedStep) and batched.reduction == "sum" and batched.n_outputs is None
+    custom = make_step(model, lambda out, t: mse(out, t), compile=True)
+    assert isinstance(custom, CompiledStep) and custom.graph_step.forward_fn == model
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, message",
+    [
+        ({"model": "net"}, TypeError, r"make_step\(model\): expected an nn Module \(an MLP, say\), got 'net' \(str\)"),
+        ({"loss": "l1"}, ValueError, r"make_step\(loss\): expected one of cross_entropy, .* or a function, got 'l1'"),
+        ({"loss": 3}, TypeError, r"make_step\(loss\): expected a loss name or a function, got 3"),
+        ({"reduction": "max"}, ValueError, r"make_step\(reduction\): expected 'mean' or 'sum', got 'max'"),
+        ({"penalty": "L2"}, TypeError, r"make_step\(penalty\): expected an nn.losses.Penalty or None, got 'L2'"),
+        ({"penalty": Penalty("L2", 0.1, MLP(2, [2]).weights())}, ValueError,
+         r"make_step\(penalty\): expected a penalty on the model's parameters, its parameter 0 is not one of them"),
+        ({"compile": "yes"}, TypeError, r"make_step\(compile\): expected True or False, got 'yes'"),
+    ],
+)
+def test_make_step_bad_input_is_a_clear_error(kwargs, error, message):
+    args = {"model": MLP(2, [3, 2], seed=0), **kwargs}
+    with pytest.raises(error, match=message):
+        make_step(args.pop("model"), **args)
+
+
+@pytest.mark.parametrize(
+    "change, error, message",
+    [
+        ({"step": "step"}, TypeError, r"train_step\(step\): expected a step of make_step, got 'step' \(str\)"),
+        ({"optimizer": None}, TypeError, r"train_step\(optimizer\): expected an nn.optim Optimizer, got None"),
+        ({"targets": [0]}, ValueError, r"train_step: expected a target per input, got 4 inputs and 1 targets"),
+        ({"batch": []}, TypeError, r"train_step\(batch\): expected a non-empty list of example indices, got \[\]"),
+        ({"batch": 2}, TypeError, r"train_step\(batch\): expected a non-empty list of example indices, got 2"),
+        ({"batch": [1, 4]}, ValueError, r"train_step\(batch\): expected indices of the 4 examples \(0 to 3\), got 4"),
+        ({"batch": [True]}, ValueError, r"expected indices of the 4 examples \(0 to 3\), got True"),
+    ],
+)
+def test_train_step_bad_input_is_a_clear_error(change, error, message):
+    model = MLP(2, [3, 2], seed=0)
+    args = {"step": make_step(model), "optimizer": SGD(model.parameters(), lr=0.1), "inputs": [[0.0, 1.0]] * 4,
+            "targets": [0, 1, 0, 1], "batch": [0, 1], **change}
+    before = model.state_dict()
+    with pytest.raises(error, match=message):
+        train_step(args["step"], args["optimizer"], args["inputs"], args["targets"], args["batch"])
+    assert model.state_dict() == before
+
+
+def test_fit_l2_must_be_finite_and_not_negative():
+    for bad in (-0.1, math.inf, math.nan):
+        with pytest.raises(ValueError, match=r"fit\(l2\): expected a finite number >= 0, got"):
+            fit(MLP(2, [3, 2], seed=0), [[0.0, 1.0]], [0], l2=bad, progress=False)
