@@ -6,19 +6,28 @@ user (a CSV line, a clicked point) is checked: a ValueError says what was expect
 
 from __future__ import annotations
 
-import math
-import random
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from engine.value import describe
-from nn.data import make_blobs, make_circles, make_moons, make_spirals, make_xor
+from nn.data import (
+    Dataset,
+    RegressionDataset,
+    make_bumps,
+    make_circles,
+    make_gaussians,
+    make_moons,
+    make_plane,
+    make_spirals,
+    make_xor,
+    split_indices,
+)
 from playground.settings import (
     MAX_COORDINATE,
     MAX_CSV_BYTES,
     MAX_CSV_ROWS,
     NUM_POINTS,
-    REGRESSION,
     Settings,
     check_integer,
     check_number,
@@ -27,48 +36,34 @@ from playground.settings import (
 Point = tuple[float, float, float]  # x1, x2, label (a class index as a float, or a regression target)
 
 
-def _regression(dataset: str, n: int, noise: float, seed: int) -> list[Point]:
-    """TF Playground's regression sets on [-1, 1]²: a plane ``(x1 + x2) / 2``, or six signed Gaussian bumps."""
-    rng = random.Random(seed)
-    bumps = [(cx, cy, s) for cy, first in ((0.4, 1.0), (-0.4, -1.0)) for cx, s in ((-0.67, first), (0.0, -first),
-                                                                                   (0.67, first))]
-    points: list[Point] = []
-    for _ in range(n):
-        x1, x2 = rng.uniform(-1.0, 1.0), rng.uniform(-1.0, 1.0)
-        if dataset == "reg-plane":
-            target = (x1 + x2) / 2
-        else:
-            target = sum(s * math.exp(-((x1 - cx) ** 2 + (x2 - cy) ** 2) / 0.08) for cx, cy, s in bumps)
-        points.append((x1, x2, target + rng.gauss(0.0, noise)))
-    return points
+#: each data set's maker in nn.data, called as maker(n, noise, seed, classes)
+MAKERS: dict[str, Callable[[int, float, int, int], Dataset | RegressionDataset]] = {
+    "moons": lambda n, noise, seed, k: make_moons(n, noise=noise, seed=seed),
+    "circles": lambda n, noise, seed, k: make_circles(n, noise=noise, seed=seed),
+    "xor": lambda n, noise, seed, k: make_xor(n, noise=noise, seed=seed),
+    "gauss": lambda n, noise, seed, k: make_gaussians(n, classes=k, noise=noise, seed=seed),
+    "spirals": lambda n, noise, seed, k: make_spirals(n, classes=k, noise=noise, seed=seed),
+    "reg-plane": lambda n, noise, seed, k: make_plane(n, noise=noise, seed=seed),
+    "reg-gauss": lambda n, noise, seed, k: make_bumps(n, noise=noise, seed=seed),
+}
 
 
 def make_points(settings: Settings) -> list[Point]:
     """The ``NUM_POINTS`` points of the settings' data set, its noise and seed (``noise / 100`` as a std)."""
-    std, seed, k = settings.noise / 100, settings.seed, settings.class_count
-    if settings.dataset in REGRESSION:
-        return _regression(settings.dataset, NUM_POINTS, std, seed)
-    if settings.dataset == "gauss":  # k blobs on a circle of radius 2.5
-        angles = [math.pi / 4 + 2 * math.pi * i / k for i in range(k)]
-        centers = [[2.5 * math.cos(t), 2.5 * math.sin(t)] for t in angles]
-        X, y = make_blobs(NUM_POINTS, centers=centers, std=0.5 + 2 * std, seed=seed)
-    elif settings.dataset == "spirals":
-        X, y = make_spirals(NUM_POINTS, classes=k, noise=std, seed=seed)
-    elif settings.dataset == "circles":
-        X, y = make_circles(NUM_POINTS, noise=std, seed=seed)
-    elif settings.dataset == "xor":
-        X, y = make_xor(NUM_POINTS, noise=std, seed=seed)
-    else:
-        X, y = make_moons(NUM_POINTS, noise=std, seed=seed)
+    X, y = MAKERS[settings.dataset](NUM_POINTS, settings.noise / 100, settings.seed, settings.class_count)
     return [(r[0], r[1], float(label)) for r, label in zip(X, y)]
 
 
+def split_order(n: int, perc_train: int, seed: int) -> tuple[list[int], list[int]]:
+    """The indices of the training and the test examples of ``n``: a seeded shuffle (``nn.data.split_indices``),
+    ``percTrainData`` percent to training, one at least."""
+    return split_indices(n, n - max(1, round(n * perc_train / 100)), seed)
+
+
 def split(points: list[Point], perc_train: int, seed: int) -> tuple[list[Point], list[Point]]:
-    """``(train, test)``: a seeded shuffle, ``percTrainData`` percent to training (one point at least)."""
-    order = list(points)
-    random.Random(seed).shuffle(order)
-    n_train = max(1, round(len(order) * perc_train / 100))
-    return order[:n_train], order[n_train:]
+    """``(train, test)`` points, split by ``split_order``."""
+    train, test = split_order(len(points), perc_train, seed)
+    return [points[i] for i in train], [points[i] for i in test]
 
 
 def to_label(value: object, settings: Settings, where: str) -> float:

@@ -20,7 +20,6 @@ from engine import Value, detect_anomaly
 from engine.graph import backprop, topological_order
 from nn import MLP
 from nn.losses import LOSSES
-from nn.network import as_inputs
 from viz.graph import draw_graph
 
 
@@ -47,31 +46,13 @@ class ExamplePass:
     model: MLP
 
 
-def _forward(model: MLP, inputs: Sequence[float],
-             at: list[str] | None = None) -> tuple[list[Value], list[list[tuple[Value, Value]]]]:
-    """The logits and each neuron's ``(z, a)`` nodes (``a is z`` for a linear neuron), layer by layer; ``at``,
-    when given, holds the key ``L.j`` of the neuron being computed (where an exception came from)."""
-    h: list[Value] = as_inputs(list(inputs), model.nin, "example")
-    layers: list[list[tuple[Value, Value]]] = []
-    for L, layer in enumerate(model.layers, start=1):
-        outs = []
-        with layer._scope:
-            for j, n in enumerate(layer.neurons):
-                if at is not None:
-                    at[:] = [f"{L}.{j}"]
-                outs.append(n._forward(h))
-        layers.append([(a if n.activation == "linear" else a.parents[0], a) for n, a in zip(layer.neurons, outs)])
-        h = outs
-    return h, layers
-
-
 def example_pass(model: MLP, inputs: Sequence[float], target: Any, loss: str,
                  parameters: Mapping[str, float] | None = None) -> ExamplePass:
     """Forward and ``backward()`` of one example's loss ``loss(logits, target)`` on a copy of ``model``."""
     if loss not in LOSSES:
         raise ValueError(f"example_pass(loss): expected one of {', '.join(LOSSES)}, got {loss!r}")
     copy = model.copy(parameters)
-    logits, layers = _forward(copy, inputs)
+    logits, layers = copy.trace(list(inputs))
     cost = LOSSES[loss](logits, target)
     cost.backward()
     neurons = {f"{L}.{j}": NeuronNumbers(z.data, a.data, z.grad, a.grad)
@@ -96,13 +77,11 @@ def neuron_view(passed: ExamplePass, key: str, renderer: str = "auto") -> tuple[
     ``rows`` of ``{name, a, dz, product, grad}`` where ``product`` = a × ∂C/∂z and ``grad`` is ∂C/∂w as
     backward() gave it; ``bias``: ``{name, grad}`` (∂C/∂b = ∂C/∂z). Also returns the neuron's output node."""
     L, j = check_neuron(passed.model, key)
-    layer = passed.model.layers[L - 1]
-    neuron = layer.neurons[j]
+    neuron = passed.model.layers[L - 1].neurons[j]
     previous = passed.inputs if L == 1 else [passed.neurons[f"{L - 1}.{i}"].a for i in range(neuron.nin)]
     names = [f"x{i}" if L == 1 else f"a{i}" for i in range(neuron.nin)]
     leaves = [Value(v, label=name) for v, name in zip(previous, names)]
-    with layer._scope:
-        out = neuron._forward(leaves)
+    _, out = passed.model.trace_neuron(L, j, leaves)
     order = topological_order(out)
     for node in order:
         node.grad = 0.0
@@ -131,11 +110,15 @@ def explain_divergence(model: MLP, parameters: Mapping[str, float], examples: Se
     non-finite, the message names the parameter the optimizer's update made non-finite.
     """
     copy = model.copy(parameters)
+    at: list[str] = []  # the neuron being computed, "L.j"
+
+    def mark(L: int, j: int) -> None:
+        at[:] = [f"{L}.{j}"]
+
     for inputs, target in examples:
-        at: list[str] = []
         with detect_anomaly():
             try:
-                logits, _ = _forward(copy, inputs, at)
+                logits, _ = copy.trace(list(inputs), on_neuron=mark)
             except FloatingPointError as error:
                 return {"message": f"neuron {at[0]}: {error}", "neuron": at[0]}
             try:

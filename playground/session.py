@@ -26,12 +26,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import fields
 from typing import Any
 
-from engine import Value, paused_gc, sum_values
 from engine.value import describe
-from nn import MLP, losses
+from nn import MLP
+from nn.losses import Penalty
 from nn.optim import SGD, Adam, Optimizer
-from nn.train import targets_for
-from playground.data import Examples, Point, make_points, parse_csv, split, to_label
+from nn.train import make_step, targets_for, train_step
+from playground.data import Examples, Point, make_points, parse_csv, split, split_order, to_label
 from playground.settings import (
     DATA_KEYS,
     FEATURES,
@@ -70,6 +70,8 @@ class Session:
 
     #: True for a user's own model and data (``from_model``): their network and data stay as they are
     own = False
+    #: True: train with ``fit(compile=True)``'s step (one example compiled, run over the batch); False: on the graph
+    compiled = False
 
     @classmethod
     def from_model(cls, model: MLP, X: Sequence[Sequence[float]], y: Sequence[float],
@@ -125,7 +127,9 @@ class Session:
         self._new_run()
 
     def _new_run(self) -> None:
-        """Epoch 0 of a new run of the model as it is: counters, the shuffling's generator, nothing measured yet."""
+        """Epoch 0 of a new run of the model as it is: its training step (``nn.train.make_step``, the one ``fit``
+        runs), counters, the shuffling's generator, nothing measured yet."""
+        self._step = make_step(self.model, self.task.loss, penalty=self._penalty(), compile=self.compiled)
         self._start(0)
         self._rng = random.Random(self.settings.seed)
         self.step_count = 0
@@ -150,17 +154,11 @@ class Session:
 
     # -- training ------------------------------------------------------------------------------
 
-    def _objective(self, batch: list[int]) -> Value:
-        """The batch's mean loss on the logits plus the penalty (L1: rate·Σ|w|, L2: rate·Σw², weights only)."""
+    def _penalty(self) -> Penalty | None:
+        """TensorFlow Playground's regularization: L1 (rate·Σ|w|) or L2 (rate·Σw²) over the weights, not the biases."""
         s = self.settings
-        loss_fn, ex = losses.LOSSES[self.task.loss], self.examples
-        per_example = [loss_fn(self.model.logits(ex.train_inputs[i]), ex.train_targets[i]) for i in batch]
-        objective = losses.mean(per_example)
-        if s.regularization == "none" or s.regularizationRate == 0.0:
-            return objective
-        weights = [w for layer in self.model.layers for n in layer.neurons for w in n.w]
-        terms = [abs(w) for w in weights] if s.regularization == "L1" else [w * w for w in weights]
-        return objective + s.regularizationRate * sum_values(terms)
+        return None if s.regularization == "none" else Penalty(s.regularization, s.regularizationRate,
+                                                               self.model.weights())
 
     def step(self) -> float:
         """Train on one mini-batch of ``batchSize`` training points; returns its objective (loss + penalty)."""
@@ -172,19 +170,16 @@ class Session:
             params = self.model.parameters()
             before = [p.data for p in params]
             self.last_batch = batch
-            with paused_gc():
-                objective = self._objective(batch)
-                self.optimizer.zero_grad()
-                objective.backward()
-                self.optimizer.step()
-            self.diverged = not (math.isfinite(objective.data) and all(math.isfinite(p.data) for p in params))
+            ex = self.examples
+            objective, _, _ = train_step(self._step, self.optimizer, ex.train_inputs, ex.train_targets, batch)
+            self.diverged = not (math.isfinite(objective) and all(math.isfinite(p.data) for p in params))
             if self.diverged:  # the parameters it started from, by name, for explaining it
                 self.before_step = dict(zip(self.model.state_dict(), before))
             self.step_count += 1
             if not self._order:
                 self.epoch_count += 1
             self._version += 1
-            return objective.data
+            return objective
 
     def restart_from(self, epoch: int) -> None:
         """Train on from the model's parameters as they are now, as epoch ``epoch``: a new optimizer, a new pass."""
@@ -257,6 +252,8 @@ class Session:
             if changed & NETWORK_KEYS:
                 self._new_model()
                 return "network"
+            if changed & {"regularization", "regularizationRate"}:
+                self._step.penalty = self._penalty()
             if "optimizer" in changed:
                 self.optimizer = self._new_optimizer()
             elif "learningRate" in changed:
@@ -436,9 +433,7 @@ class OwnSession(Session):
         return self._task
 
     def _new_data(self) -> None:
-        order = split([(float(i), 0.0, 0.0) for i in range(len(self._rows))],
-                      self.settings.percTrainData, self.settings.seed)
-        self._split = [[int(p[0]) for p in part] for part in order]
+        self._split = list(split_order(len(self._rows), self.settings.percTrainData, self.settings.seed))
         points = [[(self._rows[i][0], self._rows[i][1], self._labels[i]) for i in part] for part in self._split]
         self.train, self.test = points if self.task.nin == 2 else ([], [])
         self._measure_extent()

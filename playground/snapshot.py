@@ -15,14 +15,10 @@ from typing import Any
 
 from engine import OPS, Value, no_grad
 from nn import losses
+from nn.data import linspace
 from nn.network import FloatMLP
 from playground.data import Examples, Point
 from playground.settings import FEATURES, MAX_RESOLUTION, Settings, Task, check_integer
-
-
-def linspace(start: float, stop: float, n: int) -> list[float]:
-    """``n`` >= 2 evenly spaced numbers from ``start`` to ``stop``, both ends exact."""
-    return [start + (stop - start) * i / (n - 1) for i in range(n - 1)] + [stop]
 
 
 def finite_or_none(x: float | None) -> float | None:

@@ -104,7 +104,7 @@ def test_glassbox_snapshots_are_bounded() -> None:
 
 
 def test_glassbox_divergence_pauses_and_names_the_op() -> None:
-    r = Runner(Session(Settings(learningRate=100, activation="relu", output="mse")), resolution=4)
+    r = Runner(Session(Settings(learningRate=30, activation="relu", output="mse")), resolution=4)
     for _ in range(5):
         frame = r.handle({"type": "epoch"})
         if frame["divergence"]:

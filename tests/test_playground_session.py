@@ -97,10 +97,10 @@ def test_session_training_on_moons_lowers_the_training_loss() -> None:
     assert (len(session.train), len(session.test)) == (250, 250)
     before = session.train_loss
     assert before is not None
-    for _ in range(5):
+    for _ in range(10):
         session.epoch()
-    assert session.epoch_count == 5
-    assert session.step_count == 5 * 25  # 250 points, batches of 10
+    assert session.epoch_count == 10
+    assert session.step_count == 10 * 25  # 250 points, batches of 10
     after = session.train_loss
     assert after is not None and after < before - 0.05
     assert session.train_accuracy is not None and session.train_accuracy > 0.7
@@ -367,3 +367,30 @@ def test_session_from_model_checks_its_data(X: object, y: object, message: str) 
 
     with pytest.raises((TypeError, ValueError), match=message):
         Session.from_model(MLP(2, [3, 2], seed=0), X, y)  # type: ignore[arg-type]
+
+
+def test_session_trains_with_nns_one_step() -> None:
+    """A step is ``nn.train.train_step`` on ``make_step``'s step, with TF Playground's L1 over the weights."""
+    from nn.losses import Penalty
+    from nn.optim import SGD
+    from nn.train import make_step, train_step
+
+    session = Session(Settings(regularization="L1", regularizationRate=0.01, learningRate=0.1))
+    model = session.model.copy()
+    session.step()
+    step = make_step(model, "cross_entropy", penalty=Penalty("L1", 0.01, model.weights()))
+    ex = session.examples
+    train_step(step, SGD(model.parameters(), lr=0.1), ex.train_inputs, ex.train_targets, session.last_batch)
+    assert model.state_dict() == session.model.state_dict()
+
+
+def test_session_compiled_step_agrees_with_the_graph(monkeypatch: pytest.MonkeyPatch) -> None:
+    settings = Settings(dataset="spirals", classes=3, regularization="L2", regularizationRate=0.001, optimizer="adam")
+    graph = Session(settings)
+    monkeypatch.setattr(Session, "compiled", True)
+    compiled = Session(settings)
+    for session in (graph, compiled):
+        session.epoch()
+        session.epoch()
+    for (name, a), b in zip(graph.model.state_dict().items(), compiled.model.state_dict().values()):
+        assert b == pytest.approx(a, rel=1e-9, abs=1e-12), name
