@@ -118,10 +118,6 @@ class Neuron(_Scoped):
         """The neuron's output for inputs ``x``: the node ``a`` (or ``z`` itself when the activation is linear)."""
         return self._nodes(as_inputs(x, self.nin, "Neuron"))[1]
 
-    def _forward(self, xs: list[Value]) -> Value:
-        """The node ``a`` for the checked Values ``xs`` (``_nodes``' second)."""
-        return self._nodes(xs)[1]
-
     def _nodes(self, xs: list[Value]) -> tuple[Value, Value]:
         """``(z, a)`` for the checked Values ``xs``: one mul node per edge wᵢ·aᵢ, one Σ node ``z``, then ``a = σ(z)``
         (``a`` is ``z`` itself when the activation is linear); the only forward of a neuron on Values."""
