@@ -5,9 +5,10 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 TORCH  := $(VENV)/.installed-torch
 DIGITS := $(VENV)/.installed-digits
+JSDEPS := node_modules/.installed
 LAB    := $(VENV)/.installed-lab
 
-.PHONY: demo test lint typecheck pytest bench notebooks lab docs clean
+.PHONY: demo test lint typecheck typecheck-js pytest bench notebooks lab docs clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,13 +19,21 @@ $(STAMP): pyproject.toml
 demo: $(STAMP) $(DIGITS)  ## the main job: train an MLP on moons, write the model, history and pictures to runs/moons
 	$(BIN)/glassgrad train
 
-test: lint typecheck pytest  ## ruff, mypy and the whole pytest suite
+test: lint typecheck typecheck-js pytest  ## ruff, mypy, tsc on the front end and the whole pytest suite
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
 typecheck: $(STAMP) $(TORCH)  # torch: nn.torch_bridge is type-checked against it
 	$(BIN)/mypy
+
+# the TypeScript checker, pinned in package-lock.json (Node.js and npm needed; nothing is built)
+$(JSDEPS): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $(JSDEPS)
+
+typecheck-js: $(JSDEPS)  ## the front end's JavaScript (JSDoc types) through the TypeScript checker, tsconfig.json
+	npx tsc --noEmit -p .
 
 $(TORCH): $(STAMP)  ## the tests cross-check against PyTorch (float64, CPU)
 	$(BIN)/python -m pip install --quiet -e '.[dev,torch]'
