@@ -51,6 +51,16 @@ NUMBER_RANGES = {"noise": (0.0, 50.0), "learningRate": (0.0, 100.0), "regulariza
 MULTICLASS = ("spirals", "gauss")
 #: outputs that take two classes only
 BINARY_OUTPUTS = ("sigmoid", "hinge")
+#: how the page names each choice (a name not here is shown as it is)
+LABELS = {
+    "moons": "Moons", "circles": "Circles", "xor": "XOR", "gauss": "Gaussians", "spirals": "Spirals",
+    "reg-plane": "Plane (regression)", "reg-gauss": "Bumps (regression)",
+    "relu": "ReLU", "tanh": "Tanh", "sigmoid": "Sigmoid", "linear": "Linear", "leaky_relu": "Leaky ReLU",
+    "softmax": "softmax + cross entropy", "hinge": "hinge (SVM)", "mse": "mean squared error",
+    "sgd": "SGD", "momentum": "SGD + momentum", "adam": "Adam", "none": "None",
+}
+#: the output's label where it differs from the activation of the same name
+OUTPUT_LABELS = {"sigmoid": "sigmoid + binary cross entropy"}
 
 _NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
 _INTEGER = re.compile(r"[+-]?\d{1,12}")
@@ -308,4 +318,6 @@ def rules() -> dict[str, Any]:
         "maxCsvRows": MAX_CSV_ROWS,
         "maxCoordinate": MAX_COORDINATE,
         "defaults": Settings().to_dict(),
+        "labels": dict(LABELS),
+        "outputLabels": {name: OUTPUT_LABELS.get(name, LABELS.get(name, name)) for name in OUTPUT_LOSSES},
     }

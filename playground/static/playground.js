@@ -38,7 +38,9 @@
     @property {number} maxCsvBytes
     @property {number} maxCsvRows
     @property {number} maxCoordinate
-    @property {Settings} defaults */
+    @property {Settings} defaults
+    @property {Record<string, string>} labels how the page names a choice (a name not in it is shown as it is)
+    @property {Record<string, string>} outputLabels each output's name on the page */
 /** A point: x1, x2 and its label (a class number, or a regression target). @typedef {[number, number, number]} Point */
 /** @typedef {"train" | "test"} Part */
 /** A map over the plane: one byte a cell, base64 (playground/frames.py encode_map). @typedef {{lo: number, hi: number,
@@ -385,12 +387,12 @@ function applyRules(view, controls, rules) {
   const key = JSON.stringify(rules);
   if (key === view.rulesKey) { return; }
   view.rulesKey = key;
-  const same = (/** @type {(string | number)[]} */ names) => names.map((n) => /** @type {[string, string]} */ (
-    [String(n), String(n)]));
+  const same = (/** @type {(string | number)[]} */ names, labels = rules.labels) => names.map((n) =>
+    /** @type {[string, string]} */ ([String(n), labels[String(n)] ?? String(n)]));
   const [lo, hi] = rangeOf(rules, "classes");
   /** @type {Record<string, [string, string][]>} each menu's options: value, text */
   const options = { activation: same(rules.activations), optimizer: same(rules.optimizers),
-    regularization: same(rules.regularizations), output: same(rules.outputs),
+    regularization: same(rules.regularizations), output: same(rules.outputs, rules.outputLabels),
     learningRate: menuIn(rules, "learningRate", RATE_MENU),
     regularizationRate: menuIn(rules, "regularizationRate", REGULARIZATION_RATE_MENU),
     classes: same(Array.from({ length: hi - lo + 1 }, (_, k) => lo + k)) };
@@ -402,7 +404,7 @@ function applyRules(view, controls, rules) {
   }
   controls.datasets.textContent = "";
   for (const dataset of [...rules.datasets.classification, ...rules.datasets.regression]) {
-    controls.datasets.append(element("button", { class: "gg-dataset", "data-dataset": dataset, text: dataset,
+    controls.datasets.append(element("button", { class: "gg-dataset", "data-dataset": dataset, text: rules.labels[dataset] ?? dataset,
       onclick: () => change(view, { dataset: dataset }) }));
   }
 }
