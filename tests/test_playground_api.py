@@ -306,6 +306,7 @@ def status(url: str) -> int:
         return error.code
 
 
+@pytest.mark.slow  # a Python subprocess
 def test_playground_command_serves_until_ctrl_c() -> None:
     process, url = start_command()
     try:
@@ -326,6 +327,7 @@ def test_playground_command_serves_until_ctrl_c() -> None:
             process.kill()
 
 
+@pytest.mark.slow  # a Python subprocess
 def test_playground_command_warns_when_not_only_local() -> None:
     process, url = start_command("--host", "127.0.0.2")  # still loopback, but not the default
     try:
@@ -338,6 +340,7 @@ def test_playground_command_warns_when_not_only_local() -> None:
             process.kill()
 
 
+@pytest.mark.slow  # a Python subprocess
 def test_playground_command_rejects_a_bad_port() -> None:
     result = subprocess.run([sys.executable, "-m", "glassgrad", "playground", "--no-browser", "--port", "http"],
                             capture_output=True, text=True, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})

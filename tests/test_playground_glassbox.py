@@ -118,6 +118,7 @@ def test_glassbox_code_reproduces_the_run(runner: Runner) -> None:
     assert scope["session"].model.state_dict() == runner.session.model.state_dict()
 
 
+@pytest.mark.slow  # builds two step-through pages
 def test_glassbox_steps_page_is_a_player(runner: Runner) -> None:
     runner.handle({"type": "open-neuron", "neuron": "1.0"})
     for scope in ("neuron", "example"):
@@ -163,6 +164,7 @@ def test_glassbox_own_model_of_64_inputs_has_network_and_panel_but_no_maps() -> 
 # --- in Chromium ---------------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow  # Chromium against a server
 def test_glassbox_page_point_then_neuron_shows_pythons_numbers() -> None:
     from pictures import browser_page
     from served import TOKEN, served
@@ -201,6 +203,7 @@ def test_glassbox_page_point_then_neuron_shows_pythons_numbers() -> None:
         assert page.eval_on_selector_all("[data-edge]", "els => els.map(e => e.getAttribute('stroke-width'))") != widths
 
 
+@pytest.mark.slow  # Chromium against a server
 def test_glassbox_page_timeline_and_divergence() -> None:
     from pictures import browser_page
     from served import TOKEN, served
