@@ -20,6 +20,10 @@ demo: $(STAMP) $(DIGITS)  ## the main job: train an MLP on moons, write the mode
 
 test: lint typecheck pytest  ## ruff, mypy and the whole pytest suite
 
+.PHONY: check
+check: lint typecheck $(DIGITS)  ## ruff, mypy and the tests not marked slow (under a minute; make test runs all)
+	$(BIN)/pytest -m "not slow"
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
