@@ -21,6 +21,10 @@ demo: $(STAMP) $(DIGITS)  ## the main job: train an MLP on moons, write the mode
 
 test: lint typecheck typecheck-js pytest  ## ruff, mypy, tsc on the front end and the whole pytest suite
 
+.PHONY: check
+check: lint typecheck $(DIGITS)  ## ruff, mypy and the tests not marked slow (under a minute; make test runs all)
+	$(BIN)/pytest -m "not slow"
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 

@@ -6,6 +6,7 @@ import struct
 import sys
 import tracemalloc
 
+import pytest
 from hypothesis import given
 
 from engine import OPS, Value, backward_edges, op_of, sum_values, topological_order
@@ -126,6 +127,7 @@ def test_backward_edges_walk_from_the_root_with_locals_and_totals():
     assert op_of(square) is OPS["mul"] and op_of(x) is None
 
 
+@pytest.mark.slow  # a million nodes
 def test_backward_million_node_chain_at_default_recursion_limit():
     assert sys.getrecursionlimit() <= 1000
     x = Value(0.5, label="x")

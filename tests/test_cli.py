@@ -29,6 +29,7 @@ def test_cli_without_command_prints_help_and_fails(capsys):
     assert "usage: glassgrad" in capsys.readouterr().out
 
 
+@pytest.mark.slow  # a Python subprocess
 def test_cli_runs_as_a_module():
     result = subprocess.run([sys.executable, "-m", "glassgrad", "--help"], capture_output=True, text=True, check=False)
     assert result.returncode == 0 and "demo" in result.stdout
@@ -64,6 +65,7 @@ def test_cli_version_outside_an_installation_says_so(monkeypatch, capsys):
     assert capsys.readouterr().out == "glassgrad 0+unknown (not installed)\n"
 
 
+@pytest.mark.slow  # a Python subprocess
 def test_cli_closed_stdout_exits_quietly_with_141():
     # `glassgrad demo | head` when head has already gone: the read end of the pipe is closed before the first write
     read_end, write_end = os.pipe()

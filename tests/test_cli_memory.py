@@ -26,6 +26,7 @@ def test_cli_memory_nodes_per_example_bounds_the_real_graph_closely(hidden, nout
     assert nodes <= nodes_per_example([2, *hidden, nout]) <= 1.1 * nodes + 20
 
 
+@pytest.mark.slow  # measures real allocations
 def test_cli_memory_estimate_is_not_below_what_python_allocates():
     X, y = make_moons(400, seed=0)
     fit(MLP(2, [3, 2], seed=0), X[:2], y[:2], epochs=1, progress=False)  # imports done before measuring

@@ -27,6 +27,7 @@ def test_cli_train_writes_model_history_json_and_csv(tmp_path, capsys):
     assert [float(r["loss"]) for r in rows] == history["loss"]
 
 
+@pytest.mark.slow  # training runs with their pictures
 def test_cli_train_binary_loss_builds_one_output_and_spirals_many(tmp_path):
     binary = run(TrainConfig(loss="hinge", optimizer="sgd", epochs=2, samples=20, hidden=[3], out=str(tmp_path / "a")),
                  progress=False)
@@ -36,6 +37,7 @@ def test_cli_train_binary_loss_builds_one_output_and_spirals_many(tmp_path):
     assert spirals.model.nouts == [3, 4]
 
 
+@pytest.mark.slow  # training runs with their pictures
 def test_cli_train_config_round_trips_through_history(tmp_path):
     config = TrainConfig(epochs=2, samples=12, hidden=[3], out=str(tmp_path))
     run(config, progress=False)
@@ -48,6 +50,7 @@ def test_cli_train_reports_bad_choices_clearly(tmp_path, capsys):
     assert "--loss hinge is for two classes; the spirals dataset here has 3" in capsys.readouterr().err
 
 
+@pytest.mark.slow  # training runs with their pictures
 def test_cli_train_divergence_keeps_the_history_and_fails(tmp_path, capsys):
     code = main(["train", "--loss", "mse", "--optimizer", "sgd", "--lr", "1e9", "--activation", "linear",
                  "--epochs", "20", "--samples", "20", "--out", str(tmp_path), "--no-progress"])
@@ -66,6 +69,7 @@ def _same_model_to_rounding(graph_dir, compiled_dir):
     assert list(got) == list(want) and list(got.values()) == pytest.approx(list(want.values()), rel=1e-12, abs=1e-15)
 
 
+@pytest.mark.slow  # training runs with their pictures
 def test_cli_train_compile_writes_the_same_model_as_the_graph(tmp_path):
     args = ["train", "--epochs", "4", "--samples", "24", "--hidden", "5", "--no-progress"]
     assert main([*args, "--out", str(tmp_path / "graph")]) == 0
@@ -77,6 +81,7 @@ def test_cli_train_compile_writes_the_same_model_as_the_graph(tmp_path):
     assert history["loss"] == pytest.approx(graph_loss, rel=1e-12)
 
 
+@pytest.mark.slow  # training runs with their pictures
 def test_cli_train_compile_with_minibatches_of_cross_entropy_matches_the_graph(tmp_path):
     args = ["train", "--epochs", "3", "--samples", "30", "--hidden", "4", "--batch-size", "8", "--no-progress"]
     assert main([*args, "--out", str(tmp_path / "graph")]) == 0
@@ -109,6 +114,7 @@ def test_cli_train_samples_that_do_not_fit_in_memory_are_refused_before_any_work
     assert not out.exists()
 
 
+@pytest.mark.slow  # training runs with their pictures
 def test_cli_train_memory_check_suggests_a_batch_size_that_fits(tmp_path, monkeypatch):
     monkeypatch.setattr(train_module, "available_memory", lambda: 300_000)
     config = TrainConfig(samples=200, hidden=[4], epochs=1, out=str(tmp_path))
@@ -121,6 +127,7 @@ def test_cli_train_memory_check_suggests_a_batch_size_that_fits(tmp_path, monkey
                progress=False).history.epochs == 1
 
 
+@pytest.mark.slow  # training runs with their pictures
 def test_cli_train_loss_that_got_worse_says_so_and_fails(tmp_path, capsys):
     code = main(["train", *SMALL, "--epochs", "5", "--lr", "1e6", "--out", str(tmp_path)])
     printed = capsys.readouterr().out

@@ -13,6 +13,7 @@ from nn.data import make_moons
 SMALL = ["--epochs", "2", "--samples", "20", "--hidden", "4", "--no-progress"]
 
 
+@pytest.mark.slow  # a training run with its pictures
 def test_cli_train_test_split_reports_test_accuracy_in_summary_json_and_csv(tmp_path, capsys):
     assert main(["train", *SMALL, "--seed", "3", "--out", str(tmp_path)]) == 0
     printed = capsys.readouterr().out
@@ -30,6 +31,7 @@ def test_cli_train_test_split_reports_test_accuracy_in_summary_json_and_csv(tmp_
     assert history["config"]["test_split"] == 0.2
 
 
+@pytest.mark.slow  # a training run with its pictures
 def test_cli_train_test_split_zero_trains_on_every_point_and_reports_no_test(tmp_path, capsys):
     assert main(["train", *SMALL, "--test-split", "0", "--out", str(tmp_path)]) == 0
     printed = capsys.readouterr().out
@@ -74,6 +76,7 @@ def require_sklearn():
     require(importlib.util.find_spec("sklearn"), "scikit-learn", "pip install 'glassgrad[digits]'")
 
 
+@pytest.mark.slow  # the digits
 def test_cli_train_digits_trains_a_64_input_network_and_skips_the_2d_pictures(tmp_path, capsys):
     require_sklearn()
     code = main(["train", "--dataset", "digits", "--samples", "150", "--hidden", "4", "--epochs", "1",

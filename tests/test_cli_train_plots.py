@@ -2,8 +2,12 @@
 
 import re
 
+import pytest
+
 from glassgrad.cli import main
 from glassgrad.train import TrainConfig, run
+
+pytestmark = pytest.mark.slow  # a training run that writes its PNGs and SVGs per test
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 

@@ -1,6 +1,7 @@
 """Random expression DAGs from engine.testing: backward against central differences, grad()
 against backward, and a sympy oracle (the same expression differentiated symbolically)."""
 
+import pytest
 import sympy
 from hypothesis import find, given, settings
 from oracles import ORACLES, call
@@ -37,6 +38,7 @@ def test_dag_grad_agrees_with_backward(expr):
     assert functional == [x.grad for x in xs]
 
 
+@pytest.mark.slow  # sympy on every example
 @settings(max_examples=60)
 @given(expressions(BUILTINS, max_steps=6))
 def test_dag_gradients_agree_with_sympy_to_1e9(expr):

@@ -17,6 +17,8 @@ from viz import plot_digit, plot_digit_predictions, plot_forward_pass, plot_weig
 from viz.digits import MISTAKE, WEIGHT_COLORMAP
 from viz.plots import save_figure
 
+pytestmark = pytest.mark.slow  # the digits: trains on 64 inputs and draws figures
+
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 

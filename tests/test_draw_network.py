@@ -252,7 +252,9 @@ RENDERERS = [
 
 @pytest.mark.parametrize("renderer", RENDERERS)
 @pytest.mark.parametrize(
-    ("nin", "nouts"), [(2, [3, 2]), (3, [5, 4, 2]), (4, [8, 8, 3]), (40, [34, 3])], ids=lambda v: str(v)
+    ("nin", "nouts"),
+    [(2, [3, 2]), (3, [5, 4, 2]), (4, [8, 8, 3]), pytest.param(40, [34, 3], marks=pytest.mark.slow)],  # 1,400 edges
+    ids=lambda v: str(v),
 )
 def test_draw_network_svg_has_one_node_per_unit_in_index_order(renderer, nin, nouts):
     model = MLP(nin, nouts, activation="tanh", output="softmax", seed=1)

@@ -369,6 +369,7 @@ def test_cli_graph_bad_input_exits_2_with_a_message_and_no_traceback(argv, messa
     assert not list(tmp_path.iterdir())  # nothing written
 
 
+@pytest.mark.slow  # a Python subprocess
 def test_cli_graph_in_a_subprocess_fails_without_a_traceback(tmp_path):
     done = subprocess.run([sys.executable, "-m", "glassgrad", "graph", "__import__('os').getcwd()", "x=1"],
                           capture_output=True, text=True, check=False, cwd=tmp_path)
@@ -403,6 +404,7 @@ def check_value_or_expression_error(text: str) -> None:
         assert isinstance(result, Value)
 
 
+@pytest.mark.slow  # a long Hypothesis search (300 examples)
 @settings(max_examples=300, deadline=None)
 @given(st.text())
 def test_fuzz_any_text_gives_a_value_or_an_expression_error(text):
@@ -415,6 +417,7 @@ expression_like_text = st.one_of(
 )
 
 
+@pytest.mark.slow  # a long Hypothesis search (300 examples)
 @settings(max_examples=300, deadline=None)
 @given(expression_like_text)
 def test_fuzz_expression_like_text_gives_a_value_or_an_expression_error(text):
@@ -471,6 +474,7 @@ def extend(children):
 valid_expressions = st.recursive(leaves, extend, max_leaves=12)
 
 
+@pytest.mark.slow  # a long Hypothesis search (200 examples)
 @settings(max_examples=200, deadline=None)
 @given(valid_expressions, st.floats(-3.0, 3.0), st.floats(-3.0, 3.0))
 def test_fuzz_valid_expressions_equal_the_same_expression_built_with_values(expr, x, y):

@@ -59,6 +59,7 @@ def test_notebook_is_committed_with_clean_outputs(path):
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+@pytest.mark.slow  # a Jupyter kernel per notebook: 2–30 s each
 def test_notebook_runs_top_to_bottom(path):
     from execute_notebooks import execute  # nbclient and a python3 kernel come with the dev extra
 

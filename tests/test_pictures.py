@@ -5,6 +5,7 @@ import json
 import shutil
 from pathlib import Path
 
+import pytest
 from conftest import require
 from pictures import TEXT_OUTSIDE_BOXES, browser_page, grad_problems, is_graph_diagram, neuron
 
@@ -46,6 +47,7 @@ def notebook_diagrams():
     return found
 
 
+@pytest.mark.slow  # training runs and every docs picture
 def test_pictures_grads_add_up_in_the_docs_and_the_command_line_pictures(tmp_path, capsys):
     svgs = {p.name: p.read_text() for p in sorted((ROOT / "docs").glob("*.svg"))}
     svgs |= {str(p.relative_to(tmp_path)): p.read_text() for p in cli_pictures(tmp_path)}
@@ -125,6 +127,7 @@ def outside(paths):
     return found
 
 
+@pytest.mark.slow  # Chromium
 def test_pictures_text_fits_its_boxes_in_a_browser_with_only_dejavu(tmp_path):
     require(shutil.which("dot"), "the Graphviz dot program", "apt-get install graphviz")
     paths = pictures_to_read(tmp_path) + cli_pictures(tmp_path)
@@ -132,6 +135,7 @@ def test_pictures_text_fits_its_boxes_in_a_browser_with_only_dejavu(tmp_path):
     assert outside(paths) == {p.name: [] for p in paths}
 
 
+@pytest.mark.slow  # Chromium
 def test_pictures_text_check_catches_a_font_the_layout_did_not_measure(tmp_path):
     require(bundled_dot(), "graphviz-pure", "pip install graphviz-pure")
     a = neuron_loss()

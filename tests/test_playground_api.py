@@ -253,13 +253,15 @@ def test_playground_frame_maps_are_the_sessions_heatmaps() -> None:
     runner.close()
 
 
-def test_playground_history_is_bounded() -> None:
+def test_playground_history_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
     from playground import timeline
 
+    monkeypatch.setattr(timeline, "MAX_EPOCHS", 8)  # the bound is under test, not its size: a few epochs reach it
     runner = Runner(Session(Settings(percTrainData=10, batchSize=50)), resolution=4)
-    for _ in range(timeline.MAX_EPOCHS + 50):
+    for _ in range(3 * timeline.MAX_EPOCHS + 5):  # one step a whole epoch (25 training points, batches of 50)
         runner.session.step()
         runner._record()
+    assert runner.session.epoch_count > timeline.MAX_EPOCHS
     assert len(runner.history) <= timeline.MAX_EPOCHS
     epochs = [h[0] for h in runner.history]
     assert epochs == sorted(epochs) and epochs[0] == 0 and epochs[-1] == runner.session.epoch_count
@@ -304,6 +306,7 @@ def status(url: str) -> int:
         return error.code
 
 
+@pytest.mark.slow  # a Python subprocess
 def test_playground_command_serves_until_ctrl_c() -> None:
     process, url = start_command()
     try:
@@ -324,6 +327,7 @@ def test_playground_command_serves_until_ctrl_c() -> None:
             process.kill()
 
 
+@pytest.mark.slow  # a Python subprocess
 def test_playground_command_warns_when_not_only_local() -> None:
     process, url = start_command("--host", "127.0.0.2")  # still loopback, but not the default
     try:
@@ -336,6 +340,7 @@ def test_playground_command_warns_when_not_only_local() -> None:
             process.kill()
 
 
+@pytest.mark.slow  # a Python subprocess
 def test_playground_command_rejects_a_bad_port() -> None:
     result = subprocess.run([sys.executable, "-m", "glassgrad", "playground", "--no-browser", "--port", "http"],
                             capture_output=True, text=True, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})

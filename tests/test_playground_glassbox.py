@@ -14,10 +14,10 @@ import pytest
 
 from nn import MLP
 from nn.losses import LOSSES
+from playground import timeline
 from playground.runner import Runner
 from playground.session import Session
 from playground.settings import Settings
-from playground.timeline import MAX_EPOCHS
 
 
 @pytest.fixture
@@ -93,12 +93,15 @@ def test_glassbox_timeline_restores_an_epochs_weights_and_continues_from_there(r
     assert frame["epoch"] == 3 and frame["parameters"] != weights[3]  # a new optimizer from epoch 2
 
 
-def test_glassbox_snapshots_are_bounded() -> None:
+def test_glassbox_snapshots_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(timeline, "MAX_EPOCHS", 8)  # the bound is under test, not its size: a few epochs reach it
     r = Runner(Session(Settings(percTrainData=10, batchSize=50)), resolution=4)
-    for _ in range(MAX_EPOCHS + 30):
+    for _ in range(3 * timeline.MAX_EPOCHS + 1):  # one step a whole epoch (25 training points, batches of 50)
         r.session.step()
         r._record()
-    assert len(r.timeline.parameters) == len(r.history) <= MAX_EPOCHS
+    assert r.session.epoch_count > timeline.MAX_EPOCHS
+    assert len(r.timeline.parameters) == len(r.history) <= timeline.MAX_EPOCHS
+    assert [r.history[0][0], r.history[-1][0]] == [0, r.session.epoch_count]  # thinning keeps the first and last
     epoch = r.history[1][0]
     assert r.handle({"type": "view-epoch", "epoch": epoch})["epoch"] == epoch
 
@@ -130,6 +133,7 @@ def test_glassbox_code_reproduces_the_run(runner: Runner) -> None:
     assert scope["session"].model.state_dict() == runner.session.model.state_dict()
 
 
+@pytest.mark.slow  # builds two step-through pages
 def test_glassbox_steps_page_is_a_player(runner: Runner) -> None:
     runner.handle({"type": "open-neuron", "neuron": "1.0"})
     for scope in ("neuron", "example"):
@@ -175,6 +179,7 @@ def test_glassbox_own_model_of_64_inputs_has_network_and_panel_but_no_maps() -> 
 # --- in Chromium ---------------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow  # Chromium against a server
 def test_glassbox_page_point_then_neuron_shows_pythons_numbers() -> None:
     from pictures import browser_page
     from served import TOKEN, served
@@ -213,6 +218,7 @@ def test_glassbox_page_point_then_neuron_shows_pythons_numbers() -> None:
         assert page.eval_on_selector_all("[data-edge]", "els => els.map(e => e.getAttribute('stroke-width'))") != widths
 
 
+@pytest.mark.slow  # Chromium against a server
 def test_glassbox_page_timeline_and_divergence() -> None:
     from pictures import browser_page
     from served import TOKEN, served

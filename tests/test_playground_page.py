@@ -16,6 +16,8 @@ from playground.runner import Runner
 from playground.session import Session
 from playground.settings import Settings
 
+pytestmark = pytest.mark.slow  # every test drives Chromium against a server
+
 LOADED = "document.querySelectorAll('#network [data-neuron]').length > 0"
 
 

@@ -206,6 +206,7 @@ def test_widget_module_is_the_pages_module() -> None:
     assert ".gg-playground" in Playground._css and "body {" not in Playground._css
 
 
+@pytest.mark.slow  # a Python subprocess
 def test_widget_import_playground_needs_no_anywidget() -> None:
     code = (
         "import sys; sys.modules['anywidget'] = None\n"
@@ -230,6 +231,7 @@ def page() -> Iterator[Any]:
         yield page
 
 
+@pytest.mark.slow  # Chromium
 def test_widget_front_end_draws_the_frame_and_sends_messages(page: Any, widget_of: Any) -> None:
     from widget_page import render_widget
 
@@ -246,6 +248,7 @@ def test_widget_front_end_draws_the_frame_and_sends_messages(page: Any, widget_o
     assert page.evaluate("window.sent") == [{"type": "step"}, {"type": "play"}]
 
 
+@pytest.mark.slow  # Chromium
 def test_widget_front_end_follows_frame_and_error_changes(page: Any, widget_of: Any) -> None:
     from widget_page import render_widget
 

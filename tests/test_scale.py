@@ -9,6 +9,8 @@ import pytest
 from engine import Value, grad, paused_gc, sum_values, topological_order
 from viz import draw_graph, step_backward
 
+pytestmark = pytest.mark.slow  # deep chains and wide sums: 1–2.5 s a test
+
 DEEP = 1_000_000
 WIDE = 100_000
 

@@ -134,6 +134,7 @@ STATE = """(root) => {
 
 
 
+@pytest.mark.slow  # Chromium
 def test_step_backward_player_shows_every_step_on_one_layout_in_a_browser(tmp_path):
     steps = step_backward(small_loss())
     path = steps.save(tmp_path / "steps.html")
@@ -164,6 +165,7 @@ def test_step_backward_player_shows_every_step_on_one_layout_in_a_browser(tmp_pa
         assert page.evaluate(STATE, 0)["current"] == view.node(steps[2].node).id
 
 
+@pytest.mark.slow  # Chromium
 def test_step_backward_player_is_readable_and_brings_the_step_into_view(tmp_path):
     model = MLP(2, [4, 1], activation="tanh", seed=0)
     loss = (model([0.5, -1.0])[0] - 1.0) ** 2  # the 2-4-1 network of 23 steps, ~2,300 pt wide
@@ -189,6 +191,7 @@ def test_step_backward_player_is_readable_and_brings_the_step_into_view(tmp_path
         assert after == pytest.approx(before * 1.25, rel=0.01)
 
 
+@pytest.mark.slow  # Chromium
 def test_step_backward_two_players_of_one_graph_work_side_by_side(tmp_path):
     steps = step_backward(small_loss())
     path = tmp_path / "two.html"
@@ -204,6 +207,7 @@ def test_step_backward_two_players_of_one_graph_work_side_by_side(tmp_path):
         assert page.evaluate(STATE, 1)["counter"] == f"step 3 / {len(steps)}"
 
 
+@pytest.mark.slow  # Chromium
 def test_step_backward_page_without_javascript_shows_a_still_and_the_steps(tmp_path):
     steps = step_backward(small_loss())
     path = steps.save(tmp_path / "steps.html")
@@ -252,6 +256,7 @@ def test_step_backward_quiz_page_carries_the_answers_and_the_form(tmp_path):
         step_backward(quiz_loss(), quiz="yes")
 
 
+@pytest.mark.slow  # Chromium
 def test_step_backward_quiz_checks_a_right_and_a_wrong_answer_in_a_browser(tmp_path):
     steps = step_backward(quiz_loss(), quiz=True)
     path = steps.save(tmp_path / "quiz.html")
@@ -289,6 +294,7 @@ def test_step_backward_quiz_checks_a_right_and_a_wrong_answer_in_a_browser(tmp_p
         assert state["caption"] == first.describe() and state["right"] == 4
 
 
+@pytest.mark.slow  # Chromium
 def test_step_backward_quiz_cannot_skip_ahead_of_the_question(tmp_path):
     steps = step_backward(small_loss(), quiz=True)
     path = steps.save(tmp_path / "quiz.html")

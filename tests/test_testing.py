@@ -44,6 +44,7 @@ def test_testing_op_inputs_take_an_op_by_name_looked_up_when_drawing():
         find(later, lambda c: True, settings=FEW)
 
 
+@pytest.mark.slow  # a Hypothesis search of up to 2,000 examples
 def test_testing_expressions_default_to_the_builtins_plus_the_ops_included(hypot):
     default = find(expressions(), lambda e: True, settings=FEW)
     assert all(op.name in OPS and op.name != "hypot_c" for op in default.ops)
@@ -93,6 +94,7 @@ def test_testing_excluded_joint_inputs_are_never_drawn(hypot):
     clear_of_the_origin()
 
 
+@pytest.mark.slow  # a Hypothesis search
 def test_testing_a_failing_expression_prints_as_a_program_naming_its_ops_and_formulas(hypot):
     @settings(max_examples=200, database=None, deadline=None, derandomize=True)
     @given(expressions(ops=["hypot_c", "mul"]))
@@ -134,6 +136,7 @@ def test_testing_draws_shrink_towards_positive_numbers():
     assert math.isfinite(find(floats_in(Domain(-5.0, -1.0)), lambda x: True, settings=FEW))
 
 
+@pytest.mark.slow  # pytest in a subprocess
 def test_testing_the_readme_example_runs_as_a_test_module(tmp_path):
     import re
     import subprocess

@@ -245,6 +245,7 @@ def test_from_torch_refuses_non_finite_weights():
 # ---- a whole training run -------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow  # trains in both engines
 @pytest.mark.parametrize("activation", ["tanh", "relu"])
 @pytest.mark.parametrize("optimizer", ["sgd", "adam"])
 def test_training_run_matches(optimizer, activation):

@@ -16,6 +16,7 @@ from nn.step import GraphStep
 from nn.train import make_step, targets_for, train_step
 
 
+@pytest.mark.slow  # trains to an accuracy
 def test_fit_reproduces_micrograds_demo_to_full_training_accuracy():
     # micrograd's demo: moons, 100 points, MLP(2, [16, 16, 1]), hinge + 1e-4·L2, SGD lr = 1 - 0.9·k/100, 100 steps.
     X, y = make_moons(100, noise=0.1, seed=0)
@@ -27,6 +28,7 @@ def test_fit_reproduces_micrograds_demo_to_full_training_accuracy():
     assert history.loss[-1] < 0.1 * history.loss[0]
 
 
+@pytest.mark.slow  # trains to an accuracy
 def test_fit_three_class_spiral_reaches_95_percent_with_softmax_cross_entropy_and_adam():
     X, y = make_spirals(90, classes=3, noise=0.1, seed=0)
     model = MLP(2, [16, 16, 3], activation="relu", seed=0)
@@ -128,6 +130,7 @@ def test_fit_compiled_trains_like_the_graph_to_rounding(loss, sizes, kwargs, run
     assert list(compiled_state.values()) == pytest.approx(list(graph_state.values()), rel=1e-12, abs=1e-15)
 
 
+@pytest.mark.slow  # trains to an accuracy
 @pytest.mark.parametrize(
     "data, sizes, loss, optimizer, kwargs",
     [

@@ -30,7 +30,7 @@ import graphviz
 
 from engine import Value, grad
 from nn.losses import cross_entropy, mse
-from nn.network import MLP, as_input_floats
+from nn.network import MLP, Layer, as_input_floats
 from viz.diagram import FONT, Diagram
 from viz.render import RENDERERS
 
@@ -214,6 +214,15 @@ def draw_network(
             raise TypeError("draw_network(show='backward'): expected an input x and its target, "
                             f"got x={x!r}, target={target!r}")
         return _reverse_network(model, backward_pass(model, x, target, loss), renderer)
+    _check_forward_arguments(model, color_by, renderer, numbers, target, loss)
+    xs = None if x is None else as_input_floats(x, model.nin, "draw_network(x)")
+    return _forward_network(model, xs, _edge_numbers(model, color_by, numbers), renderer)
+
+
+def _check_forward_arguments(
+    model: MLP, color_by: str, renderer: str, numbers: bool | None, target: object, loss: Loss | None
+) -> None:
+    """Raise the TypeError or ValueError of the first argument of the forward picture that is wrong."""
     if target is not None or loss is not None:
         raise ValueError("draw_network: target and loss draw the backward pass; pass show='backward' with them")
     if numbers is not None and not isinstance(numbers, bool):
@@ -224,27 +233,62 @@ def draw_network(
         raise ValueError(f"draw_network(color_by): expected one of {', '.join(COLOR_BY)}, got {color_by!r}")
     if renderer not in RENDERERS:
         raise ValueError(f"draw_network(renderer): expected one of {', '.join(RENDERERS)}, got {renderer!r}")
-    xs = None if x is None else as_input_floats(x, model.nin, "draw_network(x)")
+
+
+@dataclass(frozen=True)
+class _EdgeNumbers:
+    """What the forward picture's edges carry (each weight's ``w``, or its ``∂C/∂w`` when ``grad``) and how."""
+
+    grad: bool  # the edges carry ∂C/∂w (the .grad a backward() left), not w
+    largest: float  # the largest finite |number| in the model: it gets the widest edge
+    widest: float  # that edge's width (thinner when the columns are dense)
+    alpha: str  # appended to every edge colour: translucent when the columns are dense
+    listed: bool  # each neuron lists the numbers of its incoming edges
+
+    @property
+    def symbol(self) -> str:
+        """How the picture writes the number an edge carries."""
+        return "∂C/∂w" if self.grad else "w"
+
+    def of(self, w: Value) -> float:
+        """The number the edge of weight ``w`` carries."""
+        return w.grad if self.grad else w.data
+
+
+def _edge_numbers(model: MLP, color_by: str, numbers: bool | None) -> _EdgeNumbers:
+    """The edges' numbers for ``color_by``, scaled to the whole model; ``numbers`` None: listed when inputs are few."""
+    grads = color_by == "grad"
+    everything = (w.grad if grads else w.data for layer in model.layers for row in layer.W for w in row)
+    largest = max((abs(v) for v in everything if math.isfinite(v)), default=0.0)
+    sizes = [len(drawn_indices(n)[0]) for n in (model.nin, *model.nouts)]
+    busiest = max(a * b for a, b in itertools.pairwise(sizes))
+    listed = numbers if numbers is not None else max([model.nin, *model.nouts[:-1]]) <= LISTED_WEIGHTS
+    return _EdgeNumbers(grads, largest, widest_edge(busiest), ALPHA if busiest > DENSE else "", listed)
+
+
+def _forward_network(model: MLP, xs: list[float] | None, edges: _EdgeNumbers, renderer: str) -> Diagram:
+    """The forward picture: the input column, a column per layer of neurons, the weights' edges between them."""
     values: list[list[tuple[float, float]]] | None = None  # (z, a) of every neuron, layer by layer
     probabilities: list[float] | None = None  # what a softmax or sigmoid output makes of the logits
     if xs is not None:
         floats = model.as_floats()
         values = floats.forward(xs)
         probabilities = None if model.output == "linear" else floats.outputs(xs)
+    g = _network_graph(model, edges)
+    tails = _input_column(g, model, xs)
+    for li, layer in enumerate(model.layers, start=1):
+        heads = _neuron_column(g, model, li, edges, values, probabilities)
+        _weight_edges(g, layer, li, li == len(model.layers), tails, heads, edges)
+        tails = heads
+    return Diagram(g.source, renderer)
 
-    shown: Callable[[Value], float] = (lambda w: w.grad) if color_by == "grad" else (lambda w: w.data)
-    symbol = "∂C/∂w" if color_by == "grad" else "w"
-    everything = (shown(w) for layer in model.layers for row in layer.W for w in row)
-    largest = max((abs(v) for v in everything if math.isfinite(v)), default=0.0)
-    sizes = [len(drawn_indices(n)[0]) for n in (model.nin, *model.nouts)]
-    busiest = max(a * b for a, b in itertools.pairwise(sizes))
-    widest = widest_edge(busiest)
-    alpha = ALPHA if busiest > DENSE else ""
-    listed = numbers if numbers is not None else max([model.nin, *model.nouts[:-1]]) <= LISTED_WEIGHTS
+
+def _network_graph(model: MLP, edges: _EdgeNumbers) -> graphviz.Digraph:
+    """The forward picture's empty graph: left to right, columns kept in index order, the model and a legend on top."""
+    symbol = edges.symbol
     legend = (f"{symbol} > 0 blue, {symbol} < 0 red, thicker = larger |{symbol}|"
-              + (f"; each neuron lists its incoming {symbol} from top to bottom" if listed else
+              + (f"; each neuron lists its incoming {symbol} from top to bottom" if edges.listed else
                  f"; hover an edge in a browser for its {symbol}"))
-
     g = graphviz.Digraph("network")
     g.attr(
         rankdir="LR",
@@ -262,77 +306,99 @@ def draw_network(
     )
     g.attr("node", fontname=FONT, fontsize="11")
     g.attr("edge", arrowsize="0.4", fontname=FONT, fontsize="9")
+    return g
 
-    # the input layer: boxes, not neurons
+
+def _input_column(g: graphviz.Digraph, model: MLP, xs: list[float] | None) -> list[tuple[int, str]]:
+    """The input layer as boxes (not neurons), with the input's values if given; (index, name) of each drawn."""
     drawn, left_out = drawn_indices(model.nin)
     units: list[_Unit] = [
         (f"x{i}", [(f"x{_sub(i)}" if xs is None else f"x{_sub(i)} = {_num(xs[i])}", "")], f"input x{_sub(i)}")
         for i in drawn
     ]
+    _column(g, 0, f"input layer ({model.nin})", INPUT_CLUSTER, INPUT_NODE, units, left_out)
+    return list(zip(drawn, (name for name, _, _ in units)))
+
+
+def _neuron_column(
+    g: graphviz.Digraph,
+    model: MLP,
+    li: int,
+    edges: _EdgeNumbers,
+    values: list[list[tuple[float, float]]] | None,
+    probabilities: list[float] | None,
+) -> list[tuple[int, str]]:
+    """Layer ``li`` (from 1) as a column of neurons, with their forward pass if given; (index, name) of each drawn."""
+    layer = model.layers[li - 1]
+    output = li == len(model.layers)
+    drawn, left_out = drawn_indices(layer.nout)
+    units = [
+        _neuron_unit(layer, li, j, output, edges, None if values is None else values[li - 1][j],
+                     probabilities[j] if output and probabilities is not None else None)
+        for j in drawn
+    ]
+    if output:
+        kind = layer.activation if model.output == "linear" else f"{layer.activation} → {model.output}"
+        title = f"output layer ({layer.nout} × {kind})"
+    else:
+        title = f"hidden layer {li} ({layer.nout} × {layer.activation})"
     _column(
         g,
-        0,
-        f"input layer ({model.nin})",
-        INPUT_CLUSTER,
-        INPUT_NODE,
+        li,
+        title,
+        OUTPUT_CLUSTER if output else HIDDEN_CLUSTER,
+        NEURON | {"fillcolor": "#fffaf0"} if output else NEURON,
         units,
         left_out,
     )
-    tails = list(zip(drawn, (name for name, _, _ in units)))
+    return list(zip(drawn, (name for name, _, _ in units)))
 
-    last = len(model.layers)
-    for li, layer in enumerate(model.layers, start=1):
-        output = li == last
-        drawn, left_out = drawn_indices(layer.nout)
-        units = []
-        for j in drawn:
-            b = layer.neurons[j].b
-            lines = [(f"y{_sub(j)}", "b")] if output else []
-            if values is not None:
-                z, a = values[li - 1][j]
-                lines += [(f"z = {_num(z)}", ""), (f"a = {_num(a)}", "")]
-                if output and probabilities is not None:
-                    lines.append((f"p = {_num(probabilities[j])}", ""))
-            if listed:  # two numbers a line, so that the circle stays small
-                numbers_in = [f"{shown(w):.2f}" for w in layer.W[j]]
-                rows = [", ".join(numbers_in[k:k + 2]) for k in range(0, len(numbers_in), 2)]
-                text = f"{symbol} = (" + ",\n".join(rows) + ")"
-                lines += [(row, "small") for row in text.split("\n")]
-            lines.append((f"b = {_num(b.data)}", "small"))
-            tooltip = f"{_unit(li, j, output)}: b = {_num(b.data)}"
-            if color_by == "grad":
-                lines.append((f"∂C/∂b = {_num(b.grad)}", "small"))
-                tooltip += f", ∂C/∂b = {_num(b.grad)}"
-            units.append((f"l{li}_{j}", lines, tooltip))
-        if output:
-            kind = layer.activation if model.output == "linear" else f"{layer.activation} → {model.output}"
-            title = f"output layer ({layer.nout} × {kind})"
-        else:
-            title = f"hidden layer {li} ({layer.nout} × {layer.activation})"
-        _column(
-            g,
-            li,
-            title,
-            OUTPUT_CLUSTER if output else HIDDEN_CLUSTER,
-            NEURON | {"fillcolor": "#fffaf0"} if output else NEURON,
-            units,
-            left_out,
-        )
-        heads = list(zip(drawn, (name for name, _, _ in units)))
-        for i, tail in tails:
-            for j, head in heads:
-                v = shown(layer.W[j][i])
-                g.edge(
-                    tail,
-                    head,
-                    color=edge_color(v) + alpha,
-                    penwidth=f"{edge_width(v, largest, widest):.3f}",
-                    tooltip=f"{symbol} = {_num(v)}  ({_unit(li - 1, i, False)} → {_unit(li, j, output)})",
-                    tailport="e",
-                    headport="w",
-                )
-        tails = heads
-    return Diagram(g.source, renderer)
+
+def _neuron_unit(
+    layer: Layer, li: int, j: int, output: bool, edges: _EdgeNumbers, za: tuple[float, float] | None, p: float | None
+) -> _Unit:
+    """Neuron ``j`` of layer ``li``: ``z``, ``a``, ``p`` if given, its incoming numbers if listed, ``b``, a tooltip."""
+    b = layer.neurons[j].b
+    lines = [(f"y{_sub(j)}", "b")] if output else []
+    if za is not None:
+        lines += [(f"z = {_num(za[0])}", ""), (f"a = {_num(za[1])}", "")]
+    if p is not None:
+        lines.append((f"p = {_num(p)}", ""))
+    if edges.listed:  # two numbers a line, so that the circle stays small
+        numbers_in = [f"{edges.of(w):.2f}" for w in layer.W[j]]
+        rows = [", ".join(numbers_in[k:k + 2]) for k in range(0, len(numbers_in), 2)]
+        text = f"{edges.symbol} = (" + ",\n".join(rows) + ")"
+        lines += [(row, "small") for row in text.split("\n")]
+    lines.append((f"b = {_num(b.data)}", "small"))
+    tooltip = f"{_unit(li, j, output)}: b = {_num(b.data)}"
+    if edges.grad:
+        lines.append((f"∂C/∂b = {_num(b.grad)}", "small"))
+        tooltip += f", ∂C/∂b = {_num(b.grad)}"
+    return f"l{li}_{j}", lines, tooltip
+
+
+def _weight_edges(
+    g: graphviz.Digraph,
+    layer: Layer,
+    li: int,
+    output: bool,
+    tails: list[tuple[int, str]],
+    heads: list[tuple[int, str]],
+    edges: _EdgeNumbers,
+) -> None:
+    """One edge per weight drawn from layer ``li - 1`` to layer ``li``: its colour the sign, its width the size."""
+    for i, tail in tails:
+        for j, head in heads:
+            v = edges.of(layer.W[j][i])
+            g.edge(
+                tail,
+                head,
+                color=edge_color(v) + edges.alpha,
+                penwidth=f"{edge_width(v, largest=edges.largest, widest=edges.widest):.3f}",
+                tooltip=f"{edges.symbol} = {_num(v)}  ({_unit(li - 1, i, False)} → {_unit(li, j, output)})",
+                tailport="e",
+                headport="w",
+            )
 
 
 def _unit(li: int, j: int, output: bool) -> str:
