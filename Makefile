@@ -8,7 +8,7 @@ DIGITS := $(VENV)/.installed-digits
 JSDEPS := node_modules/.installed
 LAB    := $(VENV)/.installed-lab
 
-.PHONY: demo test lint typecheck typecheck-js pytest bench notebooks lab docs clean
+.PHONY: demo test check lint typecheck typecheck-js pytest bench notebooks lab docs clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,8 +21,7 @@ demo: $(STAMP) $(DIGITS)  ## the main job: train an MLP on moons, write the mode
 
 test: lint typecheck typecheck-js pytest  ## ruff, mypy, tsc on the front end and the whole pytest suite
 
-.PHONY: check
-check: lint typecheck $(DIGITS)  ## ruff, mypy and the tests not marked slow (under a minute; make test runs all)
+check: lint typecheck typecheck-js $(DIGITS)  ## ruff, mypy, tsc and the tests not marked slow (under a minute; make test runs all)
 	$(BIN)/pytest -m "not slow"
 
 lint: $(STAMP)
@@ -69,4 +68,4 @@ docs: $(STAMP)  ## regenerate the pictures the README shows (docs/)
 	$(BIN)/python scripts/make_docs_pictures.py
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) node_modules build *.egg-info .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -1,6 +1,7 @@
-"""The engine's shape: its modules import one another in one direction (the layers its docstring names), nothing
-outside the standard library but numpy (the numpy runner) and hypothesis (engine.testing), and no function is
-longer than a reader takes in at once."""
+"""The project's shape: the engine's modules import one another in one direction (the layers its docstring names),
+nothing outside the standard library but numpy (the numpy runner) and hypothesis (engine.testing); the packages
+stand on each other as engine ← nn ← viz ← playground ← glassgrad, no module reaches itself through its imports,
+and no function is longer than a reader takes in at once."""
 
 import ast
 import importlib
@@ -129,14 +130,6 @@ def test_engine_runners_are_modules_with_run():
             assert callable(importlib.import_module(runner.module).run), name
 
 
-def test_engine_functions_fit_in_120_lines():
-    for module, path in MODULES.items():
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                lines = (node.end_lineno or node.lineno) - node.lineno + 1
-                assert lines <= MAX_FUNCTION_LINES, f"{module}.{node.name}: {lines} lines"
-
-
 #: The one-argument primitives that make a node of a Value (the 0/1 ones give a constant float).
 ONE_ARGUMENT = sorted(
     name for name, fn in vars(primitives).items()
@@ -160,3 +153,87 @@ def test_primitives_on_values_cover_power_and_the_constants_and_refuse_the_rest(
     assert primitives.step(x) == 1.0 and primitives.sign(Value(-2.0)) == -1.0
     with pytest.raises(TypeError, match=re.escape("exp(): expected a float, a Value or a Sym, got 'x' (str)")):
         primitives.exp("x")
+
+
+# -- the project: engine ← nn ← viz ← playground ← glassgrad ------------------------------------------------
+
+ROOT = ENGINE.parent
+#: the packages, lowest first: each may import only those before it (and itself)
+PACKAGES = ("engine", "nn", "viz", "playground", "glassgrad")
+#: what each package may import from outside the standard library and the project
+THIRD_PARTY = {
+    "engine": {"numpy", "hypothesis"},
+    "nn": {"tqdm", "sklearn", "torch"},
+    "viz": {"graphviz", "graphviz_pure", "matplotlib", "numpy", "PIL", "IPython"},
+    "playground": {"numpy", "starlette", "uvicorn", "anywidget", "traitlets"},
+    "glassgrad": set(),
+}
+
+
+def _project_modules() -> dict[str, Path]:
+    """Every module of the project's packages by its dotted name (a package's ``__init__`` by the package's)."""
+    found = {}
+    for package in PACKAGES:
+        for path in sorted((ROOT / package).rglob("*.py")):
+            parts = path.relative_to(ROOT).with_suffix("").parts
+            found[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = path
+    return found
+
+
+PROJECT = _project_modules()
+
+
+def _project_imports(path: Path) -> set[str]:
+    """The modules a file imports (top level, in functions, under ``TYPE_CHECKING``): a project module by its
+    name (``from nn import losses`` is ``nn.losses``, ``from nn import MLP`` the package ``nn``), any other by
+    its top-level package."""
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names |= {f"{node.module}.{alias.name}" for alias in node.names}
+    owners = set()
+    for name in names:
+        if name.split(".")[0] not in PACKAGES:
+            owners.add(name.split(".")[0])
+            continue
+        while name not in PROJECT:
+            name = name.rpartition(".")[0]
+        owners.add(name)
+    return owners
+
+
+def test_packages_import_only_the_packages_below_them():
+    rank = {package: k for k, package in enumerate(PACKAGES)}
+    for module, path in PROJECT.items():
+        own = module.split(".")[0]
+        for other in _project_imports(path):
+            top = other.split(".")[0]
+            if top in rank:
+                assert rank[top] <= rank[own], f"{module} imports {other}: {top} stands above {own}"
+
+
+def test_packages_import_only_their_declared_third_party_packages():
+    for module, path in PROJECT.items():
+        own = module.split(".")[0]
+        outside = {name for name in _project_imports(path) if name.split(".")[0] not in PACKAGES}
+        foreign = {name for name in outside if name not in sys.stdlib_module_names and name != "__future__"}
+        assert foreign <= THIRD_PARTY[own], f"{module} imports {sorted(foreign - THIRD_PARTY[own])}"
+
+
+def test_project_modules_import_without_a_circle():
+    """No module reaches itself through imports (a package's ``__init__``, which imports its modules to re-export
+    them, left out as a target)."""
+    graph = {m: {i for i in _project_imports(p) if i in PROJECT and i not in PACKAGES and i != m}
+             for m, p in PROJECT.items()}
+    cycle = _cycle(graph)
+    assert cycle is None, f"an import circle: {' → '.join(cycle or [])}"
+
+
+def test_project_functions_fit_in_120_lines():
+    for module, path in PROJECT.items():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                lines = (node.end_lineno or node.lineno) - node.lineno + 1
+                assert lines <= MAX_FUNCTION_LINES, f"{module}.{node.name}: {lines} lines"
