@@ -253,20 +253,6 @@ def test_playground_frame_maps_are_the_sessions_heatmaps() -> None:
     runner.close()
 
 
-def test_playground_history_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
-    from playground import timeline
-
-    monkeypatch.setattr(timeline, "MAX_EPOCHS", 8)  # the bound is under test, not its size: a few epochs reach it
-    runner = Runner(Session(Settings(percTrainData=10, batchSize=50)), resolution=4)
-    for _ in range(3 * timeline.MAX_EPOCHS + 5):  # one step a whole epoch (25 training points, batches of 50)
-        runner.session.step()
-        runner._record()
-    assert runner.session.epoch_count > timeline.MAX_EPOCHS
-    assert len(runner.history) <= timeline.MAX_EPOCHS
-    epochs = [h[0] for h in runner.history]
-    assert epochs == sorted(epochs) and epochs[0] == 0 and epochs[-1] == runner.session.epoch_count
-
-
 def test_playground_state_parameters_load_into_an_mlp(app_client: tuple[TestClient, Runner]) -> None:
     client, runner = app_client
     state = client.get(f"/api/state?token={TOKEN}").json()

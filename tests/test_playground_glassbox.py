@@ -93,7 +93,7 @@ def test_glassbox_timeline_restores_an_epochs_weights_and_continues_from_there(r
     assert frame["epoch"] == 3 and frame["parameters"] != weights[3]  # a new optimizer from epoch 2
 
 
-def test_glassbox_snapshots_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_glassbox_timeline_is_thinned_to_its_bound_keeping_first_and_last(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(timeline, "MAX_EPOCHS", 8)  # the bound is under test, not its size: a few epochs reach it
     r = Runner(Session(Settings(percTrainData=10, batchSize=50)), resolution=4)
     for _ in range(3 * timeline.MAX_EPOCHS + 1):  # one step a whole epoch (25 training points, batches of 50)
