@@ -24,6 +24,8 @@ Operand = Union["Value", int, float]
 
 def describe(x: object) -> str:
     """``'abc' (str)``: a short account of an unexpected argument for error messages."""
+    if isinstance(x, int) and x.bit_length() > 196:  # repr of a huge int is long, and past 4,300 digits refused
+        return f"a whole number of about {int(x.bit_length() * 0.30103) + 1:,} digits ({type(x).__name__})"
     text = repr(x)
     if len(text) > 60:
         text = text[:57] + "..."

@@ -7,6 +7,7 @@ number". The output's map says how to colour it (``kind``): a probability, a sco
 from __future__ import annotations
 
 import base64
+import math
 from typing import Any
 
 import numpy
@@ -15,6 +16,18 @@ from playground.snapshot import Snapshot
 
 RESOLUTION = 40  # heatmap cells a side, for the output's map and every small one (the page interpolates)
 LEVELS = 254  # a map's value is encoded as a byte 0..254 over its range; 255 is "not a finite number"
+
+
+def finite_json(value: Any) -> Any:
+    """``value`` with every float that is not finite replaced by None, in its lists and dicts (JSON has no NaN or
+    Infinity, and a browser's JSON.parse refuses them): what a frame holds, made safe to send."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: finite_json(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [finite_json(v) for v in value]
+    return value
 
 
 def encode_map(values: list[float], lo: float, hi: float) -> dict[str, Any]:

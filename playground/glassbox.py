@@ -1,6 +1,6 @@
 """The playground's glass box: one example's pass through the network, neuron by neuron, as the engine computes it.
 
-    passed = example_pass(model, x, target, "cross_entropy")   # forward and backward of one example's loss
+    passed = example_pass(model.copy(), x, target, "cross_entropy")  # forward and backward of one example's loss
     passed.neurons["2.0"].dz                                     # ∂C/∂z of layer 2's neuron 0, from backward()
     view = neuron_view(passed, "2.0")                            # that neuron's graph (SVG) and ∂C/∂w = a·∂C/∂z
     explain_divergence(model, inputs, targets, "cross_entropy")  # the first non-finite node (detect_anomaly)
@@ -12,12 +12,14 @@ gradient view use, is not touched). Neurons are keyed ``"L.j"``: layer L counted
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from engine import Value, detect_anomaly
 from engine.graph import backprop, topological_order
+from engine.value import describe
 from nn import MLP
 from nn.losses import LOSSES
 from viz.graph import draw_graph
@@ -46,12 +48,11 @@ class ExamplePass:
     model: MLP
 
 
-def example_pass(model: MLP, inputs: Sequence[float], target: Any, loss: str,
-                 parameters: Mapping[str, float] | None = None) -> ExamplePass:
-    """Forward and ``backward()`` of one example's loss ``loss(logits, target)`` on a copy of ``model``."""
+def example_pass(copy: MLP, inputs: Sequence[float], target: Any, loss: str) -> ExamplePass:
+    """Forward and ``backward()`` of one example's loss ``loss(logits, target)`` on ``copy``, a copy of the network
+    made for it (its ``.grad`` are set; the network that trains is not touched)."""
     if loss not in LOSSES:
         raise ValueError(f"example_pass(loss): expected one of {', '.join(LOSSES)}, got {loss!r}")
-    copy = model.copy(parameters)
     logits, layers = copy.trace(list(inputs))
     cost = LOSSES[loss](logits, target)
     cost.backward()
@@ -64,11 +65,12 @@ def example_pass(model: MLP, inputs: Sequence[float], target: Any, loss: str,
 def check_neuron(model: MLP, key: object) -> tuple[int, int]:
     """``(L, j)`` of the neuron key ``"L.j"`` of ``model``; anything else is a ValueError saying what was expected."""
     sizes = model.nouts
-    if isinstance(key, str) and key.count(".") == 1 and all(part.isdigit() for part in key.split(".")):
+    if isinstance(key, str) and re.fullmatch(r"[0-9]{1,3}\.[0-9]{1,3}", key):  # ASCII: isdigit takes any script
         L, j = (int(part) for part in key.split("."))
         if 1 <= L <= len(sizes) and j < sizes[L - 1]:
             return L, j
-    raise ValueError(f"neuron: expected L.j with layer L from 1 to {len(sizes)} and j a neuron of it, got {key!r}")
+    raise ValueError(f"neuron: expected L.j with layer L from 1 to {len(sizes)} and j a neuron of it, "
+                     f"got {describe(key)}")
 
 
 def neuron_view(passed: ExamplePass, key: str, renderer: str = "auto") -> tuple[dict[str, Any], Value]:
@@ -128,19 +130,19 @@ def explain_divergence(model: MLP, parameters: Mapping[str, float], examples: Se
             try:
                 cost.backward()
             except FloatingPointError as error:
-                return {"message": f"backward: {error}", "neuron": _first_non_finite_neuron(copy, inputs, target,
-                                                                                          loss, parameters)}
+                neuron = _first_non_finite_neuron(model.copy(parameters), inputs, target, loss)
+                return {"message": f"backward: {error}", "neuron": neuron}
     return {"message": "no node of the graph went non-finite from finite inputs: the optimizer's update did "
                        "(a learning rate too large for the gradients); lower the learning rate",
             "neuron": None}
 
 
-def _first_non_finite_neuron(model: MLP, inputs: Sequence[float], target: Any, loss: str,
-                             parameters: Mapping[str, float]) -> str | None:
-    """The neuron whose ∂C/∂z the backward pass made non-finite first (backward goes from the output layer)."""
-    passed = example_pass(model, inputs, target, loss, parameters)
-    for L in range(len(model.nouts), 0, -1):
-        for j in range(model.nouts[L - 1]):
+def _first_non_finite_neuron(copy: MLP, inputs: Sequence[float], target: Any, loss: str) -> str | None:
+    """The neuron whose ∂C/∂z the backward pass made non-finite first (backward goes from the output layer), on
+    ``copy``, a copy of the network made for it."""
+    passed = example_pass(copy, inputs, target, loss)
+    for L in range(len(copy.nouts), 0, -1):
+        for j in range(copy.nouts[L - 1]):
             if not math.isfinite(passed.neurons[f"{L}.{j}"].dz):
                 return f"{L}.{j}"
     return None

@@ -19,7 +19,7 @@ from nn import MLP
 from playground import export
 from playground.glassbox import ExamplePass, check_neuron, neuron_view
 from playground.session import Session
-from playground.settings import Settings
+from playground.settings import MAX_CSV_BYTES, MAX_HASH_CHARS, Settings
 from playground.snapshot import Snapshot
 from playground.timeline import Timeline
 
@@ -40,6 +40,16 @@ class Runner(Protocol):
     def snapshot(self) -> Snapshot: ...
     def viewed_model(self) -> MLP: ...
     def example_pass(self, snap: Snapshot) -> ExamplePass: ...
+
+#: what does a message: called with the runner and the message
+Handler = Callable[[Runner, Mapping[str, Any]], object]
+
+#: a message has at most this many fields, each named in at most this many ASCII characters
+MAX_FIELDS, MAX_NAME = 8, 32
+#: a whole number in a message is at most this large (JSON numbers beyond it lose digits in JavaScript anyway)
+MAX_INTEGER = 2**53
+#: the one field that may be long and hold any text: a CSV file's; other texts are ASCII of at most this many
+MAX_TEXT = 2 * MAX_HASH_CHARS
 
 #: the messages that stop training first (as TF Playground's buttons do); the others change it while it plays
 PAUSING = frozenset({"pause", "step", "epoch", "reset", "weight", "select-example", "open-neuron", "view-epoch",
@@ -122,7 +132,7 @@ def _remove_point(runner: Runner, message: Mapping[str, Any]) -> None:
     runner.session.remove_point_near(message.get("x1"), message.get("x2"), message.get("radius", 0.1))  # type: ignore[arg-type]  # checked there
 
 
-ACTIONS: dict[str, Callable[[Runner, Mapping[str, Any]], object]] = {
+ACTIONS: dict[str, Handler] = {
     "play": lambda r, m: r.play(),
     "pause": lambda r, m: None,  # handle pauses first
     "step": lambda r, m: r.train(1),
@@ -143,12 +153,37 @@ ACTIONS: dict[str, Callable[[Runner, Mapping[str, Any]], object]] = {
 }
 
 
-def action(message: object) -> tuple[str, Callable[[Runner, Mapping[str, Any]], object]]:
-    """The message's type and the handler that does it; a ValueError for anything that is not a known message."""
+def action(message: object) -> tuple[str, Handler, Mapping[str, Any]]:
+    """The message's type, the handler that does it and the message itself, checked (``check_fields``); a
+    ValueError for anything that is not a known message."""
     if not isinstance(message, Mapping) or not isinstance(message.get("type"), str):
         raise ValueError(f"message: expected an object with a type such as 'play', got {describe(message)}")
+    check_fields(message)
     kind = message["type"]
     handler = ACTIONS.get(kind)
     if handler is None:
         raise ValueError(f"message type: expected one of {', '.join(ACTIONS)}, got {describe(kind)}")
-    return kind, handler
+    return kind, handler, message
+
+
+def check_fields(message: Mapping[Any, Any]) -> None:
+    """Every field of ``message`` a short ASCII name with one plain value: a number (a whole one at most
+    ``MAX_INTEGER``), true/false, null, or a short ASCII text (the CSV ``text`` up to ``MAX_CSV_BYTES``): never a
+    list or an object. A ValueError names the first field that is not."""
+    if len(message) > MAX_FIELDS:
+        raise ValueError(f"message: expected at most {MAX_FIELDS} fields, got {len(message)}")
+    for name, value in message.items():
+        if not isinstance(name, str) or not name.isascii() or not 0 < len(name) <= MAX_NAME:
+            raise ValueError(f"message: expected field names of 1 to {MAX_NAME} ASCII characters, got {describe(name)}")
+        if isinstance(value, bool) or value is None or isinstance(value, float):
+            continue
+        if isinstance(value, int):
+            if abs(value) > MAX_INTEGER:
+                raise ValueError(f"{name}: expected a number of at most {MAX_INTEGER:,}, got {describe(value)}")
+            continue
+        if not isinstance(value, str):
+            raise ValueError(f"{name}: expected a number, true/false or a text, got {describe(value)}")
+        limit = MAX_CSV_BYTES if name == "text" else MAX_TEXT
+        if len(value) > limit or (name != "text" and not value.isascii()):
+            raise ValueError(f"{name}: expected {'a text' if name == 'text' else 'ASCII text'} of at most {limit:,} "
+                             f"characters, got {describe(value)}")

@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from engine.value import describe
@@ -46,8 +47,8 @@ class Runner:
             raise TypeError(f"Runner(session): expected a playground.Session, got {describe(session)}")
         self.resolution = resolution
         self.timeline = Timeline()
-        self._lock = threading.RLock()
-        self._playing = threading.Event()
+        self._lock = threading.RLock()  # held through every change of the session and of what is chosen
+        self._run = threading.Event()  # the training thread's switch (a new one for each thread)
         self._thread: threading.Thread | None = None
         self._subscribers: list[Callable[[Frame], None]] = []
         self._points_sent: tuple[int, int] | None = None  # (data id, count) the last frame's points were
@@ -65,9 +66,10 @@ class Runner:
 
     # -- messages ------------------------------------------------------------------------------
 
-    def handle(self, message: Mapping[str, Any]) -> Frame:
-        """Do what ``message`` says (``playground.messages``); returns the frame after it, with the points."""
-        kind, handler = messages.action(message)
+    def handle(self, message: object) -> Frame:
+        """Do what ``message`` says (``playground.messages``, which checks it); returns the frame after it, with the
+        points."""
+        kind, handler, message = messages.action(message)
         if kind in messages.PAUSING:
             self.pause()
         with self._lock:
@@ -94,7 +96,7 @@ class Runner:
 
     def _diverged(self) -> None:
         """Training went non-finite: pause (the training thread stops), say where (``explain_divergence``)."""
-        self._playing.clear()
+        self._run.clear()
         s, ex = self.session, self.session.examples
         batch = [(ex.train_inputs[i], ex.train_targets[i]) for i in s.last_batch]
         self.divergence = explain_divergence(s.model, s.before_step, batch, s.task.loss)
@@ -109,44 +111,55 @@ class Runner:
         self.timeline.truncate(k)
         self.viewing, self.divergence = None, None
 
-    # -- playing -------------------------------------------------------------------------------
+    # -- playing ------------------------------------------------------------------------------
 
     @property
     def playing(self) -> bool:
         """True while the training thread runs."""
-        return self._playing.is_set()
+        return self._run.is_set()
 
     def play(self) -> None:
         """Start training in a thread of its own (nothing happens if it runs already)."""
         with self._lock:
-            if self._thread is not None and self._thread.is_alive():
+            if self._run.is_set():
                 return
-            self._playing.set()
-            self._thread = threading.Thread(target=self._play, name="glassgrad-playground", daemon=True)
-            self._thread.start()
+            run = self._run = threading.Event()  # this thread's own switch: a later play never revives it
+            run.set()
+            thread = threading.Thread(target=self._play, args=(run,), name="glassgrad-playground", daemon=True)
+            thread.start()
+            self._thread = thread
 
     def pause(self) -> None:
         """Stop training after the step it is on; returns once the thread has stopped."""
-        self._playing.clear()
-        thread = self._thread
+        with self._lock:
+            self._run.clear()
+            thread, self._thread = self._thread, None
         if thread is not None and thread is not threading.current_thread():
             thread.join()
-        self._thread = None
 
-    def _play(self) -> None:
-        """The training thread: steps, then a frame, until paused; steps take what ``FRAME_SECONDS`` leaves."""
+    def _play(self, run: threading.Event) -> None:
+        """The training thread: steps, then a frame, until ``run`` is cleared; steps take what ``FRAME_SECONDS``
+        leaves. Whatever goes wrong stops it and is said in the frames (``divergence``), never lost."""
         frame_cost = 0.0
-        while self._playing.is_set():
-            start = time.perf_counter()
-            while self._playing.is_set():
-                with self._lock:  # one step at a time: a message waits for one step at most
-                    self.train(1)
-                    self._record()
-                if time.perf_counter() - start >= FRAME_SECONDS - frame_cost:
-                    break
-            begun = time.perf_counter()
-            self._publish(self.frame(loss_age=LOSS_SECONDS))
-            frame_cost = min(FRAME_SECONDS / 2, time.perf_counter() - begun)
+        try:
+            while run.is_set():
+                start = time.perf_counter()
+                while run.is_set():
+                    with self._lock:  # one step at a time: a message waits for one step at most
+                        if not run.is_set():
+                            break
+                        self.train(1)
+                        self._record()
+                    if time.perf_counter() - start >= FRAME_SECONDS - frame_cost:
+                        break
+                begun = time.perf_counter()
+                self._publish(self.frame(loss_age=LOSS_SECONDS))
+                frame_cost = min(FRAME_SECONDS / 2, time.perf_counter() - begun)
+        except Exception as error:  # a training thread must not die silently: the page is told
+            with self._lock:
+                run.clear()
+                self.divergence = {"message": f"training stopped: {type(error).__name__}: {error}", "neuron": None}
+            self._publish(self.frame())
 
     # -- frames ----------------------------------------------------------------------------------
 
@@ -197,76 +210,109 @@ class Runner:
     def state(self) -> dict[str, Any]:
         """What ``GET /api/state`` answers: the session's ``state()`` (at the epoch the timeline shows) and whether
         it is playing."""
-        return {**self.session.state(self.snapshot()), "playing": self.playing, "viewing": self.viewing}
+        state = {**self.session.state(self.snapshot()), "playing": self.playing, "viewing": self.viewing}
+        return frames.finite_json(state)  # type: ignore[no-any-return]  # a dict in, a dict out
 
     def frame(self, full: bool = False, loss_age: float = 0.0, with_maps: bool = True) -> Frame:
         """The session now: state (points and the settings' rules only when the points changed since the last
         frame, or ``full``), history, maps (unless not ``with_maps``: the front end keeps the last ones).
 
-        Computed from one snapshot of the session without holding a lock, so messages are not kept waiting; the
-        losses may be up to ``loss_age`` seconds old (they are measured anew at most that often).
+        What it shows is read at one moment under the lock (``_capture``), then computed without holding it, so
+        messages are not kept waiting; the losses may be up to ``loss_age`` seconds old (they are measured anew at
+        most that often).
         """
-        snap = self.snapshot()
-        state = {**self.session.state(snap, loss_age), "playing": self.playing}
+        snap, chosen, with_points = self._capture(full)
+        state = {**self.session.state(snap, loss_age), "playing": chosen.playing}
         if with_maps:
             state["maps"] = frames.maps(snap, self.resolution)
-        state.update(self.glass_box(snap))
+        state.update(self._glass_box(snap, chosen))
+        if with_points:
+            state["rules"] = rules()
+        else:
+            del state["train"], state["test"]
+        state["history"] = chosen.history
+        return frames.finite_json(state)  # type: ignore[no-any-return]  # a dict in, a dict out
+
+    def _capture(self, full: bool) -> tuple[Snapshot, Chosen, bool]:
+        """The session (or the epoch the timeline shows), what the glass box has chosen, and whether this frame
+        carries the points (``full``, or they changed since the last frame), read together under the lock."""
         with self._lock:
+            snap = self.snapshot()
+            live = self.viewing is None and self.session.step_count > 0
+            model = self.session.model
+            chosen = Chosen(
+                example=self.selected_example, neuron=self.selected_neuron, viewing=self.viewing,
+                divergence=self.divergence, playing=self.playing, epochs=self.timeline.epochs,
+                history=[list(h) for h in self.timeline.losses],
+                gradients={n: finite_or_none(p.grad) for n, p in model.named_parameters()} if live else None,
+            )
             points = (id(self.session.train), len(snap.train) + len(snap.test))
-            if not full and points == self._points_sent:
-                del state["train"], state["test"]
-            else:
-                state["rules"] = rules()
-            self._points_sent = points
-            state["history"] = [list(h) for h in self.timeline.losses]
-        return state
+            with_points, self._points_sent = full or points != self._points_sent, points
+        return snap, chosen, with_points
 
     def maps(self, snapshot: Snapshot | None = None) -> dict[str, Any] | None:
         """Every heatmap, encoded (``frames.maps``), of ``snapshot`` or of the session now."""
         return frames.maps(self.session.snapshot() if snapshot is None else snapshot, self.resolution)
 
-    def glass_box(self, snap: Snapshot) -> dict[str, Any]:
+    def _glass_box(self, snap: Snapshot, chosen: Chosen) -> dict[str, Any]:
         """The frame's glass box: the last batch's gradients, the timeline, a divergence, and while paused the
-        chosen example's numbers and the opened neuron's panel."""
-        live = self.viewing is None and self.session.step_count > 0
-        grads = {n: finite_or_none(p.grad) for n, p in self.session.model.named_parameters()} if live else None
+        chosen example's numbers and the opened neuron's panel (computed once per moment and choice)."""
         part: dict[str, Any] = {
-            "gradients": grads,
-            "timeline": {"epochs": self.timeline.epochs, "viewing": self.viewing},
-            "divergence": self.divergence,
-            "selected": {"example": list(self.selected_example) if self.selected_example else None,
-                         "neuron": self.selected_neuron},
+            "gradients": chosen.gradients,
+            "timeline": {"epochs": chosen.epochs, "viewing": chosen.viewing},
+            "divergence": chosen.divergence,
+            "selected": {"example": list(chosen.example) if chosen.example else None, "neuron": chosen.neuron},
             "example": None,
             "panel": None,
         }
-        if self.playing or self.selected_example is None or self.divergence is not None:
+        if chosen.playing or chosen.example is None or chosen.divergence is not None:
             return part
-        key = (snap.version, snap.epoch, self.viewing, self.selected_example, self.selected_neuron)
-        if self._chosen is None or self._chosen[0] != key:
-            self._chosen = key, self._chosen_part(snap)  # the same moment and choice: the same numbers and drawing
-        return {**part, **self._chosen[1]}
-
-    def _chosen_part(self, snap: Snapshot) -> dict[str, Any]:
-        """The chosen example's numbers and the opened neuron's panel (its graph drawn), at ``snap``."""
-        assert self.selected_example is not None  # glass_box asks only when one is chosen
-        passed = self.example_pass(snap)
-        example = {
-            "part": self.selected_example[0], "index": self.selected_example[1], "inputs": passed.inputs,
-            "loss": finite_or_none(passed.loss),
-            "neurons": {k: {name: finite_or_none(getattr(n, name)) for name in ("z", "a", "dz", "da")}
-                        for k, n in passed.neurons.items()},
-        }
-        panel = None if self.selected_neuron is None else neuron_view(passed, self.selected_neuron)[0]
-        return {"example": example, "panel": panel}
+        key = (snap.version, snap.epoch, chosen.viewing, chosen.example, chosen.neuron)
+        cached = self._chosen
+        if cached is None or cached[0] != key:
+            cached = self._chosen = key, _chosen_part(snap, chosen.example, chosen.neuron)
+        return {**part, **cached[1]}
 
     def example_pass(self, snap: Snapshot) -> ExamplePass:
         """The chosen example's forward and backward pass (training example 0 when none is chosen), at ``snap``."""
         part, index = self.selected_example or ("train", 0)
         inputs, targets = snap.examples.part(part)
-        return example_pass(self.session.model, inputs[index], targets[index], snap.task.loss, snap.parameters)
+        return example_pass(snap.model(), inputs[index], targets[index], snap.task.loss)
 
     def close(self) -> None:
         """Stop training and forget the subscribers."""
         self.pause()
         with self._lock:
             self._subscribers.clear()
+
+
+@dataclass(frozen=True)
+class Chosen:
+    """What a frame shows beside the session, read at the moment of its snapshot: the glass box's choices, the
+    divergence, whether it plays, the timeline and the last batch's gradients (None while none is live)."""
+
+    example: tuple[str, int] | None
+    neuron: str | None
+    viewing: int | None
+    divergence: dict[str, Any] | None
+    playing: bool
+    epochs: list[int]
+    history: list[list[float | None]]
+    gradients: dict[str, float | None] | None
+
+
+def _chosen_part(snap: Snapshot, example: tuple[str, int], neuron: str | None) -> dict[str, Any]:
+    """The chosen example's numbers and the opened neuron's panel (its graph drawn), at ``snap``; nothing for a
+    choice that does not fit the snapshot (the data or the network changed since it was made)."""
+    part, index = example
+    inputs, targets = snap.examples.part(part)
+    if index >= len(inputs):
+        return {"example": None, "panel": None}
+    passed = example_pass(snap.model(), inputs[index], targets[index], snap.task.loss)
+    numbers = {
+        "part": part, "index": index, "inputs": passed.inputs, "loss": finite_or_none(passed.loss),
+        "neurons": {k: {name: finite_or_none(getattr(n, name)) for name in ("z", "a", "dz", "da")}
+                    for k, n in passed.neurons.items()},
+    }
+    panel = None if neuron is None or neuron not in passed.neurons else neuron_view(passed, neuron)[0]
+    return {"example": numbers, "panel": panel}

@@ -32,11 +32,13 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mutabl
 from typing import Any
 from urllib.parse import urlsplit
 
+import h11
 import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
+from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from playground.runner import Frame, Runner
 from viz.assets import static_text
@@ -44,6 +46,9 @@ from viz.assets import static_text
 MAX_BODY_BYTES = 2_000_000  # a message, with a CSV of up to 1 MB as JSON text
 MAX_EVENT_STREAMS = 8  # pages (tabs) listening at once
 KEEPALIVE_SECONDS = 1.0  # an idle event stream sends a comment this often (and notices a shutdown)
+KEEPALIVE_SECONDS_IDLE = 5  # a kept-alive connection with no request is closed after this long (uvicorn's)
+REQUEST_SECONDS = 10.0  # a request must arrive whole within this long of its first byte, or it is dropped
+MAX_CONNECTIONS = 64  # connections open at once; a further one is closed as it opens
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "[::1]")
 STATIC = {"playground.js": "text/javascript", "playground.css": "text/css"}
 TOKEN_HEADER = "x-glassgrad-token"
@@ -124,11 +129,7 @@ def create_app(runner: Runner, token: str, hosts: set[str], stopping: Callable[[
             if len(body) > MAX_BODY_BYTES:
                 return _error(f"request body: expected at most {MAX_BODY_BYTES:,} bytes, got more", 413)
         try:
-            message = json.loads(body.decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as error:
-            return _error(f"request body: expected a JSON object such as {{\"type\": \"step\"}}, got bad JSON "
-                          f"({error})")
-        try:
+            message = decode_message(bytes(body))
             result = await asyncio.to_thread(runner.handle, message)
         except (TypeError, ValueError) as error:
             return _error(str(error))
@@ -150,6 +151,23 @@ def create_app(runner: Runner, token: str, hosts: set[str], stopping: Callable[[
         Route("/api/command", command, methods=["POST"]),
     ])
     return _Guard(app, token, hosts)
+
+
+def decode_message(body: bytes) -> object:
+    """A request body as JSON (UTF-8; no NaN or Infinity); a ValueError saying what was wrong for anything else —
+    bad bytes, bad JSON, JSON nested too deep for the decoder, an integer of more than 4,300 digits."""
+    expected = 'request body: expected a JSON object such as {"type": "step"}'
+    try:
+        return json.loads(body.decode("utf-8"), parse_constant=_refuse_constant)
+    except RecursionError:
+        raise ValueError(f"{expected}, got JSON nested too deep") from None
+    except (UnicodeDecodeError, ValueError) as error:  # JSONDecodeError is a ValueError, as is a too-long integer
+        raise ValueError(f"{expected}, got bad JSON ({str(error)[:120]})") from None
+
+
+def _refuse_constant(name: str) -> object:
+    """NaN, Infinity and -Infinity are not JSON numbers: refused, never turned into floats."""
+    raise ValueError(f"{name} is not a JSON number")
 
 
 def _error(message: str, status: int = 400) -> Response:
@@ -200,10 +218,56 @@ def local_hosts(host: str, port: int) -> set[str]:
     return {f"{name.lower()}:{port}" for name in bracketed}
 
 
+class _Connection(H11Protocol):
+    """uvicorn's HTTP/1.1 connection, bounded: a request must arrive whole within ``REQUEST_SECONDS`` of its first
+    byte (or of the connection opening) or the connection is closed, and past ``MAX_CONNECTIONS`` open at once a
+    new one is closed at once. (uvicorn drops idle kept-alive connections itself, after ``timeout_keep_alive``.)"""
+
+    _deadline: asyncio.TimerHandle | None = None
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]  # as uvicorn's
+        super().connection_made(transport)
+        if len(self.connections) > MAX_CONNECTIONS:
+            transport.close()
+            return
+        self._watch()
+
+    def data_received(self, data: bytes) -> None:
+        super().data_received(data)
+        self._watch()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._stop_watching()
+        super().connection_lost(exc)
+
+    def _watch(self) -> None:
+        """A deadline while a request is being read (h11: the client is IDLE with data pending, or sending its
+        body), none once it is whole."""
+        reading = self.conn.their_state is h11.SEND_BODY or (
+            (self.conn.their_state is h11.IDLE and self.conn.trailing_data[0]) or self.cycle is None)
+        if not reading:
+            self._stop_watching()
+        elif self._deadline is None:
+            self._deadline = self.loop.call_later(REQUEST_SECONDS, self._expire)
+
+    def _stop_watching(self) -> None:
+        if self._deadline is not None:
+            self._deadline.cancel()
+            self._deadline = None
+
+    def _expire(self) -> None:
+        """The request did not arrive whole in time: the connection is closed."""
+        self._deadline = None
+        if self.conn.their_state in (h11.IDLE, h11.SEND_BODY) and not self.transport.is_closing():
+            self.transport.close()
+
+
 def _listening(host: str, port: int) -> socket.socket:
-    """A socket bound to ``host:port`` (0: a free port) and listening, so that requests made at once wait."""
+    """A socket bound to ``host:port`` (0: a free port) and listening, so that requests made at once wait. It is
+    made for TCP by name (``IPPROTO_TCP``), as uvicorn makes its own: asyncio then sets ``TCP_NODELAY`` on each
+    connection it accepts, and a small answer is not held back 40 ms by Nagle's algorithm."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((host, port))
@@ -217,7 +281,9 @@ def _listening(host: str, port: int) -> socket.socket:
 
 def _server(runner: Runner, token: str, host: str, port: int) -> uvicorn.Server:
     app = create_app(runner, token, local_hosts(host, port), stopping=lambda: server.should_exit)
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", timeout_graceful_shutdown=2, lifespan="off"))
+    config = uvicorn.Config(app, log_level="warning", timeout_graceful_shutdown=2, lifespan="off", http=_Connection,
+                            timeout_keep_alive=KEEPALIVE_SECONDS_IDLE)
+    server = uvicorn.Server(config)
     return server
 
 

@@ -66,6 +66,7 @@ class Session:
         self.train: list[Point] = []
         self.test: list[Point] = []
         self._version = 0  # counts every change, never goes back: a cached measurement names the version it is of
+        self.run_count = 0  # runs begun (new data, a new network, a reset): the timeline starts anew with each
         self._new_data()
 
     #: True for a user's own model and data (``from_model``): their network and data stay as they are
@@ -130,6 +131,7 @@ class Session:
         """Epoch 0 of a new run of the model as it is: its training step (``nn.train.make_step``, the one ``fit``
         runs), counters, the shuffling's generator, nothing measured yet."""
         self._step = make_step(self.model, self.task.loss, penalty=self._penalty(), compile=self.compiled)
+        self.run_count += 1  # a new run starts here
         self._start(0)
         self._rng = random.Random(self.settings.seed)
         self.step_count = 0
@@ -269,7 +271,7 @@ class Session:
         """Set the parameter ``name`` (a name of ``MLP.named_parameters``) to a finite number."""
         with self._lock:
             params = dict(self.model.named_parameters())
-            if name not in params:
+            if not isinstance(name, str) or name not in params:
                 first = next(iter(params))
                 raise ValueError(
                     f"set_weight(name): expected a parameter name such as {first!r} ({len(params)} parameters), "
@@ -365,8 +367,8 @@ class Session:
             if parameters is not None:
                 model, version = self.model.copy(parameters), -1  # -1: never a cached measurement
             return Snapshot(
-                settings=self.settings, task=self.task, net=model.as_floats(), train=list(self.train),
-                test=list(self.test), examples=self.examples, extent=self._extent,
+                settings=self.settings, task=self.task, config=model.config(), net=model.as_floats(),
+                train=list(self.train), test=list(self.test), examples=self.examples, extent=self._extent,
                 epoch=self.epoch_count if epoch is None else epoch, step=self.step_count, version=version,
                 custom_data=self.custom_data, own=self.own, layers=[self.model.nin, *self.model.nouts],
                 parameters={name: p.data for name, p in model.named_parameters()},

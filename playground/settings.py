@@ -62,8 +62,8 @@ LABELS = {
 #: the output's label where it differs from the activation of the same name
 OUTPUT_LABELS = {"sigmoid": "sigmoid + binary cross entropy"}
 
-_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
-_INTEGER = re.compile(r"[+-]?\d{1,12}")
+_NUMBER = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?")  # ASCII digits only: \d takes any script's
+_INTEGER = re.compile(r"[+-]?[0-9]{1,12}")
 _HASH_VALUE = re.compile(r"[A-Za-z0-9.,_+-]*")
 
 
@@ -77,10 +77,12 @@ def check_number(value: object, name: str, low: float, high: float, low_open: bo
     interval = f"{'(' if low_open else '['}{low:g}, {high:g}]"
     expected = f"a number in {interval}"
     text = isinstance(value, str) and _NUMBER.fullmatch(value.strip()) is not None
-    if text or (isinstance(value, (int, float)) and not isinstance(value, bool)):
-        x = float(value)  # type: ignore[arg-type]  # a str or a real number, as just checked
-    else:
+    if not (text or (isinstance(value, (int, float)) and not isinstance(value, bool))):
         raise fail(name, expected, value)
+    try:
+        x = float(value)  # type: ignore[arg-type]  # a str or a real number, as just checked
+    except OverflowError:  # an int beyond the floats
+        raise fail(name, expected, value) from None
     if not (math.isfinite(x) and (low < x if low_open else low <= x) and x <= high):
         raise fail(name, expected, value)
     return x

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from engine import OPS, Value, no_grad
-from nn import losses
+from nn import MLP, losses
 from nn.data import linspace
 from nn.network import FloatMLP
 from playground.data import Examples, Point
@@ -33,6 +33,7 @@ class Snapshot:
 
     settings: Settings
     task: Task
+    config: dict[str, Any]
     net: FloatMLP
     train: list[Point]
     test: list[Point]
@@ -45,6 +46,12 @@ class Snapshot:
     own: bool
     layers: list[int]
     parameters: dict[str, float]
+
+    def model(self) -> MLP:
+        """A new ``MLP`` of this moment: its shape and its parameters (for the glass box's graphs)."""
+        model = MLP.from_config(self.config)
+        model.load_state_dict(self.parameters)
+        return model
 
     def predicted(self, logits: list[float]) -> float:
         """The class the logits predict (as a float), or for regression the prediction itself."""

@@ -21,6 +21,7 @@ class Timeline:
     def __init__(self) -> None:
         self.losses: list[list[float | None]] = []
         self.parameters: list[array[float]] = []
+        self.run: int | None = None  # the session's run_count it records
 
     @property
     def epochs(self) -> list[int]:
@@ -28,12 +29,11 @@ class Timeline:
         return [int(entry[0] or 0) for entry in self.losses]
 
     def starts_anew(self, session: Session) -> bool:
-        """True (and the timeline emptied) when ``session`` began a new run since the last ``record``: it is at
-        step 0 of epoch 0, or at an epoch before the last one kept."""
+        """True (and the timeline emptied) when ``session`` began a new run since the last ``record`` (a new data
+        set, network or reset), or went back before the last epoch kept."""
         last = self.losses[-1][0] if self.losses else None
-        fresh = session.epoch_count == 0 and session.step_count == 0
-        if last is None or fresh or session.epoch_count < last:
-            self.losses, self.parameters = [], []
+        if last is None or session.run_count != self.run or session.epoch_count < last:
+            self.losses, self.parameters, self.run = [], [], session.run_count
             return True
         return False
 

@@ -165,7 +165,7 @@ THIRD_PARTY = {
     "engine": {"numpy", "hypothesis"},
     "nn": {"tqdm", "sklearn", "torch"},
     "viz": {"graphviz", "graphviz_pure", "matplotlib", "numpy", "PIL", "IPython"},
-    "playground": {"numpy", "starlette", "uvicorn", "anywidget", "traitlets"},
+    "playground": {"numpy", "starlette", "uvicorn", "h11", "anywidget", "traitlets"},
     "glassgrad": set(),
 }
 

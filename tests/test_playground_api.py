@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
@@ -142,6 +143,38 @@ def test_playground_bad_json_is_a_400(app_client: tuple[TestClient, Runner]) -> 
     assert response.status_code == 400 and "expected a JSON object" in response.json()["error"]
     response = client.post("/api/command", content=b"\xff\xfe", headers={"X-Glassgrad-Token": TOKEN})
     assert response.status_code == 400
+
+
+HOSTILE = [
+    (b'{"type": "step", "x": ' + b"[" * 100_000 + b"]" * 100_000 + b"}", "nested too deep"),
+    (b'{"type": "weight", "name": "layers.0.neurons.0.w.0", "value": ' + b"9" * 5000 + b"}", "bad JSON"),
+    (b'{"type": "weight", "name": "layers.0.neurons.0.w.0", "value": ' + b"9" * 4000 + b"}", "at most"),
+    (b'{"type": "add-point", "x1": ' + b"9" * 400 + b', "x2": 0, "label": 1}', "at most"),
+    (b'{"type": "weight", "name": ["layers"], "value": 1}', "name: expected a number, true/false or a text"),
+    (b'{"type": "weight", "name": "layers.0.neurons.0.w.0", "value": NaN}', "NaN is not a JSON number"),
+    (b'{"type": "open-neuron", "neuron": "\\u0661.\\u0660"}', "neuron: expected ASCII text"),
+    (b'{"type": "select-example", "index": {"a": 1}}', "index: expected a number"),
+    (b'{"type": "step", "\\u00e9": 1}', "field names of 1 to 32 ASCII characters"),
+]
+
+
+@pytest.mark.parametrize(("body", "expected"), HOSTILE, ids=[
+    "deep", "long-int", "huge-weight", "huge-point", "list-name", "nan", "arabic-digits", "object", "field-name"])
+def test_playground_hostile_json_is_a_400_saying_what(app_client: tuple[TestClient, Runner], body: bytes,
+                                                       expected: str) -> None:
+    client, _ = app_client
+    response = client.post("/api/command", content=body, headers={"X-Glassgrad-Token": TOKEN})
+    assert response.status_code == 400 and expected in response.json()["error"]
+    assert len(response.json()["error"]) < 400  # a value is quoted short, never whole
+    assert command(client, {"type": "step"}).status_code == 200  # and the server goes on
+
+
+def test_playground_open_neuron_takes_ascii_digits_only(app_client: tuple[TestClient, Runner]) -> None:
+    client, runner = app_client
+    assert command(client, {"type": "open-neuron", "neuron": "1.0"}).status_code == 200
+    for key in ("\u0661.\u0660", "1.0 ", "01.0000", "+1.0"):
+        assert command(client, {"type": "open-neuron", "neuron": key}).status_code == 400
+    assert runner.selected_neuron == "1.0"
 
 
 def test_playground_bodies_are_bounded(app_client: tuple[TestClient, Runner]) -> None:
@@ -331,3 +364,129 @@ def test_playground_command_rejects_a_bad_port() -> None:
     result = subprocess.run([sys.executable, "-m", "glassgrad", "playground", "--no-browser", "--port", "http"],
                             capture_output=True, text=True, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert result.returncode == 2 and "expected a port number" in result.stderr
+
+
+# -- under load: one discipline for every change, bounded connections -------------------------------------------
+
+STORM = [
+    {"type": "play"}, {"type": "pause"}, {"type": "step"}, {"type": "epoch"}, {"type": "reset"},
+    {"type": "settings", "hash": "networkShape=3"}, {"type": "settings", "hash": "networkShape=5,4&activation=relu"},
+    {"type": "settings", "hash": "dataset=xor&networkShape=2,2"}, {"type": "select-example", "index": 3},
+    {"type": "open-neuron", "neuron": "1.1"}, {"type": "close-neuron"}, {"type": "view-epoch", "epoch": 1},
+    {"type": "continue"}, {"type": "weight", "name": "layers.0.neurons.0.b", "value": 0.5},
+    {"type": "add-point", "x1": 0.1, "x2": 0.2, "label": 1}, {"type": "regenerate"},
+]
+
+
+@pytest.mark.slow
+def test_playground_storm_of_commands_never_breaks_the_runner() -> None:
+    """Eight clients send random commands for a bounded time: every answer is 200 or a 4xx that says why, the
+    training thread never dies, and the state after is whole (the model's parameters are the frame's)."""
+    import random
+
+    runner = Runner(Session(Settings(seed=1)), resolution=4)
+    statuses: list[int] = []
+    with served(runner) as base:
+        def client(seed: int) -> None:
+            rng, deadline = random.Random(seed), time.monotonic() + 3.0
+            while time.monotonic() < deadline and len(statuses) < 2000:
+                body = json.dumps(rng.choice(STORM)).encode()
+                request = urllib.request.Request(f"{base}/api/command", data=body, method="POST",
+                                                 headers={"X-Glassgrad-Token": TOKEN})
+                try:
+                    with urllib.request.urlopen(request, timeout=30) as response:
+                        statuses.append(response.status)
+                except urllib.error.HTTPError as error:
+                    statuses.append(error.code)
+                    assert error.code < 500 and "error" in json.loads(error.read())
+
+        threads = [threading.Thread(target=client, args=(k,)) for k in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=60)
+        runner.pause()
+        frame = runner.frame(full=True)
+        divergence = frame["divergence"] or {"message": ""}
+        assert "training stopped" not in divergence["message"]
+        assert statuses and all(code < 500 for code in statuses), sorted(set(statuses))
+        model = runner.session.model
+        assert frame["parameters"] == {n: p.data for n, p in model.named_parameters()}
+        assert frame["layers"] == [model.nin, *model.nouts]
+        runner.handle({"type": "reset"})
+        runner.handle({"type": "play"})
+        deadline = time.monotonic() + 10
+        while runner.session.step_count == 0 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert runner.playing and runner.session.step_count > 0  # it still trains
+        runner.close()
+
+
+def test_server_connections_are_made_for_tcp_so_answers_are_not_delayed() -> None:
+    """The listening socket is made for TCP by name, so asyncio sets TCP_NODELAY on every connection it accepts
+    (without it, each answer on a kept-alive connection waited ~40 ms for Nagle's algorithm)."""
+    import asyncio
+    import socket
+
+    from playground.server import _listening
+
+    sock = _listening("127.0.0.1", 0)
+    assert sock.proto == socket.IPPROTO_TCP
+    seen: list[int] = []
+
+    class Record(asyncio.Protocol):
+        def connection_made(self, transport: asyncio.BaseTransport) -> None:
+            seen.append(transport.get_extra_info("socket").getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+
+    async def accept_one() -> None:
+        server = await asyncio.get_running_loop().create_server(Record, sock=sock)
+        _, writer = await asyncio.open_connection(*sock.getsockname())
+        for _ in range(100):
+            if seen:
+                break
+            await asyncio.sleep(0.01)
+        writer.close()
+        server.close()
+
+    asyncio.run(accept_one())
+    assert seen == [1]
+
+
+def test_server_drops_a_request_that_never_arrives_whole(monkeypatch: pytest.MonkeyPatch) -> None:
+    import socket
+
+    import playground.server
+
+    monkeypatch.setattr(playground.server, "REQUEST_SECONDS", 0.3)
+    with served(Runner(resolution=4)) as base:
+        port = int(base.rsplit(":", 1)[1])
+        half = socket.create_connection(("127.0.0.1", port))
+        half.sendall(b"GET /api/state HTTP/1.1\r\nHost: 127.0.0.1\r\n")  # the headers never end
+        silent = socket.create_connection(("127.0.0.1", port))  # says nothing at all
+        for s in (half, silent):
+            s.settimeout(10)
+            assert s.recv(100) == b""  # closed by the server, not by this timeout
+            s.close()
+        with urllib.request.urlopen(f"{base}/api/state?token={TOKEN}", timeout=10) as response:
+            assert response.status == 200  # others are still served
+
+
+@pytest.mark.slow
+def test_server_caps_the_connections_open_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    import socket
+
+    import playground.server
+
+    monkeypatch.setattr(playground.server, "MAX_CONNECTIONS", 3)
+    monkeypatch.setattr(playground.server, "REQUEST_SECONDS", 60.0)  # the three within the cap stay open here
+    with served(Runner(resolution=4)) as base:
+        port = int(base.rsplit(":", 1)[1])
+        held = [socket.create_connection(("127.0.0.1", port)) for _ in range(6)]
+        closed = 0
+        for s in held:
+            s.settimeout(0.5)
+            with contextlib.suppress(TimeoutError):
+                closed += s.recv(1) == b""
+        assert closed == 3  # the three past the cap; the first three stay open until their requests come
+        for s in held:
+            s.close()

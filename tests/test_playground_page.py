@@ -198,3 +198,34 @@ def test_playground_switching_a_feature_on_feeds_it_to_the_network(
     wait_until(lambda: runner.session.settings.xSquared)
     page.wait_for_function("document.querySelectorAll('#network [data-edge^=\"1.0.\"]').length === 3")
     assert runner.session.model.nin == 3
+
+
+def test_playground_page_malformed_link_still_draws_and_says_why(page_of: Callable[..., tuple[Any, Runner]]) -> None:
+    page, runner = page_of("%E0%A4%A")  # a cut-off percent escape: decodeURIComponent throws
+    page.wait_for_function("!document.querySelector('#message').hidden", timeout=20_000)
+    assert "not a valid link" in page.text_content("#message")
+    assert runner.session.settings == Settings()  # the defaults, drawn
+
+
+def test_playground_page_shows_an_error_beside_the_control_that_sent_it(
+    page_of: Callable[..., tuple[Any, Runner]],
+) -> None:
+    page, _ = page_of()
+    page.focus("input[type=file]")  # as a click on it does
+    page.set_input_files("input[type=file]", files=[
+        {"name": "bad.csv", "mimeType": "text/csv", "buffer": b"x1,x2,label\n0.5,zero,1\n"}])
+    page.wait_for_selector(".gg-error-note", timeout=20_000)
+    note = page.text_content(".gg-error-note")
+    assert "CSV line 2: x2: expected a number" in note
+    assert page.evaluate("document.querySelector('.gg-error-note').previousElementSibling.type") == "file"
+    page.click("#step")  # an answer that is not an error takes the note away
+    page.wait_for_function("!document.querySelector('.gg-error-note')", timeout=20_000)
+
+
+def test_playground_page_sends_one_command_at_a_time(page_of: Callable[..., tuple[Any, Runner]]) -> None:
+    page, runner = page_of()
+    for _ in range(5):
+        page.click("#step", delay=0)  # five quick clicks: five steps, each after the last one's answer
+    wait_until(lambda: runner.session.step_count == 5, seconds=20)
+    page.wait_for_function("document.querySelector('#epoch') !== null")
+    assert page.locator("#message").is_hidden()

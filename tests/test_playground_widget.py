@@ -102,6 +102,21 @@ def test_widget_bad_message_sets_error_and_a_good_one_clears_it(widget_of: Any) 
     assert widget.error == "" and widget.comm.errors()[-1] == ""
 
 
+def test_widget_hostile_messages_set_error_and_never_escape(widget_of: Any) -> None:
+    widget = widget_of(settings=small_settings())
+    deep: list[Any] = []
+    for _ in range(500):  # what a comm message can hold (the kernel's JSON decoder stops deeper ones first)
+        deep = [deep]
+    for message, expected in (({"type": "step", "x": deep}, "x: expected a number"),
+                              ({"type": "weight", "name": "layers.0.neurons.0.b", "value": 10**5000}, "at most"),
+                              ({"type": "weight", "name": ["layers"], "value": 1}, "name: expected"),
+                              ({"type": "open-neuron", "neuron": "\u0661.\u0660"}, "ASCII")):
+        widget.comm.from_front_end(message)
+        assert expected in widget.error and len(widget.error) < 400
+    widget.comm.from_front_end({"type": "step"})
+    assert widget.error == "" and widget.runner.session.step_count == 1
+
+
 def test_widget_frame_is_json_serialisable(widget_of: Any) -> None:
     widget = widget_of(settings=Settings.from_hash("dataset=spirals&classes=3&networkShape=4,4&learningRate=10"))
     for message in ({"type": "epoch"}, {"type": "epoch"}, {"type": "weight", "name": "layers.0.neurons.0.b",

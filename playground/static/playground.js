@@ -93,7 +93,8 @@
     @property {boolean} busy a draw is asked for the next animation frame
     @property {string} rulesKey the rules the controls were built from (their JSON)
     @property {HTMLElement} tooltip
-    @property {HTMLElement} message */
+    @property {HTMLElement} message
+    @property {Element | null} source the control that sent the last message (its error is shown beside it) */
 /** The top bar and the data column.
     @typedef {object} Controls
     @property {HTMLButtonElement} play
@@ -304,10 +305,30 @@ function changeShape(view, edit) {
   if (view.frame) { change(view, { networkShape: edit([...view.frame.settings.networkShape]) }); }
 }
 
-/** @param {Core} view @param {string} text */
+/** An error in the message bar, and beside the control that sent the message it answers (gone with the next
+    answer that is not an error). @param {Core} view @param {string} text */
 function showError(view, text) {
   view.message.textContent = text;
   view.message.hidden = !text;
+  for (const note of view.root.querySelectorAll(".gg-error-note")) { note.remove(); }
+  const source = view.source;
+  if (text && source && source !== view.root && view.root.contains(source)) {
+    source.insertAdjacentElement("afterend", element("span", { class: "gg-error-note", role: "alert", text: text }));
+  }
+}
+
+/** ``model`` whose ``send`` first notes the control that sent the message (the one with the focus, if it is in
+    the playground). @param {Model} model @param {Core} view @returns {Model} */
+function noting(model, view) {
+  return {  /* not a copy of `model`: anywidget's keeps get, on and send on its prototype */
+    get: (name) => model.get(name),
+    on: (event, callback) => model.on(event, callback),
+    send: (message) => {
+      const active = document.activeElement;
+      view.source = active && view.root.contains(active) ? active : null;
+      model.send(message);
+    },
+  };
 }
 
 /** A menu of a setting (its options come with the rules). @param {Core} view @param {Controls} controls
@@ -1134,9 +1155,10 @@ function render({ model, el }) {
   const root = element("div", { class: "gg-playground" });
   el.append(root);
   /** @type {Core} */
-  const core = { model, root, frame: null, kept: {}, busy: false, rulesKey: "",
+  const core = { model, root, frame: null, kept: {}, busy: false, rulesKey: "", source: null,
     tooltip: element("div", { class: "gg-tooltip" }),
     message: element("div", { id: "message", class: "gg-message", role: "alert" }) };
+  core.model = noting(model, core);
   core.tooltip.hidden = true;
   core.message.hidden = true;
   const [controls, top, data] = makeControls(core), [net, network] = makeNetworkView(core);
@@ -1170,7 +1192,10 @@ export async function serverModel(token) {
   };
   const api = (/** @type {string} */ path) =>
     `${path}${path.includes("?") ? "&" : "?"}token=${encodeURIComponent(token)}`;
-  const send = (/** @type {Message} */ message) => command(api("api/command"), token, message, set);
+  let queue = Promise.resolve();  /* one command at a time: each waits for the answer to the one before */
+  const send = (/** @type {Message} */ message) => {
+    queue = queue.then(() => command(api("api/command"), token, message, set));
+  };
   /** @type {Model} */
   const model = {
     get: (name) => values[name],
@@ -1179,9 +1204,11 @@ export async function serverModel(token) {
   };
   const response = await fetch(api("api/frame"));
   set("frame", await response.json());
-  const hash = decodeURIComponent(location.hash.replace(/^#/, ""));
+  const [hash, bad] = linkSettings(location.hash);
+  if (bad) { set("error", `The link's settings were not applied: ${bad}`); }
   if (hash) {
-    await send({ type: "settings", hash: hash });
+    send({ type: "settings", hash: hash });
+    await queue;
     if (values.error) { set("error", `The link's settings were not applied: ${values.error}`); }
   }
   const keepHash = () => {
@@ -1193,6 +1220,17 @@ export async function serverModel(token) {
   const events = new EventSource(api("api/events"));
   events.addEventListener("frame", (e) => set("frame", JSON.parse(/** @type {MessageEvent<string>} */ (e).data)));
   return model;
+}
+
+/** The settings text of a link's hash (``#dataset=xor&...``), decoded, and "" when it cannot be: then also why.
+    @param {string} hash @returns {[string, string]} */
+function linkSettings(hash) {
+  const text = hash.replace(/^#/, "");
+  try {
+    return [decodeURIComponent(text), ""];
+  } catch (error) {
+    return ["", `its text after # is not a valid link (${error instanceof Error ? error.message : String(error)})`];
+  }
 }
 
 /** A message POSTed to the server: its answer is the new frame, or an error.
