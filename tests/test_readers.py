@@ -6,23 +6,46 @@ a sparse file, a symlink to /dev/zero, a FIFO. The memory ``load_mnist`` compare
 a machine of a known size (``nn.data.available_memory``).
 """
 
+import gzip
 import json
 import os
 import re
+import struct
 import threading
 import tracemalloc
+import zlib
 
 import pytest
 
+import nn.data
 import nn.files
 import nn.module
 from nn import MLP
+from nn.data import load_mnist
 from nn.files import QUOTE_CHARS, quote, read_at_most
+from nn.memory import rows_bytes
 
 POSIX = pytest.mark.skipif(not hasattr(os, "mkfifo") or not os.path.exists("/dev/zero"), reason="FIFOs, /dev/zero")
 
 #: What a refusal may allocate at its peak, in bytes: its buffers, never the data a file declares.
 SMALL_PEAK = 2_000_000
+
+
+def gzip_of_zeros(header: bytes, zeros: int) -> bytes:
+    """``header`` and ``zeros`` zero bytes, gzipped a megabyte at a time (they inflate ~1,000 times)."""
+    packer, chunk = zlib.compressobj(9, zlib.DEFLATED, 31), bytes(1 << 20)  # wbits 31: gzip's container
+    parts = [packer.compress(header)]
+    for start in range(0, zeros, len(chunk)):
+        parts.append(packer.compress(chunk[: min(len(chunk), zeros - start)]))
+    return b"".join([*parts, packer.flush()])
+
+
+def images_header(count, rows, cols):
+    return struct.pack(">IIII", 0x803, count, rows, cols)
+
+
+def labels_header(count):
+    return struct.pack(">II", 0x801, count)
 
 
 def write(path, data):
@@ -69,6 +92,100 @@ def finishes(call, seconds=10.0):
     thread.join(seconds)
     assert not thread.is_alive(), f"still reading after {seconds} s"
     return result["message"]
+
+
+@pytest.fixture
+def machine(monkeypatch):
+    """A machine with 50 MB of memory available, as ``load_mnist`` sees it."""
+    monkeypatch.setattr(nn.data, "available_memory", lambda: 50_000_000)
+
+
+# --- load_mnist --------------------------------------------------------------------------------------------------
+
+
+def test_load_mnist_gzip_declaring_more_images_than_memory_holds_is_refused_before_reading(tmp_path, machine):
+    images = write(tmp_path / "images.gz", gzip_of_zeros(images_header(20_000, 28, 28), 20_000 * 784))  # 16 KB
+    labels = write(tmp_path / "labels.gz", gzip.compress(labels_header(20_000) + bytes(20_000)))
+    message, peak = peak_of(lambda: load_mnist(images, labels))
+    assert message == (f"load_mnist: expected images that fit in the 50.0 MB of memory available, got 20,000 images "
+                       f"of 28 × 28 pixels in {str(images)!r}, which need about 158.8 MB as rows of floats")
+    assert peak < SMALL_PEAK
+
+
+def test_load_mnist_one_pixel_images_count_their_rows_not_only_their_pixels(tmp_path, machine):
+    count = 1_000_000  # 1 MB of pixels that would take 110 MB as rows
+    images = write(tmp_path / "images.gz", gzip_of_zeros(images_header(count, 1, 1), count))
+    labels = write(tmp_path / "labels.gz", gzip_of_zeros(labels_header(count), count))
+    message, peak = peak_of(lambda: load_mnist(images, labels))
+    assert "got 1,000,000 images of 1 × 1 pixels" in message and "need about 110.0 MB as rows of floats" in message
+    assert peak < SMALL_PEAK
+
+
+@pytest.mark.parametrize("rows, cols", [(0, 0), (0, 28), (28, 0)])
+def test_load_mnist_empty_images_are_refused_before_the_labels_are_read(tmp_path, monkeypatch, rows, cols):
+    images = write(tmp_path / "images", images_header(20_000_000, rows, cols))  # 16 bytes
+    labels = write(tmp_path / "labels.gz", gzip_of_zeros(labels_header(20_000_000), 20_000_000))  # 19 KB
+    opened = []
+    real_open = nn.files.open_regular
+    monkeypatch.setattr(nn.data, "open_regular", lambda name, what: opened.append(name) or real_open(name, what))
+    message, peak = peak_of(lambda: load_mnist(images, labels))
+    assert message == (f"load_mnist: expected images of at least 1 × 1 pixels, got 20,000,000 images of "
+                       f"{rows} × {cols} in {str(images)!r}")
+    assert opened == [str(images)] and peak < SMALL_PEAK
+
+
+def test_load_mnist_label_count_is_checked_before_the_labels_are_read(tmp_path, monkeypatch):
+    images = write(tmp_path / "images", images_header(2, 1, 1) + b"\x00\xff")
+    labels = write(tmp_path / "labels.gz", gzip_of_zeros(labels_header(20_000_000), 20_000_000))
+    reads = spy_reads(monkeypatch, nn.data)
+    message, peak = peak_of(lambda: load_mnist(images, labels))
+    assert "got 2 images in" in message and "and 20,000,000 labels in" in message
+    assert [len(data) for data in reads] == [4, 12, 2, 4, 4]  # images: magic, sizes, data; labels: magic, count
+    assert peak < SMALL_PEAK
+
+
+def test_load_mnist_reads_one_byte_past_what_the_header_declares_at_most(tmp_path):
+    images = write(tmp_path / "images.gz", gzip_of_zeros(images_header(3, 2, 3), 3 * 6 + 20_000_000))  # 20 MB more
+    labels = write(tmp_path / "labels", labels_header(3) + bytes(3))
+    message, peak = peak_of(lambda: load_mnist(images, labels))
+    assert message == f"load_mnist: {str(images)!r} is longer than its header says (18 bytes of data)"
+    assert peak < SMALL_PEAK  # the 20 MB more were never inflated
+
+
+@POSIX
+@pytest.mark.parametrize("kind", ["fifo", "dev-zero"])
+def test_load_mnist_of_a_fifo_or_a_device_is_refused_without_waiting(tmp_path, kind):
+    images = tmp_path / "images"
+    if kind == "fifo":
+        os.mkfifo(images)
+    else:
+        images.symlink_to("/dev/zero")
+    labels = write(tmp_path / "labels", labels_header(0))
+    message = finishes(lambda: load_mnist(images, labels))
+    assert message.startswith(f"load_mnist: cannot read {str(images)!r}: expected a regular file, got a ")
+    assert ("FIFO" if kind == "fifo" else "character device") in message
+
+
+def test_load_mnist_rows_stay_lists_of_the_shared_grey_levels(tmp_path):
+    images = write(tmp_path / "images", images_header(2, 1, 2) + bytes([0, 255, 255, 0]))
+    labels = write(tmp_path / "labels", labels_header(2) + bytes([1, 2]))
+    X, y = load_mnist(images, labels)
+    assert X == [[0.0, 1.0], [1.0, 0.0]] and type(X[0]) is list and y == [1, 2]
+    assert X[0][1] is X[1][0]  # one float object per grey level
+
+
+@pytest.mark.parametrize("count, rows, cols", [(20_000, 1, 1), (2_000, 8, 8), (200, 28, 28)])
+def test_rows_bytes_is_not_below_what_load_mnist_allocates(tmp_path, count, rows, cols):
+    pixels = bytes(i % 256 for i in range(count * rows * cols))
+    images = write(tmp_path / "images", images_header(count, rows, cols) + pixels)
+    labels = write(tmp_path / "labels", labels_header(count) + bytes(count))
+    tracemalloc.start()
+    try:
+        X, _ = load_mnist(images, labels)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert len(X) == count and peak <= rows_bytes(count, rows * cols) <= 1.3 * peak
 
 
 # --- MLP.load ------------------------------------------------------------------------------------------------------
