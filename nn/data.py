@@ -523,7 +523,8 @@ def load_mnist(images_path: str | os.PathLike[str], labels_path: str | os.PathLi
     bytes, not its name). A wrong magic number, a file shorter or longer than its header says, images of
     no pixels (0 rows or 0 columns), more images than the memory available holds as rows (the estimate
     ``glassgrad train`` uses, ``nn.memory``), a label file whose count differs, or anything but a regular
-    file is a ValueError naming the file, before the data is read. Nothing is downloaded, nothing unpickled.
+    file is a ValueError naming the file, all but a file that ends early or goes on refused before its data is
+    read; no more is read (or inflated) than a header declares and a byte. Nothing is downloaded, nothing unpickled.
     """
     what = "load_mnist"
     images_name, labels_name = _idx_name(images_path, what), _idx_name(labels_path, what)
