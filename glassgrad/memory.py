@@ -2,7 +2,8 @@
 
 A run that does not fit is killed by the kernel without a word, after minutes of making data. So
 ``glassgrad train`` estimates first, from costs measured once and written down here, and refuses a run
-whose estimate is more than the memory available, saying what it needs and why.
+whose estimate is more than the memory available (``nn.memory.available_memory``, which ``nn.data.load_mnist``
+uses too), saying what it needs and why.
 
 The costs were measured as the growth of peak resident memory (``ru_maxrss``) on CPython 3.11, 64-bit
 Linux, with ``MLP(2, [16, 16, 2])`` on moons (409 graph nodes per example), and rounded up:
@@ -21,11 +22,13 @@ Linux, with ``MLP(2, [16, 16, 2])`` on moons (409 graph nodes per example), and 
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import pairwise
-from pathlib import Path
+
+from nn.memory import available_memory, describe_bytes
+
+__all__ = ["MemoryEstimate", "available_memory", "describe_bytes", "estimate", "nodes_per_example"]
 
 #: Measured costs (see the module's docstring), in bytes, rounded up.
 DATA_BYTES_PER_POINT = 320
@@ -78,64 +81,3 @@ def estimate(samples: int, sizes: Sequence[int], batch_size: int | None, compile
         nodes_per_example=per_example,
         examples_per_step=per_step,
     )
-
-
-def _read_int(path: Path) -> int | None:
-    try:
-        return int(path.read_text().split()[0])
-    except (OSError, ValueError, IndexError):  # missing, unreadable, "max" (no limit) or empty
-        return None
-
-
-def _meminfo() -> dict[str, int]:
-    """Linux's ``/proc/meminfo`` in bytes (empty elsewhere)."""
-    fields: dict[str, int] = {}
-    try:
-        lines = Path("/proc/meminfo").read_text().splitlines()
-    except OSError:
-        return fields
-    for line in lines:
-        name, _, rest = line.partition(":")
-        parts = rest.split()
-        if parts and parts[0].isdigit():
-            fields[name] = int(parts[0]) * (1024 if parts[1:] == ["kB"] else 1)
-    return fields
-
-
-def _cgroup_room() -> int | None:
-    """What the memory limit of this process's cgroup (v2, else v1) leaves free, or None without a limit."""
-    root = Path("/sys/fs/cgroup")
-    for limit_file, usage_file in (("memory.max", "memory.current"),
-                                   ("memory/memory.limit_in_bytes", "memory/memory.usage_in_bytes")):
-        limit, usage = _read_int(root / limit_file), _read_int(root / usage_file)
-        if limit is not None and usage is not None and limit < 1 << 60:  # v1 writes "no limit" as ~2^63
-            return max(limit - usage, 0)
-    return None
-
-
-def available_memory() -> int | None:
-    """Bytes a new run can still use: Linux's MemAvailable plus free swap, capped by a cgroup limit; elsewhere
-    the physical memory; None where neither can be read (then nothing is refused)."""
-    info = _meminfo()
-    room = [info["MemAvailable"] + info.get("SwapFree", 0)] if "MemAvailable" in info else []
-    cgroup = _cgroup_room()
-    if cgroup is not None:
-        room.append(cgroup)
-    if room:
-        return min(room)
-    try:
-        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-    except (AttributeError, OSError, ValueError):  # no sysconf (Windows) or no such name
-        return None
-
-
-def describe_bytes(n: int) -> str:
-    """``n`` bytes for people: ``'3.2 GB'`` (decimal units, up to TB)."""
-    if n < 1000:
-        return f"{n} bytes"
-    size = n / 1000
-    for unit in ("KB", "MB", "GB"):
-        if size < 1000:
-            return f"{size:.1f} {unit}"
-        size /= 1000
-    return f"{size:,.1f} TB"

@@ -26,7 +26,7 @@ Real images, in the same ``(X, y)`` form (rows of plain floats in ``[0, 1]``, in
   64 pixels. Needs the optional extra ``pip install 'glassgrad[digits]'`` (scikit-learn).
 - ``load_mnist``: MNIST's IDX files (gzipped or not) that you have on disk, rows of 28 × 28 = 784
   pixels. Read with ``struct``, never pickle; the sizes in a header are checked against the file's
-  size before anything is allocated for them.
+  size and the memory available before anything is allocated for them, and no more is read than they say.
 
 The random draws do not depend on ``noise`` (a noise of 0 draws zeros), so the same seed gives
 the same order of points and labels for any noise: only the points move.
@@ -46,6 +46,8 @@ from collections.abc import Callable, Sequence
 from typing import TypeVar
 
 from engine.value import describe
+from nn.files import open_regular, read_at_most
+from nn.memory import available_memory, describe_bytes, rows_bytes
 from nn.seeding import Seed, generator
 
 __all__ = [
@@ -442,63 +444,74 @@ def _idx_name(path: object, what: str) -> str:
     return os.fspath(path)
 
 
-def _read_exactly(stream: io.BufferedIOBase | gzip.GzipFile, count: int, name: str, part: str, what: str) -> bytes:
+def _read_exactly(stream: io.BufferedIOBase, count: int, name: str, part: str, what: str) -> bytearray:
     """``count`` bytes from ``stream``, or a ValueError naming the file when it ends (or is corrupt) first."""
-    chunks, left = [], count
     try:
-        while left:
-            chunk = stream.read(min(left, 1 << 20))  # bounded reads: memory grows only with what is there
-            if not chunk:
-                break
-            chunks.append(chunk)
-            left -= len(chunk)
+        data = read_at_most(stream, count)  # a chunk at a time: memory grows only with what is there
     except (OSError, EOFError, zlib.error) as error:  # gzip.BadGzipFile is an OSError
         raise ValueError(f"{what}: {name!r} is not a readable IDX file ({error})") from None
-    if left:
-        raise ValueError(f"{what}: {name!r} is truncated: expected {count:,} bytes of {part}, got {count - left:,}")
-    return b"".join(chunks)
+    if len(data) < count:
+        raise ValueError(f"{what}: {name!r} is truncated: expected {count:,} bytes of {part}, got {len(data):,}")
+    return data
 
 
-def _read_idx(name: str, magic: int, what: str) -> tuple[list[int], bytes]:
+def _read_idx(name: str, magic: int, what: str, check: Callable[[list[int]], None]) -> tuple[list[int], bytearray]:
     """The dimensions and the bytes of the IDX file ``name`` (gzipped or not, told by gzip's first two bytes),
-    whose magic number must be ``magic``."""
-    try:
-        raw = open(name, "rb")  # noqa: SIM115 - closed by the with below
-    except FileNotFoundError:
-        raise ValueError(f"{what}: no such file {name!r}") from None
-    except OSError as error:
-        raise ValueError(f"{what}: cannot read {name!r} ({error.strerror})") from None
+    whose magic number must be ``magic``. ``check`` sees the dimensions before the data is read.
+
+    Reads at most what the header declares and one byte more (a well-formed file has none), from a regular
+    file only; gzip's output too, however much more the file would inflate to."""
+    raw, size = open_regular(name, what)
     with raw:
-        size = os.fstat(raw.fileno()).st_size
         zipped = raw.read(2) == b"\x1f\x8b"
         raw.seek(0)
         with gzip.GzipFile(fileobj=raw, mode="rb") if zipped else raw as stream:
-            found = struct.unpack(">I", _read_exactly(stream, 4, name, "header", what))[0]
-            if found != magic:
-                kinds = {IDX_IMAGES: "images", IDX_LABELS: "labels"}
-                raise ValueError(f"{what}: {name!r} is not an IDX file of {kinds[magic]}: expected the magic "
-                                 f"number 0x{magic:08x}, got 0x{found:08x}")
-            ndims = magic & 0xFF
-            dims = list(struct.unpack(f">{ndims}I", _read_exactly(stream, 4 * ndims, name, "header", what)))
+            dims = _idx_dims(stream, name, magic, what)
             count = math.prod(dims)
             # the header against the file's size, before reading (or allocating) what it claims
-            most = (size * GZIP_MAX_RATIO if zipped else size) - 4 - 4 * ndims
+            most = (size * GZIP_MAX_RATIO if zipped else size) - 4 - 4 * len(dims)
             if count > most:
                 raise ValueError(f"{what}: {name!r} is truncated: its header claims {' × '.join(map(str, dims))} "
                                  f"= {count:,} bytes of data, the file holds {'at most ' if zipped else ''}"
                                  f"{max(most, 0):,}")
+            check(dims)
             data = _read_exactly(stream, count, name, "data", what)
             if _one_more_byte(stream):
                 raise ValueError(f"{what}: {name!r} is longer than its header says ({count:,} bytes of data)")
     return dims, data
 
 
-def _one_more_byte(stream: io.BufferedIOBase | gzip.GzipFile) -> bytes:
+def _idx_dims(stream: io.BufferedIOBase, name: str, magic: int, what: str) -> list[int]:
+    """The dimensions in an IDX header after its magic number, which must be ``magic``."""
+    found = struct.unpack(">I", _read_exactly(stream, 4, name, "header", what))[0]
+    if found != magic:
+        kinds = {IDX_IMAGES: "images", IDX_LABELS: "labels"}
+        raise ValueError(f"{what}: {name!r} is not an IDX file of {kinds[magic]}: expected the magic "
+                         f"number 0x{magic:08x}, got 0x{found:08x}")
+    ndims = magic & 0xFF
+    return list(struct.unpack(f">{ndims}I", _read_exactly(stream, 4 * ndims, name, "header", what)))
+
+
+def _one_more_byte(stream: io.BufferedIOBase) -> bytes:
     """One byte more, if there is one (a well-formed file has none)."""
     try:
         return stream.read(1)
     except (OSError, EOFError, zlib.error):
         return b"x"
+
+
+def _check_images(dims: list[int], name: str, what: str) -> None:
+    """A ValueError for images of no pixels, or more of them than the memory available holds as rows of floats
+    (``nn.memory``: what ``glassgrad train`` measures a run against): before anything is read for them."""
+    count, rows, cols = dims
+    if rows == 0 or cols == 0:
+        raise ValueError(f"{what}: expected images of at least 1 × 1 pixels, got {count:,} images of "
+                         f"{rows} × {cols} in {name!r}")
+    need, available = rows_bytes(count, rows * cols), available_memory()
+    if available is not None and need > available:
+        raise ValueError(f"{what}: expected images that fit in the {describe_bytes(available)} of memory available, "
+                         f"got {count:,} images of {rows} × {cols} pixels in {name!r}, which need about "
+                         f"{describe_bytes(need)} as rows of floats")
 
 
 def load_mnist(images_path: str | os.PathLike[str], labels_path: str | os.PathLike[str]) -> Dataset:
@@ -507,17 +520,25 @@ def load_mnist(images_path: str | os.PathLike[str], labels_path: str | os.PathLi
     ``images_path`` is an IDX file of unsigned-byte images (magic 0x00000803: count, rows, columns), read
     row by row into ``rows × columns`` floats ``pixel / 255``; ``labels_path`` the IDX file of their labels
     (magic 0x00000801: count), ints. Either may be gzipped (``.gz`` as MNIST ships, told by its first
-    bytes, not its name). A wrong magic number, a file shorter or longer than its header says, or two
-    files whose counts differ is a ValueError naming the file. Nothing is downloaded, nothing unpickled.
+    bytes, not its name). A wrong magic number, a file shorter or longer than its header says, images of
+    no pixels (0 rows or 0 columns), more images than the memory available holds as rows (the estimate
+    ``glassgrad train`` uses, ``nn.memory``), a label file whose count differs, or anything but a regular
+    file is a ValueError naming the file, all but a file that ends early or goes on refused before its data is
+    read; no more is read (or inflated) than a header declares and a byte. Nothing is downloaded, nothing unpickled.
     """
     what = "load_mnist"
     images_name, labels_name = _idx_name(images_path, what), _idx_name(labels_path, what)
-    (count, rows, cols), pixels = _read_idx(images_name, IDX_IMAGES, what)
-    (n_labels,), labels = _read_idx(labels_name, IDX_LABELS, what)
-    if count != n_labels:
-        raise ValueError(f"{what}: expected as many labels as images, got {count:,} images in {images_name!r} "
-                         f"and {n_labels:,} labels in {labels_name!r}")
+    (count, rows, cols), pixels = _read_idx(images_name, IDX_IMAGES, what,
+                                            lambda dims: _check_images(dims, images_name, what))
+
+    def same_count(dims: list[int]) -> None:
+        if dims[0] != count:
+            raise ValueError(f"{what}: expected as many labels as images, got {count:,} images in {images_name!r} "
+                             f"and {dims[0]:,} labels in {labels_name!r}")
+
+    _, labels = _read_idx(labels_name, IDX_LABELS, what, same_count)
     scale = [i / 255.0 for i in range(256)]  # one float object per grey level, shared by every row
     width = rows * cols
-    X = [[scale[b] for b in pixels[i * width:(i + 1) * width]] for i in range(count)]
+    view = memoryview(pixels)
+    X = [[scale[b] for b in view[i * width:(i + 1) * width]] for i in range(count)]
     return X, list(labels)

@@ -1,12 +1,27 @@
-"""Writing files atomically: a crash in the middle of a save never loses the previous file."""
+"""Files: written atomically (a crash in the middle of a save never loses the previous file), read within bounds.
+
+A reader opens only regular files (``open_regular``: a FIFO, a device such as ``/dev/zero`` or a folder is
+refused, its size saying nothing of what it would give), reads a chunk at a time up to what it will use
+(``read_at_most``), and quotes a value from a file in an error message by ``quote``: a few dozen characters,
+whatever the file holds.
+"""
 
 from __future__ import annotations
 
+import io
 import json
 import os
+import reprlib
+import stat
 import tempfile
 from pathlib import Path
 from typing import Any
+
+#: The most characters of a value that an error message quotes (``quote``).
+QUOTE_CHARS = 60
+
+#: A reader reads at most this many bytes at once, so its memory grows with what a file holds, not what it claims.
+CHUNK_BYTES = 1 << 20
 
 
 def _mode_for(target: Path) -> int:
@@ -70,15 +85,105 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON number")
 
 
-def read_json(path: str | os.PathLike[str], what: str) -> Any:
-    """Parse a JSON file (strict: no NaN/Infinity), turning every failure into a ValueError naming the file."""
+def _bounded_repr() -> reprlib.Repr:
+    """A ``reprlib.Repr`` that never builds the whole repr of a long string, a huge int or a big container."""
+    shown = reprlib.Repr()
+    shown.maxlevel = 2
+    shown.maxstring = shown.maxlong = shown.maxother = QUOTE_CHARS
+    shown.maxtuple = shown.maxlist = shown.maxarray = shown.maxdict = 6
+    shown.maxset = shown.maxfrozenset = shown.maxdeque = 6
+    return shown
+
+
+_SHOWN = _bounded_repr()
+
+
+def shorten(text: str, limit: int = QUOTE_CHARS) -> str:
+    """``text`` if it has at most ``limit`` characters, else its start and ``...``: ``limit`` characters in all."""
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def quote(value: object) -> str:
+    """``value``'s repr for an error message, at most ``QUOTE_CHARS`` characters (``'xxxxxxxx...xxxx'``, ``[1, 2,
+    ...]``), made without the whole repr of a value read from a file, however long."""
+    return shorten(_SHOWN.repr(value))
+
+
+#: Opening a FIFO for reading waits for a writer, unless opened without blocking (POSIX; 0 where there is none).
+_NONBLOCK = getattr(os, "O_NONBLOCK", 0)
+
+#: What a file that is not a regular file is, by the ``stat`` test that tells it.
+_NOT_REGULAR = ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a FIFO (a named pipe)"),
+                (stat.S_ISCHR, "a character device (as /dev/zero is)"), (stat.S_ISBLK, "a block device"))
+
+
+def _kind(mode: int) -> str:
+    """What a file of ``mode`` that is not a regular file is: ``'a folder'``, ``'a FIFO (a named pipe)'``, ..."""
+    return next((kind for test, kind in _NOT_REGULAR if test(mode)), "neither a regular file nor a folder")
+
+
+def open_regular(path: str | os.PathLike[str], what: str) -> tuple[io.BufferedReader, int]:
+    """``path`` opened to read bytes, and its size, read from the opened file (``os.fstat``): a ValueError naming
+    it when it is missing, unreadable or not a regular file (a FIFO, a device such as ``/dev/zero`` or a symlink
+    to one, a folder), whose size says nothing of what reading it gives. Opened without waiting, so a FIFO
+    that no one writes to is refused at once rather than waited on."""
+    name = str(path)
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        fd = os.open(path, os.O_RDONLY | _NONBLOCK | getattr(os, "O_BINARY", 0))
     except FileNotFoundError:
-        raise ValueError(f"{what}: no such file {str(path)!r}") from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise ValueError(f"{what}: cannot read {str(path)!r}: {error}") from None
+        raise ValueError(f"{what}: no such file {name!r}") from None
+    except OSError as error:
+        raise ValueError(f"{what}: cannot read {name!r} ({error.strerror})") from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise ValueError(f"{what}: cannot read {name!r}: expected a regular file, got {_kind(info.st_mode)}")
+        if _NONBLOCK:
+            os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb"), info.st_size
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def read_at_most(stream: io.BufferedIOBase, count: int) -> bytearray:
+    """Up to ``count`` bytes of ``stream`` (fewer where it ends), ``CHUNK_BYTES`` at a time: memory grows with what
+    the stream gives, never with what is asked (a 1 GB read of a 10-byte file takes 10 bytes)."""
+    data = bytearray()
+    while len(data) < count:
+        chunk = stream.read(min(count - len(data), CHUNK_BYTES))
+        if not chunk:
+            break
+        data += chunk
+    return data
+
+
+def read_json(path: str | os.PathLike[str], what: str, limit: int) -> Any:
+    """Parse a JSON file (strict: no NaN/Infinity) of at most ``limit`` bytes, turning every failure into a
+    ValueError naming the file. A regular file only (``open_regular``); a larger one is refused by its size before
+    anything is read, and no more than ``limit + 1`` bytes are ever read (a file that grows is refused too)."""
+    name = str(path)
+    stream, size = open_regular(path, what)
+    with stream:
+        if size > limit:
+            raise ValueError(_too_large(what, name, size, limit))
+        try:
+            data = read_at_most(stream, limit + 1)
+        except OSError as error:
+            raise ValueError(f"{what}: cannot read {name!r} ({error.strerror})") from None
+    if len(data) > limit:
+        raise ValueError(_too_large(what, name, len(data), limit, "at least "))
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ValueError(f"{what}: cannot read {name!r}: {error}") from None
+    del data  # the text holds it now: parse without the bytes too
     try:
         return json.loads(text, parse_constant=_reject_constant)
     except (ValueError, RecursionError) as error:  # RecursionError: nesting too deep, e.g. [[[[...]]]]
         raise ValueError(f"{what}: {str(path)!r} is not valid JSON ({error})") from None
+
+
+def _too_large(what: str, name: str, size: int, limit: int, at_least: str = "") -> str:
+    """The message of a file over the size ``limit``."""
+    return f"{what}: expected a file of at most {limit:,} bytes, got {at_least}{size:,} bytes in {name!r}"

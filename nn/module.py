@@ -10,18 +10,26 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from engine import Value
-from nn.files import read_json, write_json_atomic
+from nn.files import quote, read_json, shorten, write_json_atomic
 
 #: What a saved model file says it is, and the version of its layout.
 FORMAT = "glassgrad-model"
 VERSION = 1
+
+#: The largest model file ``load`` reads, in bytes (100 MB): some two million parameters, far more than a network
+#: of Values trains; a larger file is refused by its size before it is read.
+MAX_MODEL_BYTES = 100_000_000
+
+#: The most characters ``load`` keeps of a constructor's complaint about a config, which may quote a value of the
+#: file whole: its own words (some 40 characters before the value) and a few dozen of the value.
+COMPLAINT_CHARS = 100
 
 M = TypeVar("M", bound="Module")
 
 
 def _some(names: list[str]) -> str:
     """``3 ('a', 'b', 'c', ...)``: how many names, and the first few."""
-    shown = ", ".join(map(repr, names[:3]))
+    shown = ", ".join(map(quote, names[:3]))
     return f"{len(names)} ({shown}{', ...' if len(names) > 3 else ''})"
 
 
@@ -80,13 +88,13 @@ class Module:
         for name in expected:
             v = state[name]
             if isinstance(v, bool) or not isinstance(v, numbers.Real):
-                raise ValueError(f"load_state_dict: {name!r} must be a number, got {v!r} ({type(v).__name__})")
+                raise ValueError(f"load_state_dict: {name!r} must be a number, got {quote(v)} ({type(v).__name__})")
             try:
                 x = float(v)
             except OverflowError:  # an int too large for a float, e.g. a 400-digit JSON integer
                 x = math.inf
             if not math.isfinite(x):
-                raise ValueError(f"load_state_dict: {name!r} must be finite, got {v!r}")
+                raise ValueError(f"load_state_dict: {name!r} must be finite, got {quote(v)}")
             values.append(x)
         for (_, p), v in zip(named, values):  # every check passed: now change the model
             p.data = v
@@ -118,20 +126,22 @@ class Module:
     @classmethod
     def load(cls: type[M], path: str | os.PathLike[str]) -> M:
         """Read a module saved by ``save``. JSON only, never pickle: a file cannot run code. Any problem with
-        the file is a ValueError that says what was wrong."""
+        the file is a ValueError that says what was wrong, quoting a few dozen characters of a bad value at most.
+        A file over ``MAX_MODEL_BYTES`` (100 MB), or anything but a regular file (a FIFO, a device such as
+        ``/dev/zero``, a folder), is refused before it is read."""
         what = f"{cls.__name__}.load"
-        doc = read_json(path, what)
+        doc = read_json(path, what, MAX_MODEL_BYTES)
         if not isinstance(doc, dict):
             raise ValueError(f"{what}: expected a JSON object in {str(path)!r}, got {type(doc).__name__}")
         if doc.get("format") != FORMAT:
-            raise ValueError(f"{what}: {str(path)!r} is not a glassgrad model (format {doc.get('format')!r})")
+            raise ValueError(f"{what}: {str(path)!r} is not a glassgrad model (format {quote(doc.get('format'))})")
         if type(doc.get("version")) is not int or doc.get("version") != VERSION:  # not True, not 1.0
             raise ValueError(
-                f"{what}: {str(path)!r} has format version {doc.get('version')!r}; "
+                f"{what}: {str(path)!r} has format version {quote(doc.get('version'))}; "
                 f"this glassgrad reads version {VERSION}"
             )
         if doc.get("model") != cls.__name__:
-            raise ValueError(f"{what}: {str(path)!r} holds a {doc.get('model')!r}, not a {cls.__name__}")
+            raise ValueError(f"{what}: {str(path)!r} holds a {quote(doc.get('model'))}, not a {cls.__name__}")
         config, parameters = doc.get("config"), doc.get("parameters")
         if not isinstance(config, dict) or not isinstance(parameters, dict):
             raise ValueError(f"{what}: {str(path)!r} needs a 'config' object and a 'parameters' object")
@@ -143,6 +153,7 @@ class Module:
         try:
             model = cls.from_config(config)
         except (TypeError, ValueError) as error:
-            raise ValueError(f"{what}: {str(path)!r} has an invalid config {config!r}: {error}") from None
+            raise ValueError(f"{what}: {str(path)!r} has an invalid config {quote(config)}: "
+                             f"{shorten(str(error), COMPLAINT_CHARS)}") from None
         model.load_state_dict(parameters)
         return model
