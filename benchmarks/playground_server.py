@@ -75,7 +75,8 @@ def measure(base: str, token: str, shape: str) -> tuple[float, list[float]]:
 
 def main() -> None:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    process = subprocess.Popen([sys.executable, "-m", "glassgrad", "playground", "--no-browser"], cwd=ROOT, env=env,
+    process = subprocess.Popen([sys.executable, "-m", "glassgrad", "playground", "--no-browser", "--no-state"],
+                               cwd=ROOT, env=env,
                                stdout=subprocess.PIPE, text=True)
     assert process.stdout is not None
     url = ""

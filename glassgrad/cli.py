@@ -180,6 +180,13 @@ def _add_playground(commands: argparse._SubParsersAction[argparse.ArgumentParser
     playground.add_argument("--host", default="127.0.0.1",
                             help="the address to listen on; anything but this machine's own gets a warning")
     playground.add_argument("--no-browser", action="store_true", help="do not open the page in the default browser")
+    playground.add_argument("--state", metavar="FILE", type=Path, default=None,
+                            help="the file the run is kept in across restarts, with its token and port (default: "
+                            "glassgrad/playground.json in the user's cache folder)")
+    playground.add_argument("--no-state", action="store_true", help="keep nothing: a new run at every start")
+    playground.add_argument("--token", default=None,
+                            help="the access token (default: the kept run's, else a new random one), so that an open "
+                            "page reconnects after a restart")
 
 
 def _port(text: str) -> int:
@@ -189,10 +196,12 @@ def _port(text: str) -> int:
 
 
 def _playground(args: argparse.Namespace) -> int:
+    from playground.saved import default_path
     from playground.server import serve  # starlette and uvicorn load only for this command
 
+    state = None if args.no_state else (args.state or default_path())
     try:
-        return serve(args.host, args.port, open_browser=not args.no_browser)
+        return serve(args.host, args.port, open_browser=not args.no_browser, state=state, token=args.token)
     except ValueError as error:
         print(f"glassgrad playground: {error}", file=sys.stderr)
         return 2

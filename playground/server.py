@@ -23,12 +23,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import re
 import secrets
 import socket
 import sys
 import threading
 import webbrowser
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, MutableMapping
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -40,6 +42,8 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
+from engine.value import describe
+from playground import saved
 from playground.runner import Frame, Runner
 from viz.assets import static_text
 
@@ -306,19 +310,34 @@ def running(runner: Runner, token: str | None = None) -> Iterator[str]:
         sock.close()
 
 
-def serve(host: str = "127.0.0.1", port: int = 0, open_browser: bool = True, runner: Runner | None = None) -> int:
-    """Serve the playground until Ctrl-C: prints the URL (token included) on a line of its own; returns 0."""
+def serve(host: str = "127.0.0.1", port: int = 0, open_browser: bool = True, runner: Runner | None = None,
+          state: Path | None = None, token: str | None = None) -> int:
+    """Serve the playground until Ctrl-C: prints the URL (token included) on a line of its own; returns 0.
+
+    ``state``: the file the run is kept in (``playground.saved``): read at start (the run goes on, with its token
+    and port unless ``token``/``port`` are given), saved every few seconds and on exit; None keeps nothing.
+    """
+    kept = saved.load(state) if state is not None else None  # a file that is not a kept run: a ValueError
+    if kept is not None:
+        runner = Runner(kept.session) if runner is None else runner
+        token = kept.token if token is None else token
     runner = Runner() if runner is None else runner
-    sock = _listening(host, port)
+    token = secrets.token_urlsafe(24) if token is None else _checked_token(token)
+    sock = _listening_again(host, port, kept.port if kept is not None and port == 0 else 0)
     port = sock.getsockname()[1]
-    token = secrets.token_urlsafe(24)
     server = _server(runner, token, host, port)
     shown = "127.0.0.1" if host in ("0.0.0.0", "") else (f"[{host}]" if ":" in host else host)
     url = f"http://{shown}:{port}/?token={token}"
+    saver = saved.Saver(state, runner, token, port, warn=_warn) if state is not None else None
     try:  # a Ctrl-C from here on stops it cleanly, even one before uvicorn has taken over the signal
         if host not in ("127.0.0.1", "localhost", "::1"):
-            print(f"warning: serving on {host}, not only this machine: anyone who can reach it and has the token "
-                  f"can use the playground", file=sys.stderr)
+            _warn(f"warning: serving on {host}, not only this machine: anyone who can reach it and has the token "
+                  f"can use the playground")
+        if saver is not None:
+            went_on = f"; went on with the run kept there, at epoch {runner.session.epoch_count}" if kept else ""
+            print(f"glassgrad playground: the run is kept in {state} (saved every {saved.SAVE_SECONDS:g} s and on "
+                  f"exit{went_on})", flush=True)
+            saver.start()
         print("glassgrad playground: open this address in a browser (Ctrl-C stops the server):", flush=True)
         print(url, flush=True)
         if open_browser:
@@ -329,5 +348,27 @@ def serve(host: str = "127.0.0.1", port: int = 0, open_browser: bool = True, run
     finally:
         runner.close()
         sock.close()
+        if saver is not None:
+            saver.stop()
     print("glassgrad playground: stopped", flush=True)
     return 0
+
+
+def _warn(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
+
+
+def _checked_token(token: str) -> str:
+    """``--token``: 16 to 200 letters, digits, ``-`` or ``_`` (it goes into the page's URL)."""
+    if not isinstance(token, str) or not re.fullmatch(r"[A-Za-z0-9_-]{16,200}", token):
+        raise ValueError(f"--token: expected 16 to 200 letters, digits, - or _, got {describe(token)}")
+    return token
+
+
+def _listening_again(host: str, port: int, kept: int) -> socket.socket:
+    """The listening socket: on ``port`` when one is asked for; else on the ``kept`` port of a kept run when it is
+    free (so an open page finds the server again), else on a free one."""
+    if kept:
+        with contextlib.suppress(ValueError):
+            return _listening(host, kept)
+    return _listening(host, port)

@@ -94,6 +94,11 @@ class Session:
         self._new_model()
 
     @property
+    def version(self) -> int:
+        """Counts the changes of the run (a step, new data or network, a point, a weight); never goes back."""
+        return self._version
+
+    @property
     def task(self) -> Task:
         """What this session trains (from the settings; a ``from_model`` session's from its model and labels)."""
         return Task.of(self.settings)
@@ -328,6 +333,40 @@ class Session:
             self._new_model()
             return len(points)
 
+    # -- kept across restarts ------------------------------------------------------------------------
+
+    def to_document(self) -> dict[str, Any]:
+        """The run as JSON-ready data: its settings (the URL hash), points, parameters and counters; ``restore``
+        makes it again. (A user's own model and data are theirs to keep: ``own`` sessions have none.)"""
+        with self._lock:
+            classes = self.task.problem == "classification"
+            points = [[[x1, x2, int(label) if classes else label] for x1, x2, label in part]
+                      for part in (self.train, self.test)]
+            return {"hash": self.settings.to_hash(), "custom_data": self.custom_data,
+                    "train": points[0], "test": points[1],
+                    "parameters": self.model.state_dict(), "epoch": self.epoch_count, "step": self.step_count}
+
+    @classmethod
+    def restore(cls, document: object) -> Session:
+        """The session ``to_document`` wrote: every part checked (a ValueError saying which is wrong); training goes
+        on from its parameters and epoch with a new optimizer."""
+        if not isinstance(document, Mapping):
+            raise ValueError(f"a kept run: expected an object, got {describe(document)}")
+        session = cls(Settings.from_hash(_field(document, "hash", str)))
+        with session._lock:
+            parts = [_field(document, name, list) for name in ("train", "test")]
+            if not parts[0] or len(parts[0]) + len(parts[1]) > MAX_CSV_ROWS:
+                raise ValueError(f"a kept run: expected 1 to {MAX_CSV_ROWS:,} points with one for training at least")
+            session.train, session.test = ([_point(p, session.settings, f"{name}[{i}]") for i, p in enumerate(part)]
+                                           for name, part in zip(("train", "test"), parts))
+            session.custom_data = bool(_field(document, "custom_data", bool))
+            session._measure_extent()
+            session._data_changed()
+            session.model.load_state_dict(_field(document, "parameters", dict))
+            session.restart_from(check_integer(_field(document, "epoch", int), "epoch", 0, 10**9))
+            session.step_count = check_integer(_field(document, "step", int), "step", 0, 10**12)
+        return session
+
     # -- reading ---------------------------------------------------------------------------------
 
     def extent(self) -> tuple[float, float, float, float] | None:
@@ -490,3 +529,20 @@ def _rows(X: Sequence[Sequence[float]], nin: int) -> list[Sequence[float]]:
 def _is_sequence(value: object) -> bool:
     """A list, tuple or other sequence, but not a string."""
     return isinstance(value, Sequence) and not isinstance(value, str)
+
+
+def _field(document: Mapping[str, Any], name: str, kind: type) -> Any:
+    """``document[name]``, which must be a ``kind``; a ValueError naming it otherwise."""
+    value = document.get(name)
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        raise ValueError(f"a kept run: expected {name} as {kind.__name__}, got {describe(value)}")
+    return value
+
+
+def _point(value: object, settings: Settings, where: str) -> Point:
+    """A kept point ``[x1, x2, label]``, checked as a clicked one is."""
+    if not isinstance(value, list) or len(value) != 3:
+        raise ValueError(f"a kept run: expected {where} as [x1, x2, label], got {describe(value)}")
+    return (check_number(value[0], f"{where}: x1", -MAX_COORDINATE, MAX_COORDINATE),
+            check_number(value[1], f"{where}: x2", -MAX_COORDINATE, MAX_COORDINATE),
+            to_label(value[2], settings, where))

@@ -298,17 +298,22 @@ def test_playground_state_parameters_load_into_an_mlp(app_client: tuple[TestClie
 # --- the command ------------------------------------------------------------------------------------------
 
 
-def start_command(*args: str) -> tuple[subprocess.Popen[str], str]:
-    """``glassgrad playground --no-browser ARGS`` in a process of its own; returns it and the URL it printed."""
+def start_command(*args: str, cache: Path | None = None, said: list[str] | None = None,
+                  ) -> tuple[subprocess.Popen[str], str]:
+    """``glassgrad playground --no-browser ARGS`` in a process of its own, with ``cache`` as the user's cache folder
+    (default: keep nothing, ``--no-state``); returns it and the URL it printed (the lines before it go to ``said``)."""
+    flags = ["--no-state"] if cache is None and "--state" not in args else []
     process = subprocess.Popen(
-        [sys.executable, "-m", "glassgrad", "playground", "--no-browser", *args],
+        [sys.executable, "-m", "glassgrad", "playground", "--no-browser", *flags, *args],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        env={**os.environ, "PYTHONPATH": str(ROOT), **({"XDG_CACHE_HOME": str(cache)} if cache else {})},
     )
     assert process.stdout is not None
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         line = process.stdout.readline()
+        if said is not None:
+            said.append(line)
         if line.startswith("http://"):
             return process, line.strip()
         if not line and process.poll() is not None:
@@ -364,6 +369,54 @@ def test_playground_command_rejects_a_bad_port() -> None:
     result = subprocess.run([sys.executable, "-m", "glassgrad", "playground", "--no-browser", "--port", "http"],
                             capture_output=True, text=True, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert result.returncode == 2 and "expected a port number" in result.stderr
+
+
+def post(url: str, message: dict[str, Any]) -> Any:
+    base, token = url.split("/?")[0], url.split("token=")[1]
+    request = urllib.request.Request(f"{base}/api/command", data=json.dumps(message).encode(), method="POST",
+                                     headers={"X-Glassgrad-Token": token})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.load(response)
+
+
+@pytest.mark.slow  # two Python subprocesses
+def test_playground_command_keeps_the_run_across_a_restart(tmp_path: Path) -> None:
+    """Trained, a CSV loaded, stopped with Ctrl-C, started again: the same run, token and port, so the page's old
+    address answers; the file is its owner's only."""
+    said: list[str] = []
+    process, url = start_command(cache=tmp_path, said=said)
+    kept = tmp_path / "glassgrad" / "playground.json"
+    try:
+        assert any(f"the run is kept in {kept}" in line for line in said)
+        post(url, {"type": "csv", "text": "x1,x2,label\n0,0,0\n1,1,1\n0.5,0.2,0\n0.9,0.7,1\n"})
+        for _ in range(3):
+            frame = post(url, {"type": "epoch"})
+        before = {k: frame[k] for k in ("epoch", "step", "parameters", "train", "test", "settings")}
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.communicate(timeout=15)
+    assert process.returncode == 0 and kept.stat().st_mode & 0o777 == 0o600
+    said.clear()
+    again, url_again = start_command(cache=tmp_path, said=said)
+    try:
+        assert url_again == url and any("went on with the run kept there, at epoch 3" in line for line in said)
+        with urllib.request.urlopen(url.replace("/?", "/api/frame?"), timeout=30) as response:
+            after = json.load(response)
+        assert {k: after[k] for k in before} == before
+    finally:
+        again.send_signal(signal.SIGINT)
+        again.communicate(timeout=15)
+
+
+@pytest.mark.slow  # a Python subprocess
+def test_playground_command_refuses_a_file_that_is_not_a_kept_run(tmp_path: Path) -> None:
+    bad = tmp_path / "run.json"
+    bad.write_text('{"format": "something else"}')
+    result = subprocess.run([sys.executable, "-m", "glassgrad", "playground", "--no-browser", "--state", str(bad)],
+                            capture_output=True, text=True, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
+                            timeout=60)
+    assert result.returncode == 2 and "expected a kept playground run" in result.stderr
+    assert bad.read_text() == '{"format": "something else"}'  # never overwritten
 
 
 # -- under load: one discipline for every change, bounded connections -------------------------------------------

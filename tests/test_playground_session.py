@@ -4,6 +4,7 @@ maps, state."""
 from __future__ import annotations
 
 import json
+import re
 import threading
 from dataclasses import replace
 
@@ -394,3 +395,30 @@ def test_session_compiled_step_agrees_with_the_graph(monkeypatch: pytest.MonkeyP
         session.epoch()
     for (name, a), b in zip(graph.model.state_dict().items(), compiled.model.state_dict().values()):
         assert b == pytest.approx(a, rel=1e-9, abs=1e-12), name
+
+
+def test_session_document_restores_the_same_run() -> None:
+    session = Session(Settings(dataset="xor", networkShape=(3,), regularization="L2", regularizationRate=0.01))
+    session.epoch()
+    session.add_point(0.25, -0.5, 1)
+    again = Session.restore(json.loads(json.dumps(session.to_document())))
+    assert again.settings == session.settings and (again.train, again.test) == (session.train, session.test)
+    assert again.model.state_dict() == session.model.state_dict()
+    assert (again.epoch_count, again.step_count, again.train_loss) == (1, session.step_count, session.train_loss)
+    again.step()  # and it trains on from there
+    assert again.step_count == session.step_count + 1
+
+
+@pytest.mark.parametrize(("change", "expected"), [
+    ({"hash": "dataset=mars"}, "dataset: expected one of"),
+    ({"parameters": {"w": 1.0}}, "names do not match"),
+    ({"train": []}, "1 to 10,000 points"),
+    ({"train": [[0.0, 0.0, 7]]}, "label: expected a whole number from 0 to 1"),
+    ({"test": [[0.0, "a", 0]]}, "test[0]: x2: expected a number"),
+    ({"epoch": -1}, "epoch: expected a whole number"),
+    ({"custom_data": "yes"}, "expected custom_data as bool"),
+])
+def test_session_restore_refuses_a_bad_document_saying_what(change: dict[str, object], expected: str) -> None:
+    document = {**Session(Settings()).to_document(), **change}
+    with pytest.raises(ValueError, match=re.escape(expected)):
+        Session.restore(document)

@@ -60,6 +60,7 @@ def test_playground_wheel_ships_the_page(tmp_path: Path) -> None:
                            check=True, capture_output=True, text=True).stdout.strip()
     (Path(fresh) / "dependencies.pth").write_text("\n".join(site.getsitepackages()) + "\n")
     clean = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}  # nothing but the fresh environment
+    clean["XDG_CACHE_HOME"] = str(tmp_path / "cache")  # a run kept from elsewhere is not this test's
     show = "import viz, playground, glassgrad; print(viz.__file__, playground.__file__, glassgrad.__file__)"
     where = subprocess.run([str(python), "-c", show],
                            check=True, capture_output=True, text=True, cwd=tmp_path, env=clean).stdout.split()
