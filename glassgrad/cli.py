@@ -10,7 +10,7 @@ import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 
-from engine import Value
+from engine import Value, topological_order
 from engine import compile as compile_graph
 from glassgrad import demo
 from glassgrad.expression import EXAMPLE, build, parse_assignments, syntax_help
@@ -19,7 +19,7 @@ from nn.activations import ACTIVATIONS
 from nn.losses import LOSSES
 from nn.network import OUTPUTS
 from nn.train import OPTIMIZERS
-from viz.graph import SHOWS, draw_graph
+from viz.graph import MAX_NODES, SHOWS, draw_graph
 from viz.render import RENDERERS
 from viz.steps import step_backward
 
@@ -33,7 +33,8 @@ EXIT_STATUS = """exit status:
   1    train: training diverged, or the last epoch's loss is higher than the first's; the files
        are written, and the summary says so and suggests a lower --lr
   2    bad input (an unknown choice, an --out that is a file, a run whose estimated memory is
-       more than is free): a message on stderr saying what was expected, nothing trained
+       more than is free, a graph too big to draw): a message on stderr saying what was expected,
+       nothing trained
   141  stdout was closed early, e.g. glassgrad demo | head (quietly, as cat does)"""
 
 
@@ -222,6 +223,22 @@ def _train(args: argparse.Namespace) -> int:
     return 1 if result.diverged or result.loss_got_worse else 0
 
 
+#: The most edges ``glassgrad graph`` draws, beside at most MAX_NODES nodes: each input of an op is one (``sum(x, x)``
+#: has two) and they, more than the nodes, make drawing slow. MAX_NODES two-input ops summed have about three a node.
+MAX_EDGES = 3 * MAX_NODES
+
+
+def _check_drawable(root: Value) -> None:
+    """A ValueError when the graph of ``root`` has more than MAX_NODES nodes or MAX_EDGES edges, counted before
+    anything is drawn."""
+    order = topological_order(root)
+    nodes, edges = len(order), sum(len(value.parents) for value in order)
+    if nodes > MAX_NODES or edges > MAX_EDGES:
+        raise ValueError(f"expected a graph of at most {MAX_NODES:,} nodes and {MAX_EDGES:,} edges to draw, got "
+                         f"{nodes:,} nodes and {edges:,} edges (each input of an op is an edge: sum(x, x) has 2); "
+                         "draw a smaller expression")
+
+
 def _suffix_error(path: str, suffixes: tuple[str, ...], option: str) -> str | None:
     if Path(path).suffix.lower() in suffixes:
         return None
@@ -241,6 +258,7 @@ def _graph(args: argparse.Namespace) -> int:
         variables = parse_assignments(args.variables)
         built = build(args.expression, variables)
         root = built.root
+        _check_drawable(root)
         root.backward()
         print(f"f = {root.data:.6g}")
         for name in variables:
