@@ -20,22 +20,33 @@ from nn.losses import LOSSES
 from nn.network import OUTPUTS
 from nn.train import OPTIMIZERS
 from viz.graph import MAX_NODES, SHOWS, draw_graph
-from viz.render import RENDERERS
+from viz.render import RENDERERS, RenderError
 from viz.steps import step_backward
 
 #: The exit status when stdout is closed before glassgrad is done (``glassgrad demo | head``): 128 + SIGPIPE,
 #: what ``cat`` or ``yes`` report there, so ``set -o pipefail`` treats glassgrad like them.
 EXIT_BROKEN_PIPE = 141
 
+#: The exit status when ``glassgrad train`` trained but could not write its files (a full disk ...): sysexits.h's
+#: EX_IOERR.
+EXIT_NOT_SAVED = 74
+
+#: The exit status after Ctrl-C: 128 + SIGINT, what a shell reports for a command it interrupted.
+EXIT_INTERRUPTED = 130
+
 #: What each exit status means; the end of ``glassgrad --help`` and ``glassgrad train --help``.
-EXIT_STATUS = """exit status:
+EXIT_STATUS = f"""exit status:
   0    done (train: and the last epoch's loss is not higher than the first's)
   1    train: training diverged, or the last epoch's loss is higher than the first's; the files
        are written, and the summary says so and suggests a lower --lr
-  2    bad input (an unknown choice, an --out that is a file, a run whose estimated memory is
-       more than is free, a graph too big to draw): a message on stderr saying what was expected,
-       nothing trained
-  141  stdout was closed early, e.g. glassgrad demo | head (quietly, as cat does)"""
+  2    bad input (an unknown choice, an --out that is a file, not writable or holds other files,
+       a run whose estimated memory is more than is free, a graph too big to draw): a message on
+       stderr saying what was expected, nothing trained
+  {EXIT_NOT_SAVED}   train: writing the files failed (e.g. a full disk); one line on stderr, and the
+       --out folder is as it was before the run
+  {EXIT_INTERRUPTED}  stopped by Ctrl-C (playground: 0, Ctrl-C is how it ends); train: the --out
+       folder is as it was before the run
+  {EXIT_BROKEN_PIPE}  stdout was closed early, e.g. glassgrad demo | head (quietly, as cat does)"""
 
 
 def version() -> str:
@@ -118,7 +129,9 @@ def build_parser() -> argparse.ArgumentParser:
     opt.add_argument("--compile", action="store_true",
                      help="trace one example's step once and run its generated code over each mini-batch (numpy "
                           "when installed): the same results to rounding, many times faster")
-    train.add_argument("--out", default=None, help="output folder, made if it is missing (default: runs/DATASET)")
+    train.add_argument("--out", default=None,
+                       help="output folder: a new one, an empty one or an earlier run's, which the run replaces "
+                            "whole once all its files are written (default: runs/DATASET)")
     train.add_argument("--no-progress", action="store_true", help="no progress bar")
     _add_graph(commands)
     _add_playground(commands)
@@ -214,11 +227,19 @@ def _train(args: argparse.Namespace) -> int:
         epochs=args.epochs, batch_size=args.batch_size, l2=args.l2, seed=args.seed, compile=args.compile,
         out=args.out or f"runs/{args.dataset}", test_split=args.test_split,
     )
+    kept = f"nothing saved, --out {config.out!r} is as it was"
     try:
         result = run(config, progress=not args.no_progress)
     except (TypeError, ValueError) as error:
         print(f"glassgrad train: {error}", file=sys.stderr)
         return 2
+    except (OSError, RenderError) as error:  # writing the files into the folder that replaces --out once all are
+        reason = error.strerror if isinstance(error, OSError) and error.strerror else " ".join(str(error).split())
+        print(f"glassgrad train: could not write the run's files ({reason}); {kept}", file=sys.stderr)
+        return EXIT_NOT_SAVED
+    except KeyboardInterrupt:
+        print(f"glassgrad train: interrupted; {kept}", file=sys.stderr)
+        return EXIT_INTERRUPTED
     print(summary(result))
     return 1 if result.diverged or result.loss_got_worse else 0
 
@@ -296,7 +317,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     When stdout is closed before the output is all written (``glassgrad demo | head``), it stops quietly
     with ``EXIT_BROKEN_PIPE`` rather than a ``BrokenPipeError`` traceback (the recipe of Python's ``signal``
-    documentation).
+    documentation); after Ctrl-C, with ``EXIT_INTERRUPTED`` and one line rather than a ``KeyboardInterrupt``
+    traceback.
     """
     try:
         try:
@@ -307,6 +329,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         _silence_stdout()
         return EXIT_BROKEN_PIPE
+    except KeyboardInterrupt:  # train says itself what it kept
+        print("glassgrad: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
 
 
 def _silence_stdout() -> None:
