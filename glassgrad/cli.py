@@ -5,10 +5,14 @@ from __future__ import annotations
 import argparse
 import importlib.metadata
 import os
+import signal
 import sys
 import textwrap
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
+from types import FrameType
 
 from engine import Value, topological_order
 from engine import compile as compile_graph
@@ -227,21 +231,52 @@ def _train(args: argparse.Namespace) -> int:
         epochs=args.epochs, batch_size=args.batch_size, l2=args.l2, seed=args.seed, compile=args.compile,
         out=args.out or f"runs/{args.dataset}", test_split=args.test_split,
     )
-    kept = f"nothing saved, --out {config.out!r} is as it was"
+    pressed: list[int] = []
     try:
-        result = run(config, progress=not args.no_progress)
-    except (TypeError, ValueError) as error:
-        print(f"glassgrad train: {error}", file=sys.stderr)
-        return 2
-    except (OSError, RenderError) as error:  # writing the files into the folder that replaces --out once all are
-        reason = error.strerror if isinstance(error, OSError) and error.strerror else " ".join(str(error).split())
-        print(f"glassgrad train: could not write the run's files ({reason}); {kept}", file=sys.stderr)
-        return EXIT_NOT_SAVED
-    except KeyboardInterrupt:
-        print(f"glassgrad train: interrupted; {kept}", file=sys.stderr)
-        return EXIT_INTERRUPTED
+        with _ctrl_c_noted(pressed):
+            result = run(config, progress=not args.no_progress)
+    except BaseException as error:
+        return _train_failed(error, config.out, interrupted=bool(pressed))
     print(summary(result))
     return 1 if result.diverged or result.loss_got_worse else 0
+
+
+def _train_failed(error: BaseException, out: str, interrupted: bool) -> int:
+    """The exit status of a run that raised ``error``, after one line on stderr saying what happened (``run``
+    leaves ``--out`` as it was); an error of another kind is raised again."""
+    kept = f"nothing saved, --out {out!r} is as it was"
+    if interrupted or isinstance(error, KeyboardInterrupt):
+        message, code = f"interrupted; {kept}", EXIT_INTERRUPTED
+    elif isinstance(error, (TypeError, ValueError)):
+        message, code = str(error), 2
+    elif isinstance(error, (OSError, RenderError)):  # writing the files, into the folder that replaces --out
+        reason = error.strerror if isinstance(error, OSError) and error.strerror else " ".join(str(error).split())
+        message, code = f"could not write the run's files ({reason}); {kept}", EXIT_NOT_SAVED
+    else:
+        raise error
+    print(f"glassgrad train: {message}", file=sys.stderr)
+    return code
+
+
+@contextmanager
+def _ctrl_c_noted(pressed: list[int]) -> Iterator[None]:
+    """Ctrl-C during the block raises KeyboardInterrupt as usual and is noted in ``pressed`` too, so that a library
+    which turns it into another error (numpy's import does: an ImportError) cannot hide it. Only where Python's
+    own handler is in place: in the main thread, and not when Ctrl-C is ignored (a background job)."""
+    if threading.current_thread() is not threading.main_thread() or (
+            signal.getsignal(signal.SIGINT) is not signal.default_int_handler):
+        yield
+        return
+
+    def note(signum: int, frame: FrameType | None) -> None:
+        pressed.append(signum)
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, note)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 #: The most edges ``glassgrad graph`` draws, beside at most MAX_NODES nodes: each input of an op is one (``sum(x, x)``

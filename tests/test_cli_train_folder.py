@@ -162,6 +162,23 @@ def test_cli_train_ctrl_c_exits_130_in_one_line_and_keeps_the_earlier_run(tmp_pa
     assert [path.name for path in tmp_path.iterdir()] == ["run"]
 
 
+@pytest.mark.skipif(signal.getsignal(signal.SIGINT) is not signal.default_int_handler,
+                    reason="Ctrl-C is ignored in this process (started as a background job)")
+def test_cli_train_ctrl_c_turned_into_another_error_still_counts(tmp_path, monkeypatch, capsys):
+    def numpy_like(*args, **kwargs):  # numpy's C extensions, imported when Ctrl-C comes, raise an ImportError
+        try:
+            signal.raise_signal(signal.SIGINT)
+        except KeyboardInterrupt:
+            raise ImportError("initialization failed") from None
+
+    monkeypatch.setattr(train_module, "fit", numpy_like)
+    out = tmp_path / "run"
+    assert main(["train", *SMALL, "--out", str(out)]) == EXIT_INTERRUPTED
+    assert capsys.readouterr().err == f"glassgrad train: interrupted; nothing saved, --out {str(out)!r} is as it was\n"
+    assert not list(tmp_path.iterdir())
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # Python's own handler again
+
+
 def test_cli_ctrl_c_in_any_command_exits_130_in_one_line(monkeypatch, capsys):
     def interrupted(*args):
         raise KeyboardInterrupt
