@@ -5,12 +5,16 @@ from __future__ import annotations
 import argparse
 import importlib.metadata
 import os
+import signal
 import sys
 import textwrap
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
+from types import FrameType
 
-from engine import Value
+from engine import Value, topological_order
 from engine import compile as compile_graph
 from glassgrad import demo
 from glassgrad.expression import EXAMPLE, build, parse_assignments, syntax_help
@@ -19,22 +23,34 @@ from nn.activations import ACTIVATIONS
 from nn.losses import LOSSES
 from nn.network import OUTPUTS
 from nn.train import OPTIMIZERS
-from viz.graph import SHOWS, draw_graph
-from viz.render import RENDERERS
+from viz.graph import MAX_NODES, SHOWS, draw_graph
+from viz.render import RENDERERS, RenderError
 from viz.steps import step_backward
 
 #: The exit status when stdout is closed before glassgrad is done (``glassgrad demo | head``): 128 + SIGPIPE,
 #: what ``cat`` or ``yes`` report there, so ``set -o pipefail`` treats glassgrad like them.
 EXIT_BROKEN_PIPE = 141
 
+#: The exit status when ``glassgrad train`` trained but could not write its files (a full disk ...): sysexits.h's
+#: EX_IOERR.
+EXIT_NOT_SAVED = 74
+
+#: The exit status after Ctrl-C: 128 + SIGINT, what a shell reports for a command it interrupted.
+EXIT_INTERRUPTED = 130
+
 #: What each exit status means; the end of ``glassgrad --help`` and ``glassgrad train --help``.
-EXIT_STATUS = """exit status:
+EXIT_STATUS = f"""exit status:
   0    done (train: and the last epoch's loss is not higher than the first's)
   1    train: training diverged, or the last epoch's loss is higher than the first's; the files
        are written, and the summary says so and suggests a lower --lr
-  2    bad input (an unknown choice, an --out that is a file, a run whose estimated memory is
-       more than is free): a message on stderr saying what was expected, nothing trained
-  141  stdout was closed early, e.g. glassgrad demo | head (quietly, as cat does)"""
+  2    bad input (an unknown choice, an --out that is a file, not writable or holds other files,
+       a run whose estimated memory is more than is free, a graph too big to draw): a message on
+       stderr saying what was expected, nothing trained
+  {EXIT_NOT_SAVED}   train: writing the files failed (e.g. a full disk); one line on stderr, and the
+       --out folder is as it was before the run
+  {EXIT_INTERRUPTED}  stopped by Ctrl-C (playground: 0, Ctrl-C is how it ends); train: the --out
+       folder is as it was before the run
+  {EXIT_BROKEN_PIPE}  stdout was closed early, e.g. glassgrad demo | head (quietly, as cat does)"""
 
 
 def version() -> str:
@@ -117,7 +133,9 @@ def build_parser() -> argparse.ArgumentParser:
     opt.add_argument("--compile", action="store_true",
                      help="trace one example's step once and run its generated code over each mini-batch (numpy "
                           "when installed): the same results to rounding, many times faster")
-    train.add_argument("--out", default=None, help="output folder, made if it is missing (default: runs/DATASET)")
+    train.add_argument("--out", default=None,
+                       help="output folder: a new one, an empty one or an earlier run's, which the run replaces "
+                            "whole once all its files are written (default: runs/DATASET)")
     train.add_argument("--no-progress", action="store_true", help="no progress bar")
     _add_graph(commands)
     _add_playground(commands)
@@ -222,13 +240,68 @@ def _train(args: argparse.Namespace) -> int:
         epochs=args.epochs, batch_size=args.batch_size, l2=args.l2, seed=args.seed, compile=args.compile,
         out=args.out or f"runs/{args.dataset}", test_split=args.test_split,
     )
+    pressed: list[int] = []
     try:
-        result = run(config, progress=not args.no_progress)
-    except (TypeError, ValueError) as error:
-        print(f"glassgrad train: {error}", file=sys.stderr)
-        return 2
+        with _ctrl_c_noted(pressed):
+            result = run(config, progress=not args.no_progress)
+    except BaseException as error:
+        return _train_failed(error, config.out, interrupted=bool(pressed))
     print(summary(result))
     return 1 if result.diverged or result.loss_got_worse else 0
+
+
+def _train_failed(error: BaseException, out: str, interrupted: bool) -> int:
+    """The exit status of a run that raised ``error``, after one line on stderr saying what happened (``run``
+    leaves ``--out`` as it was); an error of another kind is raised again."""
+    kept = f"nothing saved, --out {out!r} is as it was"
+    if interrupted or isinstance(error, KeyboardInterrupt):
+        message, code = f"interrupted; {kept}", EXIT_INTERRUPTED
+    elif isinstance(error, (TypeError, ValueError)):
+        message, code = str(error), 2
+    elif isinstance(error, (OSError, RenderError)):  # writing the files, into the folder that replaces --out
+        reason = error.strerror if isinstance(error, OSError) and error.strerror else " ".join(str(error).split())
+        message, code = f"could not write the run's files ({reason}); {kept}", EXIT_NOT_SAVED
+    else:
+        raise error
+    print(f"glassgrad train: {message}", file=sys.stderr)
+    return code
+
+
+@contextmanager
+def _ctrl_c_noted(pressed: list[int]) -> Iterator[None]:
+    """Ctrl-C during the block raises KeyboardInterrupt as usual and is noted in ``pressed`` too, so that a library
+    which turns it into another error (numpy's import does: an ImportError) cannot hide it. Only where Python's
+    own handler is in place: in the main thread, and not when Ctrl-C is ignored (a background job)."""
+    if threading.current_thread() is not threading.main_thread() or (
+            signal.getsignal(signal.SIGINT) is not signal.default_int_handler):
+        yield
+        return
+
+    def note(signum: int, frame: FrameType | None) -> None:
+        pressed.append(signum)
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, note)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
+#: The most edges ``glassgrad graph`` draws, beside at most MAX_NODES nodes: each input of an op is one (``sum(x, x)``
+#: has two) and they, more than the nodes, make drawing slow. MAX_NODES two-input ops summed have about three a node.
+MAX_EDGES = 3 * MAX_NODES
+
+
+def _check_drawable(root: Value) -> None:
+    """A ValueError when the graph of ``root`` has more than MAX_NODES nodes or MAX_EDGES edges, counted before
+    anything is drawn."""
+    order = topological_order(root)
+    nodes, edges = len(order), sum(len(value.parents) for value in order)
+    if nodes > MAX_NODES or edges > MAX_EDGES:
+        raise ValueError(f"expected a graph of at most {MAX_NODES:,} nodes and {MAX_EDGES:,} edges to draw, got "
+                         f"{nodes:,} nodes and {edges:,} edges (each input of an op is an edge: sum(x, x) has 2); "
+                         "draw a smaller expression")
 
 
 def _suffix_error(path: str, suffixes: tuple[str, ...], option: str) -> str | None:
@@ -250,6 +323,7 @@ def _graph(args: argparse.Namespace) -> int:
         variables = parse_assignments(args.variables)
         built = build(args.expression, variables)
         root = built.root
+        _check_drawable(root)
         root.backward()
         print(f"f = {root.data:.6g}")
         for name in variables:
@@ -287,7 +361,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     When stdout is closed before the output is all written (``glassgrad demo | head``), it stops quietly
     with ``EXIT_BROKEN_PIPE`` rather than a ``BrokenPipeError`` traceback (the recipe of Python's ``signal``
-    documentation).
+    documentation); after Ctrl-C, with ``EXIT_INTERRUPTED`` and one line rather than a ``KeyboardInterrupt``
+    traceback.
     """
     try:
         try:
@@ -298,6 +373,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         _silence_stdout()
         return EXIT_BROKEN_PIPE
+    except KeyboardInterrupt:  # train says itself what it kept
+        print("glassgrad: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
 
 
 def _silence_stdout() -> None:

@@ -12,7 +12,7 @@ from engine import topological_order
 from glassgrad.memory import available_memory, describe_bytes, estimate
 from nn import MLP, DivergenceError, History, fit
 from nn import data as datasets
-from nn.files import write_json_atomic, write_text_atomic
+from nn.files import replacing_folder, write_json_atomic, write_text_atomic
 from nn.losses import LOSSES
 from nn.train import OPTIMIZERS, TAKES_LOGITS, targets_for
 from viz.diagram import Diagram
@@ -54,6 +54,17 @@ DIGITS_SHOWN = 60
 
 #: The largest input whose first hidden neuron ``neuron.svg`` draws (one edge and a node per input).
 NEURON_DIAGRAM_MAX_INPUTS = 8
+
+#: The files a run writes, by their key in ``TrainResult.files``. A folder that holds only these is an earlier
+#: run's, which a new run replaces whole.
+FILES = {
+    "model": "model.json", "history": "history.json", "history_csv": "history.csv",
+    "boundary_png": "decision_boundary.png", "history_png": "history.png", "neuron_svg": "neuron.svg",
+    "weights_png": "weights.png", "digits_png": "digits.png",
+}
+
+#: Files a file browser leaves in any folder it shows (macOS, Windows): no reason to refuse a run's folder.
+BROWSER_FILES = (".DS_Store", "Thumbs.db", "desktop.ini")
 
 
 @dataclass
@@ -120,6 +131,25 @@ def check_output_folder(out: str) -> None:
             raise ValueError(f"--out {str(out)!r}: expected a folder (made if it is missing), got {given}")
 
 
+def check_earlier_run(out: str) -> None:
+    """A ValueError unless ``out`` is missing, empty, or an earlier run's folder (only ``FILES`` in it): a run
+    replaces the whole folder, so anything else in it would be lost."""
+    path = Path(out)
+    if not path.is_dir():
+        return
+    try:
+        entries = list(path.iterdir())
+    except OSError as error:
+        raise ValueError(f"--out {str(out)!r}: cannot read the folder ({error.strerror})") from None
+    runs = set(FILES.values())
+    others = sorted(entry.name + ("/" if entry.is_dir() else "") for entry in entries
+                    if entry.name not in BROWSER_FILES and not (entry.name in runs and entry.is_file()))
+    if others:
+        shown = ", ".join(others[:3]) + (f" and {len(others) - 3:,} more" if len(others) > 3 else "")
+        raise ValueError(f"--out {str(out)!r}: expected a new folder, an empty one or an earlier run's (a run "
+                         f"replaces it whole), got a folder that also holds {shown}; choose another --out")
+
+
 def check_test_split(fraction: object) -> float:
     """``--test-split`` as a float in [0, 1), or a ValueError saying what was expected."""
     if isinstance(fraction, bool) or not isinstance(fraction, (int, float)) or not 0.0 <= fraction < 1.0:
@@ -176,11 +206,17 @@ def run(config: TrainConfig, progress: bool = True) -> TrainResult:
     ``history.json``, ``history.csv``, ``history.png``, and for small inputs ``decision_boundary.png`` (2-D
     inputs) and ``neuron.svg`` (one neuron's forward and backward graph, up to NEURON_DIAGRAM_MAX_INPUTS
     inputs), for 8×8 digits ``weights.png`` (the first layer's weights as images) and ``digits.png`` (the
-    first DIGITS_SHOWN test digits, mistakes marked) into ``config.out``."""
+    first DIGITS_SHOWN test digits, mistakes marked) into ``config.out``.
+
+    They are written into a new folder beside ``config.out``, made before training, which then replaces it
+    whole (``nn.files.replacing_folder``). A ValueError before training when that folder cannot be made or
+    ``config.out`` holds files that are not a run's; when writing fails (an OSError) or training is
+    interrupted (KeyboardInterrupt), ``config.out`` is as it was."""
     if config.dataset not in DATASETS:
         raise ValueError(f"--dataset: expected one of {', '.join(DATASETS)}, got {config.dataset!r}")
     fraction = check_test_split(config.test_split)
     check_output_folder(config.out)
+    check_earlier_run(config.out)
     check_memory(config)
     samples = DEFAULT_SAMPLES if config.samples is None and config.dataset not in FIXED_SHAPE else config.samples
     X_all, y_all = DATASETS[config.dataset](samples, config.noise, config.classes, config.seed)
@@ -189,56 +225,53 @@ def run(config: TrainConfig, progress: bool = True) -> TrainResult:
     nin = len(X[0])
     model = MLP(nin, [*config.hidden, outputs_for(config.loss, classes, config.dataset)],
                 activation=config.activation, output=config.output, seed=config.seed)
-    out = Path(config.out)
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as error:  # e.g. no permission: a clear message rather than a traceback
-        raise ValueError(f"--out {str(config.out)!r}: cannot make the folder ({error.strerror})") from None
-    diverged = None
-    try:
-        history = fit(model, X, y, loss=config.loss, optimizer=config.optimizer, lr=config.lr, epochs=config.epochs,
-                      batch_size=config.batch_size, l2=config.l2, seed=config.seed, progress=progress,
-                      compile=config.compile, validation=(X_test, y_test) if X_test else None)
-    except DivergenceError as error:
-        history, diverged = error.history, str(error)
-    predict = model.as_floats().predict  # the trained weights, read once
-    accuracy = sum(predict(x) == t for x, t in zip(X, y)) / len(X)
-    test_accuracy = sum(predict(x) == t for x, t in zip(X_test, y_test)) / len(X_test) if X_test else None
-    files = {
-        "model": model.save(out / "model.json"),
-        "history": write_json_atomic(out / "history.json", {
-            "config": asdict(config), **history.to_dict(), "final_accuracy": accuracy,
-            "final_test_accuracy": test_accuracy, "diverged": diverged,
-        }),
-        "history_csv": write_text_atomic(out / "history.csv", history.to_csv()),
-    }
-    from viz.digits import PIXELS, plot_digit_predictions, plot_weight_images  # matplotlib: loaded only when needed
-    from viz.plots import plot_decision_boundary, plot_history, save_figure
+    with replacing_folder(config.out, "--out") as folder:
+        diverged = None
+        try:
+            history = fit(model, X, y, loss=config.loss, optimizer=config.optimizer, lr=config.lr,
+                          epochs=config.epochs, batch_size=config.batch_size, l2=config.l2, seed=config.seed,
+                          progress=progress, compile=config.compile, validation=(X_test, y_test) if X_test else None)
+        except DivergenceError as error:
+            history, diverged = error.history, str(error)
+        predict = model.as_floats().predict  # the trained weights, read once
+        accuracy = sum(predict(x) == t for x, t in zip(X, y)) / len(X)
+        test_accuracy = sum(predict(x) == t for x, t in zip(X_test, y_test)) / len(X_test) if X_test else None
+        files = {
+            "model": model.save(folder / FILES["model"]),
+            "history": write_json_atomic(folder / FILES["history"], {
+                "config": asdict(config), **history.to_dict(), "final_accuracy": accuracy,
+                "final_test_accuracy": test_accuracy, "diverged": diverged,
+            }),
+            "history_csv": write_text_atomic(folder / FILES["history_csv"], history.to_csv()),
+        }
+        from viz.digits import PIXELS, plot_digit_predictions, plot_weight_images  # matplotlib: loaded when needed
+        from viz.plots import plot_decision_boundary, plot_history, save_figure
 
-    skipped = []
-    if nin == 2:
-        tested = "" if test_accuracy is None else f", {test_accuracy:.1%} test"
-        title = f"{config.dataset}: {accuracy:.1%} training{tested} accuracy after {history.epochs} epochs"
-        files["boundary_png"] = save_figure(plot_decision_boundary(model, X, y, title=title),
-                                            out / "decision_boundary.png")
-    else:
-        skipped.append(f"no decision_boundary.png: it draws the plane of 2-D inputs, these have {nin}")
-    files["history_png"] = save_figure(plot_history(history), out / "history.png")
-    if nin <= NEURON_DIAGRAM_MAX_INPUTS:
-        files["neuron_svg"] = neuron_diagram(model, X[0], y[0], config.loss).save(out / "neuron.svg")
-    else:
-        skipped.append(f"no neuron.svg: the first hidden neuron has {nin} inputs, too many edges to read "
-                       f"(drawn for {NEURON_DIAGRAM_MAX_INPUTS} or fewer)")
-    if nin == PIXELS:  # each row an 8×8 image: what the first layer looks for, and which digits it gets wrong
-        files["weights_png"] = save_figure(plot_weight_images(model), out / "weights.png")
-        shown_X, shown_y, which = (X_test, y_test, "test") if X_test else (X, y, "training")
-        right = sum(predict(x) == t for x, t in zip(shown_X, shown_y))
-        title = (f"{right} of the {len(shown_X)} {which} digits right ({right / len(shown_X):.1%}) "
-                 f"after {history.epochs} epoch{'' if history.epochs == 1 else 's'}")
-        if len(shown_X) > DIGITS_SHOWN:
-            title += f"; the first {DIGITS_SHOWN} of them"
-        files["digits_png"] = save_figure(plot_digit_predictions(model, shown_X, shown_y, count=DIGITS_SHOWN,
-                                                                 title=title), out / "digits.png")
+        skipped = []
+        if nin == 2:
+            tested = "" if test_accuracy is None else f", {test_accuracy:.1%} test"
+            title = f"{config.dataset}: {accuracy:.1%} training{tested} accuracy after {history.epochs} epochs"
+            files["boundary_png"] = save_figure(plot_decision_boundary(model, X, y, title=title),
+                                                folder / FILES["boundary_png"])
+        else:
+            skipped.append(f"no decision_boundary.png: it draws the plane of 2-D inputs, these have {nin}")
+        files["history_png"] = save_figure(plot_history(history), folder / FILES["history_png"])
+        if nin <= NEURON_DIAGRAM_MAX_INPUTS:
+            files["neuron_svg"] = neuron_diagram(model, X[0], y[0], config.loss).save(folder / FILES["neuron_svg"])
+        else:
+            skipped.append(f"no neuron.svg: the first hidden neuron has {nin} inputs, too many edges to read "
+                           f"(drawn for {NEURON_DIAGRAM_MAX_INPUTS} or fewer)")
+        if nin == PIXELS:  # each row an 8×8 image: what the first layer looks for, and which digits it gets wrong
+            files["weights_png"] = save_figure(plot_weight_images(model), folder / FILES["weights_png"])
+            shown_X, shown_y, which = (X_test, y_test, "test") if X_test else (X, y, "training")
+            right = sum(predict(x) == t for x, t in zip(shown_X, shown_y))
+            title = (f"{right} of the {len(shown_X)} {which} digits right ({right / len(shown_X):.1%}) "
+                     f"after {history.epochs} epoch{'' if history.epochs == 1 else 's'}")
+            if len(shown_X) > DIGITS_SHOWN:
+                title += f"; the first {DIGITS_SHOWN} of them"
+            files["digits_png"] = save_figure(plot_digit_predictions(model, shown_X, shown_y, count=DIGITS_SHOWN,
+                                                                     title=title), folder / FILES["digits_png"])
+    files = {key: Path(config.out) / path.name for key, path in files.items()}  # where they are now
     return TrainResult(model, history, files, accuracy, diverged, config, test_accuracy, skipped)
 
 

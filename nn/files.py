@@ -12,8 +12,14 @@ import io
 import json
 import os
 import reprlib
+import secrets
+import shutil
+import signal
 import stat
 import tempfile
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -187,3 +193,111 @@ def read_json(path: str | os.PathLike[str], what: str, limit: int) -> Any:
 def _too_large(what: str, name: str, size: int, limit: int, at_least: str = "") -> str:
     """The message of a file over the size ``limit``."""
     return f"{what}: expected a file of at most {limit:,} bytes, got {at_least}{size:,} bytes in {name!r}"
+
+
+@contextmanager
+def replacing_folder(path: str | os.PathLike[str], what: str = "folder") -> Iterator[Path]:
+    """A new empty folder to write into, which takes the place of the folder ``path`` when the block ends.
+
+    The new folder is ``NAME.tmp-XXXXXXXX`` beside ``path`` (in its parent, made if missing: the same file
+    system), made on entering, before the block runs, and checked by writing a file into it. When the block
+    ends without an exception, a folder already at ``path`` is renamed aside (``NAME.old-XXXXXXXX``), the new
+    one renamed to ``path``, and the old one removed: ``path`` is at every moment the old folder whole or the
+    new one whole, never a mix. A Ctrl-C during those renames is ignored (the block is done by then). When
+    the block raises (an OSError, a KeyboardInterrupt ...) or a rename fails, the new folder is removed, and
+    so are the empty folders made for it, and ``path`` is as it was. Only a process killed outright can leave
+    the new folder or the old one beside ``path``. A ValueError on entering, naming ``path`` as ``what`` and
+    saying why: it is a file, a folder that cannot be written, the current folder or one above it, or no
+    folder can be written beside it.
+    """
+    given = f"{what} {str(path)!r}"
+    target = Path(path).resolve()  # a symlink to a folder: the folder it points at is replaced
+    _check_replaceable(target, given)
+    made = [folder for folder in target.parents if not folder.exists()]  # deepest first
+    new = target.with_name(f"{target.name}.tmp-{secrets.token_hex(4)}")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        _make_writable_folder(new)
+    except BaseException as error:
+        _remove_empty(made)
+        if not isinstance(error, OSError):
+            raise
+        where = "" if error.filename is None else f": {str(error.filename)!r}"
+        raise ValueError(f"{given}: cannot write there ({error.strerror or error}{where})") from None
+    try:
+        yield new
+        with _sigint_ignored():
+            _swap_folder(new, target)
+    except BaseException:
+        shutil.rmtree(new, ignore_errors=True)
+        _remove_empty(made)
+        raise
+
+
+def _check_replaceable(target: Path, given: str) -> None:
+    """A ValueError unless ``target`` is missing or a folder this process can empty, and holds no current folder."""
+    if target.exists() and not target.is_dir():
+        raise ValueError(f"{given}: expected a folder, got a file")
+    if target.is_dir() and not os.access(target, os.W_OK | os.X_OK):
+        raise ValueError(f"{given}: expected a folder that can be written, got one that cannot (permission denied)")
+    here = Path.cwd()
+    if target == here or target in here.parents:
+        where = "the current folder" if target == here else "a folder above the current one"
+        raise ValueError(f"{given}: expected a folder other than the current one and those above it (it is "
+                         f"replaced whole), got {where}")
+
+
+def _make_writable_folder(folder: Path) -> None:
+    """Make ``folder`` (0777 less the umask, as any new folder) and write a file into it and remove it: an OSError
+    unless files can be written there (no permission, a full disk ...). On failure the folder is removed again."""
+    folder.mkdir()
+    try:
+        probe = folder / "probe"
+        with open(probe, "wb") as file:
+            file.write(b"probe")
+            file.flush()
+            os.fsync(file.fileno())
+        probe.unlink()
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+
+
+def _remove_empty(folders: list[Path]) -> None:
+    """Remove ``folders`` (deepest first) as long as they are empty."""
+    for folder in folders:
+        try:
+            folder.rmdir()
+        except OSError:
+            return
+
+
+def _swap_folder(new: Path, target: Path) -> None:
+    """Rename ``new`` to ``target``; a folder already there is renamed aside first (back again if the rename
+    fails) and removed after."""
+    if not target.exists():
+        os.rename(new, target)
+    else:
+        shutil.copymode(target, new)  # the permissions the old folder had
+        aside = target.with_name(f"{target.name}.old-{secrets.token_hex(4)}")
+        os.rename(target, aside)
+        try:
+            os.rename(new, target)
+        except BaseException:
+            os.rename(aside, target)
+            raise
+        shutil.rmtree(aside, ignore_errors=True)
+    _sync_folder(target.parent)
+
+
+@contextmanager
+def _sigint_ignored() -> Iterator[None]:
+    """Ctrl-C ignored during the block. Python handles signals in the main thread only; elsewhere nothing changes."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_DFL if previous is None else previous)

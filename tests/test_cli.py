@@ -84,3 +84,4 @@ def test_cli_help_documents_the_exit_status(capsys):
             main(argv)
         printed = capsys.readouterr().out
         assert "exit status:" in printed and "141" in printed and "lower --lr" in printed
+        assert "\n  74   train: writing the files failed" in printed and "\n  130  stopped by Ctrl-C" in printed

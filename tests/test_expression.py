@@ -6,6 +6,7 @@ import inspect
 import math
 import subprocess
 import sys
+import time
 
 import pytest
 from conftest import require
@@ -15,8 +16,9 @@ from hypothesis import strategies as st
 from engine import OPS, Value, apply, logsumexp, register_op, unregister_op
 from engine.ops import BUILTIN_OPS
 from glassgrad import expression
-from glassgrad.cli import main
+from glassgrad.cli import MAX_EDGES, _check_drawable, main
 from glassgrad.expression import MAX_DEPTH, MAX_LENGTH, ExpressionError, build, parse_assignments
+from viz.graph import MAX_NODES
 from viz.render import bundled_dot, system_dot
 
 
@@ -367,6 +369,34 @@ def test_cli_graph_bad_input_exits_2_with_a_message_and_no_traceback(argv, messa
     assert captured.err.startswith(message)
     assert "Traceback" not in captured.err
     assert not list(tmp_path.iterdir())  # nothing written
+
+
+def test_cli_graph_of_thousands_of_edges_is_refused_before_drawing_at_once(tmp_path, capsys):
+    many = "sum(" + ",".join(["x"] * 4990) + ")"  # 2 nodes, 4,990 edges: minutes of rendering, once
+    start = time.perf_counter()
+    code = main(["graph", many, "x=1", "--out", str(tmp_path / "g.svg"), "--steps", str(tmp_path / "s.html")])
+    assert time.perf_counter() - start < 0.5 and code == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""  # refused before anything, the value included
+    assert captured.err == (f"glassgrad graph: expected a graph of at most {MAX_NODES:,} nodes and {MAX_EDGES:,} "
+                            "edges to draw, got 2 nodes and 4,990 edges (each input of an op is an edge: sum(x, x) "
+                            "has 2); draw a smaller expression\n")
+    assert not list(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize(("expression", "drawable"), [
+    ("sum(" + ",".join(["x"] * MAX_EDGES) + ")", True),
+    ("sum(" + ",".join(["x"] * (MAX_EDGES + 1)) + ")", False),
+    ("sum(" + ",".join(["exp(x)"] * (MAX_NODES - 2)) + ")", True),  # x, the exps and the sum
+    ("sum(" + ",".join(["exp(x)"] * (MAX_NODES - 1)) + ")", False),
+])
+def test_cli_graph_limits_both_nodes_and_edges(expression, drawable):
+    root = build(expression, {"x": 1.0}).root
+    if drawable:
+        _check_drawable(root)
+    else:
+        with pytest.raises(ValueError, match=r"^expected a graph of at most "):
+            _check_drawable(root)
 
 
 @pytest.mark.slow  # a Python subprocess
