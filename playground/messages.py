@@ -58,11 +58,15 @@ PAUSING = frozenset({"pause", "step", "epoch", "reset", "weight", "select-exampl
 TRAINING = frozenset({"play", "step", "epoch"})
 
 
-def _settings(runner: Runner, message: Mapping[str, Any]) -> None:
+def _settings(runner: Runner, message: Mapping[str, Any]) -> dict[str, list[str]] | None:
+    """The settings a link's hash names (only those: the others stay), this playground's or TensorFlow
+    Playground's; what it ignored comes back as ``notices`` (to the page that sent it)."""
     text = message.get("hash")
     if not isinstance(text, str):
         raise ValueError(f"settings: expected a hash text such as 'dataset=moons&noise=10', got {describe(text)}")
-    runner.session.update(Settings.from_hash(text))
+    settings, notices = Settings.from_link(text, base=runner.session.settings)
+    runner.session.update(settings)
+    return {"notices": notices} if notices else None
 
 
 def _regenerate(runner: Runner, message: Mapping[str, Any]) -> None:
@@ -99,14 +103,16 @@ def _view_epoch(runner: Runner, message: Mapping[str, Any]) -> None:
     runner.viewing = None if epoch == runner.session.epoch_count else int(epoch)
 
 
-def _export(runner: Runner, message: Mapping[str, Any]) -> dict[str, str]:
+def _export(runner: Runner, message: Mapping[str, Any]) -> dict[str, dict[str, str]]:
+    """A file for the page that asked (``export`` in its answer only): the model, the code or a step-through."""
     what = message.get("what")
     if what == "model":
-        return export.model_file(runner.viewed_model())
+        return {"export": export.model_file(runner.viewed_model())}
     if what == "code":
-        return {"what": "code", "filename": "playground.py", "text": export.code(runner.session)}
+        return {"export": {"what": "code", "filename": "playground.py", "text": export.code(runner.session)}}
     if what == "steps":
-        return {"what": "steps", "filename": "steps.html", "text": _steps_page(runner, message.get("scope"))}
+        page = _steps_page(runner, message.get("scope"))
+        return {"export": {"what": "steps", "filename": "steps.html", "text": page}}
     raise ValueError(f"export: expected what to be model, code or steps, got {describe(what)}")
 
 

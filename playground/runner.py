@@ -80,8 +80,8 @@ class Runner:
         playing = self.playing  # then the training thread's next frame, a few hundredths of a second away, has maps
         frame = self.frame(full=True, loss_age=LOSS_SECONDS if playing else 0.0, with_maps=not playing)
         self._publish(frame)
-        if isinstance(answer, dict):  # an export: for the one who asked, not for every page
-            return {**frame, "export": answer}
+        if isinstance(answer, dict):  # an export or notices: for the one who asked, not for every page
+            return {**frame, **answer}
         return frame
 
     def train(self, count: int | None = None) -> None:

@@ -1,9 +1,10 @@
-"""The playground's run kept across restarts: saved to a file (atomically) every few seconds and on exit, read
-back when the server starts again, with the token and the port, so that an open page reconnects.
+"""The playground's runs kept across restarts: saved to a file (atomically) every few seconds and on exit, read
+back when the server starts again with their ids, the token and the port, so that an open page reconnects to
+its own run.
 
     path = default_path()                         # $XDG_CACHE_HOME/glassgrad/playground.json (~/.cache/...)
     kept = load(path)                             # None when there is no file; a ValueError when it is not one
-    saver = Saver(path, runner, token, port); saver.start(); ...; saver.stop()   # stop saves a last time
+    saver = Saver(path, runs, token, port); saver.start(); ...; saver.stop()   # stop saves a last time
 
 The file holds the token: it is made readable by its owner only. A file that cannot be used is never
 overwritten silently: ``load`` says why, and the command stops with that message (exit 2).
@@ -19,10 +20,10 @@ from typing import Any
 
 from engine.value import describe
 from nn.files import read_json, write_json_atomic
-from playground.runner import Runner
+from playground.runs import MAX_RUNS, Runs
 from playground.session import Session
 
-FORMAT = "glassgrad-playground-run"
+FORMAT = "glassgrad-playground-runs"
 VERSION = 1
 SAVE_SECONDS = 5.0  # while the run changes, it is saved at most this often
 MAX_FILE_BYTES = 20_000_000  # a kept run is far smaller (10,000 points at most); a larger file is not one
@@ -30,9 +31,10 @@ MAX_FILE_BYTES = 20_000_000  # a kept run is far smaller (10,000 points at most)
 
 @dataclass(frozen=True)
 class Kept:
-    """A run read back: its session, and the token and port it was served with."""
+    """Runs read back (under their ids, the most recently used last), and the token and port they were served
+    with."""
 
-    session: Session
+    runs: Runs
     token: str
     port: int
 
@@ -51,39 +53,48 @@ def load(path: Path) -> Kept | None:
         return None
     document = read_json(path, "a kept run", MAX_FILE_BYTES)  # a regular file only, read within the bound
     if not isinstance(document, dict) or document.get("format") != FORMAT or document.get("version") != VERSION:
-        raise ValueError(f"{path}: expected a kept playground run (format {FORMAT!r}, version {VERSION}), got "
+        raise ValueError(f"{path}: expected kept playground runs (format {FORMAT!r}, version {VERSION}), got "
                          f"{describe(document.get('format') if isinstance(document, dict) else document)}")
     token, port = document.get("token"), document.get("port")
     if not isinstance(token, str) or not token.isascii() or not 16 <= len(token) <= 200:
         raise ValueError(f"{path}: expected a token of 16 to 200 ASCII characters, got {describe(token)}")
     if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
         raise ValueError(f"{path}: expected a port from 0 to 65535, got {describe(port)}")
-    try:
-        session = Session.restore(document.get("run"))
-    except ValueError as error:
-        raise ValueError(f"{path}: {error}") from None
-    return Kept(session, token, port)
+    kept = document.get("runs")
+    if not isinstance(kept, list) or len(kept) > MAX_RUNS or not all(isinstance(r, dict) for r in kept):
+        raise ValueError(f"{path}: expected runs as a list of at most {MAX_RUNS} objects, got {describe(kept)}")
+    runs = Runs()
+    for k, run in enumerate(kept):
+        run_id = run.get("id")
+        if not isinstance(run_id, str) or not run_id.isascii() or not 1 <= len(run_id) <= 40:
+            raise ValueError(f"{path}: runs[{k}]: expected an id of 1 to 40 ASCII characters, got {describe(run_id)}")
+        try:
+            runs.create(session=Session.restore(run.get("run")), run_id=run_id)
+        except ValueError as error:
+            raise ValueError(f"{path}: runs[{k}]: {error}") from None
+    return Kept(runs, token, port)
 
 
-def save(path: Path, runner: Runner, token: str, port: int) -> None:
-    """Write the runner's run, the token and the port to ``path`` atomically, readable by its owner only."""
+def save(path: Path, runs: Runs, token: str, port: int) -> None:
+    """Write the runs (their own pages' runs, not a user's own model), the token and the port to ``path``
+    atomically, readable by its owner only."""
     path.parent.mkdir(parents=True, exist_ok=True)
     if not path.exists():  # made owner-only first: the atomic write keeps the mode of the file it replaces
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
-    document: dict[str, Any] = {"format": FORMAT, "version": VERSION, "token": token, "port": port,
-                                "run": runner.session.to_document()}
-    write_json_atomic(path, document)
+    kept = [{"id": run_id, "run": runner.session.to_document()} for run_id, runner in runs.items()
+            if not runner.session.own]
+    write_json_atomic(path, {"format": FORMAT, "version": VERSION, "token": token, "port": port, "runs": kept})
 
 
 class Saver:
-    """A thread that saves the runner's run whenever it changed, at most every ``SAVE_SECONDS``; ``stop`` saves a
+    """A thread that saves the runs whenever one changed, at most every ``SAVE_SECONDS``; ``stop`` saves a
     last time. A save that fails is said once on ``warn`` and tried again later."""
 
-    def __init__(self, path: Path, runner: Runner, token: str, port: int, warn: Any = print) -> None:
-        self.path, self.runner, self.token, self.port, self.warn = path, runner, token, port, warn
+    def __init__(self, path: Path, runs: Runs, token: str, port: int, warn: Any = print) -> None:
+        self.path, self.runs, self.token, self.port, self.warn = path, runs, token, port, warn
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="glassgrad-saver", daemon=True)
-        self._saved: tuple[int, int, str] | None = None  # the session, its version and settings saved last
+        self._saved: list[tuple[str, int, int, str]] | None = None  # each run's id, session, version and settings
         self._failed = False
 
     def start(self) -> None:
@@ -99,13 +110,13 @@ class Saver:
         self.save_if_changed()
 
     def save_if_changed(self) -> None:
-        """Save unless the run is as it was saved last."""
-        session = self.runner.session
-        mark = (id(session), session.version, session.settings.to_hash())
+        """Save unless the runs are as they were saved last."""
+        mark = [(run_id, id(r.session), r.session.version, r.session.settings.to_hash())
+                for run_id, r in self.runs.items()]
         if mark == self._saved:
             return
         try:
-            save(self.path, self.runner, self.token, self.port)
+            save(self.path, self.runs, self.token, self.port)
         except (OSError, ValueError) as error:
             if not self._failed:
                 self.warn(f"glassgrad playground: cannot keep the run in {self.path} ({error}); will try again")

@@ -45,6 +45,8 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 from engine.value import describe
 from playground import saved
 from playground.runner import Frame, Runner
+from playground.runs import DroppedRunError, Runs
+from playground.settings import Settings
 from viz.assets import static_text
 
 MAX_BODY_BYTES = 2_000_000  # a message, with a CSV of up to 1 MB as JSON text
@@ -94,11 +96,13 @@ class _Guard:
         return None
 
 
-def create_app(runner: Runner, token: str, hosts: set[str], stopping: Callable[[], bool] = lambda: False) -> Any:
-    """The Starlette app serving ``runner``, guarded by ``token`` and the accepted ``Host`` values (``host:port``).
+def create_app(runs: Runs | Runner, token: str, hosts: set[str], stopping: Callable[[], bool] = lambda: False) -> Any:
+    """The Starlette app serving ``runs`` (one run per page; a single ``Runner`` is shared by every page), guarded
+    by ``token`` and the accepted ``Host`` values (``host:port``).
 
     ``stopping()`` says when the server shuts down, so that event streams end and Ctrl-C stops it at once.
     """
+    runs = Runs(only=runs) if isinstance(runs, Runner) else runs
     streams = threading.BoundedSemaphore(MAX_EVENT_STREAMS)
     page = static_text("playground", "playground.html").replace("{{token}}", token)
 
@@ -113,33 +117,32 @@ def create_app(runner: Runner, token: str, hosts: set[str], stopping: Callable[[
         return Response(static_text("playground", name), media_type=f"{STATIC[name]}; charset=utf-8")
 
     async def state(request: Request) -> Response:
-        return JSONResponse(await asyncio.to_thread(runner.state))
+        run_id, runner = _run_of(runs, request)
+        return JSONResponse({**await asyncio.to_thread(runner.state), "session": run_id})
 
     async def frame(request: Request) -> Response:
-        return JSONResponse(await asyncio.to_thread(runner.frame, True))
+        run_id, runner = _run_of(runs, request)
+        return JSONResponse({**await asyncio.to_thread(runner.frame, True), "session": run_id})
 
     async def data_csv(request: Request) -> Response:
-        text = await asyncio.to_thread(runner.session.to_csv)
+        text = await asyncio.to_thread(_run_of(runs, request)[1].session.to_csv)
         return Response(text, media_type="text/csv; charset=utf-8",
                         headers={"Content-Disposition": 'attachment; filename="playground.csv"'})
 
+    async def session(request: Request) -> Response:
+        body = await _body(request)
+        link = _link(decode_message(body)) if body else ""
+        settings, notices = Settings.from_link(link) if link else (None, [])
+        run_id, runner = await asyncio.to_thread(runs.start, settings)
+        return JSONResponse({**await asyncio.to_thread(runner.frame, True), "session": run_id, "notices": notices})
+
     async def command(request: Request) -> Response:
-        declared = request.headers.get("content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > MAX_BODY_BYTES):
-            return _error(f"request body: expected at most {MAX_BODY_BYTES:,} bytes, got {declared}", 413)
-        body = bytearray()
-        async for chunk in request.stream():
-            body += chunk
-            if len(body) > MAX_BODY_BYTES:
-                return _error(f"request body: expected at most {MAX_BODY_BYTES:,} bytes, got more", 413)
-        try:
-            message = decode_message(bytes(body))
-            result = await asyncio.to_thread(runner.handle, message)
-        except (TypeError, ValueError) as error:
-            return _error(str(error))
-        return JSONResponse(result)
+        runner = _run_of(runs, request)[1]
+        message = decode_message(await _body(request))
+        return JSONResponse(await asyncio.to_thread(runner.handle, message))
 
     async def events(request: Request) -> Response:
+        runner = _run_of(runs, request)[1]
         if not streams.acquire(blocking=False):
             return _error(f"events: expected at most {MAX_EVENT_STREAMS} pages listening at once, got one more", 429)
         return StreamingResponse(_event_stream(runner, stopping, streams.release), media_type="text/event-stream",
@@ -152,9 +155,52 @@ def create_app(runner: Runner, token: str, hosts: set[str], stopping: Callable[[
         Route("/api/frame", frame),
         Route("/api/events", events),
         Route("/api/data.csv", data_csv),
+        Route("/api/session", session, methods=["POST"]),
         Route("/api/command", command, methods=["POST"]),
-    ])
+    ], exception_handlers={_TooLargeError: _answer_error, DroppedRunError: _answer_error, ValueError: _answer_error,
+                           TypeError: _answer_error})
     return _Guard(app, token, hosts)
+
+
+class _TooLargeError(ValueError):
+    """A request body over ``MAX_BODY_BYTES`` (413)."""
+
+
+async def _body(request: Request) -> bytes:
+    """The request's body, read at most ``MAX_BODY_BYTES`` (``_TooLargeError`` past it, by its header or as it
+    streams)."""
+    declared = request.headers.get("content-length")
+    if declared is not None and (not declared.isdigit() or int(declared) > MAX_BODY_BYTES):
+        raise _TooLargeError(f"request body: expected at most {MAX_BODY_BYTES:,} bytes, got {declared}")
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_BODY_BYTES:
+            raise _TooLargeError(f"request body: expected at most {MAX_BODY_BYTES:,} bytes, got more")
+    return bytes(body)
+
+
+async def _answer_error(request: Request, error: Exception) -> Response:
+    """A request the app cannot do: 413 for a body too large, 410 for a run no longer kept, else 400; the JSON
+    ``error`` says what was expected (the page shows it)."""
+    status = 413 if isinstance(error, _TooLargeError) else 410 if isinstance(error, DroppedRunError) else 400
+    return _error(str(error), status)
+
+
+def _run_of(runs: Runs, request: Request) -> tuple[str, Runner]:
+    """The run a request names (``?session=ID``: a ``DroppedRunError`` saying to reload when it is gone), or
+    without one the most recently used run (for scripts and ``GET /api/state``; a page always names its own)."""
+    run_id = request.query_params.get("session")
+    if run_id is None:
+        return runs.latest()
+    return run_id, runs.get(run_id)
+
+
+def _link(message: object) -> str:
+    """The link hash in ``POST /api/session``'s body (``{"hash": "..."}``; nothing: none)."""
+    if not isinstance(message, dict) or not isinstance(message.get("hash", ""), str):
+        raise ValueError(f"session: expected an object such as {{\"hash\": \"dataset=xor\"}}, got {describe(message)}")
+    return str(message.get("hash", "")).removeprefix("#")
 
 
 def decode_message(body: bytes) -> object:
@@ -283,8 +329,8 @@ def _listening(host: str, port: int) -> socket.socket:
     return sock
 
 
-def _server(runner: Runner, token: str, host: str, port: int) -> uvicorn.Server:
-    app = create_app(runner, token, local_hosts(host, port), stopping=lambda: server.should_exit)
+def _server(runs: Runs | Runner, token: str, host: str, port: int) -> uvicorn.Server:
+    app = create_app(runs, token, local_hosts(host, port), stopping=lambda: server.should_exit)
     config = uvicorn.Config(app, log_level="warning", timeout_graceful_shutdown=2, lifespan="off", http=_Connection,
                             timeout_keep_alive=KEEPALIVE_SECONDS_IDLE)
     server = uvicorn.Server(config)
@@ -292,9 +338,10 @@ def _server(runner: Runner, token: str, host: str, port: int) -> uvicorn.Server:
 
 
 @contextlib.contextmanager
-def running(runner: Runner, token: str | None = None) -> Iterator[str]:
-    """Serve ``runner`` on 127.0.0.1 (a free port) in a thread while the block runs; yields the page's URL with
-    its token (``token``, or a random one). For tests, scripts and notebooks; the command uses ``serve``."""
+def running(runner: Runner | Runs, token: str | None = None) -> Iterator[str]:
+    """Serve ``runner`` (one run every page shares; ``Runs``: a run per page) on 127.0.0.1 (a free port) in a thread
+    while the block runs; yields the page's URL with its token (``token``, or a random one). For tests, scripts and
+    notebooks; the command uses ``serve``."""
     sock = _listening("127.0.0.1", 0)
     port = sock.getsockname()[1]
     token = secrets.token_urlsafe(24) if token is None else token
@@ -304,7 +351,7 @@ def running(runner: Runner, token: str | None = None) -> Iterator[str]:
     try:
         yield f"http://127.0.0.1:{port}/?token={token}"
     finally:
-        runner.pause()
+        (runner.close if isinstance(runner, Runs) else runner.pause)()
         server.should_exit = True
         thread.join(timeout=10)
         sock.close()
@@ -314,28 +361,28 @@ def serve(host: str = "127.0.0.1", port: int = 0, open_browser: bool = True, run
           state: Path | None = None, token: str | None = None) -> int:
     """Serve the playground until Ctrl-C: prints the URL (token included) on a line of its own; returns 0.
 
-    ``state``: the file the run is kept in (``playground.saved``): read at start (the run goes on, with its token
-    and port unless ``token``/``port`` are given), saved every few seconds and on exit; None keeps nothing.
+    Each page load is a run of its own (``playground.runs``); ``runner``, when given, is one run every page shares.
+    ``state``: the file the runs are kept in (``playground.saved``): read at start (they go on, with their ids,
+    the token and the port unless ``token``/``port`` are given), saved every few seconds and on exit; None keeps
+    nothing.
     """
     kept = saved.load(state) if state is not None else None  # a file that is not a kept run: a ValueError
-    if kept is not None:
-        runner = Runner(kept.session) if runner is None else runner
-        token = kept.token if token is None else token
-    runner = Runner() if runner is None else runner
-    token = secrets.token_urlsafe(24) if token is None else _checked_token(token)
+    runs = Runs(only=runner) if runner is not None else kept.runs if kept is not None else Runs()
+    token = (kept.token if kept is not None else secrets.token_urlsafe(24)) if token is None else _checked_token(token)
     sock = _listening_again(host, port, kept.port if kept is not None and port == 0 else 0)
     port = sock.getsockname()[1]
-    server = _server(runner, token, host, port)
+    server = _server(runs, token, host, port)
     shown = "127.0.0.1" if host in ("0.0.0.0", "") else (f"[{host}]" if ":" in host else host)
     url = f"http://{shown}:{port}/?token={token}"
-    saver = saved.Saver(state, runner, token, port, warn=_warn) if state is not None else None
+    saver = saved.Saver(state, runs, token, port, warn=_warn) if state is not None else None
     try:  # a Ctrl-C from here on stops it cleanly, even one before uvicorn has taken over the signal
         if host not in ("127.0.0.1", "localhost", "::1"):
             _warn(f"warning: serving on {host}, not only this machine: anyone who can reach it and has the token "
                   f"can use the playground")
         if saver is not None:
-            went_on = f"; went on with the run kept there, at epoch {runner.session.epoch_count}" if kept else ""
-            print(f"glassgrad playground: the run is kept in {state} (saved every {saved.SAVE_SECONDS:g} s and on "
+            count = len(kept.runs.items()) if kept is not None else 0
+            went_on = f"; went on with the {count} run{'s' if count != 1 else ''} kept there" if count else ""
+            print(f"glassgrad playground: the runs are kept in {state} (saved every {saved.SAVE_SECONDS:g} s and on "
                   f"exit{went_on})", flush=True)
             saver.start()
         print("glassgrad playground: open this address in a browser (Ctrl-C stops the server):", flush=True)
@@ -346,7 +393,7 @@ def serve(host: str = "127.0.0.1", port: int = 0, open_browser: bool = True, run
     except KeyboardInterrupt:  # uvicorn has shut down and raises the Ctrl-C again: the way this command ends
         pass
     finally:
-        runner.close()
+        runs.close()
         sock.close()
         if saver is not None:
             saver.stop()

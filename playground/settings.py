@@ -228,23 +228,30 @@ class Settings:
 
     @classmethod
     def from_hash(cls, text: str) -> Settings:
-        """Settings from the URL hash ``key=value&key=value`` (a leading ``#`` is fine); malformed: a ValueError."""
-        if not isinstance(text, str):
-            raise TypeError(f"URL hash: expected a str, got {describe(text)}")
-        if len(text) > MAX_HASH_CHARS:
-            raise ValueError(f"URL hash: expected at most {MAX_HASH_CHARS} characters, got {len(text)}")
-        body = text[1:] if text.startswith("#") else text
-        pairs: dict[str, str] = {}
-        for part in body.split("&") if body else []:
-            key, sep, value = part.partition("=")
-            if not sep or not key:
-                raise ValueError(f"URL hash: expected key=value pairs joined by &, got {describe(part)}")
-            if key in pairs:
-                raise ValueError(f"URL hash: expected each setting once, got {key!r} twice")
-            if not _HASH_VALUE.fullmatch(value):
-                raise ValueError(f"{key}: expected letters, digits and . , _ + - only, got {describe(value)}")
-            pairs[key] = value
-        return cls.validated(pairs)
+        """Settings from the URL hash ``key=value&key=value`` (a leading ``#`` is fine) of this playground's own names,
+        every one checked; malformed or unknown: a ValueError (``from_link`` reads any link, TF Playground's too)."""
+        return cls.validated(parse_hash(text))
+
+    @classmethod
+    def from_link(cls, text: str, base: Settings | None = None) -> tuple[Settings, list[str]]:
+        """Settings from a link's hash, this playground's or TensorFlow Playground's (its names and values are
+        translated: ``dataset=circle``, ``problem=regression&regDataset=reg-gauss``, a seed such as ``0.4213``),
+        changing ``base`` (default: the defaults) where the link names a setting. A name with no meaning here
+        (``initZero``, ``hideText``, ``cosX``, a typo) is ignored and said in the notices returned; a value out of
+        range is a ValueError, as in ``from_hash``."""
+        pairs, notices = _from_tf(parse_hash(text))
+        known = {f.name for f in fields(cls)}
+        for key in [k for k in pairs if k not in known]:
+            notices.append(f"{key}: {'a TensorFlow Playground' if key in TF_IGNORED else 'a'} setting with no "
+                           "meaning here; ignored")
+            del pairs[key]
+        values = (base or cls()).to_dict()
+        values.update(pairs)
+        if pairs.get("dataset") in REGRESSION and "output" not in pairs:
+            values["output"] = "mse"  # the one output of regression data
+        elif pairs.get("dataset") in CLASSIFICATION and values["output"] == "mse" and "output" not in pairs:
+            values["output"] = cls.output
+        return cls.validated(values), notices
 
     def to_hash(self) -> str:
         """The URL hash ``key=value&...`` of every setting (``from_hash`` reads it back to these settings)."""
@@ -253,6 +260,51 @@ class Settings:
     def to_dict(self) -> dict[str, Any]:
         """``{name: value}`` with JSON types (``networkShape`` a list)."""
         return {name: list(v) if isinstance(v, tuple) else v for name, v in asdict(self).items()}
+
+
+def parse_hash(text: str) -> dict[str, str]:
+    """The ``key=value`` pairs of a URL hash (``#`` first is fine), each key once and each value of letters, digits
+    and ``. , _ + -`` only; anything else is a ValueError saying what was expected."""
+    if not isinstance(text, str):
+        raise TypeError(f"URL hash: expected a str, got {describe(text)}")
+    if len(text) > MAX_HASH_CHARS:
+        raise ValueError(f"URL hash: expected at most {MAX_HASH_CHARS} characters, got {len(text)}")
+    body = text[1:] if text.startswith("#") else text
+    pairs: dict[str, str] = {}
+    for part in body.split("&") if body else []:
+        key, sep, value = part.partition("=")
+        if not sep or not key:
+            raise ValueError(f"URL hash: expected key=value pairs joined by &, got {describe(part)}")
+        if key in pairs:
+            raise ValueError(f"URL hash: expected each setting once, got {key!r} twice")
+        if not _HASH_VALUE.fullmatch(value):
+            raise ValueError(f"{key}: expected letters, digits and . , _ + - only, got {describe(value)}")
+        pairs[key] = value
+    return pairs
+
+
+#: TensorFlow Playground's data set names, as this playground names them
+TF_DATASETS = {"circle": "circles", "spiral": "spirals"}
+#: TensorFlow Playground's settings that mean nothing here (its view and its feature set, not this one's)
+TF_IGNORED = frozenset({"initZero", "collectStats", "hideText", "cosX", "cosY", "tutorial"})
+
+
+def _from_tf(pairs: dict[str, str]) -> tuple[dict[str, str], list[str]]:
+    """A link's pairs with TensorFlow Playground's names and values translated (its ``problem``, ``regDataset``,
+    data set names and fractional seed), and the notices of what was translated."""
+    pairs, notices = dict(pairs), []
+    problem, regression = pairs.pop("problem", None), pairs.pop("regDataset", None)
+    if "dataset" in pairs:
+        pairs["dataset"] = TF_DATASETS.get(pairs["dataset"], pairs["dataset"])
+    if problem == "regression":
+        pairs["dataset"] = regression or "reg-plane"
+    elif problem not in (None, "classification"):
+        notices.append(f"problem: expected classification or regression, got {problem!r}; ignored")
+    seed = pairs.get("seed")
+    if seed is not None and not _INTEGER.fullmatch(seed) and _NUMBER.fullmatch(seed) and 0 <= float(seed) < 1:
+        pairs["seed"] = str(round(float(seed) * 2**32) % 2**32)
+        notices.append(f"seed: TensorFlow Playground's {seed} taken as {pairs['seed']}")
+    return pairs, notices
 
 
 def _hash_text(value: object) -> str:

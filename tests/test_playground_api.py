@@ -111,7 +111,6 @@ def test_playground_serves_only_its_static_files(app_client: tuple[TestClient, R
     ({"type": "settings", "hash": "learningRate=nan"}, "learningRate: expected a number in (0, 100]"),
     ({"type": "settings", "hash": "learningRate=1e999"}, "learningRate: expected a number"),
     ({"type": "settings", "hash": "dataset=moons&&"}, "URL hash: expected key=value"),
-    ({"type": "settings", "hash": "colour=red"}, "settings: expected one of dataset"),
     ({"type": "settings", "hash": "seed=__import__('os')"}, "seed: expected letters, digits"),
     ({"type": "settings"}, "settings: expected a hash text"),
     ({"type": "weight", "name": "layers.9.neurons.0.b", "value": 1}, "set_weight(name): expected a parameter"),
@@ -135,6 +134,33 @@ def test_playground_bad_messages_are_a_400_saying_what_was_expected(
     after = client.get(f"/api/state?token={TOKEN}").json()  # the server goes on, unchanged
     assert after["settings"] == before["settings"] and after["parameters"] == before["parameters"]
     assert len(after["train"]) == len(before["train"])
+
+
+TF_LINK = ("activation=tanh&batchSize=10&dataset=circle&regDataset=reg-plane&learningRate=0.03&regularizationRate=0"
+           "&noise=0&networkShape=4,2&seed=0.80256&showTestData=false&discretize=false&percTrainData=50&x=true&y=true"
+           "&xTimesY=false&xSquared=false&ySquared=false&cosX=false&sinX=false&cosY=false&sinY=false"
+           "&collectStats=false&problem=classification&initZero=false&hideText=false")
+
+
+def test_playground_settings_from_a_tf_playground_link_open_with_notices(
+    app_client: tuple[TestClient, Runner],
+) -> None:
+    client, runner = app_client
+    answer = command(client, {"type": "settings", "hash": TF_LINK}).json()
+    assert answer["settings"]["dataset"] == "circles" and answer["settings"]["noise"] == 0
+    assert any(n.startswith("initZero: a TensorFlow Playground setting") for n in answer["notices"])
+    assert any(n.startswith("seed: TensorFlow Playground's 0.80256 taken as") for n in answer["notices"])
+    answer = command(client, {"type": "settings", "hash": "problem=regression&regDataset=reg-gauss&colour=red"}).json()
+    assert answer["settings"]["dataset"] == "reg-gauss" and answer["settings"]["output"] == "mse"
+    assert answer["notices"] == ["colour: a setting with no meaning here; ignored"]
+    assert "notices" not in runner.frame()  # for the page that sent the link only
+
+
+def test_playground_settings_change_only_what_they_name(app_client: tuple[TestClient, Runner]) -> None:
+    client, _ = app_client
+    command(client, {"type": "settings", "hash": "activation=relu"})
+    answer = command(client, {"type": "settings", "hash": "learningRate=0.1"}).json()
+    assert answer["settings"]["activation"] == "relu" and answer["settings"]["learningRate"] == 0.1  # both stick
 
 
 def test_playground_bad_json_is_a_400(app_client: tuple[TestClient, Runner]) -> None:
@@ -371,26 +397,30 @@ def test_playground_command_rejects_a_bad_port() -> None:
     assert result.returncode == 2 and "expected a port number" in result.stderr
 
 
-def post(url: str, message: dict[str, Any]) -> Any:
-    base, token = url.split("/?")[0], url.split("token=")[1]
-    request = urllib.request.Request(f"{base}/api/command", data=json.dumps(message).encode(), method="POST",
-                                     headers={"X-Glassgrad-Token": token})
+def post(url: str, message: dict[str, Any], path: str = "api/command") -> Any:
+    """POST ``message`` to the server of the page ``url`` (``session=`` in it names the run); its JSON answer."""
+    base, query = url.split("/?")
+    request = urllib.request.Request(f"{base}/{path}?{query}", data=json.dumps(message).encode(), method="POST")
     with urllib.request.urlopen(request, timeout=30) as response:
         return json.load(response)
 
 
 @pytest.mark.slow  # two Python subprocesses
-def test_playground_command_keeps_the_run_across_a_restart(tmp_path: Path) -> None:
-    """Trained, a CSV loaded, stopped with Ctrl-C, started again: the same run, token and port, so the page's old
-    address answers; the file is its owner's only."""
+def test_playground_command_keeps_the_runs_across_a_restart(tmp_path: Path) -> None:
+    """Two pages' runs, one trained on a loaded CSV, the server stopped with Ctrl-C and started again: the same
+    runs under the same ids, token and port, so each page's old address answers with its own run; the file is its
+    owner's only."""
     said: list[str] = []
     process, url = start_command(cache=tmp_path, said=said)
     kept = tmp_path / "glassgrad" / "playground.json"
     try:
-        assert any(f"the run is kept in {kept}" in line for line in said)
-        post(url, {"type": "csv", "text": "x1,x2,label\n0,0,0\n1,1,1\n0.5,0.2,0\n0.9,0.7,1\n"})
+        assert any(f"the runs are kept in {kept}" in line for line in said)
+        first = post(url, {"hash": "dataset=xor"}, "api/session")["session"]
+        second = post(url, {"hash": "dataset=circles"}, "api/session")["session"]
+        page = f"{url}&session={first}"
+        post(page, {"type": "csv", "text": "x1,x2,label\n0,0,0\n1,1,1\n0.5,0.2,0\n0.9,0.7,1\n"})
         for _ in range(3):
-            frame = post(url, {"type": "epoch"})
+            frame = post(page, {"type": "epoch"})
         before = {k: frame[k] for k in ("epoch", "step", "parameters", "train", "test", "settings")}
     finally:
         process.send_signal(signal.SIGINT)
@@ -399,23 +429,25 @@ def test_playground_command_keeps_the_run_across_a_restart(tmp_path: Path) -> No
     said.clear()
     again, url_again = start_command(cache=tmp_path, said=said)
     try:
-        assert url_again == url and any("went on with the run kept there, at epoch 3" in line for line in said)
-        with urllib.request.urlopen(url.replace("/?", "/api/frame?"), timeout=30) as response:
+        assert url_again == url and any("went on with the 2 runs kept there" in line for line in said)
+        with urllib.request.urlopen(page.replace("/?", "/api/frame?"), timeout=30) as response:
             after = json.load(response)
-        assert {k: after[k] for k in before} == before
+        assert {k: after[k] for k in before} == before and after["session"] == first
+        with urllib.request.urlopen(f"{url.replace('/?', '/api/frame?')}&session={second}", timeout=30) as response:
+            assert json.load(response)["settings"]["dataset"] == "circles"
     finally:
         again.send_signal(signal.SIGINT)
         again.communicate(timeout=15)
 
 
 @pytest.mark.slow  # a Python subprocess
-def test_playground_command_refuses_a_file_that_is_not_a_kept_run(tmp_path: Path) -> None:
+def test_playground_command_refuses_a_file_that_is_not_kept_runs(tmp_path: Path) -> None:
     bad = tmp_path / "run.json"
     bad.write_text('{"format": "something else"}')
     result = subprocess.run([sys.executable, "-m", "glassgrad", "playground", "--no-browser", "--state", str(bad)],
                             capture_output=True, text=True, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
                             timeout=60)
-    assert result.returncode == 2 and "expected a kept playground run" in result.stderr
+    assert result.returncode == 2 and "expected kept playground runs" in result.stderr
     assert bad.read_text() == '{"format": "something else"}'  # never overwritten
 
 

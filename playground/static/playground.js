@@ -1190,8 +1190,9 @@ export async function serverModel(token) {
     values[name] = value;
     for (const f of listeners[`change:${name}`] || []) { f(); }
   };
-  const api = (/** @type {string} */ path) =>
-    `${path}${path.includes("?") ? "&" : "?"}token=${encodeURIComponent(token)}`;
+  let session = "";  /* this page's run, named in every request once the server has made it */
+  const api = (/** @type {string} */ path) => `${path}${path.includes("?") ? "&" : "?"}token=` +
+    `${encodeURIComponent(token)}${session ? `&session=${encodeURIComponent(session)}` : ""}`;
   let queue = Promise.resolve();  /* one command at a time: each waits for the answer to the one before */
   const send = (/** @type {Message} */ message) => {
     queue = queue.then(() => command(api("api/command"), token, message, set));
@@ -1202,15 +1203,12 @@ export async function serverModel(token) {
     on: (event, callback) => { (listeners[event] = listeners[event] || []).push(callback); },
     send: send,
   };
-  const response = await fetch(api("api/frame"));
-  set("frame", await response.json());
   const [hash, bad] = linkSettings(location.hash);
-  if (bad) { set("error", `The link's settings were not applied: ${bad}`); }
-  if (hash) {
-    send({ type: "settings", hash: hash });
-    await queue;
-    if (values.error) { set("error", `The link's settings were not applied: ${values.error}`); }
-  }
+  const started = await startRun(api("api/session"), token, hash);
+  session = started.session;
+  if (started.error || bad) { set("error", `The link's settings were not applied: ${started.error || bad}`); }
+  else if (started.notices.length) { set("error", `From the link: ${started.notices.join("; ")}`); }
+  set("frame", started.frame);
   const keepHash = () => {
     const f = values.frame;
     if (f && f.hash && location.hash.replace(/^#/, "") !== f.hash) { history.replaceState(null, "", `#${f.hash}`); }
@@ -1220,6 +1218,25 @@ export async function serverModel(token) {
   const events = new EventSource(api("api/events"));
   events.addEventListener("frame", (e) => set("frame", JSON.parse(/** @type {MessageEvent<string>} */ (e).data)));
   return model;
+}
+
+/** This page's own run, started on the server from the link's settings (its hash text): the run's id, its first
+    frame, what the link said that means nothing here, and why the link's settings were not applied (then the run
+    has the defaults). @param {string} url @param {string} token @param {string} hash
+    @returns {Promise<{session: string, frame: Incoming, notices: string[], error: string}>} */
+async function startRun(url, token, hash) {
+  const post = async (/** @type {string} */ text) => {
+    const response = await fetch(url, { method: "POST", body: JSON.stringify({ hash: text }),
+      headers: { "Content-Type": "application/json", "X-Glassgrad-Token": token } });
+    return [response.ok, await response.json()];
+  };
+  let [ok, answer] = await post(hash);
+  let error = "";
+  if (!ok) {
+    error = answer.error || "the server refused them";
+    [ok, answer] = await post("");
+  }
+  return { session: answer.session, frame: answer, notices: answer.notices || [], error: error };
 }
 
 /** The settings text of a link's hash (``#dataset=xor&...``), decoded, and "" when it cannot be: then also why.
