@@ -6,7 +6,8 @@
     explain_divergence(model, inputs, targets, "cross_entropy")  # the first non-finite node (detect_anomaly)
 
 Every number comes from the engine on a copy of the model (the model's own ``.grad``, which training and the
-gradient view use, is not touched). Neurons are keyed ``"L.j"``: layer L counted from 1, neuron j from 0.
+gradient view use, is not touched). Neurons are keyed ``"L.j"`` as the lecture counts them: layer L from 1 (the
+inputs are layer 0), neuron j from 1 (``unit_key``).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from engine.graph import backprop, topological_order
 from engine.value import describe
 from nn import MLP
 from nn.losses import LOSSES
+from playground.snapshot import unit_key
 from viz.graph import draw_graph
 
 
@@ -56,21 +58,22 @@ def example_pass(copy: MLP, inputs: Sequence[float], target: Any, loss: str) -> 
     logits, layers = copy.trace(list(inputs))
     cost = LOSSES[loss](logits, target)
     cost.backward()
-    neurons = {f"{L}.{j}": NeuronNumbers(z.data, a.data, z.grad, a.grad)
+    neurons = {unit_key(L, j): NeuronNumbers(z.data, a.data, z.grad, a.grad)
                for L, layer in enumerate(layers, start=1) for j, (z, a) in enumerate(layer)}
     grads = {name: p.grad for name, p in copy.named_parameters()}
     return ExamplePass(cost.data, list(inputs), neurons, grads, cost, copy)
 
 
 def check_neuron(model: MLP, key: object) -> tuple[int, int]:
-    """``(L, j)`` of the neuron key ``"L.j"`` of ``model``; anything else is a ValueError saying what was expected."""
+    """``(L, j)`` of the neuron key ``"L.j"`` of ``model`` (``unit_key``: j counted from 1), with ``j`` returned as
+    the neuron's index (from 0); anything else is a ValueError saying what was expected."""
     sizes = model.nouts
     if isinstance(key, str) and re.fullmatch(r"[0-9]{1,3}\.[0-9]{1,3}", key):  # ASCII: isdigit takes any script
         L, j = (int(part) for part in key.split("."))
-        if 1 <= L <= len(sizes) and j < sizes[L - 1]:
-            return L, j
-    raise ValueError(f"neuron: expected L.j with layer L from 1 to {len(sizes)} and j a neuron of it, "
-                     f"got {describe(key)}")
+        if 1 <= L <= len(sizes) and 1 <= j <= sizes[L - 1]:
+            return L, j - 1
+    raise ValueError(f"neuron: expected L.j with layer L from 1 to {len(sizes)} and j from 1 to its number of "
+                     f"neurons, got {describe(key)}")
 
 
 def neuron_view(passed: ExamplePass, key: str, renderer: str = "auto") -> tuple[dict[str, Any], Value]:
@@ -80,7 +83,7 @@ def neuron_view(passed: ExamplePass, key: str, renderer: str = "auto") -> tuple[
     backward() gave it; ``bias``: ``{name, grad}`` (∂C/∂b = ∂C/∂z). Also returns the neuron's output node."""
     L, j = check_neuron(passed.model, key)
     neuron = passed.model.layers[L - 1].neurons[j]
-    previous = passed.inputs if L == 1 else [passed.neurons[f"{L - 1}.{i}"].a for i in range(neuron.nin)]
+    previous = passed.inputs if L == 1 else [passed.neurons[unit_key(L - 1, i)].a for i in range(neuron.nin)]
     names = [f"x{i}" if L == 1 else f"a{i}" for i in range(neuron.nin)]
     leaves = [Value(v, label=name) for v, name in zip(previous, names)]
     _, out = passed.model.trace_neuron(L, j, leaves)
@@ -115,7 +118,7 @@ def explain_divergence(model: MLP, parameters: Mapping[str, float], examples: Se
     at: list[str] = []  # the neuron being computed, "L.j"
 
     def mark(L: int, j: int) -> None:
-        at[:] = [f"{L}.{j}"]
+        at[:] = [unit_key(L, j)]
 
     for inputs, target in examples:
         with detect_anomaly():
@@ -143,6 +146,6 @@ def _first_non_finite_neuron(copy: MLP, inputs: Sequence[float], target: Any, lo
     passed = example_pass(copy, inputs, target, loss)
     for L in range(len(copy.nouts), 0, -1):
         for j in range(copy.nouts[L - 1]):
-            if not math.isfinite(passed.neurons[f"{L}.{j}"].dz):
-                return f"{L}.{j}"
+            if not math.isfinite(passed.neurons[unit_key(L, j)].dz):
+                return unit_key(L, j)
     return None

@@ -21,6 +21,12 @@ from playground.data import Examples, Point
 from playground.settings import FEATURES, MAX_RESOLUTION, Settings, Task, check_integer
 
 
+def unit_key(L: int, j: int) -> str:
+    """The key ``"L.j"`` of unit ``j`` (its index, from 0) of layer ``L``, as the lecture and the page count them:
+    layer L from 1 (the inputs are layer 0), the unit from 1."""
+    return f"{L}.{j + 1}"
+
+
 def finite_or_none(x: float | None) -> float | None:
     """``x``, or None when it is None or not a finite number (JSON has no NaN)."""
     return x if x is not None and math.isfinite(x) else None
@@ -97,8 +103,8 @@ class Snapshot:
 
         ``output``: for two classes the probability of class 1 (softmax, sigmoid) or the score (hinge, mse);
         for 3+ classes the predicted class; for regression the prediction. ``features``: every input feature's
-        value, on or off, by name. ``neurons``: each neuron's activation ``a``, keyed ``"L.j"`` (layer L from 1,
-        neuron j from 0; the last layer's are the logits). Float passes (``FloatMLP.forward_columns``), no graph.
+        value, on or off, by name. ``neurons``: each neuron's activation ``a``, keyed ``"L.j"`` (``unit_key``: layer L
+        and neuron j from 1; the last layer's are the logits). Float passes (``FloatMLP.forward_columns``), no graph.
         """
         points = self.grid(resolution)
         x1s, x2s = [p[0] for p in points], [p[1] for p in points]
@@ -118,7 +124,7 @@ class Snapshot:
             "extent": list(self.extent or ()),
             "output": output,
             "features": every_feature,
-            "neurons": {f"{L}.{j}": values for L, maps in enumerate(neuron_maps, start=1)
+            "neurons": {unit_key(L, j): values for L, maps in enumerate(neuron_maps, start=1)
                         for j, values in enumerate(maps)},
         }
 

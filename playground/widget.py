@@ -103,7 +103,7 @@ class Playground(anywidget.AnyWidget):
 
     @property
     def selected_neuron(self) -> str | None:
-        """The neuron opened in the view (a click on a neuron): ``"L.j"`` (layer L from 1, neuron j from 0), or None."""
+        """The neuron opened in the view (a click on a neuron): ``"L.j"`` (layer L from 1, neuron j from 1), or None."""
         return self.runner.selected_neuron
 
     # -- messages and frames -------------------------------------------------------------------

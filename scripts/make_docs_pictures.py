@@ -79,7 +79,7 @@ def playground_pictures() -> list[Path]:
         page.screenshot(path=str(path))
         # the glass box: one training example chosen, neuron 3.2 opened (its graph and ∂C/∂w = a · ∂C/∂z)
         runner.handle({"type": "select-example", "part": "train", "index": PLAYGROUND_EXAMPLE})
-        runner.handle({"type": "open-neuron", "neuron": "3.2"})
+        runner.handle({"type": "open-neuron", "neuron": "3.3"})
         page.reload()
         page.wait_for_selector("#neuron-panel:not([hidden]) table")
         page.wait_for_timeout(500)

@@ -31,7 +31,7 @@ def main() -> int:
         for _ in range(EPOCHS):
             playground.handle({"type": "epoch"})
         playground.handle({"type": "select-example", "part": "train", "index": 0})
-        playground.handle({"type": "open-neuron", "neuron": "1.0"})
+        playground.handle({"type": "open-neuron", "neuron": "1.1"})
         with browser_page() as page:
             render_widget(page, playground.frame)
             page.wait_for_timeout(300)  # the canvases are painted on the next animation frame

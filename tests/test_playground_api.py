@@ -197,10 +197,10 @@ def test_playground_hostile_json_is_a_400_saying_what(app_client: tuple[TestClie
 
 def test_playground_open_neuron_takes_ascii_digits_only(app_client: tuple[TestClient, Runner]) -> None:
     client, runner = app_client
-    assert command(client, {"type": "open-neuron", "neuron": "1.0"}).status_code == 200
-    for key in ("\u0661.\u0660", "1.0 ", "01.0000", "+1.0"):
+    assert command(client, {"type": "open-neuron", "neuron": "1.1"}).status_code == 200
+    for key in ("\u0661.\u0661", "1.1 ", "01.0001", "+1.1", "1.0"):
         assert command(client, {"type": "open-neuron", "neuron": key}).status_code == 400
-    assert runner.selected_neuron == "1.0"
+    assert runner.selected_neuron == "1.1"
 
 
 def test_playground_bodies_are_bounded(app_client: tuple[TestClient, Runner]) -> None:

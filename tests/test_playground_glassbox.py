@@ -36,21 +36,21 @@ def test_glassbox_example_numbers_are_the_engines(runner: Runner) -> None:
     model.load_state_dict(session.model.state_dict())
     cost = LOSSES["cross_entropy"](model.logits(x), target)
     cost.backward()
-    z = model.layers[1].neurons[0].b  # ∂C/∂b = ∂C/∂z of neuron 2.0
+    z = model.layers[1].neurons[0].b  # ∂C/∂b = ∂C/∂z of neuron 2.1 (layer 2, neuron 1)
     assert frame["example"]["loss"] == cost.data
-    assert frame["example"]["neurons"]["2.0"]["dz"] == z.grad
+    assert frame["example"]["neurons"]["2.1"]["dz"] == z.grad
     assert frame["selected"] == {"example": ["train", 7], "neuron": None}
 
 
 def test_glassbox_neuron_panel_shows_the_lectures_identity(runner: Runner) -> None:
     runner.handle({"type": "select-example", "part": "test", "index": 3})
-    panel = runner.handle({"type": "open-neuron", "neuron": "2.1"})["panel"]
-    assert panel["neuron"] == "2.1" and "<svg" in panel["svg"]
+    panel = runner.handle({"type": "open-neuron", "neuron": "2.2"})["panel"]
+    assert panel["neuron"] == "2.2" and "<svg" in panel["svg"]
     assert len(panel["rows"]) == 4  # neuron 2.1 has the four neurons of layer 1 as inputs
     for row in panel["rows"]:
         assert row["grad"] == row["a"] * row["dz"] == row["product"]  # ∂C/∂w = a · ∂C/∂z, bit for bit
     assert panel["bias"]["grad"] == panel["dz"]
-    assert runner.selected_neuron == "2.1"
+    assert runner.selected_neuron == "2.2"
 
 
 def test_glassbox_panel_is_drawn_once_per_moment_and_choice(runner: Runner, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -59,20 +59,20 @@ def test_glassbox_panel_is_drawn_once_per_moment_and_choice(runner: Runner, monk
     drawn: list[str] = []
     draw = playground.glassbox.draw_graph
     monkeypatch.setattr(playground.glassbox, "draw_graph", lambda *a, **k: drawn.append("svg") or draw(*a, **k))
-    runner.handle({"type": "open-neuron", "neuron": "2.1"})
+    runner.handle({"type": "open-neuron", "neuron": "2.2"})
     first = runner.frame()
     again = runner.frame(full=True)
     assert len(drawn) == 1 and again["panel"] == first["panel"]  # paused, nothing changed: not drawn again
-    runner.handle({"type": "open-neuron", "neuron": "2.0"})
+    runner.handle({"type": "open-neuron", "neuron": "2.1"})
     runner.handle({"type": "step"})
-    assert len(drawn) == 3 and runner.frame()["panel"]["neuron"] == "2.0"
+    assert len(drawn) == 3 and runner.frame()["panel"]["neuron"] == "2.1"
 
 
 def test_glassbox_leaves_trainings_gradients_alone(runner: Runner) -> None:
     runner.handle({"type": "step"})
     grads = [p.grad for p in runner.session.model.parameters()]
     frame = runner.handle({"type": "select-example", "part": "train", "index": 0})
-    runner.handle({"type": "open-neuron", "neuron": "1.2"})
+    runner.handle({"type": "open-neuron", "neuron": "1.3"})
     assert [p.grad for p in runner.session.model.parameters()] == grads
     assert frame["gradients"] == {n: p.grad for n, p in runner.session.model.named_parameters()}
 
@@ -135,7 +135,7 @@ def test_glassbox_code_reproduces_the_run(runner: Runner) -> None:
 
 @pytest.mark.slow  # builds two step-through pages
 def test_glassbox_steps_page_is_a_player(runner: Runner) -> None:
-    runner.handle({"type": "open-neuron", "neuron": "1.0"})
+    runner.handle({"type": "open-neuron", "neuron": "1.1"})
     for scope in ("neuron", "example"):
         page = runner.handle({"type": "export", "what": "steps", "scope": scope})["export"]["text"]
         assert page.startswith("<!doctype html>") and "ggStepPlayer" in page
@@ -157,9 +157,9 @@ def test_glassbox_bad_messages_say_what_was_expected(runner: Runner, message: di
 
 def test_glassbox_frames_are_json(runner: Runner) -> None:
     runner.handle({"type": "select-example", "part": "train", "index": 1})
-    frame = runner.handle({"type": "open-neuron", "neuron": "3.1"})
+    frame = runner.handle({"type": "open-neuron", "neuron": "3.2"})
     text = json.dumps(frame, allow_nan=False)
-    assert json.loads(text)["panel"]["neuron"] == "3.1"
+    assert json.loads(text)["panel"]["neuron"] == "3.2"
 
 
 def test_glassbox_own_model_of_64_inputs_has_network_and_panel_but_no_maps() -> None:
@@ -170,7 +170,7 @@ def test_glassbox_own_model_of_64_inputs_has_network_and_panel_but_no_maps() -> 
     frame = r.handle({"type": "epoch"})
     assert frame["maps"] is None and frame["layers"] == [64, 6, 10] and frame["own"]
     r.handle({"type": "select-example", "part": "train", "index": 2})
-    panel = r.handle({"type": "open-neuron", "neuron": "1.4"})["panel"]
+    panel = r.handle({"type": "open-neuron", "neuron": "1.5"})["panel"]
     assert len(panel["rows"]) == 64 and all(row["grad"] == row["a"] * row["dz"] for row in panel["rows"])
     assert math.isfinite(frame["train_loss"])
     r.close()
@@ -199,7 +199,7 @@ def test_glassbox_page_point_then_neuron_shows_pythons_numbers() -> None:
         index = runner.selected_example[1]
         assert runner.session.train[index] == runner.session.train[11] or math.dist(
             runner.session.train[index][:2], (x1, x2)) < (b - a) / 40
-        page.click('[data-neuron="2.0"]')
+        page.click('[data-neuron="2.1"]')
         page.wait_for_selector("#neuron-panel:not([hidden]) table")
         passed = runner.example_pass(runner.session.snapshot())
         for row in page.locator("#neuron-panel tr").all()[:-1]:
@@ -207,11 +207,11 @@ def test_glassbox_page_point_then_neuron_shows_pythons_numbers() -> None:
             a_text = row.locator(".gg-a").text_content().strip("= ()")
             grad_text = row.locator(".gg-grad").text_content().strip("= ")
             layer, neuron, i = int(name.split(".")[1]), int(name.split(".")[3]), int(name.split(".")[5])
-            want_a = passed.neurons[f"{layer}.{i}"].a
+            want_a = passed.neurons[f"{layer}.{i + 1}"].a  # unit i + 1 of layer `layer`
             want_grad = passed.grads[name]
             assert float(a_text) == pytest.approx(want_a, rel=5e-4)
             assert float(grad_text) == pytest.approx(want_grad, rel=5e-4)
-            assert want_grad == want_a * passed.neurons[f"{layer + 1}.{neuron}"].dz
+            assert want_grad == want_a * passed.neurons[f"{layer + 1}.{neuron + 1}"].dz
 
         widths = page.eval_on_selector_all("[data-edge]", "els => els.map(e => e.getAttribute('stroke-width'))")
         page.check("#gradient-view")

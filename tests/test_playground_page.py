@@ -61,9 +61,9 @@ def test_playground_page_has_the_contracts_elements(page_of: Callable[..., tuple
         assert page.locator(f"#{element_id}").count() == 1, element_id
     assert page.text_content("#epoch") == "0"
     neurons = page.eval_on_selector_all("#network [data-neuron]", "els => els.map(e => e.dataset.neuron)")
-    assert neurons == ["1.0", "1.1", "1.2", "1.3", "2.0", "2.1", "3.0", "3.1"]  # hidden 4, 2; two softmax outputs
+    assert neurons == ["1.1", "1.2", "1.3", "1.4", "2.1", "2.2", "3.1", "3.2"]  # hidden 4, 2; two softmax outputs
     edges = page.eval_on_selector_all("#network [data-edge]", "els => els.map(e => e.dataset.edge)")
-    assert len(edges) == 2 * 4 + 4 * 2 + 2 * 2 and "1.3.1" in edges and "3.1.1" in edges
+    assert len(edges) == 2 * 4 + 4 * 2 + 2 * 2 and "1.4.2" in edges and "3.2.2" in edges
     assert number(page, "#train-loss") == pytest.approx(runner.session.train_loss, abs=5e-4)
     assert number(page, "#test-loss") == pytest.approx(runner.session.test_loss, abs=5e-4)
     assert page.locator("#message").is_hidden()
@@ -99,7 +99,7 @@ def test_playground_adding_a_hidden_layer_redraws_the_network(page_of: Callable[
     page.wait_for_function("document.querySelectorAll('#network [data-neuron]').length === 10")
     assert runner.session.settings.networkShape == (4, 2, 2)
     assert page.locator('#network [data-neuron="4.1"]').count() == 1  # the outputs moved to layer 4
-    assert page.locator('#network [data-edge="3.1.1"]').count() == 1
+    assert page.locator('#network [data-edge="3.2.2"]').count() == 1
     page.click('.gg-add-neuron[data-layer="1"]')
     page.wait_for_function("document.querySelectorAll('#network [data-neuron]').length === 11")
     assert runner.session.settings.networkShape == (5, 2, 2)
@@ -149,11 +149,11 @@ def test_playground_a_bad_control_value_shows_the_servers_message(
 def test_playground_edges_show_and_take_a_weight(page_of: Callable[..., tuple[Any, Runner]]) -> None:
     page, runner = page_of()
     weight = runner.session.model.layers[0].neurons[2].w[1]
-    edge = page.locator('#network [data-edge="1.2.1"]')
+    edge = page.locator('#network [data-edge="1.3.2"]')  # from unit 2 of layer 0 to neuron 3 of layer 1
     assert float(edge.get_attribute("data-weight")) == weight.data
     width = float(edge.get_attribute("stroke-width"))
     point = page.evaluate("""() => {  // a point of the edge where no other edge lies on top of it
-        const path = document.querySelector('[data-edge="1.2.1"]'), hit = path.nextElementSibling;
+        const path = document.querySelector('[data-edge="1.3.2"]'), hit = path.nextElementSibling;
         const length = path.getTotalLength(), m = path.getScreenCTM();
         for (let t = 0.5; t < 0.95; t += 0.02) {
             for (const u of [t, 1 - t]) {
@@ -166,12 +166,12 @@ def test_playground_edges_show_and_take_a_weight(page_of: Callable[..., tuple[An
     page.mouse.move(point[0], point[1])
     assert "layers.0.neurons.2.w.1 = " in page.text_content(".gg-tooltip")
     assert page.locator(".gg-tooltip").is_visible()
-    page.evaluate("""() => { const hit = document.querySelector('[data-edge="1.2.1"]').nextElementSibling;
+    page.evaluate("""() => { const hit = document.querySelector('[data-edge="1.3.2"]').nextElementSibling;
         hit.dispatchEvent(new MouseEvent('click', {bubbles: true, clientX: 300, clientY: 300})); }""")
     page.fill("#weight-editor", "3.5")
     page.press("#weight-editor", "Enter")
     wait_until(lambda: weight.data == 3.5)
-    page.wait_for_function("""document.querySelector('[data-edge="1.2.1"]').dataset.weight === '3.5'""")
+    page.wait_for_function("""document.querySelector('[data-edge="1.3.2"]').dataset.weight === '3.5'""")
     assert float(edge.get_attribute("stroke-width")) > width
 
 
@@ -196,7 +196,7 @@ def test_playground_switching_a_feature_on_feeds_it_to_the_network(
     page, runner = page_of()
     page.click('[data-feature="xSquared"]')
     wait_until(lambda: runner.session.settings.xSquared)
-    page.wait_for_function("document.querySelectorAll('#network [data-edge^=\"1.0.\"]').length === 3")
+    page.wait_for_function("document.querySelectorAll('#network [data-edge^=\"1.1.\"]').length === 3")
     assert runner.session.model.nin == 3
 
 

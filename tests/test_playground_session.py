@@ -223,7 +223,7 @@ def test_session_heatmaps_have_the_right_sizes_and_the_models_numbers() -> None:
     assert maps["resolution"] == 7 and len(maps["extent"]) == 4
     assert len(maps["output"]) == 49
     assert list(maps["features"]) == list(FEATURES)  # every feature, on or off: the page shows all seven
-    assert list(maps["neurons"]) == ["1.0", "1.1", "1.2", "2.0", "2.1", "3.0", "3.1"]
+    assert list(maps["neurons"]) == ["1.1", "1.2", "1.3", "2.1", "2.2", "3.1", "3.2"]
     assert all(len(values) == 49 for group in ("features", "neurons") for values in maps[group].values())
     grid = session.grid(7)
     a, b, c, d = maps["extent"]
@@ -236,7 +236,7 @@ def test_session_heatmaps_have_the_right_sizes_and_the_models_numbers() -> None:
         layers = net.forward(inputs)  # bit for bit the model's own float forward
         for L, layer in enumerate(layers, start=1):
             for j, (_, activation) in enumerate(layer):
-                assert maps["neurons"][f"{L}.{j}"][k] == activation
+                assert maps["neurons"][f"{L}.{j + 1}"][k] == activation
         assert maps["output"][k] == pytest.approx(net.predict_proba(inputs)[1], rel=1e-12, abs=1e-15)
 
 

@@ -255,7 +255,7 @@ def test_widget_front_end_draws_the_frame_and_sends_messages(page: Any, widget_o
     widget.handle({"type": "epoch"})
     render_widget(page, widget.runner.frame(full=True))
     neurons = page.eval_on_selector_all("#widget [data-neuron]", "els => els.map(e => e.dataset.neuron)")
-    assert neurons == ["1.0", "1.1", "1.2", "2.0", "2.1"]
+    assert neurons == ["1.1", "1.2", "1.3", "2.1", "2.2"]
     assert page.text_content("#widget #epoch") == "2"
     assert float(page.text_content("#train-loss")) == pytest.approx(widget.session.train_loss, abs=5e-4)
     page.click("#step")

@@ -548,7 +548,7 @@ function layoutNetwork(view, frame) {
   const nodes = layoutInputs(view, frame, grid);
   for (let L = 1; L < frame.layers.length; L++) {
     for (let j = 0; j < frame.layers[L]; j++) {
-      nodes[`${L}.${j}`] = layoutNeuron(view, frame, centre(grid, L, j, frame.layers[L]), L, j);
+      nodes[unitKey(L, j)] = layoutNeuron(view, frame, centre(grid, L, j, frame.layers[L]), L, j);
       layoutEdges(view, svg, nodes, frame.layers[L - 1], L, j);
     }
   }
@@ -569,23 +569,27 @@ function layoutInputs(view, frame, grid) {
     view.net.network.append(node, element("div", { class: "gg-feature-name", text: text,
       style: `left:${x - 74}px;top:${y + NODE / 2 - 8}px` }));
     view.net.canvases[`feature:${name}`] = canvas;
-    if (active) { nodes[`0.${on.indexOf(name)}`] = [x, y]; }
+    if (active) { nodes[unitKey(0, on.indexOf(name))] = [x, y]; }
   });
   return nodes;
 }
+
+/** A unit's key as the page and the server write it: "L.j", layer L (the inputs are layer 0) and unit j, both as
+    the lecture counts them (j from 1); `j` here is the unit's index, from 0. @param {number} L @param {number} j */
+function unitKey(L, j) { return `${L}.${j + 1}`; }
 
 /** Neuron j of layer L: a node that shows its map, its bias on hover, and opens on a click.
     @param {View} view @param {Frame} frame @param {[number, number]} at @param {number} L @param {number} j */
 function layoutNeuron(view, frame, at, L, j) {
   const [x, y] = at, canvas = element("canvas", { width: NODE, height: NODE });
   const output = L === frame.layers.length - 1;
-  const node = element("div", { class: `gg-node${output ? " gg-output-node" : ""}`, "data-neuron": `${L}.${j}`,
+  const node = element("div", { class: `gg-node${output ? " gg-output-node" : ""}`, "data-neuron": unitKey(L, j),
     style: `left:${x}px;top:${y}px` }, [canvas]);
   node.addEventListener("mouseenter", (e) => showNeuron(view, e, L, j));
-  node.addEventListener("click", () => view.model.send({ type: "open-neuron", neuron: `${L}.${j}` }));
+  node.addEventListener("click", () => view.model.send({ type: "open-neuron", neuron: unitKey(L, j) }));
   node.addEventListener("mouseleave", () => { view.tooltip.hidden = true; });
   view.net.network.append(node);
-  view.net.canvases[`neuron:${L}.${j}`] = canvas;
+  view.net.canvases[`neuron:${unitKey(L, j)}`] = canvas;
   return at;
 }
 
@@ -593,14 +597,14 @@ function layoutNeuron(view, frame, at, L, j) {
     @param {View} view @param {SVGSVGElement} svg @param {Record<string, [number, number]>} nodes
     @param {number} count @param {number} L @param {number} j */
 function layoutEdges(view, svg, nodes, count, L, j) {
-  const to = nodes[`${L}.${j}`];
+  const to = nodes[unitKey(L, j)];
   for (let i = 0; i < count; i++) {
-    const from = nodes[`${L - 1}.${i}`];
+    const from = nodes[unitKey(L - 1, i)];
     if (!from || !to) { continue; }
     const [x0, y0] = [from[0] + NODE, from[1] + NODE / 2], [x1, y1] = [to[0], to[1] + NODE / 2];
     const mid = (x0 + x1) / 2;
     const d = `M${x0},${y0} C${mid},${y0} ${mid},${y1} ${x1},${y1}`;
-    const path = svgElement("path", { d: d, class: "gg-edge", "data-edge": `${L}.${j}.${i}` });
+    const path = svgElement("path", { d: d, class: "gg-edge", "data-edge": `${unitKey(L, j)}.${i + 1}` });
     const hit = svgElement("path", { d: d, class: "gg-edge-hit" });
     const name = `layers.${L - 1}.neurons.${j}.w.${i}`;
     hit.addEventListener("mouseenter", (e) => showWeight(view, e, name));
@@ -608,7 +612,7 @@ function layoutEdges(view, svg, nodes, count, L, j) {
     hit.addEventListener("mouseleave", () => { view.tooltip.hidden = true; });
     hit.addEventListener("click", (e) => editWeight(view, e, name));
     svg.append(path, hit);
-    view.net.edges[`${L}.${j}.${i}`] = [path, name];
+    view.net.edges[`${unitKey(L, j)}.${i + 1}`] = [path, name];
   }
 }
 
@@ -707,7 +711,7 @@ function showWeight(view, e, name) {
 /** @param {Core} view @param {MouseEvent} e @param {number} L @param {number} j */
 function showNeuron(view, e, L, j) {
   const b = view.frame ? view.frame.parameters[`layers.${L - 1}.neurons.${j}.b`] : null;
-  showTooltip(view, e, `neuron ${L}.${j}: bias ${b === null || b === undefined ? "not finite" : b.toPrecision(4)}`);
+  showTooltip(view, e, `neuron ${unitKey(L, j)}: bias ${b === null || b === undefined ? "not finite" : b.toPrecision(4)}`);
 }
 
 /** A box to type a weight's new value in, where the edge was clicked; Enter sends it, Escape or a click away
