@@ -24,7 +24,7 @@ from typing import Any
 
 from engine.value import describe
 from nn import MLP
-from playground import frames, messages
+from playground import frames, messages, notation
 from playground.glassbox import ExamplePass, example_pass, explain_divergence, neuron_view
 from playground.session import Session
 from playground.settings import rules
@@ -228,6 +228,7 @@ class Runner:
         state.update(self._glass_box(snap, chosen))
         if with_points:
             state["rules"] = rules()
+            state["names"], state["units"] = notation.names(snap.layers), notation.units(snap.layers)
         else:
             del state["train"], state["test"]
         state["history"] = chosen.history

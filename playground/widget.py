@@ -42,7 +42,7 @@ except ImportError as missing:  # pragma: no cover - the tests run with the dev 
     ) from missing
 
 #: frame keys that a frame may leave out when they did not change (the front end keeps the last ones)
-KEPT = (("train", "test", "rules"), ("maps",))
+KEPT = (("train", "test", "rules", "names", "units"), ("maps",))
 
 
 class Playground(anywidget.AnyWidget):

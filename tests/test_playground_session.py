@@ -10,6 +10,7 @@ from dataclasses import replace
 
 import pytest
 
+from nn import MLP
 from playground.session import Session
 from playground.settings import FEATURES, MAX_CSV_ROWS, Settings
 
@@ -422,3 +423,15 @@ def test_session_restore_refuses_a_bad_document_saying_what(change: dict[str, ob
     document = {**Session(Settings()).to_document(), **change}
     with pytest.raises(ValueError, match=re.escape(expected)):
         Session.restore(document)
+
+
+def test_notation_names_every_parameter_and_unit_as_the_lecture_does() -> None:
+    from playground import notation
+
+    names = notation.names([2, 4, 2])
+    assert names["layers.0.neurons.0.w.1"] == "w₁₂¹" and names["layers.1.neurons.1.b"] == "b₂²"
+    assert names["layers.1.neurons.0.w.3"] == "w₁₄²"  # from neuron 4 of layer 1 to neuron 1 of layer 2
+    assert len(names) == len(MLP(2, [4, 2]).named_parameters())
+    units = notation.units([2, 4, 2])
+    assert units["0.2"]["x"] == "x₂" and units["1.3"]["z"] == "z₃¹" and units["2.2"]["words"].endswith("output layer")
+    assert notation.sub(10, 3) == "₁₀,₃" and notation.sup(12) == "¹²"
