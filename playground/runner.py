@@ -33,6 +33,7 @@ from playground.timeline import Timeline
 
 FRAME_SECONDS = 1 / 30  # while playing, a frame about this often; training gets the time frames leave (a step at least)
 LOSS_SECONDS = 0.1  # while playing, a frame's losses may be this old (measuring all points costs more than a map)
+EXPLOSION, EXPLOSION_EPOCHS = 50.0, 5  # a training loss this many times the lowest of the last epochs: diverging
 
 Frame = dict[str, Any]
 
@@ -57,6 +58,7 @@ class Runner:
         self.viewing: int | None = None  # the epoch the timeline shows, None for now
         self.divergence: dict[str, Any] | None = None  # why training stopped non-finite (explain_divergence)
         self._chosen: tuple[tuple[Any, ...], dict[str, Any]] | None = None  # the glass box's last numbers, by moment
+        self._watched_from = 0  # the first epoch whose loss counts when watching for one that explodes
         self._record()
 
     @property
@@ -73,16 +75,40 @@ class Runner:
         if kind in messages.PAUSING:
             self.pause()
         with self._lock:
-            if kind in messages.TRAINING and self.viewing is not None:
-                self.continue_from_view()  # training from a past epoch trains on from there
+            said = self._before_training() if kind in messages.TRAINING else []
             answer = handler(self, message)
             self._record()
         playing = self.playing  # then the training thread's next frame, a few hundredths of a second away, has maps
         frame = self.frame(full=True, loss_age=LOSS_SECONDS if playing else 0.0, with_maps=not playing)
         self._publish(frame)
-        if isinstance(answer, dict):  # an export or notices: for the one who asked, not for every page
-            return {**frame, **answer}
-        return frame
+        extra = answer if isinstance(answer, dict) else {}  # an export or notices: for the one who asked only
+        notices = said + list(extra.get("notices", []))
+        return {**frame, **extra, **({"notices": notices} if notices else {})}
+
+    def _before_training(self) -> list[str]:
+        """What training needs first, and the notices saying so: from a past epoch the timeline shows, it goes on
+        from there (the later epochs dropped); after a divergence, from the last finite parameters."""
+        said = []
+        if self.viewing is not None:
+            last = self.timeline.epochs[-1]
+            said.append(f"went on from epoch {self.viewing}, which the timeline showed"
+                        + (f"; epochs {self.viewing + 1} to {last} were dropped" if last > self.viewing else ""))
+            self.continue_from_view()
+        if self.divergence is not None:
+            said.append(self._recover())
+        return said
+
+    def _recover(self) -> str:
+        """Training may go on after a divergence: back to the epoch of the lowest training loss among the last ones
+        kept (finite parameters that had not yet run away), with a new optimizer (and the learning rate now set)."""
+        self.divergence = None
+        kept = [(loss, epoch) for epoch, loss, _ in self.timeline.losses[-EXPLOSION_EPOCHS - 1:]
+                if loss is not None and (epoch or 0) >= self._watched_from]
+        best = int(min(kept)[1] or 0) if kept else self.timeline.epochs[-1]
+        self.viewing = best
+        self.continue_from_view()
+        return (f"went back to epoch {best}, the lowest training loss before training diverged (finite parameters), "
+                f"with a new optimizer and learning rate {self.session.settings.learningRate:g}")
 
     def train(self, count: int | None = None) -> None:
         """``count`` steps (None: to the end of the epoch), stopping early if one diverges."""
@@ -99,7 +125,8 @@ class Runner:
         self._run.clear()
         s, ex = self.session, self.session.examples
         batch = [(ex.train_inputs[i], ex.train_targets[i]) for i in s.last_batch]
-        self.divergence = explain_divergence(s.model, s.before_step, batch, s.task.loss)
+        self.divergence = {"title": "Training stopped: the loss or a weight is no longer a finite number. Where it "
+                                    "began:", **explain_divergence(s.model, s.before_step, batch, s.task.loss)}
 
     def continue_from_view(self) -> None:
         """Train on from the epoch the timeline shows: its parameters, a new optimizer; later epochs dropped."""
@@ -109,6 +136,7 @@ class Runner:
         self.session.model.load_state_dict(parameters)
         self.session.restart_from(self.viewing)
         self.timeline.truncate(k)
+        self._watched_from = self.viewing
         self.viewing, self.divergence = None, None
 
     # -- playing ------------------------------------------------------------------------------
@@ -158,7 +186,8 @@ class Runner:
         except Exception as error:  # a training thread must not die silently: the page is told
             with self._lock:
                 run.clear()
-                self.divergence = {"message": f"training stopped: {type(error).__name__}: {error}", "neuron": None}
+                self.divergence = {"title": "Training stopped by an error.",
+                                   "message": f"{type(error).__name__}: {error}", "neuron": None}
             self._publish(self.frame())
 
     # -- frames ----------------------------------------------------------------------------------
@@ -184,12 +213,16 @@ class Runner:
         the old run), a finished epoch adds to it."""
         if self.timeline.starts_anew(self.session):
             self.viewing = self.divergence = None
+            self._watched_from = 0
             self.selected_neuron = None
             if self.selected_example is not None:
                 part, index = self.selected_example
                 if index >= len(self.session.examples.part(part)[0]):
                     self.selected_example = None
-        self.timeline.record(self.session)
+        if self.timeline.record(self.session) and self.divergence is None:
+            self.divergence = _exploding(self.timeline, self.session, self._watched_from)
+            if self.divergence is not None:
+                self._run.clear()
 
     def _names(self) -> list[str]:
         return list(self.session.model.state_dict())
@@ -317,3 +350,22 @@ def _chosen_part(snap: Snapshot, example: tuple[str, int], neuron: str | None) -
     }
     panel = None if neuron is None or neuron not in passed.neurons else neuron_view(passed, neuron)[0]
     return {"example": numbers, "panel": panel}
+
+
+def _exploding(timeline: Timeline, session: Session, since: int) -> dict[str, Any] | None:
+    """The divergence of a loss that explodes while finite: the newest epoch's training loss ``EXPLOSION`` times
+    the lowest of the ``EXPLOSION_EPOCHS`` epochs before it from epoch ``since`` on (and of 0.01 at least, so that a
+    loss near 0 may wander); None when it does not."""
+    recent = [entry[1] for entry in timeline.losses[-EXPLOSION_EPOCHS - 1:] if (entry[0] or 0) >= since]
+    latest, before = recent[-1], [loss for loss in recent[:-1] if loss is not None]
+    if latest is None or not before or latest <= EXPLOSION * max(min(before), 0.01):
+        return None
+    low = min(before)
+    epochs = len(recent) - 1 - recent.index(low)
+    growth = f"{latest / low:,.0f}-fold" if latest / low < 1e6 else f"{latest / low:.1e} times"
+    return {"title": "Training stopped: the loss is exploding.",
+            "message": f"the training loss grew {growth} in {epochs} epoch{'s' if epochs > 1 else ''} (from "
+                       f"{low:.3g} to {latest:.3g}): the steps overshoot, the learning rate "
+                       f"{session.settings.learningRate:g} is too large for these gradients; lower it and press Play "
+                       f"(training goes back to epoch {session.epoch_count - epochs})",
+            "neuron": None}

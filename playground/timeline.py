@@ -37,15 +37,16 @@ class Timeline:
             return True
         return False
 
-    def record(self, session: Session) -> None:
-        """Keep the session's epoch if it is a new one: its losses and its parameters."""
+    def record(self, session: Session) -> bool:
+        """Keep the session's epoch if it is a new one: its losses and its parameters; True when it was."""
         if self.losses and self.losses[-1][0] == session.epoch_count:
-            return
+            return False
         self.losses.append([session.epoch_count, finite_or_none(session.train_loss), finite_or_none(session.test_loss)])
         self.parameters.append(array("d", (p.data for p in session.model.parameters())))
         if len(self.losses) > MAX_EPOCHS:
             self.losses = self.losses[:-1:2] + self.losses[-1:]
             self.parameters = self.parameters[:-1:2] + self.parameters[-1:]
+        return True
 
     def kept(self, epoch: int, names: list[str]) -> tuple[int, dict[str, float]]:
         """Where ``epoch`` is in the timeline, and its parameters by ``names`` (the model's, in order)."""

@@ -492,8 +492,8 @@ def test_playground_storm_of_commands_never_breaks_the_runner() -> None:
             t.join(timeout=60)
         runner.pause()
         frame = runner.frame(full=True)
-        divergence = frame["divergence"] or {"message": ""}
-        assert "training stopped" not in divergence["message"]
+        divergence = frame["divergence"] or {"title": ""}
+        assert divergence["title"] != "Training stopped by an error."  # the training thread never failed
         assert statuses and all(code < 500 for code in statuses), sorted(set(statuses))
         model = runner.session.model
         assert frame["parameters"] == {n: p.data for n, p in model.named_parameters()}

@@ -107,7 +107,7 @@ def test_glassbox_timeline_is_thinned_to_its_bound_keeping_first_and_last(monkey
 
 
 def test_glassbox_divergence_pauses_and_names_the_op() -> None:
-    r = Runner(Session(Settings(learningRate=30, activation="relu", output="mse")), resolution=4)
+    r = Runner(Session(Settings(learningRate=30, activation="relu", output="mse", batchSize=1)), resolution=4)
     for _ in range(5):
         frame = r.handle({"type": "epoch"})
         if frame["divergence"]:
@@ -253,4 +253,36 @@ def test_glassbox_page_timeline_and_divergence() -> None:
             page.wait_for_timeout(400)
             if page.locator("#divergence").is_visible():
                 break
-        assert "gave inf from finite inputs" in page.text_content("#divergence")
+        text = page.text_content("#divergence")  # a hundredfold in an epoch: exploding before it is non-finite
+        assert text.startswith("Training stopped: the loss is exploding.") and "lower it and press Play" in text
+
+
+def test_glassbox_play_after_a_divergence_goes_on_from_the_last_finite_parameters() -> None:
+    r = Runner(Session(Settings(learningRate=30, activation="relu", output="mse", batchSize=1)), resolution=4)
+    frame = r.handle({"type": "epoch"})
+    assert frame["divergence"] is not None and frame["train_loss"] is None  # non-finite
+    r.handle({"type": "settings", "hash": "learningRate=0.01"})
+    frame = r.handle({"type": "step"})
+    assert frame["divergence"] is None and math.isfinite(frame["train_loss"])
+    assert frame["notices"][0].startswith("went back to epoch 0, the lowest training loss before training diverged")
+    assert all(math.isfinite(v) for v in frame["parameters"].values())
+    r.close()
+
+
+def test_glassbox_a_loss_that_explodes_while_finite_is_called_diverging_and_recovered() -> None:
+    r = Runner(Session(Settings(learningRate=100)), resolution=4)  # softmax: the loss jumps a hundredfold, finite
+    frame = r.handle({"type": "epoch"})
+    assert frame["divergence"] is not None and "grew" in frame["divergence"]["message"]
+    assert math.isfinite(frame["train_loss"]) and not r.playing
+    r.handle({"type": "settings", "hash": "learningRate=0.03"})
+    frame = r.handle({"type": "epoch"})
+    assert frame["notices"][0].startswith("went back to epoch 0, the lowest training loss before training diverged")
+    assert frame["divergence"] is None and frame["epoch"] == 1 and frame["train_loss"] < 1.0
+    r.close()
+
+
+def test_glassbox_training_from_a_past_epoch_says_it_continues_from_there(runner: Runner) -> None:
+    runner.handle({"type": "epoch"})
+    runner.handle({"type": "view-epoch", "epoch": 0})
+    frame = runner.handle({"type": "step"})
+    assert frame["notices"] == ["went on from epoch 0, which the timeline showed; epochs 1 to 2 were dropped"]

@@ -65,7 +65,7 @@
       problem: string, classes: number, features: string[], layers: number[],
       parameters: Record<string, number | null>, playing: boolean, history: [number, number | null, number | null][],
       gradients: Record<string, number | null> | null, timeline: {epochs: number[], viewing: number | null},
-      divergence: {message: string, neuron: string | null} | null,
+      divergence: {title: string, message: string, neuron: string | null} | null,
       selected: {example: [Part, number] | null, neuron: string | null}, example: Example | null,
       panel: Panel | null, export?: Export}} Frame */
 /** A frame as it comes. @typedef {Omit<Frame, keyof Kept> & Partial<Kept>} Incoming */
@@ -1033,8 +1033,7 @@ function drawGlass(glass, frame, model) {
   glass.timelineText.textContent = t.viewing === null ? `epoch ${frame.epoch} (now)` : `epoch ${t.viewing}`;
   glass.continueButton.hidden = t.viewing === null;
   glass.divergence.hidden = !frame.divergence;
-  glass.divergence.textContent = frame.divergence ? `Training stopped: the loss or a weight is no longer a finite ` +
-    `number. Where it began: ${frame.divergence.message}` : "";
+  glass.divergence.textContent = frame.divergence ? `${frame.divergence.title} ${frame.divergence.message}` : "";
   const ex = frame.example;
   glass.exampleText.textContent = ex ? `${ex.part === "train" ? "training" : "test"} example ${ex.index}: inputs ` +
     `(${ex.inputs.map(format4).join(", ")}), loss C = ${format4(ex.loss)}; each neuron shows a and \u2202C/\u2202z`
