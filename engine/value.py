@@ -256,6 +256,54 @@ class Value:
         """Cosine."""
         return _unary(OPS["cos"], self)
 
+    def tan(self) -> Value:
+        """Tangent; ``nan`` at ``±inf``."""
+        return _unary(OPS["tan"], self)
+
+    def sinh(self) -> Value:
+        """Hyperbolic sine."""
+        return _unary(OPS["sinh"], self)
+
+    def cosh(self) -> Value:
+        """Hyperbolic cosine."""
+        return _unary(OPS["cosh"], self)
+
+    def asin(self) -> Value:
+        """Arcsine; ``nan`` outside [-1, 1], as PyTorch's."""
+        return _unary(OPS["asin"], self)
+
+    def acos(self) -> Value:
+        """Arccosine; ``nan`` outside [-1, 1]."""
+        return _unary(OPS["acos"], self)
+
+    def asinh(self) -> Value:
+        """Inverse hyperbolic sine."""
+        return _unary(OPS["asinh"], self)
+
+    def acosh(self) -> Value:
+        """Inverse hyperbolic cosine, exact near 1; ``nan`` below 1."""
+        return _unary(OPS["acosh"], self)
+
+    def atanh(self) -> Value:
+        """Inverse hyperbolic tangent; ``atanh(±1) = ±inf``, ``nan`` beyond."""
+        return _unary(OPS["atanh"], self)
+
+    def log1p(self) -> Value:
+        """``ln(1 + x)``, exact for x near 0 (where ``(1 + x).log()`` loses it)."""
+        return _unary(OPS["log1p"], self)
+
+    def expm1(self) -> Value:
+        """``e^x - 1``, exact for x near 0 (where ``x.exp() - 1`` loses it)."""
+        return _unary(OPS["expm1"], self)
+
+    def log2(self) -> Value:
+        """Base-2 logarithm; ``log2(0) = -inf``, ``log2(x < 0) = nan``."""
+        return _unary(OPS["log2"], self)
+
+    def log10(self) -> Value:
+        """Base-10 logarithm; ``log10(0) = -inf``, ``log10(x < 0) = nan``."""
+        return _unary(OPS["log10"], self)
+
     def sqrt(self) -> Value:
         """Square root; ``sqrt(x < 0) = nan``."""
         return _unary(OPS["sqrt"], self)
