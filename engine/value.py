@@ -422,13 +422,14 @@ def as_value(x: object, what: str) -> Value:
 _JUST_VALUES = {Value}
 
 
-def _as_values(xs: Iterable[object], what: str) -> tuple[Value, ...]:
+def _as_values(xs: Iterable[object], what: str, empty: bool = False) -> tuple[Value, ...]:
+    """``xs`` as a tuple of Values (numbers become constant leaves); an empty one only when ``empty``."""
     if type(xs) is not list and type(xs) is not tuple and (
         isinstance(xs, (Value, str, bytes)) or not isinstance(xs, Iterable)
     ):
         raise TypeError(f"{what}: expected a list of Values or numbers, got {describe(xs)}")
     items = tuple(xs)
-    if not items:
+    if not items and not empty:
         raise ValueError(f"{what}: expected at least one Value, got an empty list")
     if set(map(type, items)) == _JUST_VALUES:  # all Values, checked at C speed
         return cast("tuple[Value, ...]", items)
@@ -458,8 +459,11 @@ def apply(op: Op | str, *inputs: Operand, param: float | None = None) -> Value:
 
 
 def sum_values(xs: Iterable[Operand]) -> Value:
-    """``Σᵢ xᵢ`` as one n-ary node (one edge per term; builtin ``sum`` makes a chain of adds)."""
-    values = _as_values(xs, "sum_values()")
+    """``Σᵢ xᵢ`` as one n-ary node (one edge per term; builtin ``sum`` makes a chain of adds). The sum of no terms
+    is a constant 0.0, as Python's ``sum([])`` is 0."""
+    values = _as_values(xs, "sum_values()", empty=True)
+    if not values:
+        return constant(0.0)
     return _node_of(SUM, values, SUM.floats([x.data for x in values]))
 
 

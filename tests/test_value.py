@@ -238,10 +238,20 @@ def test_value_apply_by_name_and_its_errors():
         apply(3, 1.0)  # type: ignore[arg-type]
 
 
+def test_sum_values_of_nothing_is_a_constant_zero():
+    empty = sum_values([])
+    assert empty.data == 0.0 and empty.is_constant and empty.parents == ()
+    assert sum_values(iter([])).is_constant  # any empty iterable, as Python's sum
+    x = Value(3.0)
+    y = x * 2.0 + sum_values([])
+    y.backward()
+    assert y.data == 6.0 and x.grad == 2.0
+
+
 def test_value_nary_functions_reject_empty_and_non_lists():
+    with pytest.raises(ValueError, match="expected at least one Value, got an empty list"):
+        logsumexp([])  # ln 0 = -inf: no sum of nothing to fall back on, unlike sum_values
     for fn in (sum_values, logsumexp):
-        with pytest.raises(ValueError, match="expected at least one Value, got an empty list"):
-            fn([])
         with pytest.raises(TypeError, match="expected a list of Values or numbers, got"):
             fn(Value(1.0))  # type: ignore[arg-type]
         with pytest.raises(TypeError, match="expected a Value or a real number, got 'x' \\(str\\)"):
