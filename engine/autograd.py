@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from typing import Any, Literal, overload
+from typing import Any, Literal, Union, overload
 
 from engine import graph
 from engine.modes import no_grad
 from engine.value import Value, describe, to_float
+
+#: What seeds a backward pass: ∂C/∂output, a number (or, under ``create_graph``, a Value).
+Seed = Union[Value, float]
 
 #: The one default of gradcheck, gradgradcheck and engine.testing.check_gradients: central differences with this
 #: step (float64: truncation ~eps², rounding ~1e-16/eps), and |backward - numeric| <= ATOL + RTOL·|numeric|.
@@ -29,29 +32,41 @@ def _check_inputs(inputs: object, what: str) -> list[Value]:
 
 
 @overload
-def grad(output: Value, inputs: Sequence[Value], create_graph: Literal[False] = False) -> list[float]: ...
+def grad(
+    output: Value, inputs: Sequence[Value], create_graph: Literal[False] = False, grad_output: Seed = 1.0
+) -> list[float]: ...
 @overload
-def grad(output: Value, inputs: Sequence[Value], create_graph: Literal[True]) -> list[Value]: ...
+def grad(
+    output: Value, inputs: Sequence[Value], create_graph: Literal[True], grad_output: Seed = 1.0
+) -> list[Value]: ...
 @overload
-def grad(output: Value, inputs: Sequence[Value], create_graph: bool) -> list[Any]: ...
+def grad(output: Value, inputs: Sequence[Value], create_graph: bool, grad_output: Seed = 1.0) -> list[Any]: ...
 
 
-def grad(output: Value, inputs: Sequence[Value], create_graph: bool = False) -> list[Any]:
-    """d(output)/d(input) for each input, changing no ``.grad``.
+def grad(output: Value, inputs: Sequence[Value], create_graph: bool = False, grad_output: Seed = 1.0) -> list[Any]:
+    """d(output)/d(input) for each input, times ``grad_output``, changing no ``.grad``.
 
     An input that ``output`` does not depend on gets 0. With ``create_graph=True`` the
     results are Values built from the op table's partials, so they can be differentiated
-    again (second and higher derivatives); otherwise they are floats.
+    again (second and higher derivatives); otherwise they are floats. ``grad_output`` seeds the
+    output, as PyTorch's ``torch.autograd.grad(..., grad_outputs=g)``: ∂C/∂output for some outer C
+    (default 1.0), so each result is ∂C/∂input. Under ``create_graph`` it may be a Value, and the
+    results then depend on it too; otherwise a Value seed counts by its number.
     """
     if type(output) is not Value:
         raise TypeError(f"grad(output, ...): expected a Value, got {describe(output)}")
     xs = _check_inputs(inputs, "grad(output, inputs)")
+    seed: Any = grad_output
+    if type(grad_output) is not Value:
+        seed = to_float(grad_output, "grad(grad_output=...)")
+    elif not create_graph:
+        seed = grad_output.data
     order = graph.topological_order(output)
     held = [node.grad for node in order]  # put back afterwards: grad() changes no .grad
     try:
         for node in order:
             node.grad = 0.0
-        output.grad = 1.0
+        output.grad = seed
         graph.backprop(order, create_graph=create_graph)
         in_graph = set(order)
         results: list[Any] = [x.grad if x in in_graph else 0.0 for x in xs]

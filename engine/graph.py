@@ -85,13 +85,13 @@ def _walk(root: Value, held: list[tuple[Value, float]] | None) -> list[Value]:
         return order
 
 
-def backward(root: Value) -> None:
-    """``root.backward()``: every node of ``root``'s graph gets ``.grad`` = d(root)/d(node). Non-leaf nodes are
-    *set* to this pass's gradient; leaves *add* it to what they held (and keep what they held if the pass
-    raises, as ``detect_anomaly()`` may)."""
+def backward(root: Value, gradient: float = 1.0) -> None:
+    """``root.backward(gradient)``: every node of ``root``'s graph gets ``.grad`` = gradient · d(root)/d(node).
+    Non-leaf nodes are *set* to this pass's gradient; leaves *add* it to what they held (and keep what they held
+    if the pass raises, as ``detect_anomaly()`` may)."""
     with paused_gc():
         order, held = order_for_backward(root)
-        root.grad = 1.0
+        root.grad = gradient
         try:
             backprop(order)
         except BaseException:  # e.g. detect_anomaly(): leaves keep what they held before this pass
@@ -185,7 +185,7 @@ def backward_edges(
 def backprop(order: list[Value], create_graph: bool = False) -> None:
     """The chain rule over ``order`` (a topological order, root last), gradients kept in ``.grad``.
 
-    Expects every ``.grad`` of ``order`` to hold 0 but the root's, which holds the seed (1). On plain floats
+    Expects every ``.grad`` of ``order`` to hold 0 but the root's, which holds the seed (1 by default). On plain floats
     outside ``detect_anomaly()`` it runs the unrolled fast path; otherwise it walks ``backward_edges``, with
     the gradients recorded as graphs of their own (held in ``.grad`` only for the pass) when ``create_graph``.
     """

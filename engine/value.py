@@ -318,26 +318,28 @@ class Value:
 
     # --- gradients ---
 
-    def backward(self) -> None:
-        """Backpropagate from this node: every node of its graph gets ``.grad`` = d(self)/d(node).
+    def backward(self, gradient: Number = 1.0) -> None:
+        """Backpropagate from this node: every node of its graph gets ``.grad`` = gradient · d(self)/d(node).
 
-        Non-leaf nodes are *set* to this pass's gradient; leaves *add* it to what they hold,
-        so several losses accumulate (``zero_grad`` resets). The walk is ``engine.graph.backward``.
+        ``gradient`` seeds the root, as PyTorch's ``y.backward(gradient=g)``: the gradient of some outer C with
+        respect to this node, ∂C/∂self (1.0: this node is C itself). Non-leaf nodes are *set* to this pass's
+        gradient; leaves *add* it to what they hold, so several losses accumulate (``zero_grad`` resets). The
+        walk is ``engine.graph.backward``.
         """
-        _backward_pass(self)
+        _backward_pass(self, to_float(gradient, "backward(gradient=...)"))
 
 
-def _graph_not_loaded(root: Value) -> None:
+def _graph_not_loaded(root: Value, gradient: float) -> None:
     """``Value.backward`` before ``engine.graph`` installed its walk (which ``import engine`` does)."""
     raise RuntimeError("Value.backward: engine.graph, which walks the graph, is not loaded; import engine")
 
 
 #: What ``Value.backward`` runs: ``engine.graph.backward``. That module walks Values, so it stands above this one
 #: and installs its walk here when it is loaded (``import engine`` loads it, and every ``engine.*`` import does).
-_backward_pass: Callable[[Value], None] = _graph_not_loaded
+_backward_pass: Callable[[Value, float], None] = _graph_not_loaded
 
 
-def install_backward(walk: Callable[[Value], None]) -> None:
+def install_backward(walk: Callable[[Value, float], None]) -> None:
     """Make ``Value.backward`` run ``walk`` (``engine.graph`` installs its ``backward``)."""
     global _backward_pass
     _backward_pass = walk
