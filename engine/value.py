@@ -76,7 +76,11 @@ class Value:
     so they use the primitives of ``engine.primitives`` (``exp``, ``log``, ``power``, ``sin``,
     ``step``, …), not ``math``. Nor has a Value a truth value: ``bool(v)``, ``if v:`` and
     ``v or default`` raise ``TypeError`` (is ``Value(0.0)`` false, or a node that is there?);
-    compare its number (``v.data > 0``) or test ``v is None``.
+    compare it (``v > 0``) or test ``v is None``.
+
+    ``< <= > >=`` compare the numbers (a Value or a real number on either side) and give a plain bool, so
+    ``max(a, b)``, ``min`` and ``sorted`` select Values (the gradient reaches the one selected). ``==`` is not
+    overloaded: Values are equal only to themselves and hash by identity (dict keys, set members).
     """
 
     # _a, _b: the parents. None, None for a leaf; x, None for one parent; x, y for two; None and the
@@ -169,6 +173,24 @@ class Value:
 
         def __ceil__(self) -> NoReturn:
             _refuse_number(self, "math.ceil(v)", "math.ceil(v.data)")
+
+    # --- comparisons: of the numbers, giving a plain bool (``==`` is not among them: it stays identity) ---
+
+    def __lt__(self, other: Operand) -> bool:
+        a, b = _compared(self, other, "<")
+        return a < b
+
+    def __le__(self, other: Operand) -> bool:
+        a, b = _compared(self, other, "<=")
+        return a <= b
+
+    def __gt__(self, other: Operand) -> bool:
+        a, b = _compared(self, other, ">")
+        return a > b
+
+    def __ge__(self, other: Operand) -> bool:
+        a, b = _compared(self, other, ">=")
+        return a >= b
 
     # --- arithmetic: primitives from the op table, derived ops composed from them ---
 
@@ -327,6 +349,14 @@ class Value:
         walk is ``engine.graph.backward``.
         """
         _backward_pass(self, to_float(gradient, "backward(gradient=...)"))
+
+
+def _compared(a: Value, b: object, symbol: str) -> tuple[float, float]:
+    """The two numbers that ``a < b`` (``symbol``) compares: ``a.data`` and ``b``'s number (a Value's ``.data``, or a
+    real number). The comparison is of numbers only, a plain bool that records nothing: ``max(a, b)`` selects a
+    Value, and the gradient reaches the one selected. ``engine.compile`` refuses a traced function that compares
+    (it watches this function's reads)."""
+    return a.data, b.data if type(b) is Value else to_float(b, f"Value {symbol} operand")
 
 
 def _graph_not_loaded(root: Value, gradient: float) -> None:
