@@ -1,6 +1,7 @@
 """draw_graph and Diagram: DOT structure, labels, escaping, determinism, clusters, collapsing, both renderers."""
 
 import base64
+import io
 import re
 import xml.etree.ElementTree as ET
 
@@ -9,12 +10,13 @@ from conftest import require
 from hypothesis import given
 from hypothesis import strategies as st
 from pictures import neuron
+from PIL import Image
 
 from engine import Value, jvp, scope, sum_values
 from engine.testing import expressions
 from nn import MLP
 from nn.losses import cross_entropy
-from viz import Diagram, draw_graph
+from viz import Diagram, Row, draw_graph, side_by_side
 from viz.diagram import COLUMN_PX, MIN_SCALE
 from viz.graph import COLORS, HIGHLIGHT
 from viz.render import bundled_dot, find_program, render, system_dot
@@ -299,6 +301,22 @@ def test_diagram_shows_inline_in_jupyter_as_svg_with_a_png_beside_it():
     assert base64.b64decode(data["image/png"]).startswith(b"\x89PNG\r\n\x1a\n")  # shown before a notebook is trusted
     assert metadata["image/png"]["width"] == round(d.size()[0] * d.display_scale())
     assert "Diagram" in data["text/plain"] and ".show()" in repr(d)
+
+
+def test_side_by_side_shows_diagrams_in_one_row_at_one_scale():
+    _, w, _, _, a = neuron()
+    forward = draw_graph(a, show="forward", tangents={w: 1.0})
+    a.backward()
+    row = side_by_side(forward, draw_graph(a, show="backward"))
+    data, _ = row._repr_mimebundle_()
+    assert data["text/html"].count("<svg") == 2 and "display: flex" in data["text/html"]
+    png = Image.open(io.BytesIO(base64.b64decode(data["image/png"])))  # one picture for viewers without HTML
+    scale = row.display_scale()
+    widths = [d.size()[0] for d in row.diagrams]
+    assert scale == min(1.0, max(COLUMN_PX / (sum(widths) + Row.GAP_PX), MIN_SCALE))
+    assert png.width == pytest.approx((sum(widths) + Row.GAP_PX) * scale, abs=4)
+    with pytest.raises(TypeError, match="side_by_side: expected Diagrams"):
+        side_by_side(a)
 
 
 def test_diagram_in_a_notebook_fits_the_column_at_a_readable_size():
