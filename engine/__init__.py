@@ -12,8 +12,8 @@ not even inside a function; ``tests/test_layers.py`` checks it):
 
 - ``switches``: the per-thread autograd switches; ``fmath``: IEEE float math; ``primitives``: the functions an
   op's math is written in (floats, Values, text); ``ops``: the op table; ``value``: ``Value`` and ``register_op``;
-- ``graph``: the topological order and the backward walk; ``modes``: ``no_grad``, ``detect_anomaly``, ``scope``;
-  ``autograd``: ``grad``, ``gradcheck``;
+- ``graph``: the topological order, the backward walk and forward mode's tangents; ``modes``: ``no_grad``,
+  ``detect_anomaly``, ``scope``; ``autograd``: ``grad``, ``gradcheck``, ``jvp`` (forward mode);
 - ``program``: the code ``compile`` writes, as the record every runner takes; ``python_runner``, ``numpy_runner``:
   that code over a batch; ``batch``: ``Compiled.batch``, which picks a runner; ``compiler``: ``compile``;
 - ``testing``: hypothesis strategies (needs the dev extra).
@@ -25,11 +25,11 @@ library the engine imports only numpy (in ``numpy_runner``, when that runner is 
 ``testing``).
 """
 
-from engine.autograd import GradcheckError, grad, gradcheck, gradgradcheck
+from engine.autograd import GradcheckError, grad, gradcheck, gradgradcheck, jvp
 from engine.batch import BatchResult
 from engine.compiler import Compiled, ShapeError
 from engine.compiler import compile as compile  # noqa: A004 - engine.compile, by the design (re-exported)
-from engine.graph import BackwardEdge, backward_edges, op_of, paused_gc, topological_order
+from engine.graph import BackwardEdge, ForwardEdge, backward_edges, op_of, paused_gc, push_tangents, topological_order
 from engine.modes import detect_anomaly, is_grad_enabled, no_grad, scope
 from engine.ops import OPS, VARIADIC, Domain, Op
 from engine.value import (
@@ -51,6 +51,7 @@ __all__ = [
     "BatchResult",
     "Compiled",
     "Domain",
+    "ForwardEdge",
     "GradcheckError",
     "Op",
     "ShapeError",
@@ -62,11 +63,13 @@ __all__ = [
     "gradcheck",
     "gradgradcheck",
     "is_grad_enabled",
+    "jvp",
     "log_softmax",
     "logsumexp",
     "no_grad",
     "op_of",
     "paused_gc",
+    "push_tangents",
     "register_op",
     "scope",
     "softmax",

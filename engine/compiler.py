@@ -44,6 +44,7 @@ from types import FrameType
 from typing import Any
 
 from engine import graph, switches
+from engine import value as value_module
 from engine.batch import BatchResult, run_batch
 from engine.ops import BUILTIN_OPS, CONSTANT, OPS, VARIADIC, Op, OpKind
 from engine.primitives import PRIMITIVES, Binding, Text
@@ -250,10 +251,13 @@ def _trace(fn: Callable[..., Any], leaves: list[Value]) -> tuple[list[Value], li
     if not outputs or any(type(o) is not Value for o in outputs):
         raise TypeError(f"compile: expected fn to return a Value or a list of Values, got {describe(out)}")
     if watch.reads:
+        where, compared = watch.reads[0]
+        what = (f"compares the number of a Value it computes ({where}: < <= > >=, and so max, min, sorted); "
+                "which Value it selects" if compared else
+                f"reads the number of a Value it computes ({where}); the graph it builds")
         raise ShapeError(
-            f"compile: fn reads the number of a Value it computes ({watch.reads[0]}); the graph it builds could "
-            "then depend on the input values, and a compiled function replays one graph. Read numbers "
-            "outside fn, or use the graph itself"
+            f"compile: fn {what} could then depend on the input values, and a compiled function replays one graph. "
+            "Read numbers outside fn, or use the graph itself" + (" (max(a, b) = b + (a - b).relu())" * compared)
         )
     inputs = set(leaves)
     order = _order(outputs)
@@ -272,24 +276,29 @@ class _Watch:
     """What one thread's trace notes: where ``fn`` first read a computed number, and the Values it created."""
 
     def __init__(self) -> None:
-        self.reads: list[str] = []
+        self.reads: list[tuple[str, bool]] = []  # (file:line, whether it was a comparison)
         self.created: set[Value] = set()
         self._in_engine: dict[str, bool] = {}
 
     def read(self, value: Value, frame: FrameType) -> None:
-        """Note a read by ``frame`` unless it is the engine's own code or the Value is a constant."""
+        """Note a read by ``frame`` unless it is the engine's own code or the Value is a constant. A comparison
+        (``a < b``, which reads in the engine's ``_compared``) is noted at the line that compares."""
+        compared = frame.f_code is _COMPARED
+        if compared:  # _compared, called by the operator's method, called by the line that compares
+            frame = frame.f_back.f_back if frame.f_back and frame.f_back.f_back else frame
         filename = frame.f_code.co_filename
         if filename not in self._in_engine:
             self._in_engine[filename] = os.path.dirname(os.path.abspath(filename)) == _ENGINE_DIR
-        if (not self._in_engine[filename] and value._op is not CONSTANT and value not in self.created
-                and not self.reads):
-            self.reads.append(f"{filename}:{frame.f_lineno}")
+        if ((compared or not self._in_engine[filename]) and value._op is not CONSTANT
+                and value not in self.created and not self.reads):
+            self.reads.append((f"{filename}:{frame.f_lineno}", compared))
 
 
 #: The threads tracing now, each with its watch; the data slot and the constructor of Value while no one traces.
 _tracers: dict[int, _Watch] = {}
 _tracers_lock = threading.Lock()
 _DATA_SLOT = Value.__dict__["data"]
+_COMPARED = value_module._compared.__code__  # where a comparison of Values reads their numbers
 _INIT = Value.__init__
 
 

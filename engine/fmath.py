@@ -10,7 +10,7 @@ even complex). These functions return what PyTorch returns instead:
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 INF = math.inf
 NAN = math.nan
@@ -33,21 +33,49 @@ def power(x: float, p: float) -> float:
         return -INF if x < 0.0 and _is_odd_integer(p) else INF
 
 
-def exp(x: float) -> float:
-    """``e ** x``; overflows to ``inf`` instead of raising."""
-    try:
-        return math.exp(x)
-    except OverflowError:
-        return INF
+def _overflowing(on_floats: Callable[[float], float], signed: bool, doc: str) -> Callable[[float], float]:
+    """``on_floats`` with IEEE overflow: ``inf`` (``±inf`` by the sign of ``x`` when ``signed``) where it raises."""
+
+    def overflowing(x: float) -> float:
+        try:
+            return on_floats(x)
+        except OverflowError:
+            return math.copysign(INF, x) if signed else INF
+
+    overflowing.__name__ = overflowing.__qualname__ = on_floats.__name__
+    overflowing.__doc__ = doc
+    return overflowing
 
 
-def log(x: float) -> float:
-    """Natural logarithm: ``log(0) = -inf``, ``log(x < 0) = nan``."""
-    if x > 0.0:
-        return math.log(x)
-    if x == 0.0:
-        return -INF
-    return NAN  # negative or nan
+exp = _overflowing(math.exp, False, "``e ** x``; overflows to ``inf`` instead of raising.")
+expm1 = _overflowing(math.expm1, False, "``e^x - 1``, exact near 0; overflows to ``inf`` instead of raising.")
+sinh = _overflowing(math.sinh, True, "Hyperbolic sine; overflows to ``±inf`` instead of raising.")
+cosh = _overflowing(math.cosh, False, "Hyperbolic cosine; overflows to ``inf`` instead of raising.")
+
+
+def _logarithm(on_positive: Callable[[float], float], doc: str) -> Callable[[float], float]:
+    """A logarithm with IEEE results: ``on_positive`` above 0, ``-inf`` at 0, ``nan`` below (and at ``nan``)."""
+
+    def logarithm(x: float) -> float:
+        if x > 0.0:
+            return on_positive(x)
+        return -INF if x == 0.0 else NAN  # negative or nan
+
+    logarithm.__name__ = logarithm.__qualname__ = on_positive.__name__
+    logarithm.__doc__ = doc
+    return logarithm
+
+
+log = _logarithm(math.log, "Natural logarithm: ``log(0) = -inf``, ``log(x < 0) = nan``.")
+log2 = _logarithm(math.log2, "Base-2 logarithm: ``log2(0) = -inf``, ``log2(x < 0) = nan``.")
+log10 = _logarithm(math.log10, "Base-10 logarithm: ``log10(0) = -inf``, ``log10(x < 0) = nan``.")
+
+
+def log1p(x: float) -> float:
+    """``ln(1 + x)``, exact near 0 (``math.log1p``): ``-inf`` at -1, ``nan`` below."""
+    if x > -1.0:
+        return math.log1p(x)
+    return -INF if x == -1.0 else NAN
 
 
 def sqrt(x: float) -> float:
@@ -95,6 +123,37 @@ def sin(x: float) -> float:
 def cos(x: float) -> float:
     """Cosine; ``nan`` at ``±inf`` (where ``math.cos`` raises)."""
     return math.cos(x) if math.isfinite(x) else NAN
+
+
+def tan(x: float) -> float:
+    """Tangent; ``nan`` at ``±inf`` (where ``math.tan`` raises)."""
+    return math.tan(x) if math.isfinite(x) else NAN
+
+
+def asin(x: float) -> float:
+    """Arcsine, in [-π/2, π/2]; ``nan`` outside [-1, 1]."""
+    return math.asin(x) if -1.0 <= x <= 1.0 else NAN
+
+
+def acos(x: float) -> float:
+    """Arccosine, in [0, π]; ``nan`` outside [-1, 1]."""
+    return math.acos(x) if -1.0 <= x <= 1.0 else NAN
+
+
+#: Inverse hyperbolic sine: ``math.asinh`` itself, which never raises (``asinh(±inf) = ±inf``).
+asinh = math.asinh
+
+
+def acosh(x: float) -> float:
+    """Inverse hyperbolic cosine, exact near 1 (``math.acosh``); ``nan`` below 1."""
+    return math.acosh(x) if x >= 1.0 else NAN
+
+
+def atanh(x: float) -> float:
+    """Inverse hyperbolic tangent: ``±inf`` at ``±1``, ``nan`` beyond."""
+    if -1.0 < x < 1.0:
+        return math.atanh(x)
+    return math.copysign(INF, x) if x in (-1.0, 1.0) else NAN
 
 
 def relu(x: float) -> float:

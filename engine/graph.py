@@ -1,4 +1,5 @@
-"""Walking the graph: the topological order and the one backward walk (the chain rule, edge by edge).
+"""Walking the graph: the topological order, the one backward walk (the chain rule, edge by edge) and its
+forward-mode twin (``push_tangents``).
 
 Both are iterative, so depth is limited by memory, not by Python's recursion
 limit, and deterministic: parents are an ordered tuple and are visited in order.
@@ -85,13 +86,13 @@ def _walk(root: Value, held: list[tuple[Value, float]] | None) -> list[Value]:
         return order
 
 
-def backward(root: Value) -> None:
-    """``root.backward()``: every node of ``root``'s graph gets ``.grad`` = d(root)/d(node). Non-leaf nodes are
-    *set* to this pass's gradient; leaves *add* it to what they held (and keep what they held if the pass
-    raises, as ``detect_anomaly()`` may)."""
+def backward(root: Value, gradient: float = 1.0) -> None:
+    """``root.backward(gradient)``: every node of ``root``'s graph gets ``.grad`` = gradient · d(root)/d(node).
+    Non-leaf nodes are *set* to this pass's gradient; leaves *add* it to what they held (and keep what they held
+    if the pass raises, as ``detect_anomaly()`` may)."""
     with paused_gc():
         order, held = order_for_backward(root)
-        root.grad = 1.0
+        root.grad = gradient
         try:
             backprop(order)
         except BaseException:  # e.g. detect_anomaly(): leaves keep what they held before this pass
@@ -182,10 +183,63 @@ def backward_edges(
             yield BackwardEdge(node, parent, index, d, upstream, passed, total)
 
 
+@dataclass(frozen=True)
+class ForwardEdge:
+    """One edge of a forward-mode pass, as the chain rule takes it: ``parent`` passes ``passed = local · tangent`` on
+    to ``node``, whose ``index``-th input it is: ``local`` is the op table's partial ∂node/∂parent and ``tangent`` the
+    parent's tangent (complete by then: every input of ``node`` came before). ``total`` is the tangent of ``node``
+    after this edge added to it."""
+
+    node: Value
+    parent: Value
+    index: int
+    local: Any
+    tangent: Any
+    passed: Any
+    total: Any
+
+
+def push_tangents(
+    order: list[Value], tangents: dict[Value, Any], create_graph: bool = False, edges: list[ForwardEdge] | None = None
+) -> dict[Value, Any]:
+    """Forward mode over ``order`` (a topological order, inputs first): every node's tangent ẏ = Σᵢ ∂y/∂xᵢ · ẋᵢ, the
+    op table's partials times the tangents of its inputs, node by node in graph order. Returns ``tangents``.
+
+    ``tangents`` holds the seeds: a node in it keeps the tangent given (an input's ẋ); every other leaf's is 0. It
+    receives the tangent of every other op node. With ``create_graph`` the partials are computed on Values, recorded,
+    so the tangents are Values themselves and can be differentiated again. ``edges``, a list, receives a
+    ``ForwardEdge`` for each edge (the pictures draw them). ``backward_edges`` is the same rule run from the root back:
+    there one pass gives every input's gradient of one output, here one directional derivative of every node.
+    """
+    previous = switches.set_grad_enabled(create_graph)  # derivative graphs are recorded only when asked for
+    try:
+        for node in order:
+            parents = node.parents
+            if not parents or node in tangents:
+                continue
+            op = node._op
+            assert op is not None  # a node with parents was made by an op
+            if create_graph:
+                local = op.apply_partials(parents, node, node._arg)
+            else:
+                local = op.apply_partials(tuple([p.data for p in parents]), node.data, node._arg)
+            total: Any = None
+            for index, (parent, d) in enumerate(zip(parents, local)):
+                tangent = tangents.get(parent, 0.0)
+                passed = tangent if (type(d) is float and d == 1.0) else d * tangent
+                total = passed if total is None else total + passed
+                if edges is not None:
+                    edges.append(ForwardEdge(node, parent, index, d, tangent, passed, total))
+            tangents[node] = total
+    finally:
+        switches.set_grad_enabled(previous)
+    return tangents
+
+
 def backprop(order: list[Value], create_graph: bool = False) -> None:
     """The chain rule over ``order`` (a topological order, root last), gradients kept in ``.grad``.
 
-    Expects every ``.grad`` of ``order`` to hold 0 but the root's, which holds the seed (1). On plain floats
+    Expects every ``.grad`` of ``order`` to hold 0 but the root's, which holds the seed (1 by default). On plain floats
     outside ``detect_anomaly()`` it runs the unrolled fast path; otherwise it walks ``backward_edges``, with
     the gradients recorded as graphs of their own (held in ``.grad`` only for the pass) when ``create_graph``.
     """

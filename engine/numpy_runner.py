@@ -100,7 +100,9 @@ def as_float(x: Array) -> Array:
 #: The primitives of ``engine.primitives`` on arrays, by the names the generated code calls.
 PRIMITIVES_ON_ARRAYS: dict[str, Any] = {
     "exp": np.exp, "log": np.log, "tanh": np.tanh, "sqrt": np.sqrt, "sin": np.sin, "cos": np.cos,
-    "atan": np.arctan, "power": power, "where": np.where,
+    "atan": np.arctan, "tan": np.tan, "sinh": np.sinh, "cosh": np.cosh, "asin": np.arcsin, "acos": np.arccos,
+    "asinh": np.arcsinh, "acosh": np.arccosh, "atanh": np.arctanh, "log1p": np.log1p, "expm1": np.expm1,
+    "log2": np.log2, "log10": np.log10, "power": power, "where": np.where,
     "sigmoid": sigmoid, "softplus": softplus, "log_sigmoid": log_sigmoid, "relu": relu, "step": step,
     "nonneg": nonneg, "is_zero": is_zero, "sign": sign, "total": total, "logsumexp": logsumexp,
     "inf": float("inf"), "nan": float("nan"),

@@ -27,12 +27,22 @@ from typing import Any
 
 from engine.primitives import (
     Sym,
+    acos,
+    acosh,
+    asin,
+    asinh,
     atan,
+    atanh,
     cos,
+    cosh,
     data_of,
     exp,
+    expm1,
     is_zero,
     log,
+    log1p,
+    log2,
+    log10,
     log_sigmoid,
     logsumexp,
     nonneg,
@@ -41,9 +51,11 @@ from engine.primitives import (
     sigmoid,
     sign,
     sin,
+    sinh,
     softplus,
     sqrt,
     step,
+    tan,
     tanh,
     total,
     where,
@@ -224,6 +236,9 @@ class Op:
 
 # --- the table: one line of math per forward and per partial ---
 
+#: ln 2 and ln 10, the constants of the base-2 and base-10 logarithms' derivatives (as PyTorch writes them).
+LN2, LN10 = 0.6931471805599453, 2.302585092994046
+
 _TABLE = [
     Op("add", operator.add, lambda a, b, out: (1.0, 1.0), inputs=("a", "b"), arity=2, symbol="+",
        unit_partials=True),
@@ -252,6 +267,23 @@ _TABLE = [
     Op("atan", atan, lambda x, out: (power(1.0 + x * x, -1.0),), ("1/(1 + x²)",)),
     Op("sin", sin, lambda x, out: (cos(x),)),
     Op("cos", cos, lambda x, out: (-sin(x),)),
+    Op("tan", tan, lambda x, out: (1.0 + out * out,), ("1 + tan(x)²",), domain=(Domain(-1.5, 1.5),)),
+    Op("sinh", sinh, lambda x, out: (cosh(x),), domain=(Domain(-5.0, 5.0),)),
+    Op("cosh", cosh, lambda x, out: (sinh(x),), domain=(Domain(-5.0, 5.0),)),
+    # 1 - x² as (1 - x)·(1 + x): exact near ±1, where 1 - x·x loses the low bits of x
+    Op("asin", asin, lambda x, out: (power((1.0 - x) * (1.0 + x), -0.5),), ("1/√(1 - x²)",),
+       domain=(Domain(-0.98, 0.98),)),
+    Op("acos", acos, lambda x, out: (-power((1.0 - x) * (1.0 + x), -0.5),), ("-1/√(1 - x²)",),
+       domain=(Domain(-0.98, 0.98),)),
+    Op("asinh", asinh, lambda x, out: (power(x * x + 1.0, -0.5),), ("1/√(x² + 1)",), domain=(Domain(-5.0, 5.0),)),
+    Op("acosh", acosh, lambda x, out: (power((x - 1.0) * (x + 1.0), -0.5),), ("1/√(x² - 1)",),
+       domain=(Domain(1.02, 20.0),)),
+    Op("atanh", atanh, lambda x, out: (power((1.0 - x) * (1.0 + x), -1.0),), ("1/(1 - x²)",),
+       domain=(Domain(-0.98, 0.98),)),
+    Op("log1p", log1p, lambda x, out: (power(1.0 + x, -1.0),), ("1/(1 + x)",), domain=(Domain(-0.95, 20.0),)),
+    Op("expm1", expm1, lambda x, out: (out + 1.0,), ("e^x",), forward_math="e^x - 1", domain=(Domain(-5.0, 5.0),)),
+    Op("log2", log2, lambda x, out: (power(x * LN2, -1.0),), ("1/(x·ln 2)",), domain=(Domain(0.05, 20.0),)),
+    Op("log10", log10, lambda x, out: (power(x * LN10, -1.0),), ("1/(x·ln 10)",), domain=(Domain(0.05, 20.0),)),
     Op("softplus", softplus, lambda x, out: (sigmoid(x),), forward_math="ln(1 + e^x)",
        domain=(Domain(-6.0, 6.0),)),
     Op("log_sigmoid", log_sigmoid, lambda x, out: (sigmoid(-x),), symbol="log σ",

@@ -1,8 +1,9 @@
 """The primitives an op's math is written in, for floats, for Values and as text.
 
 Every op of the table writes its forward and its partials once, as a Python expression over ``+ - *``
-and these functions: ``exp log tanh sigmoid softplus log_sigmoid sqrt sin cos atan power relu step
-nonneg is_zero sign where total logsumexp``. Each function looks at what it is given:
+and these functions: ``exp log tanh sigmoid softplus log_sigmoid sqrt sin cos tan atan sinh cosh asin acos
+asinh acosh atanh log1p expm1 log2 log10 power relu step nonneg is_zero sign where total logsumexp``.
+Each function looks at what it is given:
 
 - floats: IEEE float math (``engine.fmath``), never an exception, never a complex number — the fast
   first-order backward and every forward;
@@ -188,6 +189,7 @@ CONSTANT_ON_VALUES: dict[str, Callable[[float], float]] = {
 MATH: dict[str, str] = {
     "exp": "exp({0})", "log": "ln {1}", "tanh": "tanh({0})", "sigmoid": "σ({0})", "softplus": "softplus({0})",
     "log_sigmoid": "log σ({0})", "sqrt": "√{1}", "relu": "max(0, {0})", "power": "{2}^{3}",
+    "log1p": "ln(1 + {0})", "log2": "log₂ {1}", "log10": "log₁₀ {1}",
     "step": "{0} > 0", "nonneg": "{0} ≥ 0", "is_zero": "{0} = 0", "sign": "sign({0})",
 }
 
@@ -250,6 +252,18 @@ sign = _unary("sign", fmath.sign, "-1, 0 or 1 by the sign of ``x``.")
 atan = _unary("atan", math.atan, "Arctangent, in (-π/2, π/2).")
 sin = _unary("sin", fmath.sin, "Sine (``nan`` at ``±inf``).")
 cos = _unary("cos", fmath.cos, "Cosine (``nan`` at ``±inf``).")
+tan = _unary("tan", fmath.tan, "Tangent (``nan`` at ``±inf``).")
+sinh = _unary("sinh", fmath.sinh, "Hyperbolic sine.")
+cosh = _unary("cosh", fmath.cosh, "Hyperbolic cosine.")
+asin = _unary("asin", fmath.asin, "Arcsine: ``nan`` outside [-1, 1].")
+acos = _unary("acos", fmath.acos, "Arccosine: ``nan`` outside [-1, 1].")
+asinh = _unary("asinh", fmath.asinh, "Inverse hyperbolic sine.")
+acosh = _unary("acosh", fmath.acosh, "Inverse hyperbolic cosine: ``nan`` below 1.")
+atanh = _unary("atanh", fmath.atanh, "Inverse hyperbolic tangent: ``±inf`` at ``±1``, ``nan`` beyond.")
+log1p = _unary("log1p", fmath.log1p, "``ln(1 + x)``, exact near 0.")
+expm1 = _unary("expm1", fmath.expm1, "``e^x - 1``, exact near 0.")
+log2 = _unary("log2", fmath.log2, "Base-2 logarithm.")
+log10 = _unary("log10", fmath.log10, "Base-10 logarithm.")
 
 
 def power(x: Any, p: Any) -> Any:

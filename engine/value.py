@@ -76,7 +76,11 @@ class Value:
     so they use the primitives of ``engine.primitives`` (``exp``, ``log``, ``power``, ``sin``,
     ``step``, …), not ``math``. Nor has a Value a truth value: ``bool(v)``, ``if v:`` and
     ``v or default`` raise ``TypeError`` (is ``Value(0.0)`` false, or a node that is there?);
-    compare its number (``v.data > 0``) or test ``v is None``.
+    compare it (``v > 0``) or test ``v is None``.
+
+    ``< <= > >=`` compare the numbers (a Value or a real number on either side) and give a plain bool, so
+    ``max(a, b)``, ``min`` and ``sorted`` select Values (the gradient reaches the one selected). ``==`` is not
+    overloaded: Values are equal only to themselves and hash by identity (dict keys, set members).
     """
 
     # _a, _b: the parents. None, None for a leaf; x, None for one parent; x, y for two; None and the
@@ -170,6 +174,24 @@ class Value:
         def __ceil__(self) -> NoReturn:
             _refuse_number(self, "math.ceil(v)", "math.ceil(v.data)")
 
+    # --- comparisons: of the numbers, giving a plain bool (``==`` is not among them: it stays identity) ---
+
+    def __lt__(self, other: Operand) -> bool:
+        a, b = _compared(self, other, "<")
+        return a < b
+
+    def __le__(self, other: Operand) -> bool:
+        a, b = _compared(self, other, "<=")
+        return a <= b
+
+    def __gt__(self, other: Operand) -> bool:
+        a, b = _compared(self, other, ">")
+        return a > b
+
+    def __ge__(self, other: Operand) -> bool:
+        a, b = _compared(self, other, ">=")
+        return a >= b
+
     # --- arithmetic: primitives from the op table, derived ops composed from them ---
 
     def __add__(self, other: Operand) -> Value:
@@ -256,6 +278,54 @@ class Value:
         """Cosine."""
         return _unary(OPS["cos"], self)
 
+    def tan(self) -> Value:
+        """Tangent; ``nan`` at ``±inf``."""
+        return _unary(OPS["tan"], self)
+
+    def sinh(self) -> Value:
+        """Hyperbolic sine."""
+        return _unary(OPS["sinh"], self)
+
+    def cosh(self) -> Value:
+        """Hyperbolic cosine."""
+        return _unary(OPS["cosh"], self)
+
+    def asin(self) -> Value:
+        """Arcsine; ``nan`` outside [-1, 1], as PyTorch's."""
+        return _unary(OPS["asin"], self)
+
+    def acos(self) -> Value:
+        """Arccosine; ``nan`` outside [-1, 1]."""
+        return _unary(OPS["acos"], self)
+
+    def asinh(self) -> Value:
+        """Inverse hyperbolic sine."""
+        return _unary(OPS["asinh"], self)
+
+    def acosh(self) -> Value:
+        """Inverse hyperbolic cosine, exact near 1; ``nan`` below 1."""
+        return _unary(OPS["acosh"], self)
+
+    def atanh(self) -> Value:
+        """Inverse hyperbolic tangent; ``atanh(±1) = ±inf``, ``nan`` beyond."""
+        return _unary(OPS["atanh"], self)
+
+    def log1p(self) -> Value:
+        """``ln(1 + x)``, exact for x near 0 (where ``(1 + x).log()`` loses it)."""
+        return _unary(OPS["log1p"], self)
+
+    def expm1(self) -> Value:
+        """``e^x - 1``, exact for x near 0 (where ``x.exp() - 1`` loses it)."""
+        return _unary(OPS["expm1"], self)
+
+    def log2(self) -> Value:
+        """Base-2 logarithm; ``log2(0) = -inf``, ``log2(x < 0) = nan``."""
+        return _unary(OPS["log2"], self)
+
+    def log10(self) -> Value:
+        """Base-10 logarithm; ``log10(0) = -inf``, ``log10(x < 0) = nan``."""
+        return _unary(OPS["log10"], self)
+
     def sqrt(self) -> Value:
         """Square root; ``sqrt(x < 0) = nan``."""
         return _unary(OPS["sqrt"], self)
@@ -270,26 +340,36 @@ class Value:
 
     # --- gradients ---
 
-    def backward(self) -> None:
-        """Backpropagate from this node: every node of its graph gets ``.grad`` = d(self)/d(node).
+    def backward(self, gradient: Number = 1.0) -> None:
+        """Backpropagate from this node: every node of its graph gets ``.grad`` = gradient · d(self)/d(node).
 
-        Non-leaf nodes are *set* to this pass's gradient; leaves *add* it to what they hold,
-        so several losses accumulate (``zero_grad`` resets). The walk is ``engine.graph.backward``.
+        ``gradient`` seeds the root, as PyTorch's ``y.backward(gradient=g)``: the gradient of some outer C with
+        respect to this node, ∂C/∂self (1.0: this node is C itself). Non-leaf nodes are *set* to this pass's
+        gradient; leaves *add* it to what they hold, so several losses accumulate (``zero_grad`` resets). The
+        walk is ``engine.graph.backward``.
         """
-        _backward_pass(self)
+        _backward_pass(self, to_float(gradient, "backward(gradient=...)"))
 
 
-def _graph_not_loaded(root: Value) -> None:
+def _compared(a: Value, b: object, symbol: str) -> tuple[float, float]:
+    """The two numbers that ``a < b`` (``symbol``) compares: ``a.data`` and ``b``'s number (a Value's ``.data``, or a
+    real number). The comparison is of numbers only, a plain bool that records nothing: ``max(a, b)`` selects a
+    Value, and the gradient reaches the one selected. ``engine.compile`` refuses a traced function that compares
+    (it watches this function's reads)."""
+    return a.data, b.data if type(b) is Value else to_float(b, f"Value {symbol} operand")
+
+
+def _graph_not_loaded(root: Value, gradient: float) -> None:
     """``Value.backward`` before ``engine.graph`` installed its walk (which ``import engine`` does)."""
     raise RuntimeError("Value.backward: engine.graph, which walks the graph, is not loaded; import engine")
 
 
 #: What ``Value.backward`` runs: ``engine.graph.backward``. That module walks Values, so it stands above this one
 #: and installs its walk here when it is loaded (``import engine`` loads it, and every ``engine.*`` import does).
-_backward_pass: Callable[[Value], None] = _graph_not_loaded
+_backward_pass: Callable[[Value, float], None] = _graph_not_loaded
 
 
-def install_backward(walk: Callable[[Value], None]) -> None:
+def install_backward(walk: Callable[[Value, float], None]) -> None:
     """Make ``Value.backward`` run ``walk`` (``engine.graph`` installs its ``backward``)."""
     global _backward_pass
     _backward_pass = walk
@@ -374,13 +454,14 @@ def as_value(x: object, what: str) -> Value:
 _JUST_VALUES = {Value}
 
 
-def _as_values(xs: Iterable[object], what: str) -> tuple[Value, ...]:
+def _as_values(xs: Iterable[object], what: str, empty: bool = False) -> tuple[Value, ...]:
+    """``xs`` as a tuple of Values (numbers become constant leaves); an empty one only when ``empty``."""
     if type(xs) is not list and type(xs) is not tuple and (
         isinstance(xs, (Value, str, bytes)) or not isinstance(xs, Iterable)
     ):
         raise TypeError(f"{what}: expected a list of Values or numbers, got {describe(xs)}")
     items = tuple(xs)
-    if not items:
+    if not items and not empty:
         raise ValueError(f"{what}: expected at least one Value, got an empty list")
     if set(map(type, items)) == _JUST_VALUES:  # all Values, checked at C speed
         return cast("tuple[Value, ...]", items)
@@ -410,8 +491,11 @@ def apply(op: Op | str, *inputs: Operand, param: float | None = None) -> Value:
 
 
 def sum_values(xs: Iterable[Operand]) -> Value:
-    """``Σᵢ xᵢ`` as one n-ary node (one edge per term; builtin ``sum`` makes a chain of adds)."""
-    values = _as_values(xs, "sum_values()")
+    """``Σᵢ xᵢ`` as one n-ary node (one edge per term; builtin ``sum`` makes a chain of adds). The sum of no terms
+    is a constant 0.0, as Python's ``sum([])`` is 0."""
+    values = _as_values(xs, "sum_values()", empty=True)
+    if not values:
+        return constant(0.0)
     return _node_of(SUM, values, SUM.floats([x.data for x in values]))
 
 

@@ -1,6 +1,7 @@
 """The test oracle: each built-in op once more, in three independent forms, one row per op.
 
-- ``math``: plain floats through ``math`` (``mpmath`` at 50 digits where floats would lose bits);
+- ``math``: plain floats through ``math`` (``mpmath`` at 50 digits where floats would lose bits, and for the
+  functions whose float form is ``math``'s own);
   tests/test_ops.py compares the op's forward with it.
 - ``sympy``: a symbolic expression; tests/test_dag.py differentiates random expressions with it.
 - ``torch``: float64 tensors; tests/test_torch_crosscheck.py compares values, first and second
@@ -54,9 +55,17 @@ def call(form: Callable[..., Any], xs: Sequence[Any], param: float | None) -> An
     return form(*xs) if param is None else form(*xs, param)
 
 
-def _logsumexp(*xs: float) -> float:
-    with mpmath.workdps(50):
-        return float(mpmath.log(mpmath.fsum(mpmath.exp(x) for x in xs)))
+def _mp(fn: Callable[..., Any]) -> Callable[..., float]:
+    """``fn`` of mpmath at 50 digits, rounded once to a float."""
+
+    def at(*xs: float) -> float:
+        with mpmath.workdps(50):
+            return float(fn(*xs))
+
+    return at
+
+
+_logsumexp = _mp(lambda *xs: mpmath.log(mpmath.fsum(mpmath.exp(x) for x in xs)))
 
 
 def _sympy_sigmoid(x: Any) -> Any:
@@ -75,6 +84,18 @@ ORACLES: dict[str, Oracle] = {
     "atan": Oracle(math.atan, lambda x: sympy.atan(x), lambda x: torch.atan(x)),
     "sin": Oracle(math.sin, lambda x: sympy.sin(x), lambda x: torch.sin(x)),
     "cos": Oracle(math.cos, lambda x: sympy.cos(x), lambda x: torch.cos(x)),
+    "tan": Oracle(_mp(mpmath.tan), lambda x: sympy.tan(x), lambda x: torch.tan(x)),
+    "sinh": Oracle(_mp(mpmath.sinh), lambda x: sympy.sinh(x), lambda x: torch.sinh(x)),
+    "cosh": Oracle(_mp(mpmath.cosh), lambda x: sympy.cosh(x), lambda x: torch.cosh(x)),
+    "asin": Oracle(_mp(mpmath.asin), lambda x: sympy.asin(x), lambda x: torch.asin(x)),
+    "acos": Oracle(_mp(mpmath.acos), lambda x: sympy.acos(x), lambda x: torch.acos(x)),
+    "asinh": Oracle(_mp(mpmath.asinh), lambda x: sympy.asinh(x), lambda x: torch.asinh(x)),
+    "acosh": Oracle(_mp(mpmath.acosh), lambda x: sympy.acosh(x), lambda x: torch.acosh(x)),
+    "atanh": Oracle(_mp(mpmath.atanh), lambda x: sympy.atanh(x), lambda x: torch.atanh(x)),
+    "log1p": Oracle(_mp(mpmath.log1p), lambda x: sympy.log(1 + x), lambda x: torch.log1p(x)),
+    "expm1": Oracle(_mp(mpmath.expm1), lambda x: sympy.exp(x) - 1, lambda x: torch.expm1(x)),
+    "log2": Oracle(_mp(lambda x: mpmath.log(x, 2)), lambda x: sympy.log(x, 2), lambda x: torch.log2(x)),
+    "log10": Oracle(_mp(mpmath.log10), lambda x: sympy.log(x, 10), lambda x: torch.log10(x)),
     "sigmoid": Oracle(lambda x: 1.0 / (1.0 + math.exp(-x)), _sympy_sigmoid, lambda x: torch.sigmoid(x)),
     "relu": Oracle(
         lambda x: max(0.0, x),

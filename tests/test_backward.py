@@ -8,8 +8,9 @@ import tracemalloc
 
 import pytest
 from hypothesis import given
+from hypothesis import strategies as st
 
-from engine import OPS, Value, backward_edges, op_of, sum_values, topological_order
+from engine import OPS, Value, backward_edges, grad, op_of, sum_values, topological_order
 from engine.testing import expressions
 
 
@@ -58,6 +59,49 @@ def test_backward_on_a_leaf_root_adds_one():
     x.backward()
     x.backward()
     assert x.grad == 2.0
+
+
+@given(expressions(), st.sampled_from([2.0, -0.5, 0.25, -8.0]))
+def test_backward_seeded_scales_every_gradient_by_the_seed(expr, seed):
+    # a power of two: the scaled sums round exactly as the unscaled ones, so gradients are equal exactly (a zero's
+    # sign aside: a gradient starts at 0.0, and 0.0 + -0.0 is 0.0 where -0.5·0.0 is -0.0)
+    xs = [Value(x) for x in expr.inputs]
+    root = expr(*xs)
+    order = topological_order(root)
+    root.backward()
+    once = [node.grad for node in order]
+    for x in xs:
+        x.grad = 0.0
+    root.backward(gradient=seed)
+    assert all(_same(node.grad + 0.0, seed * g + 0.0) for node, g in zip(order, once))
+
+
+def test_backward_seeded_is_the_chain_rule_across_two_graphs():
+    # C = c(y) backpropagated at once equals y.backward(gradient=∂C/∂y): the outer graph's gradient seeds the inner
+    x, w = Value(0.8), Value(-1.3)
+    y = (x * w).tanh() + x.exp()
+    c = (y * y).log1p()
+    c.backward()
+    whole = (x.grad, w.grad)
+    x.grad = w.grad = 0.0
+    y.backward(gradient=grad(c, [y])[0])
+    assert (x.grad, w.grad) == pytest.approx(whole, rel=1e-15)
+
+
+def test_backward_seeded_keeps_the_contract():
+    # non-leaves hold this pass's seeded gradient, leaves accumulate; a seed is a real number
+    x = Value(2.0)
+    h = x * x
+    h.exp().backward(gradient=3.0)
+    h.exp().backward(gradient=3.0)
+    assert h.grad == 3.0 * math.exp(4.0) and x.grad == 2 * 3.0 * math.exp(4.0) * 4.0
+    leaf = Value(1.0)
+    leaf.backward(gradient=0.5)
+    assert leaf.grad == 0.5
+    with pytest.raises(TypeError, match=r"backward\(gradient=...\): expected a real number \(int or float\), got 'a'"):
+        x.backward(gradient="a")  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="got True"):
+        x.backward(gradient=True)
 
 
 def test_topological_order_puts_every_node_after_its_parents():

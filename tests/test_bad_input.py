@@ -24,7 +24,7 @@ CASES = [
     ("Value ** list", lambda: x ** [2], TypeError),
     ("apply unknown", lambda: apply("nope", 1.0), ValueError),
     ("apply arity", lambda: apply("mul", 1.0), ValueError),
-    ("sum_values([])", lambda: sum_values([]), ValueError),
+    ("logsumexp([])", lambda: logsumexp([]), ValueError),
     ("sum_values(Value)", lambda: sum_values(x), TypeError),
     ("logsumexp(['a'])", lambda: logsumexp(["a"]), TypeError),
     ("softmax([])", lambda: softmax([]), ValueError),

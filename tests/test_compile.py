@@ -186,6 +186,22 @@ def test_compile_refuses_control_flow_on_a_computed_number():
         compile_graph(via_float, [1.0])
 
 
+def test_compile_refuses_a_comparison_of_traced_numbers():
+    def larger(x, y):
+        return max(x * 2.0, y).exp()  # which one is selected depends on x and y: a branch
+
+    with pytest.raises(ShapeError, match=r"compares the number of a Value it computes \(.*test_compile.py:\d+: "
+                                         r"< <= > >=, and so max, min, sorted\).*\(max\(a, b\) = b \+ \(a - b\)"):
+        compile_graph(larger, [1.0, 3.0])
+    with pytest.raises(ShapeError, match="compares the number"):  # an input compared with a number
+        compile_graph(lambda x: x.exp() if x > 0 else x.tanh(), [1.0])
+    with pytest.raises(ShapeError, match="compares the number"):
+        compile_graph(lambda x, y: sorted([x, y])[0] * 2.0, [1.0, 3.0])
+    # constants compared with each other decide nothing about the inputs
+    compiled = compile_graph(lambda x: x * max(Value(2.0), Value(3.0)), [1.0])
+    assert compiled(2.0) == (6.0, [3.0])
+
+
 def test_compile_leaves_the_value_class_as_it_was():
     data_slot, to_float, init = Value.__dict__["data"], Value.__float__, Value.__dict__["__init__"]
     with pytest.raises(ShapeError):

@@ -58,6 +58,26 @@ def test_grad_of_output_with_respect_to_itself_is_one():
     assert grad(x, [x]) == [1.0]
 
 
+def test_grad_output_seeds_the_output_as_backward_gradient_does():
+    x, y = Value(0.6), Value(-2.2)
+    out = (x * y).sin() + y.cosh()
+    assert grad(out, [x, y], grad_output=-4.0) == [-4.0 * g for g in grad(out, [x, y])]
+    out.backward(gradient=0.3)
+    assert grad(out, [x, y], grad_output=0.3) == [x.grad, y.grad]
+    assert grad(x, [x], grad_output=2.5) == [2.5]
+
+
+def test_grad_output_as_a_value_stays_in_the_graph_under_create_graph():
+    # a vector-Jacobian product ∂C/∂x = g·∂y/∂x, differentiated in the seed g (PyTorch's grad_outputs, create_graph)
+    x, g = Value(0.9), Value(2.0, label="g")
+    y = x.sinh() * x
+    (vjp,) = grad(y, [x], create_graph=True, grad_output=g)
+    dy = math.cosh(0.9) * 0.9 + math.sinh(0.9)
+    assert vjp.data == pytest.approx(2.0 * dy, rel=1e-15)
+    assert grad(vjp, [g]) == [pytest.approx(dy, rel=1e-15)]
+    assert grad(y, [x], grad_output=g) == [pytest.approx(2.0 * dy, rel=1e-15)]  # without create_graph: its number
+
+
 def test_grad_rejects_bad_arguments():
     x = Value(1.0)
     with pytest.raises(TypeError, match="grad\\(output, ...\\): expected a Value, got 3.0 \\(float\\)"):
@@ -66,3 +86,5 @@ def test_grad_rejects_bad_arguments():
         grad(x * 2, x)  # type: ignore[call-overload]
     with pytest.raises(TypeError, match="item 1 is 2.0 \\(float\\)"):
         grad(x * 2, [x, 2.0])  # type: ignore[list-item]
+    with pytest.raises(TypeError, match=r"grad\(grad_output=...\): expected a real number \(int or float\), got '1'"):
+        grad(x * 2, [x], grad_output="1")  # type: ignore[call-overload]

@@ -1,21 +1,26 @@
 """draw_graph and Diagram: DOT structure, labels, escaping, determinism, clusters, collapsing, both renderers."""
 
 import base64
+import io
 import re
 import xml.etree.ElementTree as ET
 
 import pytest
 from conftest import require
+from hypothesis import given
+from hypothesis import strategies as st
 from pictures import neuron
+from PIL import Image
 
-from engine import Value, scope, sum_values
+from engine import Value, jvp, scope, sum_values
+from engine.testing import expressions
 from nn import MLP
 from nn.losses import cross_entropy
-from viz import Diagram, draw_graph
+from viz import Diagram, Row, draw_graph, side_by_side
 from viz.diagram import COLUMN_PX, MIN_SCALE
 from viz.graph import COLORS, HIGHLIGHT
 from viz.render import bundled_dot, find_program, render, system_dot
-from viz.walk import walk
+from viz.walk import fmt, walk
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -51,6 +56,56 @@ def test_draw_graph_backward_view_puts_formula_number_and_passed_gradient_on_edg
     assert f"passes {z.grad:.4g}" in source and f"grad {w.grad:.4g}" in source
     forward = draw_graph(a, show="forward").source
     assert "tanh(z)²" not in forward and ">grad " not in forward and f"data {a.data:.4g}" in forward
+
+
+def test_draw_graph_forward_mode_shows_each_nodes_tangent_beside_its_data():
+    x, w, b, z, a = neuron()
+    source = draw_graph(a, show="forward", tangents={w: 1.0}).source
+    # ẇ = 1 seeds it; ż = ∂z/∂w = x (the forward pass's ∂z/∂w is the input on that edge); ȧ = σ'(z)·ż
+    _, slope = jvp(lambda v: (x * v + b).tanh(), [w.data], [1.0])
+    for name, tangent in (("ẋ", 0.0), ("ẇ", 1.0), ("ḃ", 0.0), ("ż", x.data), ("ȧ", slope)):
+        assert f'<td bgcolor="#dcfce7">{name} {fmt(tangent)}</td>' in source, name
+    assert f"∂/∂w = x = {fmt(x.data)}<br/>passes {fmt(x.data)}" in source  # the edge carries ∂z/∂w · ẇ forward
+    assert f"∂/∂z = 1 - tanh(z)² = {fmt(1 - a.data**2)}<br/>passes {fmt(slope)}" in source
+    assert "forward mode, seeded ẇ = 1 (every other input 0)" in source
+    assert ">grad " not in source and all(n.grad == 0.0 for n in (x, w, b, z, a))  # no .grad touched
+    assert "#dcfce7" not in draw_graph(a, show="forward").source  # no tangents asked for: data only, as before
+
+
+@given(expressions(), st.lists(st.floats(-2.0, 2.0), min_size=3, max_size=3))
+def test_walk_forward_mode_is_the_engines_jvp_edge_by_edge(expr, ts):
+    xs = [Value(x) for x in expr.inputs]
+    root = expr(*xs)
+    seeds = dict(zip(xs, ts))  # xs are distinct Values: one seed each
+    view = walk(root, tangents=seeds)
+    _, tangent = jvp(expr, xs, ts[: len(xs)])
+    assert view.tangents[root] == tangent
+    assert [(e.parent.value, e.child.value, e.index) for e in view.forward] == [
+        (e.parent.value, e.child.value, e.index) for e in view.edges]  # drawn in the same order as the edges
+    for e in view.forward:
+        assert e.upstream == view.tangents.get(e.parent.value, 0.0) and e.passed == pytest.approx(e.local * e.upstream)
+
+
+def test_draw_graph_forward_mode_renders_and_collapses(tmp_path):
+    model = MLP(2, [3, 1], seed=0)
+    loss = (model([0.5, -1.0])[0] - 1.0) ** 2
+    weight = model.parameters()[0]
+    ET.parse(draw_graph(loss, show="forward", tangents={weight: 1.0}, renderer="bundled").save(tmp_path / "f.svg"))
+    collapsed = draw_graph(loss, show="forward", tangents={weight: 1.0}, max_nodes=10).source
+    _, slope = jvp(lambda *p: (model([0.5, -1.0])[0] - 1.0) ** 2, model.parameters(), [1.0] + [0.0] * 12)
+    assert "(collapsed)" in collapsed and f" {fmt(slope)}" in collapsed
+
+
+def test_draw_graph_tangents_are_checked():
+    _, w, _, _, a = neuron()
+    with pytest.raises(ValueError, match=r"tangents are forward mode's, drawn with show='forward', got show='both'"):
+        draw_graph(a, tangents={w: 1.0})
+    with pytest.raises(ValueError, match="expected Values of the drawn graph as keys, got Value"):
+        draw_graph(a, show="forward", tangents={Value(1.0): 1.0})
+    with pytest.raises(TypeError, match=r"expected a number as w Value's tangent, got '1' \(str\)"):
+        draw_graph(a, show="forward", tangents={w: "1"})
+    with pytest.raises(TypeError, match=r"expected a dict of Values to numbers \(\{x: 1.0\}\), got \[1.0\]"):
+        draw_graph(a, show="forward", tangents=[1.0])
 
 
 #: Words of the op table's formulas that name functions, not nodes.
@@ -246,6 +301,22 @@ def test_diagram_shows_inline_in_jupyter_as_svg_with_a_png_beside_it():
     assert base64.b64decode(data["image/png"]).startswith(b"\x89PNG\r\n\x1a\n")  # shown before a notebook is trusted
     assert metadata["image/png"]["width"] == round(d.size()[0] * d.display_scale())
     assert "Diagram" in data["text/plain"] and ".show()" in repr(d)
+
+
+def test_side_by_side_shows_diagrams_in_one_row_at_one_scale():
+    _, w, _, _, a = neuron()
+    forward = draw_graph(a, show="forward", tangents={w: 1.0})
+    a.backward()
+    row = side_by_side(forward, draw_graph(a, show="backward"))
+    data, _ = row._repr_mimebundle_()
+    assert data["text/html"].count("<svg") == 2 and "display: flex" in data["text/html"]
+    png = Image.open(io.BytesIO(base64.b64decode(data["image/png"])))  # one picture for viewers without HTML
+    scale = row.display_scale()
+    widths = [d.size()[0] for d in row.diagrams]
+    assert scale == min(1.0, max(COLUMN_PX / (sum(widths) + Row.GAP_PX), MIN_SCALE))
+    assert png.width == pytest.approx((sum(widths) + Row.GAP_PX) * scale, abs=4)
+    with pytest.raises(TypeError, match="side_by_side: expected Diagrams"):
+        side_by_side(a)
 
 
 def test_diagram_in_a_notebook_fits_the_column_at_a_readable_size():

@@ -143,7 +143,7 @@ def test_primitives_on_a_value_apply_the_values_method_of_their_name(name):
     x = Value(0.5)
     y = getattr(primitives, name)(x)
     assert type(y) is Value and y.op == name and y.parents == (x,)
-    assert y.data == primitives.PRIMITIVES[name](0.5)
+    assert repr(y.data) == repr(primitives.PRIMITIVES[name](0.5))  # acosh(0.5) is nan
 
 
 def test_primitives_on_values_cover_power_and_the_constants_and_refuse_the_rest():

@@ -33,6 +33,11 @@ def test_numpy_runner_has_every_primitive():
     assert set(PRIMITIVES_ON_ARRAYS) == set(PRIMITIVES)
 
 
+#: The primitives whose numpy function is numpy's own, which may be an ulp off the C library's (compared to 1e-12;
+#: an infinity and nan still exactly): at 2.0, numpy's sinh gives 3.6268604078470186, math.sinh ...9.
+ULP_OFF = {"tanh", "tan", "sinh", "cosh", "asin", "acos", "asinh", "acosh", "atanh", "log1p", "expm1", "log2", "log10"}
+
+
 @pytest.mark.parametrize("name", sorted(set(PRIMITIVES) - {"inf", "nan", "where", "total", "logsumexp"}))
 def test_numpy_runner_primitive_agrees_with_the_float_function_at_special_numbers(name):
     on_floats, on_arrays = PRIMITIVES[name], PRIMITIVES_ON_ARRAYS[name]
@@ -42,7 +47,7 @@ def test_numpy_runner_primitive_agrees_with_the_float_function_at_special_number
         got = np.broadcast_to(on_arrays(*columns), (len(points),))
     for point, g in zip(points, got.tolist()):
         want = on_floats(*point)
-        if name == "tanh":  # numpy's own tanh may be an ulp off the C library's
+        if name in ULP_OFF:  # numpy's own function may be an ulp off the C library's
             assert _agree(g, want), (name, point, g, want)
         else:  # bit for bit, the sign of a zero included
             assert _bits(g) == _bits(want) or (math.isnan(g) and math.isnan(want)), (name, point, g, want)

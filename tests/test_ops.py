@@ -7,12 +7,13 @@ import cmath
 import itertools
 import math
 
+import mpmath
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from oracles import ORACLES, call
 
-from engine import OPS, VARIADIC, Value, apply
+from engine import OPS, VARIADIC, Value, apply, grad
 from engine.ops import BUILTIN_OPS
 from engine.testing import check_gradients, op_function, op_inputs
 
@@ -90,6 +91,44 @@ def test_op_ieee_cases_of_the_design():
     assert (Value(10.0) ** 400).data == math.inf
     assert math.isnan(Value(-1.0).sqrt().data)
     assert not isinstance((Value(-8.0) ** Value(1 / 3)).data, complex)
+
+
+def test_op_functions_are_ieee_at_and_beyond_their_domains():
+    # as PyTorch: the value at a domain's edge is its limit, beyond the edge nan; never an exception
+    at = {
+        "asin": [(2.0, math.nan), (-1.0, -math.pi / 2)], "acos": [(-2.0, math.nan), (1.0, 0.0)],
+        "atanh": [(1.0, math.inf), (-1.0, -math.inf), (1.5, math.nan)], "acosh": [(0.5, math.nan), (1.0, 0.0)],
+        "log1p": [(-1.0, -math.inf), (-2.0, math.nan)], "log2": [(0.0, -math.inf), (-1.0, math.nan)],
+        "log10": [(0.0, -math.inf), (math.inf, math.inf)], "tan": [(math.inf, math.nan)],
+        "sinh": [(1000.0, math.inf), (-1000.0, -math.inf)], "cosh": [(-1000.0, math.inf)],
+        "expm1": [(1000.0, math.inf), (-math.inf, -1.0)], "asinh": [(-math.inf, -math.inf)],
+    }
+    for name, cases in at.items():
+        for x, expected in cases:
+            got = getattr(Value(x), name)().data
+            assert got == expected or (math.isnan(got) and math.isnan(expected)), (name, x, got)
+    # the derivative at an edge is infinite, as PyTorch's: asin' = 1/√(1 - x²), atanh' = 1/(1 - x²)
+    for name in ("asin", "atanh"):
+        x = Value(1.0)
+        assert grad(getattr(x, name)(), [x]) == [math.inf], name
+
+
+@pytest.mark.parametrize(("name", "x"), [
+    ("log1p", 1e-17), ("log1p", -3e-12), ("expm1", 1e-17), ("expm1", -3e-12),
+    ("acosh", 1.0 + 2.0**-40), ("asin", 1.0 - 2.0**-40), ("acos", -1.0 + 2.0**-40), ("atanh", 1.0 - 2.0**-40),
+])
+def test_op_exact_where_the_naive_formula_is_not(name, x):
+    """log1p and expm1 near 0, acosh near 1, the derivatives of asin, acos and atanh near ±1: value and derivative to
+    1e-13 of the exact ones, where ln(1 + x), e^x - 1, ln(x + √(x² - 1)) and 1/√(1 - x·x) lose most of their
+    digits (1 + 1e-17 is 1)."""
+    with mpmath.workdps(60):
+        f = getattr(mpmath, name)
+        value, derivative = float(f(mpmath.mpf(x))), float(mpmath.diff(f, mpmath.mpf(x)))  # mpf(x) is x exactly
+    v = Value(x)
+    y = getattr(v, name)()
+    y.backward()
+    assert y.data == pytest.approx(value, rel=1e-13)
+    assert v.grad == pytest.approx(derivative, rel=1e-13)
 
 
 @given(st.floats(-1e308, 1e308))

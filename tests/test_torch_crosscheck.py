@@ -112,3 +112,18 @@ def test_vpow_mixed_second_derivative_at_zero_exponent(a):
     ta, tb = leaves([a, 0.0])
     _, gb = torch.autograd.grad(ta**tb, [ta, tb], create_graph=True)
     assert_close(as_float(torch.autograd.grad(gb, [ta])[0]), 1.0 / a, 1e-12, 1e-15, "torch d2/da db")
+
+
+@given(st.lists(st.sampled_from([-1.5, 0.0, 0.25, 2.0]), min_size=1, max_size=5), st.booleans())
+def test_max_and_min_select_as_torch_max_along_a_dim(xs, largest):
+    # max(values) selects one Value, the first of equal ones; torch.max(t, dim=0) selects the first index of the
+    # largest as well, and its gradient reaches that element alone (ties included: the list is drawn with repeats)
+    vs = [Value(x) for x in xs]
+    selected = max(vs) if largest else min(vs)
+    (selected * 3.0).backward()
+    ts = leaves(xs)
+    stacked = torch.stack(ts)
+    value, index = torch.max(stacked, 0) if largest else torch.min(stacked, 0)
+    (value * 3.0).backward()
+    assert selected is vs[int(index)] and selected.data == float(value.detach())
+    assert [v.grad for v in vs] == [as_float(t.grad) for t in ts]

@@ -108,7 +108,8 @@ def test_value_operators_with_numbers(expr, expected):
 
 def test_value_unary_methods_cover_the_design():
     x = Value(0.5)
-    for name in ("exp", "log", "tanh", "sigmoid", "relu", "sqrt", "softplus", "log_sigmoid"):
+    for name in ("exp", "log", "tanh", "sigmoid", "relu", "sqrt", "softplus", "log_sigmoid", "tan", "sinh", "cosh",
+                 "asin", "acos", "asinh", "acosh", "atanh", "log1p", "expm1", "log2", "log10"):
         out = getattr(x, name)()
         assert out.op == name and out.parents == (x,)
 
@@ -125,6 +126,37 @@ def test_value_hashes_and_compares_by_identity():
     a, b = Value(1.0), Value(1.0)
     assert a != b and a == a
     assert len({a, b}) == 2 and {a: 1}[a] == 1
+    assert (a == 1.0) is False  # == is identity, never the numbers: a <= b and b <= a, yet a != b
+    assert a <= b and b <= a
+
+
+@pytest.mark.parametrize(("x", "y"), [(1.0, 2.0), (2.0, 1.0), (1.5, 1.5), (-0.0, 0.0), (math.nan, 1.0)])
+def test_value_comparisons_compare_the_numbers_as_plain_bools(x, y):
+    for compare in (operator.lt, operator.le, operator.gt, operator.ge):
+        expected = compare(x, y)
+        for got in (compare(Value(x), Value(y)), compare(Value(x), y), compare(x, Value(y))):
+            assert type(got) is bool and got == expected, (compare, x, y)
+        assert compare(Value(x), Fraction(3, 2)) == compare(x, Fraction(3, 2))  # any real number
+
+
+def test_value_comparison_records_nothing_and_refuses_a_non_number():
+    a = Value(2.0)
+    assert (a < 3) is True and a.parents == () and a.grad == 0.0
+    for bad in ("a", None, True, [1]):
+        with pytest.raises(TypeError, match=r"Value < operand: expected a real number .*, got"):
+            a < bad
+
+
+def test_value_max_min_sorted_select_values_and_the_gradient_reaches_the_one_selected():
+    a, b, c = Value(0.5, label="a"), Value(-2.0, label="b"), Value(3.0, label="c")
+    assert max(a, b) is a and min(a, b) is b and max(a, 1.0) == 1.0 and max([a, b, c]) is c
+    assert sorted([c, a, b]) == [b, a, c]
+    y = max(a * b, c.tanh()) * 2.0 + min(a, c)
+    y.backward()
+    assert (a.grad, b.grad, c.grad) == (1.0, 0.0, 2.0 * (1.0 - math.tanh(3.0) ** 2))
+    tie, other = Value(1.0), Value(1.0)
+    max(tie, other).backward()  # a tie: Python's max picks the first, which takes the whole gradient
+    assert (tie.grad, other.grad) == (1.0, 0.0)
 
 
 # --- a Value never becomes a plain number, or a truth value, by itself ---
@@ -238,10 +270,20 @@ def test_value_apply_by_name_and_its_errors():
         apply(3, 1.0)  # type: ignore[arg-type]
 
 
+def test_sum_values_of_nothing_is_a_constant_zero():
+    empty = sum_values([])
+    assert empty.data == 0.0 and empty.is_constant and empty.parents == ()
+    assert sum_values(iter([])).is_constant  # any empty iterable, as Python's sum
+    x = Value(3.0)
+    y = x * 2.0 + sum_values([])
+    y.backward()
+    assert y.data == 6.0 and x.grad == 2.0
+
+
 def test_value_nary_functions_reject_empty_and_non_lists():
+    with pytest.raises(ValueError, match="expected at least one Value, got an empty list"):
+        logsumexp([])  # ln 0 = -inf: no sum of nothing to fall back on, unlike sum_values
     for fn in (sum_values, logsumexp):
-        with pytest.raises(ValueError, match="expected at least one Value, got an empty list"):
-            fn([])
         with pytest.raises(TypeError, match="expected a list of Values or numbers, got"):
             fn(Value(1.0))  # type: ignore[arg-type]
         with pytest.raises(TypeError, match="expected a Value or a real number, got 'x' \\(str\\)"):

@@ -2,7 +2,7 @@
 of a training run, and the pictures of a digits model. Static pictures only: the live app is the package
 ``playground``, which draws with these."""
 
-from viz.diagram import Diagram
+from viz.diagram import Diagram, Row, side_by_side
 from viz.digits import plot_digit, plot_digit_predictions, plot_forward_pass, plot_weight_images
 from viz.graph import draw_graph
 from viz.network import draw_network
@@ -12,6 +12,7 @@ from viz.steps import BackwardSteps, step_backward
 __all__ = [
     "BackwardSteps",
     "Diagram",
+    "Row",
     "draw_graph",
     "draw_network",
     "plot_decision_boundary",
@@ -20,5 +21,6 @@ __all__ = [
     "plot_forward_pass",
     "plot_history",
     "plot_weight_images",
+    "side_by_side",
     "step_backward",
 ]

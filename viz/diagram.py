@@ -39,6 +39,30 @@ def scaled_svg(svg: str, scale: float) -> str:
     return _SIZE.sub(resize, svg, count=1)
 
 
+def _fitting(width: float) -> float:
+    """The scale a notebook shows a picture ``width`` pixels wide at: 1, or down to fit the column but not below
+    ``MIN_SCALE``."""
+    return 1.0 if width <= COLUMN_PX else max(COLUMN_PX / width, MIN_SCALE)
+
+
+def _small_png(diagrams: list[Diagram], scale: float, gap: int) -> bytes:
+    """``diagrams`` rendered at ``scale`` side by side (``gap`` pixels apart, top-aligned on white), as a small PNG in
+    64 colours: what a viewer that shows no SVG gets (a few hundred kB for a big network, rather than megabytes)."""
+    from PIL import Image  # Pillow, which matplotlib brings
+
+    images = [Image.open(io.BytesIO(render(d.source, "png", d.renderer, dpi=96 * scale))).convert("RGB")
+              for d in diagrams]
+    row = Image.new("RGB", (sum(i.width for i in images) + gap * (len(images) - 1), max(i.height for i in images)),
+                    "white")
+    left = 0
+    for image in images:
+        row.paste(image, (left, 0))
+        left += image.width + gap
+    out = io.BytesIO()
+    row.quantize(colors=64, method=Image.Quantize.FASTOCTREE).save(out, format="PNG", optimize=True)
+    return out.getvalue()
+
+
 class Diagram:
     """A picture described in DOT: ``.source`` is the text, ``.svg()`` the rendered picture,
     ``.save(path)`` writes ``.svg``, ``.png`` or ``.dot`` by the suffix, ``.show()`` opens it in a browser.
@@ -69,13 +93,7 @@ class Diagram:
         """The picture as a small PNG, at the size a notebook shows it (``display_scale``) and in 64 colours:
         what a viewer that shows no SVG gets (a few hundred kB for a big network, rather than megabytes)."""
         if self._preview is None:
-            from PIL import Image  # Pillow, which matplotlib brings
-
-            raw = render(self.source, "png", self.renderer, dpi=96 * self.display_scale())
-            image = Image.open(io.BytesIO(raw)).convert("RGB").quantize(colors=64, method=Image.Quantize.FASTOCTREE)
-            out = io.BytesIO()
-            image.save(out, format="PNG", optimize=True)
-            self._preview = out.getvalue()
+            self._preview = _small_png([self], self.display_scale(), 0)
         return self._preview
 
     def size(self) -> tuple[float, float]:
@@ -87,8 +105,7 @@ class Diagram:
 
     def display_scale(self) -> float:
         """How much a notebook shows it scaled: 1, or down to fit the column but not below ``MIN_SCALE``."""
-        width = self.size()[0]
-        return 1.0 if width <= COLUMN_PX else max(COLUMN_PX / width, MIN_SCALE)
+        return _fitting(self.size()[0])
 
     def too_wide(self) -> bool:
         """True when even at ``MIN_SCALE`` the picture is wider than a notebook column."""
@@ -130,3 +147,42 @@ class Diagram:
     def __repr__(self) -> str:
         return (f"<Diagram: {self.source.count(chr(10))} lines of DOT; it shows itself in Jupyter; "
                 f"elsewhere .show() opens it in a browser and .save('picture.svg') writes it>")
+
+
+class Row:
+    """Diagrams side by side, as one picture in Jupyter: the SVGs in a row, scaled together to fit the column (but
+    not below ``MIN_SCALE``: the row then scrolls), and the same row as one PNG for viewers that show no HTML.
+    ``side_by_side(a, b)`` makes one."""
+
+    GAP_PX = 24
+
+    def __init__(self, diagrams: tuple[Diagram, ...]) -> None:
+        self.diagrams = diagrams
+
+    def display_scale(self) -> float:
+        """The one scale of every picture in the row: 1, or down to fit the column but not below ``MIN_SCALE``."""
+        return _fitting(sum(d.size()[0] for d in self.diagrams) + self.GAP_PX * (len(self.diagrams) - 1))
+
+    def png(self) -> bytes:
+        """The row as one small PNG, each picture at the row's scale, top-aligned on white."""
+        scale = self.display_scale()
+        return _small_png(list(self.diagrams), scale, round(self.GAP_PX * scale))
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> tuple[dict[str, Any], dict[str, Any]]:
+        scale = self.display_scale()
+        cells = "".join(f"<div>{scaled_svg(d.svg(), scale)}</div>" for d in self.diagrams)
+        html = (f'<div style="display: flex; gap: {round(self.GAP_PX * scale)}px; align-items: flex-start; '
+                f'overflow-x: auto">{cells}</div>')
+        data = {"text/html": html, "image/png": base64.b64encode(self.png()).decode("ascii"), "text/plain": repr(self)}
+        return data, {}
+
+    def __repr__(self) -> str:
+        return f"<Row of {len(self.diagrams)} diagrams, side by side in Jupyter>"
+
+
+def side_by_side(*diagrams: Diagram) -> Row:
+    """``diagrams`` shown side by side in Jupyter (a ``Row``): the forward and the backward graph of one network,
+    say."""
+    if not diagrams or not all(isinstance(d, Diagram) for d in diagrams):
+        raise TypeError(f"side_by_side: expected Diagrams (draw_graph's, draw_network's), got {diagrams!r}"[:200])
+    return Row(diagrams)

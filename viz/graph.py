@@ -16,14 +16,14 @@ from __future__ import annotations
 import html
 import itertools
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 import graphviz
 
 from engine import Value, topological_order
 from viz.diagram import FONT, Diagram
-from viz.walk import EdgeView, GraphView, NodeView, fmt, op_label, operand, walk
+from viz.walk import EdgeView, GraphView, NodeView, dotted, fmt, op_label, operand, walk
 
 __all__ = ["COLORS", "HIGHLIGHT", "SHOWS", "draw_graph", "fmt", "graph_source"]
 
@@ -33,6 +33,7 @@ SHOWS = ("forward", "backward", "both")
 COLORS = {"op": "#ffffff", "param": "#fde68a", "input": "#bfdbfe", "constant": "#e5e7eb"}
 HIGHLIGHT = "#dc2626"
 GRAD_FILL = "#fee2e2"
+TANGENT_FILL = "#dcfce7"
 AUTO_NAME = "#64748b"
 
 #: Past this many drawn nodes, clusters collapse into one box each; past it even then, drawing is refused.
@@ -93,7 +94,8 @@ def unexplained(view: GraphView, grad_of: GradOf = lambda v: v.grad) -> list[Une
 DIGIT_PT = 7.0
 
 
-def _value_label(view: NodeView, show: str, grad: float | None, starred: bool = False, chars: int = 0) -> str:
+def _value_label(view: NodeView, show: str, grad: float | None, starred: bool = False, chars: int = 0,
+                 tangent: float | None = None) -> str:
     v = view.value
     cells = []
     if view.kind != "constant":
@@ -102,6 +104,8 @@ def _value_label(view: NodeView, show: str, grad: float | None, starred: bool = 
         cells.append(f"<td>{shown}</td>")
     if show in ("forward", "both") or view.kind == "constant":
         cells.append(f"<td>data {fmt(v.data)}</td>")
+    if tangent is not None and view.kind != "constant":
+        cells.append(f'<td bgcolor="{TANGENT_FILL}">{html.escape(dotted(view.name))} {fmt(tangent)}</td>')
     if show in ("backward", "both") and view.kind != "constant":
         text = "?" if grad is None else fmt(grad) + (" *" if starred else "")
         width = f' width="{round(DIGIT_PT * (chars + 5)) + 10}"' if chars else ""
@@ -163,10 +167,14 @@ def draw_graph(
     max_nodes: int = MAX_NODES,
     renderer: str = "auto",
     title: str = "",
+    tangents: Mapping[Value, float] | None = None,
 ) -> Diagram:
     """The graph that computed ``root``, as a ``Diagram`` (``.source``, ``.svg()``, ``.save(path)``).
 
     ``show``: "forward" (data), "backward" (grads, and local derivatives on the edges) or "both".
+    ``tangents`` (with ``show="forward"``): forward mode, seeded with these Values' tangents (``{x: 1.0}``; every
+    other leaf's is 0): each node shows its tangent ẋ beside its data, and each edge its local derivative and
+    what it carries forward (``engine.push_tangents``, the pass ``engine.jvp`` makes).
     ``rankdir``: "LR" (left to right), "TB" (top to bottom) or "auto": left to right unless that is too
     wide for a notebook column and top to bottom is narrower. ``highlight``: nodes drawn with a red border.
     ``params``: which leaves are parameters (default: leaves labelled like nn's ``w0``…, ``b``). A graph of
@@ -184,13 +192,14 @@ def draw_graph(
     if not isinstance(root, Value):
         raise TypeError(f"draw_graph: expected a Value (the root of a graph), got {root!r} ({type(root).__name__})")
     order = topological_order(root)
+    seeds = _seeds(tangents, show, order)
     if len(order) > max_nodes and (len(order) > MAX_COLLAPSIBLE or not any(n.scope for n in order)):
         raise ValueError(  # said at once: nothing to collapse, or too big to walk for a picture
             f"draw_graph: the graph has {len(order)} nodes, more than max_nodes={max_nodes}, and "
             f"{'no clusters to collapse' if len(order) <= MAX_COLLAPSIBLE else 'too many to collapse'}; "
             f"draw a smaller graph (one example's loss rather than the total) or raise max_nodes"
         )
-    view = walk(root, params, order)
+    view = walk(root, params, order, tangents=seeds)
     marked = _highlighted(highlight)
 
     def make(direction: str) -> Diagram:
@@ -233,6 +242,7 @@ def graph_source(
     and explained in a note under the picture."""
     g = _digraph(rankdir)
     backward = show in ("backward", "both")
+    tangents = view.tangents if show == "forward" else None  # forward mode: each node's tangent, edges labelled
     stars = unexplained(view, grad_of) if backward and processed is None else []
     starred = {u.node.value for u in stars}
     for node in view.nodes:
@@ -240,7 +250,8 @@ def graph_source(
         style = "filled,dashed" if node.kind == "constant" else "filled"
         border = {"color": HIGHLIGHT, "penwidth": "3"} if v in marked else {}
         chars = widths.get(v, 0) if widths else 0
-        g.node(node.id, label=_value_label(node, show, grad_of(v), v in starred, chars),
+        tangent = None if tangents is None else tangents.get(v, 0.0)
+        g.node(node.id, label=_value_label(node, show, grad_of(v), v in starred, chars, tangent),
                shape="plaintext" if not border else "box",
                style=style if not border else "filled,rounded", fillcolor=COLORS[node.kind], **border)
         if v.parents:
@@ -248,9 +259,9 @@ def graph_source(
                    fillcolor="#ede9fe", fontsize="10", width="0.3", height="0.3", margin="0.02")
             g.edge(f"{node.id}_op", node.id)
     crossing: dict[str, list[str]] = {}  # cluster path -> label nodes of edges entering it from outside
-    for k, edge in enumerate(view.edges):
+    for k, edge in enumerate(view.edges if tangents is None else view.forward):
         head = f"{edge.child.id}_op"
-        if not backward:
+        if not backward and tangents is None:
             g.edge(edge.parent.id, head)
             continue
         done = processed is None or edge.child.value in processed
@@ -268,8 +279,16 @@ def graph_source(
     counter = [0]
     for child in _clusters(view).children.values():  # nodes outside any scope are placed already
         _emit_cluster(g, child, counter, view, crossing, ())
-    _caption(g, title, [u.note() for u in stars])
+    _caption(g, title, [u.note() for u in stars] if tangents is None else _forward_notes(view, tangents))
     return str(g.source)
+
+
+def _forward_notes(view: GraphView, tangents: dict[Value, float]) -> list[str]:
+    """The footnote of a forward-mode picture: the seeds, and what each node's dotted number is."""
+    seeds = ", ".join(f"{dotted(view.node(v).name)} = {fmt(tangents[v])}" for v in view.seeds)
+    return [f"forward mode, seeded {seeds} (every other input 0): each node's dotted number is",
+            "its derivative along that direction, the sum of what its edges pass forward,",
+            "each the local derivative times the dotted number of the node it comes from"]
 
 
 def _emit_cluster(graph: graphviz.Digraph, cluster: _Cluster, counter: list[int], view: GraphView,
@@ -289,6 +308,28 @@ def _emit_cluster(graph: graphviz.Digraph, cluster: _Cluster, counter: list[int]
             sub.node(tag)
         for child in cluster.children.values():
             _emit_cluster(sub, child, counter, view, crossing, path)
+
+
+def _seeds(tangents: Mapping[Value, float] | None, show: str, order: list[Value]) -> dict[Value, float] | None:
+    """``draw_graph``'s tangents checked: a mapping of Values of the graph to real numbers, with ``show="forward"``."""
+    if tangents is None:
+        return None
+    if not isinstance(tangents, Mapping):
+        raise TypeError(f"draw_graph(tangents=...): expected a dict of Values to numbers ({{x: 1.0}}), got "
+                        f"{tangents!r} ({type(tangents).__name__})")
+    if show != "forward":
+        raise ValueError(f"draw_graph(tangents=...): tangents are forward mode's, drawn with show='forward', got "
+                         f"show={show!r}")
+    in_graph = set(order)
+    seeds: dict[Value, float] = {}
+    for value, tangent in tangents.items():
+        if not isinstance(value, Value) or value not in in_graph:
+            raise ValueError(f"draw_graph(tangents=...): expected Values of the drawn graph as keys, got {value!r}")
+        if isinstance(tangent, bool) or not isinstance(tangent, (int, float)):
+            raise TypeError(f"draw_graph(tangents=...): expected a number as {value.label or 'a'} Value's tangent, "
+                            f"got {tangent!r} ({type(tangent).__name__})")
+        seeds[value] = float(tangent)
+    return seeds
 
 
 def _highlighted(highlight: Value | Iterable[Value] | None) -> set[Value]:
@@ -325,8 +366,9 @@ def _draw_collapsed(
             boxes.setdefault(node.scope[:depth], []).append(node)
         else:
             box_of[node.id] = node.id
-            g.node(node.id, label=_value_label(node, show, node.value.grad), shape="plaintext", style="filled",
-                   fillcolor=COLORS[node.kind])
+            tangent = view.tangents.get(node.value, 0.0) if show == "forward" and view.tangents is not None else None
+            g.node(node.id, label=_value_label(node, show, node.value.grad, tangent=tangent), shape="plaintext",
+                   style="filled", fillcolor=COLORS[node.kind])
     names = {path: f"box{k}" for k, path in enumerate(boxes)}
     for path, members in boxes.items():
         for m in members:
@@ -339,6 +381,8 @@ def _draw_collapsed(
                 cells = [html.escape(m.name)]
                 if show in ("forward", "both"):
                     cells.append(f"data {fmt(m.value.data)}")
+                if show == "forward" and view.tangents is not None:
+                    cells.append(f"{html.escape(dotted(m.name))} {fmt(view.tangents.get(m.value, 0.0))}")
                 if show in ("backward", "both"):
                     cells.append(f"grad {fmt(m.value.grad)}")
                 lines.append(" · ".join(cells))

@@ -13,11 +13,12 @@ Kept apart from the drawing, so the same walk serves the diagrams, the backward 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import Counter
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 
-from engine import Value, backward_edges, op_of, topological_order
+from engine import ForwardEdge, Value, backward_edges, op_of, push_tangents, topological_order
 from engine.ops import VARIADIC, Op
 
 #: Leaf labels that nn gives its parameters (``w0``, ``w1``, …, ``b``); used when no ``params`` are given.
@@ -27,6 +28,11 @@ PARAMETER_LABEL = re.compile(r"^(w\d*|b)$")
 def fmt(x: float) -> str:
     """A number as pictures print it: 4 significant digits, ``inf``/``nan``, and never ``-0``."""
     return f"{x + 0.0 if x == 0.0 else x:.4g}"
+
+
+def dotted(name: str) -> str:
+    """A node's name with a dot over its first letter, Newton's mark of a rate, for its tangent: ``x`` → ``ẋ``."""
+    return unicodedata.normalize("NFC", name[:1] + "\u0307") + name[1:]  # one character where there is one: ḃ
 
 
 @dataclass(frozen=True, eq=False)
@@ -48,7 +54,9 @@ class EdgeView:
     """An edge parent → child as the engine's backward walk took it: the child's op's local derivative
     ∂child/∂parent (``formula``, in the names the picture gives the nodes, and ``local``), the child's gradient
     ``upstream``, what the edge ``passed`` back (``local · upstream``) and the parent's gradient after it
-    (``total``). ``input_name`` is the parent's name."""
+    (``total``). ``input_name`` is the parent's name. In ``GraphView.forward``, the same edge as forward mode took
+    it: ``upstream`` is the parent's tangent, ``passed`` what the edge carried forward (``local · upstream``) and
+    ``total`` the child's tangent after it."""
 
     parent: NodeView
     child: NodeView
@@ -65,13 +73,18 @@ class EdgeView:
 class GraphView:
     """The nodes (topological order, root last) and edges of a graph, ready to draw: ``edges`` child by child in
     topological order, ``backward`` the same edges in the order the backward walk took them, and ``walked``
-    each node's gradient from that walk over the drawn graph (seeded with the root's gradient)."""
+    each node's gradient from that walk over the drawn graph (seeded with the root's gradient). When the walk was
+    given tangents, ``tangents`` holds each node's tangent from forward mode (``engine.push_tangents``) and
+    ``forward`` its edges, in the order of ``edges``."""
 
     nodes: list[NodeView]
     edges: list[EdgeView]
     by_value: dict[Value, NodeView]
     backward: list[EdgeView]
     walked: dict[Value, float]
+    tangents: dict[Value, float] | None = None
+    forward: list[EdgeView] = field(default_factory=list)
+    seeds: tuple[Value, ...] = ()
 
     def node(self, value: Value) -> NodeView:
         """The view of ``value`` (a KeyError if it is not in the graph)."""
@@ -165,13 +178,15 @@ def _names(order: list[Value], scopes: list[tuple[str, ...]]) -> list[tuple[str,
 
 
 def walk(
-    root: Value, params: Iterable[Value] | None = None, order: list[Value] | None = None, seed: float | None = None
+    root: Value, params: Iterable[Value] | None = None, order: list[Value] | None = None, seed: float | None = None,
+    tangents: Mapping[Value, float] | None = None,
 ) -> GraphView:
     """The view of ``root``'s graph. ``params`` marks which leaves are parameters (default: leaves labelled
     like nn's weights and biases); other leaves are inputs or constants. A leaf joins its consumers'
     cluster when they all share one. Each edge's numbers come from the engine's own backward walk
     (``engine.backward_edges``) over the drawn graph, seeded with ``seed`` (default: the root's ``.grad``);
-    no ``.grad`` is touched."""
+    no ``.grad`` is touched. ``tangents`` (a Value of the graph → its tangent; every other leaf's is 0): the
+    engine's forward mode is walked too (``engine.push_tangents``), for ``GraphView.tangents`` and ``forward``."""
     if not isinstance(root, Value):
         raise TypeError(f"expected a Value (the root of a graph), got {root!r} ({type(root).__name__})")
     if order is None:
@@ -195,17 +210,27 @@ def walk(
         nodes.append(view)
         views[value] = view
     walked: dict[Value, float] = {root: root.grad if seed is None else seed}
-    backward: list[EdgeView] = []
-    for e in backward_edges(order, walked):
-        into, out_of = views[e.node], views[e.parent]
-        op = op_of(e.node)
-        assert op is not None  # the walk yields only op nodes
-        formula = formula_in_names(op, e.index, [views[p].name for p in e.node.parents], into.name, e.node.arg)
-        backward.append(EdgeView(out_of, into, e.index, out_of.name, formula, float(e.local), float(e.upstream),
-                                 float(e.passed), float(e.total)))
+    backward = [_edge_view(views, e.node, e.parent, e.index, e.local, e.upstream, e.passed, e.total)
+                for e in backward_edges(order, walked)]
     position = {node.value: k for k, node in enumerate(nodes)}
     edges = sorted(backward, key=lambda e: (position[e.child.value], e.index))
-    return GraphView(nodes, edges, views, backward, walked)
+    if tangents is None:
+        return GraphView(nodes, edges, views, backward, walked)
+    pushed: list[ForwardEdge] = []
+    forward_tangents = push_tangents(order, dict(tangents), edges=pushed)  # node by node: the order of ``edges``
+    forward = [_edge_view(views, e.node, e.parent, e.index, e.local, e.tangent, e.passed, e.total) for e in pushed]
+    return GraphView(nodes, edges, views, backward, walked, forward_tangents, forward, tuple(tangents))
+
+
+def _edge_view(views: dict[Value, NodeView], node: Value, parent: Value, index: int, local: float, upstream: float,
+               passed: float, total: float) -> EdgeView:
+    """The view of the edge ``parent`` → ``node`` (its ``index``-th input), with its formula in the picture's names."""
+    into, out_of = views[node], views[parent]
+    op = op_of(node)
+    assert op is not None  # the walks yield only op nodes
+    formula = formula_in_names(op, index, [views[p].name for p in node.parents], into.name, node.arg)
+    return EdgeView(out_of, into, index, out_of.name, formula, float(local), float(upstream), float(passed),
+                    float(total))
 
 
 #: How ``program`` writes the forward of the ops that read better in infix.
