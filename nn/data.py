@@ -13,9 +13,10 @@ so the classes are interleaved.
 - ``make_blobs``: Gaussian clusters around centers; easy and, when the centers are apart,
   linearly separable: a sanity check that training works at all.
 
-TensorFlow Playground's data sets that the others do not make (the playground's "gauss", "reg-plane"
-and "reg-gauss"): ``make_gaussians``, blobs on a circle; and two regression sets on ``[-1, 1]²``
-whose labels are floats, ``make_plane`` and ``make_bumps``.
+TensorFlow Playground's data sets that the others do not make (the playground's "gauss", "spirals",
+"reg-plane" and "reg-gauss"): ``make_gaussians``, blobs on a circle; ``make_spiral_arms``, its long
+interleaved arms; and two regression sets on ``[-1, 1]²`` whose labels are floats, ``make_plane`` and
+``make_bumps``.
 
 ``one_hot`` turns a label into a target vector; ``split_indices`` holds out a seeded random set of
 indices, and ``train_test_split`` the rows and labels at them; ``linspace`` spaces numbers evenly.
@@ -60,6 +61,7 @@ __all__ = [
     "make_gaussians",
     "make_moons",
     "make_plane",
+    "make_spiral_arms",
     "make_spirals",
     "make_xor",
     "one_hot",
@@ -290,6 +292,27 @@ def make_gaussians(n: int = 100, classes: int = 2, noise: float = 0.0, seed: See
     angles = [math.pi / 4 + 2 * math.pi * i / classes for i in range(classes)]
     centers = [(2.5 * math.cos(t), 2.5 * math.sin(t)) for t in angles]
     return _blobs(generator(seed, what), n, centers, std, what)
+
+
+def make_spiral_arms(n: int = 100, classes: int = 2, noise: float = 0.0, seed: Seed = 0) -> Dataset:
+    """TensorFlow Playground's "spiral": one arm a class, interleaved — along arm ``k`` point ``i`` of its ``m``
+    has the radius ``r = 5·i/m`` and the angle ``t = 1.75·2π·i/m + 2πk/classes`` (1.75 turns; two arms half a
+    turn apart), at ``(r sin t, r cos t)`` plus uniform noise in ``[-noise, noise]`` on each coordinate.
+    Arm ``k`` gets ``n // classes`` points, one more for the first ``n % classes`` arms."""
+    what = "make_spiral_arms"
+    classes = _int_arg(classes, "classes", what, 2)
+    n = _int_arg(n, "n", what, classes, " points (one per class at least)")
+    noise = _nonnegative_arg(noise, "noise", what)
+    rng = generator(seed, what)
+    rows: list[list[float]] = []
+    labels: list[int] = []
+    for k, count in enumerate(_split_evenly(n, classes)):
+        for i in range(count):
+            r, t = 5.0 * i / count, 1.75 * 2.0 * math.pi * i / count + 2.0 * math.pi * k / classes
+            rows.append([r * math.sin(t) + rng.uniform(-1.0, 1.0) * noise,
+                         r * math.cos(t) + rng.uniform(-1.0, 1.0) * noise])
+            labels.append(k)
+    return _shuffled(rng, rows, labels)
 
 
 def make_xor(n: int = 100, noise: float = 0.1, seed: Seed = 0) -> Dataset:

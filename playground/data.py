@@ -19,7 +19,7 @@ from nn.data import (
     make_gaussians,
     make_moons,
     make_plane,
-    make_spirals,
+    make_spiral_arms,
     make_xor,
     split_indices,
 )
@@ -42,7 +42,7 @@ MAKERS: dict[str, Callable[[int, float, int, int], Dataset | RegressionDataset]]
     "circles": lambda n, noise, seed, k: make_circles(n, noise=noise, seed=seed),
     "xor": lambda n, noise, seed, k: make_xor(n, noise=noise, seed=seed),
     "gauss": lambda n, noise, seed, k: make_gaussians(n, classes=k, noise=noise, seed=seed),
-    "spirals": lambda n, noise, seed, k: make_spirals(n, classes=k, noise=noise, seed=seed),
+    "spirals": lambda n, noise, seed, k: make_spiral_arms(n, classes=k, noise=noise, seed=seed),
     "reg-plane": lambda n, noise, seed, k: make_plane(n, noise=noise, seed=seed),
     "reg-gauss": lambda n, noise, seed, k: make_bumps(n, noise=noise, seed=seed),
 }

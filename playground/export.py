@@ -22,15 +22,23 @@ def model_file(model: MLP) -> dict[str, str]:
 
 
 def code(session: Session) -> str:
-    """Python that reproduces this run: the same settings (its URL hash) and as many epochs."""
+    """Python that reproduces this run at the step it is on: its settings (its URL hash) and as many steps; or,
+    once it was changed by hand (a weight typed, points added, settings changed while it trained, a CSV), the run
+    itself as ``Session.to_document`` keeps it."""
     if session.own:
         return ("# a playground on your own model and data: it trained the MLP you passed in place;\n"
                 "# save it with playground.model.save('model.json') and load it with MLP.load\n")
-    return (f"from playground import Session, Settings\n\n"
-            f"session = Session(Settings.from_hash({session.settings.to_hash()!r}))\n"
-            f"for _ in range({session.epoch_count}):\n"
-            f"    session.epoch()\n"
-            f"print(session.train_loss, session.test_loss)\n"
+    if session.replayable:
+        made = (f"from playground import Session, Settings\n\n"
+                f"session = Session(Settings.from_hash({session.settings.to_hash()!r}))\n"
+                f"for _ in range({session.step_count}):  # mini-batches of {session.settings.batchSize}: "
+                f"{session.epoch_count} epochs and what this one has done\n"
+                f"    session.step()\n")
+    else:
+        made = ("import json\n\nfrom playground import Session\n\n"
+                "# changed by hand on the way, so its settings alone do not replay it: the run itself, at this step\n"
+                f"session = Session.restore(json.loads({json.dumps(session.to_document())!r}))\n")
+    return (f"{made}print(session.epoch_count, session.train_loss, session.test_loss)\n"
             f"session.model.save('model.json')  # MLP.load('model.json') reads it\n\n"
             f"# the closest glassgrad train command (its own data generator and input x1, x2 only):\n"
             f"# {command(session)}\n")

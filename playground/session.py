@@ -40,6 +40,7 @@ from playground.settings import (
     MOMENTUM,
     NETWORK_KEYS,
     OPTIMIZER_KEYS,
+    TRAINING_KEYS,
     Settings,
     Task,
     check_integer,
@@ -137,6 +138,7 @@ class Session:
         runs), counters, the shuffling's generator, nothing measured yet."""
         self._step = make_step(self.model, self.task.loss, penalty=self._penalty(), compile=self.compiled)
         self.run_count += 1  # a new run starts here
+        self.replayable = True  # its steps, replayed from its settings, give it again (until it is changed by hand)
         self._start(0)
         self._rng = random.Random(self.settings.seed)
         self.step_count = 0
@@ -191,6 +193,7 @@ class Session:
     def restart_from(self, epoch: int) -> None:
         """Train on from the model's parameters as they are now, as epoch ``epoch``: a new optimizer, a new pass."""
         with self._lock:
+            self.replayable = False
             self._start(epoch)
             self._version += 1
 
@@ -259,6 +262,8 @@ class Session:
             if changed & NETWORK_KEYS:
                 self._new_model()
                 return "network"
+            if self.step_count and changed & TRAINING_KEYS:
+                self.replayable = False  # trained with other settings before: its settings no longer replay it
             if changed & {"regularization", "regularizationRate"}:
                 self._step.penalty = self._penalty()
             if "optimizer" in changed:
@@ -283,6 +288,7 @@ class Session:
                     f"got {describe(name)}"
                 )
             params[name].data = check_number(value, f"set_weight({name})", -MAX_COORDINATE, MAX_COORDINATE)
+            self.replayable = False
             self._version += 1
 
     def add_point(self, x1: float, x2: float, label: float) -> None:
@@ -294,6 +300,7 @@ class Session:
             if len(self.train) + len(self.test) >= MAX_CSV_ROWS:
                 raise ValueError(f"add_point: expected at most {MAX_CSV_ROWS:,} points, got one more")
             self.train.append(point)
+            self.replayable = False
             self._data_changed()
 
     def remove_point_near(self, x1: float, x2: float, radius: float = 0.1) -> Point | None:
@@ -310,6 +317,7 @@ class Session:
             if part is self.train and len(self.train) == 1:
                 raise ValueError("remove_point_near: expected to keep one training point at least, got the last one")
             point = part.pop(i)
+            self.replayable = False
             self._data_changed()
             return point
 
@@ -331,6 +339,7 @@ class Session:
             self.custom_data = True
             self._measure_extent()
             self._new_model()
+            self.replayable = False  # the points are not the settings' own
             return len(points)
 
     # -- kept across restarts ------------------------------------------------------------------------

@@ -319,6 +319,8 @@ def _hash_text(value: object) -> str:
 DATA_KEYS = frozenset({"dataset", "classes", "noise", "percTrainData", "seed"})
 NETWORK_KEYS = frozenset({"networkShape", "activation", "output", *FEATURES})
 OPTIMIZER_KEYS = frozenset({"optimizer", "learningRate"})
+#: the settings that change how the next steps train (and so how a run replays)
+TRAINING_KEYS = OPTIMIZER_KEYS | {"batchSize", "regularization", "regularizationRate"}
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from nn.data import (
     make_gaussians,
     make_moons,
     make_plane,
+    make_spiral_arms,
     make_spirals,
     make_xor,
     one_hot,
@@ -654,3 +655,24 @@ def test_load_mnist_corrupt_gzip_is_a_value_error_naming_the_file(tmp_path):
 def test_load_mnist_bad_paths_are_clear_errors(args, error, match):
     with pytest.raises(error, match=match):
         load_mnist(*args)
+
+
+def test_make_spiral_arms_follows_tf_playgrounds_formula():
+    X, y = make_spiral_arms(200, classes=2, noise=0.0, seed=0)
+    assert sorted(Counter(y).values()) == [100, 100]
+    for (x1, x2), label in zip(X, y):
+        r = math.hypot(x1, x2)
+        assert r < 5.0
+        if r > 0.5:  # the angle from the radius: t = 1.75·2π·r/5 + π·label, both arms half a turn apart
+            t = 1.75 * 2 * math.pi * r / 5 + math.pi * label
+            assert math.isclose(x1, r * math.sin(t), abs_tol=1e-9) and math.isclose(x2, r * math.cos(t), abs_tol=1e-9)
+    X3, y3 = make_spiral_arms(90, classes=3, noise=0.5, seed=1)
+    assert len(X3) == 90 and set(y3) == {0, 1, 2}
+    assert make_spiral_arms(90, classes=3, noise=0.5, seed=1) == (X3, y3)  # seeded
+
+
+def test_make_spiral_arms_checks_its_arguments():
+    with pytest.raises(ValueError, match="classes"):
+        make_spiral_arms(10, classes=1)
+    with pytest.raises(ValueError, match="noise"):
+        make_spiral_arms(10, noise=-1)

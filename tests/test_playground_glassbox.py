@@ -124,13 +124,32 @@ def test_glassbox_saved_model_loads_with_mlp_load(runner: Runner, tmp_path: Path
     assert model.state_dict() == runner.session.model.state_dict()
 
 
-def test_glassbox_code_reproduces_the_run(runner: Runner) -> None:
-    runner.handle({"type": "epoch"})
+def run_code(runner: Runner) -> Any:
+    """The session the page's *Copy code* makes, run here."""
     code = runner.handle({"type": "export", "what": "code"})["export"]["text"]
     assert "glassgrad train --dataset moons" in code
     scope: dict[str, Any] = {}
     exec(compile(code.replace("session.model.save('model.json')", ""), "playground.py", "exec"), scope)
-    assert scope["session"].model.state_dict() == runner.session.model.state_dict()
+    return scope["session"]
+
+
+def test_glassbox_code_reproduces_the_run_at_any_step(runner: Runner) -> None:
+    runner.handle({"type": "epoch"})
+    for _ in range(3):  # mid-epoch, as after Play and Pause
+        runner.handle({"type": "step"})
+    session = run_code(runner)
+    assert session.model.state_dict() == runner.session.model.state_dict()
+    assert (session.epoch_count, session.step_count) == (runner.session.epoch_count, runner.session.step_count)
+
+
+def test_glassbox_code_of_a_run_changed_by_hand_is_the_run_itself(runner: Runner) -> None:
+    runner.handle({"type": "weight", "name": "layers.0.neurons.0.b", "value": 0.75})
+    runner.handle({"type": "add-point", "x1": 0.2, "x2": 0.3, "label": 1})
+    runner.handle({"type": "settings", "hash": "learningRate=0.1"})
+    runner.handle({"type": "step"})
+    session = run_code(runner)
+    assert session.model.state_dict() == runner.session.model.state_dict()
+    assert session.train == runner.session.train and session.settings == runner.session.settings
 
 
 @pytest.mark.slow  # builds two step-through pages
