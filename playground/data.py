@@ -120,3 +120,34 @@ class Examples:
         if name == "train":
             return self.train_inputs, self.train_targets
         return self.test_inputs, self.test_targets
+
+
+#: a link carries the points (training and test) when they are this many at most; more would not fit a URL
+MAX_LINK_POINTS = 200
+
+
+def points_text(points: list[Point]) -> str:
+    """Points for a link's hash: ``x1_x2_label`` joined by commas, each number to 4 significant digits."""
+    return ",".join(f"{x1:.4g}_{x2:.4g}_{label:.4g}" for x1, x2, label in points)
+
+
+def link_points(pairs: dict[str, str], settings: Settings) -> tuple[list[Point], list[Point]] | None:
+    """The training and test points a link's ``train=`` and ``test=`` carry (``points_text``), checked as a CSV's
+    are; None when it carries none."""
+    if "train" not in pairs:
+        return None
+    parts = []
+    for name in ("train", "test"):
+        points = []
+        for k, item in enumerate(filter(None, pairs.get(name, "").split(","))):
+            cells, where = item.split("_"), f"{name} point {k + 1} of the link"
+            if len(cells) != 3:
+                raise ValueError(f"{where}: expected x1_x2_label, got {describe(item)}")
+            points.append((check_number(cells[0], f"{where}: x1", -MAX_COORDINATE, MAX_COORDINATE),
+                           check_number(cells[1], f"{where}: x2", -MAX_COORDINATE, MAX_COORDINATE),
+                           to_label(cells[2], settings, where)))
+        parts.append(points)
+    if not parts[0] or len(parts[0]) + len(parts[1]) > MAX_LINK_POINTS:
+        raise ValueError(f"the link's points: expected 1 to {MAX_LINK_POINTS} with one for training at least, got "
+                         f"{len(parts[0])} and {len(parts[1])}")
+    return parts[0], parts[1]

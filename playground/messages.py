@@ -17,9 +17,10 @@ from typing import Any, Protocol
 from engine.value import describe
 from nn import MLP
 from playground import export
+from playground.data import link_points
 from playground.glassbox import ExamplePass, check_neuron, neuron_view
 from playground.session import Session
-from playground.settings import MAX_CSV_BYTES, MAX_HASH_CHARS, Settings
+from playground.settings import MAX_CSV_BYTES, MAX_HASH_CHARS, Settings, parse_hash
 from playground.snapshot import Snapshot
 from playground.timeline import Timeline
 
@@ -65,7 +66,10 @@ def _settings(runner: Runner, message: Mapping[str, Any]) -> dict[str, list[str]
     if not isinstance(text, str):
         raise ValueError(f"settings: expected a hash text such as 'dataset=moons&noise=10', got {describe(text)}")
     settings, notices = Settings.from_link(text, base=runner.session.settings)
+    points = link_points(parse_hash(text), settings)  # checked before anything changes
     runner.session.update(settings)
+    if points is not None and [runner.session.train, runner.session.test] != list(points):
+        runner.session.set_points(*points)
     return {"notices": notices} if notices else None
 
 

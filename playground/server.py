@@ -44,9 +44,10 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from engine.value import describe
 from playground import saved
+from playground.data import link_points
 from playground.runner import Frame, Runner
 from playground.runs import DroppedRunError, Runs
-from playground.settings import Settings
+from playground.settings import Settings, parse_hash
 from viz.assets import static_text
 
 MAX_BODY_BYTES = 2_000_000  # a message, with a CSV of up to 1 MB as JSON text
@@ -133,7 +134,10 @@ def create_app(runs: Runs | Runner, token: str, hosts: set[str], stopping: Calla
         body = await _body(request)
         link = _link(decode_message(body)) if body else ""
         settings, notices = Settings.from_link(link) if link else (None, [])
+        points = link_points(parse_hash(link), settings) if settings is not None else None
         run_id, runner = await asyncio.to_thread(runs.start, settings)
+        if points is not None:
+            await asyncio.to_thread(runner.session.set_points, *points)
         return JSONResponse({**await asyncio.to_thread(runner.frame, True), "session": run_id, "notices": notices})
 
     async def command(request: Request) -> Response:

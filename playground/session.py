@@ -31,7 +31,17 @@ from nn import MLP
 from nn.losses import Penalty
 from nn.optim import SGD, Adam, Optimizer
 from nn.train import make_step, targets_for, train_step
-from playground.data import Examples, Point, make_points, parse_csv, split, split_order, to_label
+from playground.data import (
+    MAX_LINK_POINTS,
+    Examples,
+    Point,
+    make_points,
+    parse_csv,
+    points_text,
+    split,
+    split_order,
+    to_label,
+)
 from playground.settings import (
     DATA_KEYS,
     FEATURES,
@@ -300,7 +310,7 @@ class Session:
             if len(self.train) + len(self.test) >= MAX_CSV_ROWS:
                 raise ValueError(f"add_point: expected at most {MAX_CSV_ROWS:,} points, got one more")
             self.train.append(point)
-            self.replayable = False
+            self.replayable, self.custom_data = False, True
             self._data_changed()
 
     def remove_point_near(self, x1: float, x2: float, radius: float = 0.1) -> Point | None:
@@ -317,7 +327,7 @@ class Session:
             if part is self.train and len(self.train) == 1:
                 raise ValueError("remove_point_near: expected to keep one training point at least, got the last one")
             point = part.pop(i)
-            self.replayable = False
+            self.replayable, self.custom_data = False, True
             self._data_changed()
             return point
 
@@ -327,6 +337,16 @@ class Session:
             label = (repr if self.task.problem == "regression" else lambda v: str(int(v)))
             rows = [f"{p[0]!r},{p[1]!r},{label(p[2])}" for p in self.train + self.test]
             return "\n".join(["x1,x2,label", *rows]) + "\n"
+
+    def set_points(self, train: list[Point], test: list[Point]) -> None:
+        """Train and test on these points (checked ones: a link's, a kept run's); the network and optimizer made
+        anew (epoch 0)."""
+        with self._lock:
+            self.train, self.test = list(train), list(test)
+            self.custom_data = True
+            self._measure_extent()
+            self._new_model()
+            self.replayable = False  # the points are not the settings' own
 
     def load_csv(self, text: str) -> int:
         """Replace the points by those of CSV text (checked: ``parse_csv``), split by percTrainData and the seed.
@@ -366,11 +386,10 @@ class Session:
             parts = [_field(document, name, list) for name in ("train", "test")]
             if not parts[0] or len(parts[0]) + len(parts[1]) > MAX_CSV_ROWS:
                 raise ValueError(f"a kept run: expected 1 to {MAX_CSV_ROWS:,} points with one for training at least")
-            session.train, session.test = ([_point(p, session.settings, f"{name}[{i}]") for i, p in enumerate(part)]
-                                           for name, part in zip(("train", "test"), parts))
+            train, test = ([_point(p, session.settings, f"{name}[{i}]") for i, p in enumerate(part)]
+                           for name, part in zip(("train", "test"), parts))
+            session.set_points(train, test)
             session.custom_data = bool(_field(document, "custom_data", bool))
-            session._measure_extent()
-            session._data_changed()
             session.model.load_state_dict(_field(document, "parameters", dict))
             session.restart_from(check_integer(_field(document, "epoch", int), "epoch", 0, 10**9))
             session.step_count = check_integer(_field(document, "step", int), "step", 0, 10**12)
@@ -432,7 +451,7 @@ class Session:
             "step": snap.step,
             **{k: finite_or_none(v) for k, v in measured.items()},
             "settings": snap.settings.to_dict(),
-            "hash": snap.settings.to_hash(),
+            **_link(snap),
             "problem": snap.task.problem,
             "classes": snap.task.classes,
             "features": list(snap.task.features),
@@ -521,6 +540,16 @@ class OwnSession(Session):
         """Refused: the data are the user's own."""
         raise self._refuse("remove_point_near")
 
+    def set_points(self, train: list[Point], test: list[Point]) -> None:
+        """Train and test on these points (checked ones: a link's, a kept run's); the network and optimizer made
+        anew (epoch 0)."""
+        with self._lock:
+            self.train, self.test = list(train), list(test)
+            self.custom_data = True
+            self._measure_extent()
+            self._new_model()
+            self.replayable = False  # the points are not the settings' own
+
     def load_csv(self, text: str) -> int:
         """Refused: the data are the user's own."""
         raise self._refuse("load_csv")
@@ -555,3 +584,17 @@ def _point(value: object, settings: Settings, where: str) -> Point:
     return (check_number(value[0], f"{where}: x1", -MAX_COORDINATE, MAX_COORDINATE),
             check_number(value[1], f"{where}: x2", -MAX_COORDINATE, MAX_COORDINATE),
             to_label(value[2], settings, where))
+
+
+def _link(snap: Snapshot) -> dict[str, Any]:
+    """The run's link: ``hash``, its settings and, when its points are not its data set's own (a CSV, points added or
+    removed), the points too if they fit (``MAX_LINK_POINTS``); ``link_note`` says when they do not (else None)."""
+    text, note = snap.settings.to_hash(), None
+    if snap.custom_data:
+        count = len(snap.train) + len(snap.test)
+        if count <= MAX_LINK_POINTS:
+            text += f"&train={points_text(snap.train)}&test={points_text(snap.test)}"
+        else:
+            note = (f"the link holds the settings but not these {count:,} points (at most {MAX_LINK_POINTS}): "
+                    "save them as CSV to share them")
+    return {"hash": text, "link_note": note}

@@ -39,7 +39,7 @@ FEATURES: dict[str, Callable[[float, float], float]] = {
 }
 NUM_POINTS = 500  # generated per data set, as TF Playground; percTrainData=50 gives 250 training points
 MAX_LAYERS, MAX_NEURONS = 6, 8
-MAX_HASH_CHARS = 2000
+MAX_HASH_CHARS = 8000  # the settings and up to 200 points
 MAX_CSV_ROWS, MAX_CSV_BYTES = 10_000, 1_000_000
 MAX_COORDINATE = 1e6  # |x1|, |x2| of a point, and |label| of a regression point
 MAX_RESOLUTION = 200
@@ -240,13 +240,13 @@ class Settings:
         (``initZero``, ``hideText``, ``cosX``, a typo) is ignored and said in the notices returned; a value out of
         range is a ValueError, as in ``from_hash``."""
         pairs, notices = _from_tf(parse_hash(text))
-        known = {f.name for f in fields(cls)}
+        known = {f.name for f in fields(cls)} | set(LINK_POINTS)
         for key in [k for k in pairs if k not in known]:
             notices.append(f"{key}: {'a TensorFlow Playground' if key in TF_IGNORED else 'a'} setting with no "
                            "meaning here; ignored")
             del pairs[key]
         values = (base or cls()).to_dict()
-        values.update(pairs)
+        values.update({k: v for k, v in pairs.items() if k not in LINK_POINTS})
         if pairs.get("dataset") in REGRESSION and "output" not in pairs:
             values["output"] = "mse"  # the one output of regression data
         elif pairs.get("dataset") in CLASSIFICATION and values["output"] == "mse" and "output" not in pairs:
@@ -283,6 +283,8 @@ def parse_hash(text: str) -> dict[str, str]:
     return pairs
 
 
+#: the link's names for the points it carries (``playground.data.link_points``), not settings
+LINK_POINTS = ("train", "test")
 #: TensorFlow Playground's data set names, as this playground names them
 TF_DATASETS = {"circle": "circles", "spiral": "spirals"}
 #: TensorFlow Playground's settings that mean nothing here (its view and its feature set, not this one's)

@@ -112,3 +112,19 @@ def test_runs_two_tabs_never_change_each_other() -> None:
         datasets = sorted(runner.session.settings.dataset for _, runner in runs.items())
         assert datasets == ["moons", "moons", "xor"]
     runs.close()
+
+
+def test_runs_a_link_carries_loaded_points_when_they_fit(runs_client: tuple[TestClient, Runs]) -> None:
+    client, _ = runs_client
+    first = start(client, "dataset=xor")
+    csv = "x1,x2,label\n0,0,0\n1,1,1\n0.5,0.25,0\n"
+    answer = command(client, first["session"], {"type": "csv", "text": csv}).json()
+    assert "&train=" in answer["hash"] and answer["link_note"] is None
+    again = start(client, answer["hash"])  # the link, opened in another tab
+    assert (again["train"], again["test"]) == (answer["train"], answer["test"])
+    assert again["settings"] == answer["settings"] and again["custom_data"]
+    many = "x1,x2,label\n" + "".join(f"{k / 300},{k / 500},{k % 2}\n" for k in range(300))
+    answer = command(client, first["session"], {"type": "csv", "text": many}).json()
+    assert "&train=" not in answer["hash"] and "not these 300 points (at most 200)" in answer["link_note"]
+    bad = client.post(f"/api/session?token={TOKEN}", content=json.dumps({"hash": "train=1_2&test="}))
+    assert bad.status_code == 400 and "expected x1_x2_label" in bad.json()["error"]
