@@ -82,8 +82,10 @@ class Session:
 
     #: True for a user's own model and data (``from_model``): their network and data stay as they are
     own = False
-    #: True: train with ``fit(compile=True)``'s step (one example compiled, run over the batch); False: on the graph
-    compiled = False
+    #: True: train with ``fit(compile=True)``'s step (one example's graph compiled, run over each batch; its losses
+    #: and gradients the graph's to rounding), at TF Playground's pace; False: on the graph, bit for bit. The glass
+    #: box builds the scalar graph of whatever it opens either way.
+    compiled = True
 
     @classmethod
     def from_model(cls, model: MLP, X: Sequence[Sequence[float]], y: Sequence[float],

@@ -380,7 +380,7 @@ def test_session_trains_with_nns_one_step() -> None:
     session = Session(Settings(regularization="L1", regularizationRate=0.01, learningRate=0.1))
     model = session.model.copy()
     session.step()
-    step = make_step(model, "cross_entropy", penalty=Penalty("L1", 0.01, model.weights()))
+    step = make_step(model, "cross_entropy", penalty=Penalty("L1", 0.01, model.weights()), compile=session.compiled)
     ex = session.examples
     train_step(step, SGD(model.parameters(), lr=0.1), ex.train_inputs, ex.train_targets, session.last_batch)
     assert model.state_dict() == session.model.state_dict()
@@ -388,9 +388,10 @@ def test_session_trains_with_nns_one_step() -> None:
 
 def test_session_compiled_step_agrees_with_the_graph(monkeypatch: pytest.MonkeyPatch) -> None:
     settings = Settings(dataset="spirals", classes=3, regularization="L2", regularizationRate=0.001, optimizer="adam")
-    graph = Session(settings)
     monkeypatch.setattr(Session, "compiled", True)
     compiled = Session(settings)
+    monkeypatch.setattr(Session, "compiled", False)
+    graph = Session(settings)
     for session in (graph, compiled):
         session.epoch()
         session.epoch()
