@@ -187,12 +187,13 @@ def draw_network(
     """The network as the lecture draws it: input boxes, a column of neurons per layer, one edge per weight.
 
     ``x`` (``model.nin`` numbers) adds a forward pass: the input values in the boxes, each neuron's
-    ``z`` and ``a`` inside it (and ``p``, the probability, in the output layer of a softmax or
+    ``zᵢˡ`` and ``aᵢˡ`` inside it (and ``pᵢ``, the probability, in the output layer of a softmax or
     sigmoid model). ``color_by`` is ``"weight"`` (edges show ``w``) or ``"grad"`` (edges show
     ``w.grad``, meaningful after a ``backward()``). Layers wider than 32 units are drawn as their
     first 16 and last 8 units with a "… N more" marker between them. ``renderer`` is passed to the
     ``Diagram`` ("auto", "system" or "bundled"). ``numbers``: each neuron lists the numbers of its incoming
-    edges, ``w = (w₀, w₁, …)`` (or ``∂C/∂w``) in input order; by default when every layer has at most 6 inputs.
+    edges, ``wᵢⱼˡ = (wᵢ₁ˡ, wᵢ₂ˡ, …)`` (or ``∂C/∂wᵢⱼˡ``) in input order; by default when every layer has at most 6
+    inputs.
     Hovering an edge shows its number too, where the SVG itself is shown (a browser; not a notebook, which
     shows the picture as an image).
 
