@@ -14,6 +14,7 @@ from nn import MLP, DivergenceError, History, fit
 from nn import data as datasets
 from nn.files import replacing_folder, write_json_atomic, write_text_atomic
 from nn.losses import LOSSES
+from nn.notation import symbol
 from nn.train import OPTIMIZERS, TAKES_LOGITS, targets_for
 from viz.diagram import Diagram
 
@@ -288,11 +289,12 @@ def neuron_diagram(model: MLP, x: list[float], label: int, loss: str) -> Diagram
     outputs = model.logits(x) if loss in TAKES_LOGITS else model(x)
     cost = LOSSES[loss](outputs, target)
     cost.backward()
-    first = ("layer 0", "neuron 0")
-    nodes = [n for n in topological_order(cost) if n.scope == first and n.label in ("a", "z")]
-    neuron_out = next((n for n in nodes if n.label == "a"), nodes[0])
+    first = (model.layers[0].name, model.layers[0].neurons[0].name)
+    a, z = symbol("a", (1,), 1), symbol("z", (1,), 1)  # the lecture's a₁¹ and z₁¹, as nn labels them
+    nodes = [n for n in topological_order(cost) if n.scope == first and n.label in (a, z)]
+    neuron_out = next((n for n in nodes if n.label == a), nodes[0])
     example = ", ".join(f"{v:.4g}" for v in x)
-    title = (f"layer 0, neuron 0 for one training example, x = ({example}), label {label}: "
+    title = (f"neuron 1 of layer 1 ({neuron_out.label}) for one training example, x = ({example}), label {label}: "
              f"data and grad = ∂C/∂node of its {loss} loss C")
     diagram = draw_graph(neuron_out, show="both", params=model.parameters(), title=title)
     model.zero_grad()

@@ -3,7 +3,8 @@
 Each loss that involves a probability takes *logits* and computes through a
 stable form (logsumexp, softplus), so large logits never overflow. Combine
 per-example losses with ``total`` (the lecture's total loss: the sum over all
-training data) or ``mean``; add ``l2(params, alpha)`` for weight decay, or
+training data) or ``mean``. One example's loss is labelled ``C`` and the total ``L``, the lecture's names
+(``L = Σₙ Cⁿ``); add ``l2(params, alpha)`` for weight decay, or
 ``l1(params, alpha)``. A ``Penalty`` names one of them with its rate and the
 parameters it penalizes, for a training step to add (``nn.train.make_step``).
 
@@ -20,6 +21,7 @@ from collections.abc import Callable, Sequence
 
 from engine import Value, logsumexp, scope, sum_values
 from engine.value import describe, to_float
+from nn.notation import LOSS, TOTAL_LOSS
 
 
 def _values(xs: object, what: str) -> list[Value]:
@@ -53,12 +55,12 @@ def cross_entropy(logits: Sequence[Value], target: int | Sequence[Value]) -> Val
         if len(target) != len(zs):
             raise ValueError(f"cross_entropy: expected {len(zs)} one-hot target Values, got {len(target)}")
         with scope("cross_entropy"):
-            return logsumexp(zs) - sum_values([t * z for t, z in zip(target, zs)])
+            return _named(logsumexp(zs) - sum_values([t * z for t, z in zip(target, zs)]))
     k = _label(target, "cross_entropy(target)")
     if not 0 <= k < len(zs):
         raise ValueError(f"cross_entropy: expected a target class in 0..{len(zs) - 1}, got {k}")
     with scope("cross_entropy"):
-        return logsumexp(zs) - zs[k]
+        return _named(logsumexp(zs) - zs[k])
 
 
 def binary_cross_entropy(logit: Value | Sequence[Value], target: float | Value) -> Value:
@@ -68,7 +70,7 @@ def binary_cross_entropy(logit: Value | Sequence[Value], target: float | Value) 
     if type(y) is float and not 0.0 <= y <= 1.0:
         raise ValueError(f"binary_cross_entropy: expected a target in [0, 1] (0 or 1 for a class), got {target!r}")
     with scope("binary_cross_entropy"):
-        return z.softplus() - y * z
+        return _named(z.softplus() - y * z)
 
 
 def mse(pred: Value | Sequence[Value], target: float | Value | Sequence[float | Value]) -> Value:
@@ -80,7 +82,7 @@ def mse(pred: Value | Sequence[Value], target: float | Value | Sequence[float | 
     ys = [t if type(t) is Value else to_float(t, "mse(target)") for t in ts]
     with scope("mse"):
         squares = [(p - y) ** 2 for p, y in zip(ps, ys)]
-        return squares[0] if len(squares) == 1 else sum_values(squares) * (1.0 / len(squares))
+        return _named(squares[0] if len(squares) == 1 else sum_values(squares) * (1.0 / len(squares)))
 
 
 def hinge(score: Value | Sequence[Value], y: float | Value) -> Value:
@@ -90,7 +92,13 @@ def hinge(score: Value | Sequence[Value], y: float | Value) -> Value:
     if type(label) is float and label not in (-1.0, 1.0):
         raise ValueError(f"hinge: expected a label of -1 or +1, got {y!r}")
     with scope("hinge"):
-        return (1.0 - label * s).relu()
+        return _named((1.0 - label * s).relu())
+
+
+def _named(loss: Value, name: str = LOSS) -> Value:
+    """``loss``, labelled ``name``: ``C``, one example's loss, unless it is the total ``L``."""
+    loss.label = name
+    return loss
 
 
 def _one(x: object, what: str) -> list[Value]:
@@ -102,8 +110,8 @@ def _one(x: object, what: str) -> list[Value]:
 
 
 def total(losses: Sequence[Value]) -> Value:
-    """The total loss: the sum of the per-example losses over the training data (one Σ node)."""
-    return sum_values(_values(losses, "total(losses)"))
+    """The total loss ``L = Σₙ Cⁿ``: the sum of the per-example losses over the training data (one Σ node)."""
+    return _named(sum_values(_values(losses, "total(losses)")), TOTAL_LOSS)
 
 
 def mean(losses: Sequence[Value]) -> Value:

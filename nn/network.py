@@ -18,6 +18,7 @@ from engine import OPS, Value, no_grad, scope, softmax, sum_values
 from engine.value import describe, to_float
 from nn.activations import ACTIVATIONS, check_activation, float_activation
 from nn.module import Module
+from nn.notation import layer_name, symbol, unit_name
 from nn.seeding import Seed, generator
 
 if TYPE_CHECKING:
@@ -59,11 +60,13 @@ def _check_input(x: object, nin: int, what: str) -> Sequence[Any]:
     return x
 
 
-def as_inputs(x: object, nin: int, what: str) -> list[Value]:
-    """``x`` (numbers or Values, ``nin`` of them) as Values; numbers become input leaves labelled ``x0, x1, …``."""
+def as_inputs(x: object, nin: int, what: str, layer: int = 0) -> list[Value]:
+    """``x`` (numbers or Values, ``nin`` of them) as Values; numbers become input leaves labelled ``x₁, x₂, …``, or
+    ``a₁ˡ, a₂ˡ, …`` when they stand for the outputs of layer ``layer``."""
     xs = _check_input(x, nin, what)
     return [
-        v if type(v) is Value else Value(to_float(v, f"{what} input[{i}]"), label=f"x{i}") for i, v in enumerate(xs)
+        v if type(v) is Value else Value(to_float(v, f"{what} input[{j}]"), label=unit_name(j + 1, layer))
+        for j, v in enumerate(xs)
     ]
 
 
@@ -102,7 +105,12 @@ class _Scoped(Module):
 
 
 class Neuron(_Scoped):
-    """One neuron: ``z = Σ wᵢ·aᵢ + b`` (one mul node per edge, one sum node labelled ``z``), then ``a = σ(z)``."""
+    """One neuron: ``z = Σ wⱼ·aⱼ + b`` (one mul node per edge, one sum node labelled ``z``), then ``a = σ(z)``.
+
+    Its weights, bias, ``z`` and ``a`` are labelled in the lecture's notation (``nn.notation``) as far as its place
+    is known: ``w₁, w₂, …, b, z, a`` alone; ``wᵢⱼ, bᵢ, zᵢ, aᵢ`` as neuron i of a layer; ``wᵢⱼˡ, bᵢˡ, zᵢˡ, aᵢˡ`` in
+    layer l of an MLP.
+    """
 
     def __init__(self, nin: int, activation: str = "relu", seed: Seed = None) -> None:
         """``nin`` weights drawn uniformly in ``±init_bound`` from the seed's generator, and a bias of 0."""
@@ -110,24 +118,34 @@ class Neuron(_Scoped):
         self.activation = check_activation(activation, "Neuron(activation)")
         rng = generator(seed, "Neuron(seed)")
         bound = init_bound(self.nin, self.activation)
-        self.w = [Value(rng.uniform(-bound, bound), label=f"w{i}") for i in range(self.nin)]
-        self.b = Value(0.0, label="b")
-        self.name = "neuron"  # its scope in diagrams; a Layer numbers its neurons
+        self.w = [Value(rng.uniform(-bound, bound)) for _ in range(self.nin)]
+        self.b = Value(0.0)
+        self._place(None, None)  # a Layer numbers its neurons, an MLP its layers
+
+    def _place(self, i: int | None, layer: int | None) -> None:
+        """Make it neuron ``i`` (from 1; None: of no layer) of layer ``layer`` (from 1; None: of no MLP): its scope
+        (``neuron i``) and the labels of its weights, bias, ``z`` and ``a`` (``wᵢⱼˡ``, ``bᵢˡ``, ``zᵢˡ``, ``aᵢˡ``)."""
+        at = () if i is None else (i,)
+        for j, w in enumerate(self.w, start=1):
+            w.label = symbol("w", (*at, j), layer)
+        self.b.label = symbol("b", at, layer)
+        self._z, self._a = symbol("z", at, layer), symbol("a", at, layer)
+        self.name = "neuron" if i is None else f"neuron {i}"
 
     def __call__(self, x: Sequence[Value | float]) -> Value:
         """The neuron's output for inputs ``x``: the node ``a`` (or ``z`` itself when the activation is linear)."""
         return self._nodes(as_inputs(x, self.nin, "Neuron"))[1]
 
     def _nodes(self, xs: list[Value]) -> tuple[Value, Value]:
-        """``(z, a)`` for the checked Values ``xs``: one mul node per edge wᵢ·aᵢ, one Σ node ``z``, then ``a = σ(z)``
+        """``(z, a)`` for the checked Values ``xs``: one mul node per edge wⱼ·aⱼ, one Σ node ``z``, then ``a = σ(z)``
         (``a`` is ``z`` itself when the activation is linear); the only forward of a neuron on Values."""
         with self._scope:
             z = sum_values([*map(operator.mul, self.w, xs), self.b])
-            z.label = "z"
+            z.label = self._z
             if self.activation == "linear":
                 return z, z
             a = ACTIVATIONS[self.activation](z)
-        a.label = "a"
+        a.label = self._a
         return z, a
 
     def named_parameters(self) -> list[tuple[str, Value]]:
@@ -153,15 +171,20 @@ class Layer(_Scoped):
     """A fully connected layer: ``nout`` neurons that all see the same ``nin`` inputs. Always returns a list."""
 
     def __init__(self, nin: int, nout: int, activation: str = "relu", seed: Seed = None) -> None:
-        """``nout`` neurons named ``neuron 0, neuron 1, …``, drawn one after another from the seed's generator."""
+        """``nout`` neurons named ``neuron 1, neuron 2, …``, drawn one after another from the seed's generator."""
         self.nin = _count(nin, "Layer(nin)")
         self.nout = _count(nout, "Layer(nout)")
         self.activation = check_activation(activation, "Layer(activation)")
         rng = generator(seed, "Layer(seed)")
         self.neurons = [Neuron(self.nin, self.activation, rng) for _ in range(self.nout)]
-        for j, n in enumerate(self.neurons):
-            n.name = f"neuron {j}"
-        self.name = "layer"  # its scope in diagrams; an MLP numbers its layers
+        self._place(None)  # an MLP numbers its layers
+
+    def _place(self, layer: int | None, output: bool = False) -> None:
+        """Make it layer ``layer`` (from 1; None: of no MLP), the output layer when ``output``: its scope
+        (``layer l``, ``layer l: output layer``) and its neurons' (``neuron 1, neuron 2, …``, and their labels)."""
+        for i, n in enumerate(self.neurons, start=1):
+            n._place(i, layer)
+        self.name = "layer" if layer is None else layer_name(layer, output)
 
     def __call__(self, x: Sequence[Value | float]) -> list[Value]:
         """``σ(W·x + b)``, one Value per neuron."""
@@ -171,7 +194,8 @@ class Layer(_Scoped):
 
     @property
     def W(self) -> list[list[Value]]:
-        """The weight matrix, ``nout × nin``: row j holds neuron j's weights."""
+        """The weight matrix, ``nout × nin``: row i holds neuron i's weights (the lecture's ``Wˡ``, ``wᵢⱼˡ`` at row i,
+        column j, both from 1 there)."""
         return [n.w for n in self.neurons]
 
     @property
@@ -209,7 +233,8 @@ class MLP(Module):
     def __init__(
         self, nin: int, nouts: Sequence[int], activation: str = "relu", output: str = "linear", seed: Seed = 0
     ) -> None:
-        """The layers named ``layer 0, layer 1, …``, their weights drawn one after another from the seed's generator."""
+        """The layers named ``layer 1, layer 2, …, layer L: output layer``, their weights drawn one after another
+        from the seed's generator."""
         self.nin = _count(nin, "MLP(nin)")
         if isinstance(nouts, (str, bytes)) or not isinstance(nouts, Sequence) or not nouts:
             raise TypeError(f"MLP(nouts): expected a non-empty list of layer sizes, got {nouts!r}")
@@ -225,8 +250,8 @@ class MLP(Module):
             Layer(sizes[i], sizes[i + 1], self.activation if i < last else "linear", rng)
             for i in range(len(self.nouts))
         ]
-        for i, layer in enumerate(self.layers):
-            layer.name = f"layer {i}"
+        for L, layer in enumerate(self.layers, start=1):
+            layer._place(L, output=layer is self.layers[-1])
 
     def trace(
         self, x: Sequence[Value | float], on_neuron: Callable[[int, int], None] | None = None
@@ -237,9 +262,9 @@ class MLP(Module):
 
         ``on_neuron(L, j)``, when given, is called just before neuron j of layer L is computed, so whoever
         catches an exception raised while it is (``engine.detect_anomaly()``'s, say) knows which neuron it
-        came from. Numbers given in ``x`` become input leaves labelled ``x0, x1, …``; every node is made in
-        the scope of its layer and its neuron (``layer 0/neuron 3``), the one forward that ``logits`` and
-        ``__call__`` run.
+        came from. Numbers given in ``x`` become input leaves labelled ``x₁, x₂, …``; every node is made in
+        the scope of its layer and its neuron (``layer 1/neuron 4``: j = 3) and labelled as the lecture names it
+        (``z₄¹``, ``a₄¹``), the one forward that ``logits`` and ``__call__`` run.
         """
         h = as_inputs(x, self.nin, "MLP")
         layers: list[list[tuple[Value, Value]]] = []
@@ -255,11 +280,12 @@ class MLP(Module):
 
     def trace_neuron(self, L: int, j: int, x: Sequence[Value | float]) -> tuple[Value, Value]:
         """``(z, a)`` of neuron j (from 0) of layer L (from 1) alone, on the inputs ``x`` it takes (the previous
-        layer's outputs; Values as they are, numbers as leaves ``x0, x1, …``), its nodes made in the scopes
-        ``trace`` makes them in: that neuron's part of the graph, for a picture of it."""
+        layer's outputs; Values as they are, numbers as leaves ``x₁, x₂, …`` for layer 1, ``a₁ˡ⁻¹, a₂ˡ⁻¹, …`` for
+        a later one), its nodes made in the scopes ``trace`` makes them in: that neuron's part of the graph, for a
+        picture of it."""
         layer = self.layers[_index(L, 1, len(self.layers), "MLP.trace_neuron(L): expected a layer") - 1]
         _index(j, 0, layer.nout - 1, f"MLP.trace_neuron(j): expected a neuron of layer {L}")
-        xs = as_inputs(x, layer.nin, f"MLP.trace_neuron({L}, {j})")
+        xs = as_inputs(x, layer.nin, f"MLP.trace_neuron({L}, {j})", L - 1)
         with layer._scope:
             return layer.neurons[j]._nodes(xs)
 
@@ -346,7 +372,7 @@ class MLP(Module):
 class FloatMLP:
     """An MLP's weights and biases read out as floats, and its forward pass on them: the same numbers, no graph.
 
-    Each neuron computes ``z = Σ(w₀·a₀, w₁·a₁, …, b)`` through the float forwards of the table's ``mul`` and
+    Each neuron computes ``z = Σ(w₁·a₁, w₂·a₂, …, b)`` through the float forwards of the table's ``mul`` and
     ``sum`` and ``a`` through its activation's (``nn.activations.float_activation``): the float operations of
     the Value graph in its order, so every number is bit for bit the ``.data`` of the node that
     ``model.logits(x)`` builds, and ``outputs(x)`` those of ``model(x)``. The weights are read once, when it
@@ -410,7 +436,7 @@ class FloatMLP:
         layers: list[list[list[float]]] = []
         for W, b, act in self.layers:
             a = []
-            for row, bias in zip(W, b):  # z = Σ(w₀·a₀, w₁·a₁, …, b) at every point, as _run adds it
+            for row, bias in zip(W, b):  # z = Σ(w₁·a₁, w₂·a₂, …, b) at every point, as _run adds it
                 products = [map(mul, repeat(w), column) for w, column in zip(row, h)]
                 a.append(list(map(act, map(add_up, zip(*products, repeat(bias))))))
             layers.append(a)

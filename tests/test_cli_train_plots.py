@@ -37,7 +37,7 @@ def test_cli_train_writes_one_neurons_forward_and_backward_graph(tmp_path):
     result = run(TrainConfig(epochs=2, samples=15, hidden=[3], out=str(tmp_path)), progress=False)
     svg = result.files["neuron_svg"].read_text()
     ET.fromstring(svg)
-    for text in ("neuron 0", "w0", "w1", "grad", "∂/∂"):
+    for text in ("neuron 1 of layer 1 (a₁¹)", "w₁₁¹", "w₁₂¹", "w₁₁¹x₁", "z₁¹", "grad", "∂/∂"):
         assert text in svg, text
     assert all(p.grad == 0.0 for p in result.model.parameters())  # the drawing left no gradients behind
 
@@ -49,11 +49,12 @@ def test_cli_train_neuron_diagram_shows_this_examples_gradients_not_trainings(tm
     svg = result.files["neuron_svg"].read_text()
     assert grad_problems(svg) == []
     starred = sorted(line.split(":")[0] for line in re.findall(r">\* ([^<]*)<", svg))
-    assert starred == ["a", "x0", "x1"]  # what comes from above, and the inputs' other neurons; never a weight
+    assert starred == ["a₁¹", "x₁", "x₂"]  # what comes from above, and the inputs' other neurons; never a weight
     assert "its grad" in svg and "from what is not drawn" in svg
 
 
 def test_cli_train_neuron_diagram_for_a_linear_neuron_and_a_binary_loss(tmp_path):
     result = run(TrainConfig(loss="hinge", activation="linear", epochs=1, samples=10, hidden=[2], out=str(tmp_path)),
                  progress=False)
-    assert ">z<" in result.files["neuron_svg"].read_text() or "z</text>" in result.files["neuron_svg"].read_text()
+    svg = result.files["neuron_svg"].read_text()
+    assert ">z₁¹<" in svg or "z₁¹</text>" in svg

@@ -398,7 +398,7 @@ def test_compile_the_natural_call_lifts_the_data_as_constants():
     value, grads = compiled(*[p.data for p in params])
     out = _data_loss(model, X, y)
     assert _same(value, out.data) and all(map(_same, grads, grad(out, params)))
-    assert "x0" in compiled.names.values(), "the data's Values keep their labels in the code's names"
+    assert "x₁" in compiled.names.values(), "the data's Values keep their labels (nn's x₁, x₂) in compiled.names"
 
 
 def test_compile_a_value_made_inside_fn_may_be_read_but_one_made_before_is_refused():

@@ -98,7 +98,7 @@ def test_plot_weight_images_shows_each_neurons_weights_on_one_symmetric_scale():
     model = MLP(64, [5, 7, 10], seed=2)
     fig = plot_weight_images(model, ncols=3)
     panels = [ax for ax in fig.axes if ax.get_images()]
-    assert [ax.get_title() for ax in panels] == ["1.0", "1.1", "1.2", "1.3", "1.4"]
+    assert [ax.get_title() for ax in panels] == ["neuron 1", "neuron 2", "neuron 3", "neuron 4", "neuron 5"]
     largest = max(abs(w.data) for n in model.layers[0].neurons for w in n.w)
     for j, ax in enumerate(panels):
         image = ax.get_images()[0]
@@ -108,7 +108,7 @@ def test_plot_weight_images_shows_each_neurons_weights_on_one_symmetric_scale():
             assert data[i // 8, i % 8] == w.data  # pixel (row, column) = weight of input 8·row + column
         assert image.get_clim() == (-largest, largest) and image.get_cmap().name == WEIGHT_COLORMAP
     assert len(fig.axes) == 6  # and one colorbar
-    assert "hidden layer 1" in fig._suptitle.get_text()
+    assert "what neuron i of layer 1 (hidden layer)" in fig._suptitle.get_text() and "wᵢⱼ¹" in fig._suptitle.get_text()
 
 
 def test_plot_weight_images_zero_weights_sit_at_the_middle_of_the_colormap():
@@ -146,6 +146,7 @@ def test_plot_forward_pass_shows_the_digit_beside_the_network_and_the_float_pred
     assert np.array_equal(digit.get_images()[0].get_array(), np.array(X[0]).reshape(8, 8))
     assert digit.get_title().startswith(f"label {wrong}, predicted {predicted}\n(p = ")
     assert digit.title.get_color() == MISTAKE
+    assert digit.get_xlabel().startswith("pixels x₁ … x₆₄,")  # the inputs, counted from 1 as the network counts them
     picture = network.get_images()[0].get_array()
     assert picture.ndim == 3 and picture.shape[0] > 500  # the rendered draw_network, tall with its 4 + 10 neurons
 
@@ -229,7 +230,7 @@ def test_cli_train_digits_grid_is_the_test_set_with_the_saved_models_mistakes(tm
     title = grid._suptitle.get_text()
     assert title.startswith(f"{right} of the 12 test digits right ({right / 12:.1%}) after 1 epoch\n")
     weights = [ax for ax in drawn["weights.png"].axes if ax.get_images()]
-    assert [ax.get_title() for ax in weights] == ["1.0", "1.1", "1.2"]
+    assert [ax.get_title() for ax in weights] == ["neuron 1", "neuron 2", "neuron 3"]
 
 
 def test_cli_train_digits_without_a_test_set_shows_training_digits(tmp_path, monkeypatch):

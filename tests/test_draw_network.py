@@ -13,6 +13,7 @@ from engine import Value, no_grad
 from nn import MLP, Layer, Neuron
 from nn.activations import ACTIVATIONS
 from nn.losses import cross_entropy
+from nn.notation import sub, symbol
 from viz.diagram import Diagram, scaled_svg
 from viz.network import (
     MAX_PENWIDTH,
@@ -51,8 +52,8 @@ def edges(source):
 
 
 def unit(li, i):
-    """The DOT name of unit i of layer li (0: the input layer)."""
-    return f"x{i}" if li == 0 else f"l{li}_{i}"
+    """The DOT name of unit i (from 0) of layer li (0: the input layer): counted from 1, as the lecture counts."""
+    return f"x{i + 1}" if li == 0 else f"l{li}_{i + 1}"
 
 
 def weight_edges(model, source):
@@ -69,21 +70,21 @@ def weight_edges(model, source):
 
 def number(label, name):
     """The 4-decimal number after ``name = `` in a label, as the text shown."""
-    return re.search(rf"(?<![\w/∂]){name} = (-?\d+\.\d{{4}}|-?inf|nan)", label).group(1)
+    return re.search(rf"(?<![\w/∂]){re.escape(name)} = (-?\d+\.\d{{4}}|-?inf|nan)", label).group(1)
 
 
 def test_draw_network_counts_nodes_and_edges():
     d = draw_network(MLP(2, [3, 2], seed=0))
     assert isinstance(d, Diagram)
     ns = nodes(d.source)
-    assert sorted(n for n in ns if n.startswith("x")) == ["x0", "x1"]
-    assert sorted(n for n in ns if n.startswith("l")) == ["l1_0", "l1_1", "l1_2", "l2_0", "l2_1"]
+    assert sorted(n for n in ns if n.startswith("x")) == ["x1", "x2"]
+    assert sorted(n for n in ns if n.startswith("l")) == ["l1_1", "l1_2", "l1_3", "l2_1", "l2_2"]
     es = edges(d.source)
     assert len(es) == 2 * 3 + 3 * 2 == 12
     pairs = {(t, h) for t, h, _ in es}
     assert len(pairs) == 12  # every pair once
-    assert pairs == {(f"x{i}", f"l1_{j}") for i in range(2) for j in range(3)} | {
-        (f"l1_{i}", f"l2_{j}") for i in range(3) for j in range(2)
+    assert pairs == {(f"x{j}", f"l1_{i}") for j in (1, 2) for i in (1, 2, 3)} | {
+        (f"l1_{j}", f"l2_{i}") for j in (1, 2, 3) for i in (1, 2)
     }
 
 
@@ -95,17 +96,17 @@ def test_draw_network_counts_follow_the_layer_sizes(nin, nouts):
     assert len(edges(d.source)) == sum(a * b for a, b in itertools.pairwise(sizes))
 
 
-def test_draw_network_input_layer_is_boxes_and_layers_are_labelled_clusters():
+def test_draw_network_input_layer_is_boxes_and_layers_are_labelled_clusters_counted_as_the_lecture_does():
     source = draw_network(MLP(2, [3, 4, 2], seed=0)).source
-    assert 'label="input layer (2)"' in source
-    assert "hidden layer 1 (3 × relu)" in source and "hidden layer 2 (4 × relu)" in source
-    assert "output layer (2 × linear)" in source
+    assert 'label="layer 0: input layer (2)"' in source
+    assert "layer 1: hidden layer (3 × relu)" in source and "layer 2: hidden layer (4 × relu)" in source
+    assert "layer 3: output layer (2 × linear)" in source
     assert source.count("subgraph cluster_") == 4
     assert "shape=box" in source and "shape=circle" in source
     labels = nodes(source)
-    assert labels["x0"] == "x₀" and labels["x1"] == "x₁"
-    assert "<B>y₀</B>" in labels["l3_0"] and "<B>y₁</B>" in labels["l3_1"]
-    assert "y₀" not in labels["l1_0"]
+    assert labels["x1"] == "x₁" and labels["x2"] == "x₂"
+    assert "<B>y₁</B>" in labels["l3_1"] and "<B>y₂</B>" in labels["l3_2"]
+    assert "y₁" not in labels["l1_1"] and "b₃²" in labels["l2_3"]
 
 
 def test_draw_network_colors_match_weight_signs():
@@ -118,7 +119,7 @@ def test_draw_network_colors_match_weight_signs():
     for w, attrs in pairs:
         expected = POSITIVE if w.data > 0 else NEGATIVE if w.data < 0 else ZERO
         assert attrs["color"] == expected, (w.data, attrs)
-        assert attrs["tooltip"].startswith(f"w = {w.data:.4f}")
+        assert attrs["tooltip"].startswith(f"{w.label} = {w.data:.4f}  (from ")  # wᵢⱼˡ, as nn labels it
         signs.add(expected)
     assert signs == {POSITIVE, NEGATIVE, ZERO}
 
@@ -152,21 +153,21 @@ def test_draw_network_activations_printed_equal_the_forward_pass(activation):
     labels = nodes(draw_network(model, x).source)
     with no_grad():
         logits = model.logits(x)
-    for j, y in enumerate(logits):
-        assert number(labels[f"l3_{j}"], "a") == f"{y.data:.4f}"
-        assert number(labels[f"l3_{j}"], "z") == f"{y.data:.4f}"  # the output layer is linear
-    for i, xi in enumerate(x):
-        assert labels[f"x{i}"] == f"x{'₀₁₂'[i]} = {xi:.4f}"
-    # hidden layers: a = σ(z), z = Σ w·a + b, from the previous layer's printed values
+    for i, y in enumerate(logits, start=1):
+        assert number(labels[f"l3_{i}"], symbol("a", (i,), 3)) == f"{y.data:.4f}"
+        assert number(labels[f"l3_{i}"], symbol("z", (i,), 3)) == f"{y.data:.4f}"  # the output layer is linear
+    for j, xj in enumerate(x, start=1):
+        assert labels[f"x{j}"] == f"x{'₁₂₃'[j - 1]} = {xj:.4f}"
+    # hidden layers: aᵢˡ = σ(zᵢˡ), zᵢˡ = Σⱼ wᵢⱼˡ·aⱼˡ⁻¹ + bᵢˡ, from the previous layer's printed values
     h = x
     for li, layer in enumerate(model.layers, start=1):
         out = []
-        for j, neuron in enumerate(layer.neurons):
+        for i, neuron in enumerate(layer.neurons, start=1):
             z = sum(w.data * hi for w, hi in zip(neuron.w, h)) + neuron.b.data
             a = ACTIVATIONS[layer.activation](Value(z)).data
-            assert float(number(labels[f"l{li}_{j}"], "z")) == pytest.approx(z, abs=1e-4)
-            assert float(number(labels[f"l{li}_{j}"], "a")) == pytest.approx(a, abs=1e-4)
-            assert number(labels[f"l{li}_{j}"], "b") == f"{neuron.b.data:.4f}"
+            assert float(number(labels[f"l{li}_{i}"], symbol("z", (i,), li))) == pytest.approx(z, abs=1e-4)
+            assert float(number(labels[f"l{li}_{i}"], symbol("a", (i,), li))) == pytest.approx(a, abs=1e-4)
+            assert number(labels[f"l{li}_{i}"], symbol("b", (i,), li)) == f"{neuron.b.data:.4f}"
             out.append(a)
         h = out
 
@@ -176,10 +177,10 @@ def test_draw_network_softmax_output_shows_probabilities():
     x = [0.3, -0.7]
     source = draw_network(model, x).source
     labels = nodes(source)
-    for j, p in enumerate(model.predict_proba(x)):
-        assert number(labels[f"l2_{j}"], "p") == f"{p:.4f}"
-    assert "output layer (3 × linear → softmax)" in source
-    assert "p = " not in draw_network(MLP(2, [3, 3], seed=0), x).source
+    for i, p in enumerate(model.predict_proba(x), start=1):
+        assert number(labels[f"l2_{i}"], f"p{sub(i)}") == f"{p:.4f}"
+    assert "layer 2: output layer (3 × linear → softmax)" in source
+    assert "p₁ = " not in draw_network(MLP(2, [3, 3], seed=0), x).source
 
 
 def test_draw_network_does_not_build_a_graph_or_touch_grads():
@@ -198,12 +199,12 @@ def test_draw_network_color_by_grad_uses_grads_after_backward():
     for w, attrs in pairs:
         expected = POSITIVE if w.grad > 0 else NEGATIVE if w.grad < 0 else ZERO
         assert attrs["color"] == expected
-        assert attrs["tooltip"].startswith(f"∂C/∂w = {w.grad:.4f}")
+        assert attrs["tooltip"].startswith(f"∂C/∂{w.label} = {w.grad:.4f}")
     ordered = sorted(pairs, key=lambda p: abs(p[0].grad))
     widths = [attrs["penwidth"] for _, attrs in ordered]
     assert widths == sorted(widths) and widths[-1] == MAX_PENWIDTH
     assert source != draw_network(model, x).source
-    assert "∂C/∂b = " in source and "∂C/∂b" not in draw_network(model, x).source
+    assert "∂C/∂b₁¹ = " in source and "∂C/∂b" not in draw_network(model, x).source
 
 
 def test_draw_network_color_by_grad_before_backward_is_all_zero():
@@ -231,7 +232,7 @@ def test_draw_network_non_finite_values_still_draw():
     assert pairs[id(model.layers[0].W[0][0])]["color"] == ZERO
     assert pairs[id(model.layers[0].W[1][1])]["color"] == POSITIVE
     assert pairs[id(model.layers[0].W[1][1])]["penwidth"] == MAX_PENWIDTH
-    assert "nan" in nodes(d.source)["l1_0"] and "inf" in nodes(d.source)["l1_1"]
+    assert "nan" in nodes(d.source)["l1_1"] and "inf" in nodes(d.source)["l1_2"]
     ET.fromstring(d.svg())
 
 
@@ -286,11 +287,11 @@ def test_draw_network_elides_big_layers():
     model = MLP(40, [50, 32, 33], seed=0)
     source = draw_network(model).source
     labels = nodes(source)
-    assert [n for n in labels if n.startswith("x")] == [f"x{i}" for i in range(16)] + ["x_more"] + [
-        f"x{i}" for i in range(32, 40)
+    assert [n for n in labels if n.startswith("x")] == [f"x{j}" for j in range(1, 17)] + ["x_more"] + [
+        f"x{j}" for j in range(33, 41)
     ]
-    assert [n for n in labels if n.startswith("l1_")] == [f"l1_{i}" for i in range(16)] + ["l1_more"] + [
-        f"l1_{i}" for i in range(42, 50)
+    assert [n for n in labels if n.startswith("l1_")] == [f"l1_{i}" for i in range(1, 17)] + ["l1_more"] + [
+        f"l1_{i}" for i in range(43, 51)
     ]
     assert len([n for n in labels if n.startswith("l2_")]) == 32  # 32 fits: nothing elided
     assert "l2_more" not in labels
@@ -299,8 +300,8 @@ def test_draw_network_elides_big_layers():
     es = edges(source)
     assert len(es) == 24 * 24 + 24 * 32 + 32 * 24
     assert not any(t.endswith("more") or h.endswith("more") for t, h, _ in es)
-    assert ("x39", "l1_49") in {(t, h) for t, h, _ in es}
-    assert ("x20", "l1_0") not in {(t, h) for t, h, _ in es}
+    assert ("x40", "l1_50") in {(t, h) for t, h, _ in es}
+    assert ("x21", "l1_1") not in {(t, h) for t, h, _ in es}
 
 
 def test_draw_network_dense_edges_are_thinner_and_translucent():
@@ -312,9 +313,9 @@ def test_draw_network_dense_edges_are_thinner_and_translucent():
 def test_draw_network_labels_are_html_escaped(monkeypatch):
     import viz.network
 
-    monkeypatch.setattr(viz.network, "_sub", lambda i: f"<{i}&>")
+    monkeypatch.setattr(viz.network, "input_name", lambda j: f"x<{j}&>")
     labels = nodes(draw_network(MLP(1, [1], seed=0)).source)
-    assert labels["x0"] == "x&lt;0&amp;&gt;"
+    assert labels["x1"] == "x&lt;1&amp;&gt;"
 
 
 def test_draw_network_bad_color_by_lists_the_choices():
@@ -357,10 +358,10 @@ def test_draw_network_lists_each_neurons_weights_where_tooltips_cannot_be_seen()
     model = MLP(2, [3, 2], seed=0)
     source = draw_network(model, [1.0, -1.0]).source
     w = model.layers[0].W[1]
-    assert f"w = ({w[0].data:.2f}, {w[1].data:.2f})" in source and "lists its incoming w" in source
+    assert f"w₂ⱼ¹ = ({w[0].data:.2f}, {w[1].data:.2f})" in source and "lists its incoming wᵢⱼˡ, j = 1, 2," in source
     wide = draw_network(MLP(8, [3, 2], seed=0)).source
-    assert "w = (" not in wide and "hover an edge in a browser" in wide
-    assert "w = (" in draw_network(MLP(8, [3, 2], seed=0), numbers=True).source
+    assert "ⱼ¹ = (" not in wide and "hover an edge in a browser" in wide
+    assert "w₃ⱼ¹ = (" in draw_network(MLP(8, [3, 2], seed=0), numbers=True).source
     with pytest.raises(TypeError, match="expected True, False or None, got 'yes'"):
         draw_network(model, numbers="yes")
 
@@ -406,9 +407,9 @@ def test_draw_network_backward_numbers_equal_backward(activation, output):
     source = draw_network(model, x, target=target, show="backward", loss="mse").source
     labels = dict(REVERSE_NODE.findall(source))
     for li, layer in enumerate(zs, start=1):
-        for j, z in enumerate(layer):
-            shown = float(number(labels[f"l{li}_{j}"], "∂C/∂z"))
-            assert shown == pytest.approx(z.grad, abs=5e-5), (li, j)
+        for i, z in enumerate(layer, start=1):
+            shown = float(number(labels[f"l{li}_{i}"], f"∂C/∂{symbol('z', (i,), li)}"))
+            assert shown == pytest.approx(z.grad, abs=5e-5), (li, i)
 
 
 @pytest.mark.parametrize("activation", sorted(ACTIVATIONS))
@@ -432,12 +433,14 @@ def test_draw_network_backward_lecture_network_labels_weights_and_gains():
     model = lecture_network()
     source = draw_network(model, [1, -1], target=[1.0, 0.0], show="backward").source
     assert "dir=back" in source and "mean squared error" in source
-    for w in (2, -1, -2, 3, 4):
-        assert f"w = {w}" in source
+    for w in ("w₁₁² = 2", "w₁₂² = -1", "w₂₁² = -2", "w₂₂² = -1", "w₁₁³ = 3", "w₂₂³ = 4"):
+        assert w in source
+    assert "∂C/∂zᵢˡ = σ′(zᵢˡ) · Σₖ wₖᵢˡ⁺¹·∂C/∂zₖˡ⁺¹" in source  # the lecture's backward pass, in its notation
     labels = dict(REVERSE_NODE.findall(source))
-    assert number(labels["l1_0"], "z") == "4.0000" and number(labels["l1_1"], "z") == "-2.0000"
+    assert number(labels["l1_1"], "z₁¹") == "4.0000" and number(labels["l1_2"], "z₂¹") == "-2.0000"
+    assert "= σ′(z₁¹) × Σₖ wₖ₁²·∂C/∂zₖ²" in labels["l1_1"] and "= σ′(z₂³) × ∂C/∂y₂" in labels["l3_2"]
     sig = 1 / (1 + math.exp(-4.0))
-    assert float(number(labels["l1_0"], "σ′\\(z\\)")) == pytest.approx(sig * (1 - sig), abs=5e-5)
+    assert float(number(labels["l1_1"], "σ′(z₁¹)")) == pytest.approx(sig * (1 - sig), abs=5e-5)
     assert all(p.grad == 0.0 for p in model.parameters()), "drawing touches no .grad"
 
 

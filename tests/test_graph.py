@@ -15,12 +15,12 @@ from PIL import Image
 from engine import Value, jvp, scope, sum_values
 from engine.testing import expressions
 from nn import MLP
-from nn.losses import cross_entropy
+from nn.losses import cross_entropy, total
 from viz import Diagram, Row, draw_graph, side_by_side
 from viz.diagram import COLUMN_PX, MIN_SCALE
 from viz.graph import COLORS, HIGHLIGHT
 from viz.render import bundled_dot, find_program, render, system_dot
-from viz.walk import fmt, walk
+from viz.walk import fmt, program, walk
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -113,8 +113,9 @@ FUNCTION_WORDS = {"tanh", "exp", "ln", "log", "sign", "if", "else"}
 
 
 def names_in(formula):
-    """The node names a formula uses: identifiers (with a ``#k`` or ``[i.j]`` suffix), not function words."""
-    tokens = re.findall(r"(?<![\w.])([A-Za-z_][\w]*(?:#\d+|\[[\d.]+\])?)", formula)
+    """The node names a formula uses: identifiers with their sub- and superscripts (``w₁₀,₃²``, ``z₁¹⁽²⁾``, or a
+    ``#k`` suffix), not function words."""
+    tokens = re.findall(r"(?<![\w.])([A-Za-z_][\w⁽⁾]*(?:,[₀-₉]+[\w⁽⁾]*)*(?:#\d+)?)", formula)
     return {t for t in tokens if t not in FUNCTION_WORDS}
 
 
@@ -135,7 +136,7 @@ def test_draw_graph_edges_speak_in_the_names_printed_on_the_nodes():
     x, w, _, _, a = neuron()
     source = draw_graph(a, show="backward").source
     assert f"∂/∂x = w = {w.data:.4g}" in source and f"∂/∂w = x = {x.data:.4g}" in source
-    assert "∂/∂v1 = 1 = 1" in source and ">v1<" in source  # the unlabelled product is called by the name it shows
+    assert "∂/∂xw = 1 = 1" in source and ">xw<" in source  # the unlabelled product x·w is called xw, as it shows
     assert "∂/∂a" not in source  # a is the tanh's output: no edge may call another node a
     u = Value(2.0, label="u")
     assert "∂/∂u = u = 2" in draw_graph(u * u, show="backward").source
@@ -146,13 +147,15 @@ def test_draw_graph_formulas_never_borrow_a_name_another_node_carries():
     x, w, b = Value(0.5, label="x"), Value(-1.2, label="w"), Value(0.3, label="b")
     tanh_of = (x * w + b).tanh()  # glassgrad graph "tanh(x*w + b)": the tanh's input is unlabelled
     source = draw_graph(tanh_of, show="backward").source
-    assert "tanh(x)" not in source and "∂/∂v2 = 1 - tanh(v2)² =" in source
+    assert "tanh(x)" not in source and "∂/∂v1 = 1 - tanh(v1)² =" in source
     two_to_x = 2 ** x
     source = draw_graph(two_to_x, show="backward").source
     assert "∂/∂x = 2^x·ln 2 =" in source and "∂/∂b" not in source
     model = MLP(2, [2, 1], activation="tanh", seed=0)
     loss = cross_entropy([*model([0.5, -1.0]), Value(0.0)], 1)
-    for root in (tanh_of, two_to_x, neuron()[-1], loss, u_squared(), (x.leaky_relu(0.1) * x) ** 3):
+    wide = MLP(2, [11, 12, 2], seed=0)  # indexes of two digits: w₁₁,₁₀²
+    for root in (tanh_of, two_to_x, neuron()[-1], loss, u_squared(), (x.leaky_relu(0.1) * x) ** 3,
+                 examples_loss(MLP(2, [2, 2], seed=0)), cross_entropy(wide([0.5, -1.0]), 0)):
         assert_formulas_name_only_their_nodes(root)
 
 
@@ -161,13 +164,44 @@ def u_squared():
     return u * u
 
 
-def test_draw_graph_labels_shared_by_several_nodes_get_their_scope_or_a_count():
+def examples_loss(model, count=3):
+    """The total loss L = Σₙ Cⁿ of ``count`` examples through ``model``, each made in its scope ``example n``."""
+    losses = []
+    for n in range(1, count + 1):
+        with scope(f"example {n}"):
+            losses.append(cross_entropy(model([0.5 * n, -1.0]), n % 2))
+    return total(losses)
+
+
+def test_draw_graph_names_a_networks_nodes_in_the_lectures_notation():
     model = MLP(2, [2, 1], activation="tanh", seed=0)
-    loss = model([0.5, -1.0])[0]
-    names = {n.name for n in walk(loss).nodes}
-    assert {"z[0.0]", "z[0.1]", "z[1.0]", "w0[0.1]", "b[1.0]", "x0", "x1"} <= names
+    loss = cross_entropy([*model([0.5, -1.0]), Value(0.0)], 1)
+    view = walk(loss)
+    names = {n.name for n in view.nodes}
+    assert {"x₁", "x₂", "w₁₂¹", "b₂¹", "z₂¹", "a₂¹", "w₁₂²", "b₁²", "z₁²", "C"} <= names
+    products = {n.name for n in view.nodes if n.value.op == "mul" and n.kind == "op"}
+    assert {"w₁₁¹x₁", "w₂₂¹x₂", "w₁₂²a₂¹"} <= products  # the lecture's wᵢⱼˡ·aⱼˡ⁻¹ on one edge
+    assert "z₂¹ = w₂₁¹x₁ + w₂₂¹x₂ + b₂¹" in program(view)
+    source = draw_graph(loss, show="backward").source
+    assert "∂/∂w₁₁¹ = x₁ = 0.5<" in source  # ∂z/∂w is the input a on that edge
+    assert "∂/∂(w₁₁¹x₁) = 1 = 1<" in source  # a product after ∂ stands in parentheses
+
+
+def test_draw_graph_tells_several_examples_apart_by_a_superscript():
+    view = walk(examples_loss(MLP(2, [2, 2], activation="tanh", seed=0)))
+    names = [n.name for n in view.nodes if n.kind != "constant"]
+    assert len(names) == len(set(names))
+    assert {"C¹", "C²", "C³", "L", "x₁²", "x₂³", "z₁¹⁽²⁾", "a₂¹⁽³⁾", "w₁₁¹x₁²", "w₁₂²a₂¹⁽³⁾"} <= set(names)
+    assert {"w₁₁¹", "b₁²"} <= set(names)  # the parameters are the same in every example: no mark
+    assert "L = C¹ + C² + C³" in program(view)
+
+
+def test_draw_graph_labels_shared_otherwise_get_a_count():
     a, b = Value(1.0, label="t"), Value(2.0, label="t")
     assert [n.name for n in walk(a * b).nodes if n.value.label] == ["t#1", "t#2"]
+    model = MLP(2, [1], seed=0)
+    twice = model([0.5, -1.0])[0] + model([1.0, 2.0])[0]  # two calls with no example scopes
+    assert {"z₁¹#1", "z₁¹#2", "x₁#1", "x₁#2"} <= {n.name for n in walk(twice).nodes}
 
 
 def test_draw_graph_never_prints_minus_zero():
@@ -221,7 +255,7 @@ def test_draw_graph_groups_scoped_nodes_in_clusters():
     model = MLP(2, [2, 2], seed=0)
     loss = cross_entropy(model([0.5, -1.0]), 1)
     source = draw_graph(loss).source
-    for name in ("layer 0", "layer 1", "neuron 0", "neuron 1", "cross_entropy"):
+    for name in ("layer 1", "layer 2: output layer", "neuron 1", "neuron 2", "cross_entropy"):
         assert f'label="{name}"' in source or f"label={name} " in source
     assert source.count("subgraph cluster_") == 2 + 2 * 2 + 1  # 2 layers, 2 neurons each, the loss
 
@@ -230,7 +264,7 @@ def test_draw_graph_collapses_clusters_past_max_nodes():
     model = MLP(2, [8, 8, 3], seed=0)
     loss = cross_entropy(model([0.5, -1.0]), 1)
     source = draw_graph(loss, max_nodes=40).source
-    assert "nodes (collapsed)" in source and "layer 0 › neuron 7" in source
+    assert "nodes (collapsed)" in source and "layer 1 › neuron 8" in source
     assert len(re.findall(r"^\s*box\d+ \[", source, flags=re.M)) == 8 + 8 + 3 + 1
 
 
@@ -241,18 +275,18 @@ def test_draw_graph_collapsed_keeps_neurons_in_order_shows_gradients_and_merges_
     d = draw_graph(loss, show="backward")
     source = d.source
     assert "(collapsed)" in source
-    a3 = next(n for n in walk(loss).nodes if n.name == "a[1.3]")
-    assert f"a[1.3] · grad {a3.value.grad:.4g}" in source  # each box lists what leaves it, with its gradient
+    a4 = next(n for n in walk(loss).nodes if n.name == "a₄²")
+    assert f"a₄² · grad {a4.value.grad:.4g}" in source  # each box lists what leaves it, with its gradient
     edges = [ln for ln in source.splitlines() if "->" in ln and "invis" not in ln]
-    assert len(edges) == 2 + 3  # x0, x1 into layer 0; layer 0 -> 1 -> 2 -> the loss
+    assert len(edges) == 2 + 3  # x₁, x₂ into layer 1; layer 1 -> 2 -> 3 -> the loss
     assert "×256" in source and "×48" in source  # 16·16 and 16·3 edges, one arrow each
     root = ET.fromstring(d.svg())
     top = {}
     for g in root.iter(f"{SVG}g"):
         texts = ["".join(t.itertext()) for t in g.iter(f"{SVG}text")]
-        if g.get("class") == "node" and texts and texts[0].startswith("layer 1 › neuron "):
+        if g.get("class") == "node" and texts and texts[0].startswith("layer 2 › neuron "):
             top[int(texts[0].rsplit(" ", 1)[1])] = min(float(t.get("y")) for t in g.iter(f"{SVG}text"))
-    assert sorted(top, key=top.__getitem__) == list(range(16)), "neurons 0..15 from top to bottom"
+    assert sorted(top, key=top.__getitem__) == list(range(1, 17)), "neurons 1..16 from top to bottom"
 
 
 def test_draw_graph_refuses_a_huge_unclustered_graph_with_a_clear_message():

@@ -12,10 +12,11 @@ from engine import Value, topological_order
 from nn import MLP
 from nn.data import make_spirals
 from nn.losses import cross_entropy, total
+from nn.notation import symbol
 
 
 def _edges(root: Value, params: list[Value]) -> dict[Value, list[tuple[Value, Value]]]:
-    """For each weight w: every (a, z) with a mul node w·a feeding the sum node z, in root's graph."""
+    """For each weight w: every (a, z) with a mul node w·a feeding the sum node z (labelled zᵢˡ), in root's graph."""
     weights = set(params)
     consumers: dict[Value, list[Value]] = {}
     for node in topological_order(root):
@@ -26,7 +27,7 @@ def _edges(root: Value, params: list[Value]) -> dict[Value, list[tuple[Value, Va
         if node.op == "mul" and node.parents[0] in weights:
             w, a = node.parents
             (z,) = consumers[node]
-            assert z.label == "z"
+            assert z.op == "sum" and z.label[0] == "z"
             edges.setdefault(w, []).append((a, z))
     return edges
 
@@ -48,9 +49,9 @@ def test_lecture_bias_grad_is_dc_dz():
     model = MLP(2, [3, 2], activation="tanh", seed=1)
     loss = cross_entropy(model([1.0, 0.5]), 0)
     loss.backward()
-    for layer in model.layers:
-        for n in layer.neurons:
-            (z,) = [c for c in topological_order(loss) if c.label == "z" and n.b in c.parents]
+    for L, layer in enumerate(model.layers, start=1):
+        for i, n in enumerate(layer.neurons, start=1):
+            (z,) = [c for c in topological_order(loss) if c.label == symbol("z", (i,), L) and n.b in c.parents]
             assert n.b.grad == z.grad
 
 
@@ -73,20 +74,20 @@ def test_lecture_softmax_cross_entropy_output_dc_dz_is_p_minus_onehot():
     loss = cross_entropy(logits, target)
     loss.backward()
     probs = model.predict_proba(x)
-    assert all(z.label == "z" for z in logits)
+    assert [z.label for z in logits] == ["z₁²", "z₂²", "z₃²"]
     for i, z in enumerate(logits):
         assert z.grad == pytest.approx(probs[i] - (1.0 if i == target else 0.0), abs=1e-15)
 
 
 def test_lecture_hidden_dc_dz_is_sigma_prime_times_weighted_sum_of_next_layer():
-    # The backward pass, layer by layer: ∂C/∂z_j = σ'(z_j) · Σ_k w_kj · ∂C/∂z_k.
+    # The backward pass, layer by layer: ∂C/∂zᵢˡ = σ′(zᵢˡ) · Σₖ wₖᵢˡ⁺¹ · ∂C/∂zₖˡ⁺¹.
     model = MLP(2, [3, 2], activation="sigmoid", seed=4)
     loss = cross_entropy(model([0.9, -0.1]), 0)
     loss.backward()
     order = topological_order(loss)
 
-    def z_of(b: Value) -> Value:  # the z node whose bias is b
-        (z,) = [n for n in order if n.label == "z" and n.parents[-1] is b]
+    def z_of(b: Value) -> Value:  # the z node (zᵢˡ) whose bias is b (bᵢˡ)
+        (z,) = [n for n in order if n.label == "z" + b.label[1:] and n.parents[-1] is b]
         return z
 
     hidden = [z_of(b) for b in model.layers[0].b]

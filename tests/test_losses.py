@@ -190,6 +190,14 @@ def test_total_and_mean_of_one_value():
     assert total([x]).data == mean([x]).data == 2.5
 
 
+def test_losses_are_labelled_c_and_the_total_l_as_the_lecture_names_them():
+    z = [Value(0.5), Value(-1.0)]
+    examples = [cross_entropy(z, 1), cross_entropy(z, [Value(0.0), Value(1.0)]), binary_cross_entropy(z[0], 1.0),
+                mse(z, [1.0, 0.0]), mse(z[0], 1.0), hinge(z[0], -1.0)]
+    assert [c.label for c in examples] == ["C"] * 6
+    assert total(examples).label == "L" and all(c.label == "C" for c in examples)
+
+
 @given(
     ps=st.lists(st.floats(-100.0, 100.0, allow_nan=False), min_size=1, max_size=8),
     alpha=st.floats(0.0, 10.0, allow_nan=False),

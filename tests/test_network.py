@@ -137,7 +137,34 @@ def test_mlp_forward_builds_one_graph_from_inputs_to_outputs():
     (out,) = model([1.0, 2.0])
     leaves = {n for n in topological_order(out) if not n.parents}
     assert set(model.parameters()) <= leaves
-    assert {n.label for n in leaves if n not in set(model.parameters())} == {"x0", "x1"}
+    assert {n.label for n in leaves if n not in set(model.parameters())} == {"x₁", "x₂"}
+
+
+def test_mlp_labels_its_nodes_in_the_lectures_notation():
+    model = MLP(2, [3, 12, 2], seed=0)  # layer 2 has two-digit neurons: its indexes are separated by a comma
+    first, second, output = model.layers
+    assert [w.label for w in first.neurons[0].w] == ["w₁₁¹", "w₁₂¹"] and first.neurons[2].b.label == "b₃¹"
+    assert [w.label for w in second.neurons[10].w] == ["w₁₁,₁²", "w₁₁,₂²", "w₁₁,₃²"]
+    assert second.neurons[10].b.label == "b₁₁²" and output.neurons[1].w[11].label == "w₂,₁₂³"
+    assert [layer.name for layer in model.layers] == ["layer 1", "layer 2", "layer 3: output layer"]
+    assert [n.name for n in second.neurons[:2]] == ["neuron 1", "neuron 2"]
+    _, layers = model.trace([0.5, -1.0])
+    z, a = layers[1][10]
+    assert (z.label, a.label, a.scope) == ("z₁₁²", "a₁₁²", ("layer 2", "neuron 11"))
+    assert [z.label for z, _ in layers[2]] == ["z₁³", "z₂³"]  # the output layer is linear: a = z
+    assert [p.parents[1].label for p in layers[0][0][0].parents[:-1]] == ["x₁", "x₂"]
+
+
+def test_neuron_and_layer_alone_are_labelled_as_far_as_their_place_is_known():
+    neuron = Neuron(2, activation="tanh", seed=0)
+    a = neuron([1.0, 2.0])
+    assert [w.label for w in neuron.w] == ["w₁", "w₂"] and neuron.b.label == "b" and neuron.name == "neuron"
+    assert (a.label, a.parents[0].label) == ("a", "z")
+    layer = Layer(2, 3, activation="tanh", seed=0)
+    outputs = layer([1.0, 2.0])
+    assert [w.label for w in layer.neurons[1].w] == ["w₂₁", "w₂₂"] and layer.neurons[1].b.label == "b₂"
+    assert [a.label for a in outputs] == ["a₁", "a₂", "a₃"] and outputs[1].scope == ("layer", "neuron 2")
+    assert MLP(2, [3], seed=0).layers[0].name == "layer 1: output layer"  # one layer: the output layer
 
 
 @pytest.mark.parametrize(
@@ -274,9 +301,10 @@ def test_trace_gives_each_neurons_z_and_a_nodes_of_the_one_forward(activation):
     assert [len(layer) for layer in layers] == [3, 2]
     for L, layer in enumerate(layers, start=1):
         for j, (z, a) in enumerate(layer):
-            assert z.label == "z" and z.op == "sum" and z.scope == (f"layer {L - 1}", f"neuron {j}")
+            scope = ("layer 1" if L == 1 else "layer 2: output layer", f"neuron {j + 1}")
+            assert z.label == f"z{'₁₂₃'[j]}{'¹²'[L - 1]}" and z.op == "sum" and z.scope == scope
             linear = activation == "linear" or L == 2
-            assert (a is z) if linear else (a.label == "a" and a.parents == (z,) and a.scope == z.scope)
+            assert (a is z) if linear else (a.label == f"a{'₁₂₃'[j]}¹" and a.parents == (z,) and a.scope == z.scope)
     assert logits == [a for _, a in layers[-1]]
     assert [_bits(v.data) for v in logits] == [_bits(v.data) for v in model.logits([0.5, -1.5])]
     assert [v.data for v in model([0.5, -1.5])] == [v.data for v in logits]
@@ -303,9 +331,12 @@ def test_trace_neuron_makes_one_neurons_nodes_in_the_scopes_of_the_whole_forward
     inputs = [Value(a.data, label=f"a{i}") for i, (_, a) in enumerate(layers[0])]
     z, a = model.trace_neuron(2, 1, inputs)
     assert (z.data, a.data) == (layers[1][1][0].data, layers[1][1][1].data) and a is z
-    assert z.scope == ("layer 1", "neuron 1") and inputs[0] in {p.parents[1] for p in z.parents[:-1]}
+    assert z.scope == ("layer 2: output layer", "neuron 2") and inputs[0] in {p.parents[1] for p in z.parents[:-1]}
     z1, a1 = model.trace_neuron(1, 2, x)
-    assert a1.label == "a" and a1.parents == (z1,) and z1.data == layers[0][2][0].data
+    assert a1.label == "a₃¹" and a1.parents == (z1,) and z1.data == layers[0][2][0].data
+    assert [p.parents[1].label for p in z1.parents[:-1]] == ["x₁", "x₂"]
+    z2, _ = model.trace_neuron(2, 0, [a.data for _, a in layers[0]])  # numbers: the outputs of layer 1
+    assert [p.parents[1].label for p in z2.parents[:-1]] == ["a₁¹", "a₂¹", "a₃¹"]
     with pytest.raises(ValueError, match=r"MLP.trace_neuron\(L\): expected a layer from 1 to 2, got 3"):
         model.trace_neuron(3, 0, x)
     with pytest.raises(TypeError, match=r"expected a neuron of layer 2 \(an int from 0 to 1\), got '0' \(str\)"):

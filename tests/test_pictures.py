@@ -84,10 +84,10 @@ def test_pictures_a_part_of_a_graph_says_what_it_leaves_out():
     model = MLP(2, [3, 1], activation="tanh", seed=0)
     out = model([0.5, -1.0])[0]
     out.backward()
-    hidden_a = next(n for n in out.parents[0].parents if n.label == "a")  # a hidden neuron's output
+    hidden_a = next(n for n in out.parents[0].parents if n.label == "a₁¹")  # a hidden neuron's output
     source = draw_graph(hidden_a).source
     assert "comes from the part of the graph not drawn here" in source  # ∂out/∂a arrives from above
-    assert "x0: grad" in source and "from what is not drawn" in source  # x0 feeds the other neurons too
+    assert "x₁: grad" in source and "from what is not drawn" in source  # x₁ feeds the other neurons too
 
 
 def pictures_to_read(tmp_path):

@@ -15,9 +15,7 @@ from viz.walk import fmt
 
 def small_loss():
     model = MLP(2, [2, 2], activation="tanh", seed=0)
-    loss = cross_entropy(model([0.5, -1.0]), 1)
-    loss.label = "C"
-    return loss
+    return cross_entropy(model([0.5, -1.0]), 1)  # labelled C
 
 
 def test_step_backward_has_one_step_per_op_node_in_backward_order():
@@ -63,6 +61,17 @@ def test_step_backward_captions_name_each_node_by_the_name_it_shows():
         assert step.describe().startswith(f"step {step.index + 1}: {step.name} = ")
         assert {c.input_name for c in step.contributions} <= printed
     assert len({s.name for s in steps}) == len(steps)  # no two steps are "the * node"
+
+
+def test_step_backward_speaks_the_lectures_notation():
+    steps = step_backward(small_loss())
+    assert steps[0].describe().startswith("step 1: C = ")
+    texts = [s.describe() for s in steps]
+    (z,) = [t for t in texts if t.startswith("step 7: ")]
+    assert z.startswith("step 7: z₁² = w₁₁²a₁¹ + w₁₂²a₂¹ + b₁², ∂C/∂z₁² = ")
+    (product,) = [t for t in texts if t.startswith("step 8: ")]
+    assert product.startswith("step 8: w₁₂²a₂¹ = w₁₂² · a₂¹, ∂C/∂(w₁₂²a₂¹) = ")
+    assert "; w₁₂² gets ∂(w₁₂²a₂¹)/∂w₁₂² · ∂C/∂(w₁₂²a₂¹) = a₂¹ × " in product  # ∂C/∂w = a · ∂C/∂z
 
 
 def test_step_backward_frames_highlight_their_node_and_fill_gradients_so_far():

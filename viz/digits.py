@@ -1,7 +1,7 @@
 """Pictures of a network that reads 8×8 digits (``nn.data.load_digits``): what the first layer looks for,
 which test digits it gets wrong, and one digit's forward pass.
 
-A digit is a row of 64 pixels in [0, 1], read row by row from the top left (``x₀ … x₇`` the top row), drawn
+A digit is a row of 64 pixels in [0, 1], read row by row from the top left (``x₁ … x₈`` the top row), drawn
 dark on white. The plot functions follow ``viz.plots``: each returns a matplotlib Figure (``save_figure``
 writes it), and every prediction is the model's own float forward pass, ``model.as_floats()``.
 """
@@ -19,6 +19,7 @@ from matplotlib.figure import Figure
 
 from engine.value import describe, to_float
 from nn.network import MLP
+from nn.notation import input_name
 from viz.network import NEGATIVE, draw_network
 from viz.plots import _check_ax, _new_figure, _root_figure
 from viz.render import RENDERERS, render
@@ -129,7 +130,8 @@ def plot_digit(x: Sequence[float], ax: Axes | None = None, title: str | None = N
 
 def plot_weight_images(model: MLP, ncols: int = 8) -> Figure:
     """What each neuron of the first layer looks for: its 64 incoming weights as an 8×8 image, one panel per
-    neuron titled ``L.j`` (here 1.j), red below zero and blue above on one scale symmetric about 0."""
+    neuron i titled ``neuron i`` (the image of ``wᵢⱼ¹`` over the pixels j), red below zero and blue above on one
+    scale symmetric about 0."""
     what = "plot_weight_images"
     net = _check_digits_model(model, what)
     columns = _check_count(ncols, f"{what}(ncols)")
@@ -143,10 +145,10 @@ def plot_weight_images(model: MLP, ncols: int = 8) -> Figure:
         image = ax.imshow(weights[j].reshape(SIDE, SIDE), cmap=WEIGHT_COLORMAP, vmin=-largest, vmax=largest)
         ax.set_xticks([])
         ax.set_yticks([])
-        ax.set_title(f"1.{j}", fontsize=10, pad=3)
-    kind = "output layer" if len(net.layers) == 1 else "hidden layer 1"
-    fig.suptitle(f"what each neuron of {kind} looks for: its {PIXELS} incoming weights as an 8×8 image\n"
-                 "(neuron L.j: layer L, neuron j; red w < 0, blue w > 0, white 0)", fontsize=11)
+        ax.set_title(f"neuron {j + 1}", fontsize=10, pad=3)
+    kind = "output layer" if len(net.layers) == 1 else "hidden layer"
+    fig.suptitle(f"what neuron i of layer 1 ({kind}) looks for: its {PIXELS} weights wᵢⱼ¹ as an 8×8 image\n"
+                 f"(pixel j = 1 … {PIXELS} row by row; red w < 0, blue w > 0, white 0)", fontsize=11)
     fig.tight_layout()
     if image is not None:
         fig.colorbar(image, ax=panels, shrink=0.9, fraction=0.03, pad=0.02, panchor=False, label="weight w")
@@ -231,7 +233,7 @@ def plot_forward_pass(model: MLP, x: Sequence[float], label: int | None = None, 
     digit_ax = fig.add_axes((0.1 * side / total_w, 0.5 - 0.4 * side / total_h, 0.8 * side / total_w,
                              0.8 * side / total_h))
     _image(digit_ax, pixels)
-    digit_ax.set_xlabel("pixels x₀ … x₆₃,\nrow by row from the top left", fontsize=9)
+    digit_ax.set_xlabel(f"pixels {input_name(1)} … {input_name(PIXELS)},\nrow by row from the top left", fontsize=9)
     told = "" if label is None else f"label {label}, "
     digit_ax.set_title(f"{told}predicted {predicted}\n(p = {p:.3f})", fontsize=11,
                        color=MISTAKE if label is not None and label != predicted else "black")

@@ -177,9 +177,13 @@ def draw_graph(
     what it carries forward (``engine.push_tangents``, the pass ``engine.jvp`` makes).
     ``rankdir``: "LR" (left to right), "TB" (top to bottom) or "auto": left to right unless that is too
     wide for a notebook column and top to bottom is narrower. ``highlight``: nodes drawn with a red border.
-    ``params``: which leaves are parameters (default: leaves labelled like nn's ``w0``…, ``b``). A graph of
+    ``params``: which leaves are parameters (default: leaves labelled like nn's ``wᵢⱼˡ``, ``bᵢˡ``). A graph of
     more than ``max_nodes`` Values is drawn with each cluster collapsed into one box; if that is still too
     big, a ValueError says so. ``title``: a line above the picture.
+
+    Nodes are named in the lecture's notation (``viz.walk``: ``x₁``, ``wᵢⱼˡ``, ``zᵢˡ``, ``aᵢˡ``, ``C``); to draw
+    several examples in one graph (a total loss ``L = Σₙ Cⁿ``), make each in ``with engine.scope(f"example {n}")``:
+    one box per example, and its nodes' names carry its number, ``Cⁿ``, ``x₁ⁿ``, ``z₁¹⁽ⁿ⁾``.
     """
     if not isinstance(title, str):
         raise TypeError(f"draw_graph(title=...): expected a str, got {title!r} ({type(title).__name__})")

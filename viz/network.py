@@ -1,21 +1,22 @@
 """``draw_network``: the lecture's picture of a fully connected feedforward network.
 
-An input layer (not made of neurons: a column of boxes ``x₀, x₁, …``), then one box per layer of
-neurons ("hidden layer 1", …, "output layer"), every unit of layer l joined to every neuron of
-layer l+1. Each edge is one weight: blue when positive, red when negative, its width proportional
-to ``|w|`` (scaled to the largest ``|w|`` in the model), its tooltip the value. Given an input
-``x``, each neuron shows its ``z = Σ wᵢ·aᵢ + b`` and ``a = σ(z)`` from a forward pass. With
-``color_by="grad"`` the edges show ``∂C/∂w`` (the ``.grad`` left by a ``backward()``) instead.
+An input layer (not made of neurons: a column of boxes ``x₁, x₂, …``; it is layer 0), then one box per layer
+of neurons ("layer 1: hidden layer", …, "layer L: output layer"), every unit of layer l joined to every neuron
+of layer l+1. Each edge is one weight ``wᵢⱼˡ`` (from unit j of layer l−1 to neuron i of layer l): blue when
+positive, red when negative, its width proportional to ``|w|`` (scaled to the largest ``|w|`` in the model),
+its tooltip the value. Given an input ``x``, neuron i of layer l shows its ``zᵢˡ = Σⱼ wᵢⱼˡ·aⱼˡ⁻¹ + bᵢˡ`` and
+``aᵢˡ = σ(zᵢˡ)`` from a forward pass. With ``color_by="grad"`` the edges show ``∂C/∂w`` (the ``.grad`` left by a
+``backward()``) instead. Everything printed is in the lecture's notation (``nn.notation``).
 
 With ``target`` and ``show="backward"`` it draws the lecture's reverse network: the same columns with the
 arrows turned round, from the loss ``C`` on the right back to the first hidden layer. Each neuron is an
-amplifier of gain ``σ′(z)`` (its activation's derivative at its ``z``) and shows its ``∂C/∂z``; each edge
-carries its weight, so ``∂C/∂z = σ′(z) · Σₖ wₖ·∂C/∂zₖ`` reads off the picture. The numbers come from the
+amplifier of gain ``σ′(zᵢˡ)`` (its activation's derivative at its ``z``) and shows its ``∂C/∂zᵢˡ``; each edge
+carries its weight, so ``∂C/∂zᵢˡ = σ′(zᵢˡ) · Σₖ wₖᵢˡ⁺¹·∂C/∂zₖˡ⁺¹`` reads off the picture. The numbers come from the
 engine (``backward_pass``): one example's loss built from the model's own Values, differentiated by ``grad``.
 
-Node names in the DOT: ``x0, x1, …`` for the inputs, ``l1_0, l1_1, …`` for the neurons of layer 1
-(the last layer is the output layer), ``x_more`` / ``l1_more`` for the "… N more" marker of an
-elided column. Invisible edges (``style=invis``) only keep each column in index order.
+Node names in the DOT (ASCII, counted from 1 as the lecture counts): ``x1, x2, …`` for the inputs, ``l1_1,
+l1_2, …`` for the neurons of layer 1 (the last layer is the output layer), ``x_more`` / ``l1_more`` for the
+"… N more" marker of an elided column. Invisible edges (``style=invis``) only keep each column in index order.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ import graphviz
 from engine import Value, grad
 from nn.losses import cross_entropy, mse
 from nn.network import MLP, Layer, as_input_floats
+from nn.notation import input_name, sub, sup, symbol
 from viz.diagram import FONT, Diagram
 from viz.render import RENDERERS
 
@@ -75,14 +77,8 @@ NEURON = {
     "margin": "0.02",
 }
 
-_SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
-
 # (node name, label lines, tooltip) of one drawn unit; a label line is (text, style) for _html
 _Unit = tuple[str, list[tuple[str, str]], str]
-
-
-def _sub(i: int) -> str:
-    return str(i).translate(_SUBSCRIPTS)
 
 
 def _num(v: float) -> str:
@@ -191,12 +187,13 @@ def draw_network(
     """The network as the lecture draws it: input boxes, a column of neurons per layer, one edge per weight.
 
     ``x`` (``model.nin`` numbers) adds a forward pass: the input values in the boxes, each neuron's
-    ``z`` and ``a`` inside it (and ``p``, the probability, in the output layer of a softmax or
+    ``zᵢˡ`` and ``aᵢˡ`` inside it (and ``pᵢ``, the probability, in the output layer of a softmax or
     sigmoid model). ``color_by`` is ``"weight"`` (edges show ``w``) or ``"grad"`` (edges show
     ``w.grad``, meaningful after a ``backward()``). Layers wider than 32 units are drawn as their
     first 16 and last 8 units with a "… N more" marker between them. ``renderer`` is passed to the
     ``Diagram`` ("auto", "system" or "bundled"). ``numbers``: each neuron lists the numbers of its incoming
-    edges, ``w = (w₀, w₁, …)`` (or ``∂C/∂w``) in input order; by default when every layer has at most 6 inputs.
+    edges, ``wᵢⱼˡ = (wᵢ₁ˡ, wᵢ₂ˡ, …)`` (or ``∂C/∂wᵢⱼˡ``) in input order; by default when every layer has at most 6
+    inputs.
     Hovering an edge shows its number too, where the SVG itself is shown (a browser; not a notebook, which
     shows the picture as an image).
 
@@ -250,6 +247,10 @@ class _EdgeNumbers:
         """How the picture writes the number an edge carries."""
         return "∂C/∂w" if self.grad else "w"
 
+    def named(self, name: str) -> str:
+        """How the picture writes the number of the weight ``name`` (``w₁₂²``, or ``∂C/∂w₁₂²``)."""
+        return f"∂C/∂{name}" if self.grad else name
+
     def of(self, w: Value) -> float:
         """The number the edge of weight ``w`` carries."""
         return w.grad if self.grad else w.data
@@ -287,7 +288,8 @@ def _network_graph(model: MLP, edges: _EdgeNumbers) -> graphviz.Digraph:
     """The forward picture's empty graph: left to right, columns kept in index order, the model and a legend on top."""
     symbol = edges.symbol
     legend = (f"{symbol} > 0 blue, {symbol} < 0 red, thicker = larger |{symbol}|"
-              + (f"; each neuron lists its incoming {symbol} from top to bottom" if edges.listed else
+              + (f"; neuron i of layer l lists its incoming {edges.named('wᵢⱼˡ')}, j = 1, 2, … from top to bottom"
+                 if edges.listed else
                  f"; hover an edge in a browser for its {symbol}"))
     g = graphviz.Digraph("network")
     g.attr(
@@ -310,13 +312,15 @@ def _network_graph(model: MLP, edges: _EdgeNumbers) -> graphviz.Digraph:
 
 
 def _input_column(g: graphviz.Digraph, model: MLP, xs: list[float] | None) -> list[tuple[int, str]]:
-    """The input layer as boxes (not neurons), with the input's values if given; (index, name) of each drawn."""
+    """The input layer (layer 0) as boxes (not neurons), with the input's values if given; (index from 0, name) of
+    each drawn."""
     drawn, left_out = drawn_indices(model.nin)
     units: list[_Unit] = [
-        (f"x{i}", [(f"x{_sub(i)}" if xs is None else f"x{_sub(i)} = {_num(xs[i])}", "")], f"input x{_sub(i)}")
+        (f"x{i + 1}", [(input_name(i + 1) if xs is None else f"{input_name(i + 1)} = {_num(xs[i])}", "")],
+         f"input {input_name(i + 1)}")
         for i in drawn
     ]
-    _column(g, 0, f"input layer ({model.nin})", INPUT_CLUSTER, INPUT_NODE, units, left_out)
+    _column(g, 0, f"layer 0: input layer ({model.nin})", INPUT_CLUSTER, INPUT_NODE, units, left_out)
     return list(zip(drawn, (name for name, _, _ in units)))
 
 
@@ -328,7 +332,8 @@ def _neuron_column(
     values: list[list[tuple[float, float]]] | None,
     probabilities: list[float] | None,
 ) -> list[tuple[int, str]]:
-    """Layer ``li`` (from 1) as a column of neurons, with their forward pass if given; (index, name) of each drawn."""
+    """Layer ``li`` (from 1) as a column of neurons, with their forward pass if given; (index from 0, name) of each
+    drawn."""
     layer = model.layers[li - 1]
     output = li == len(model.layers)
     drawn, left_out = drawn_indices(layer.nout)
@@ -339,9 +344,9 @@ def _neuron_column(
     ]
     if output:
         kind = layer.activation if model.output == "linear" else f"{layer.activation} → {model.output}"
-        title = f"output layer ({layer.nout} × {kind})"
+        title = f"layer {li}: output layer ({layer.nout} × {kind})"
     else:
-        title = f"hidden layer {li} ({layer.nout} × {layer.activation})"
+        title = f"layer {li}: hidden layer ({layer.nout} × {layer.activation})"
     _column(
         g,
         li,
@@ -357,24 +362,37 @@ def _neuron_column(
 def _neuron_unit(
     layer: Layer, li: int, j: int, output: bool, edges: _EdgeNumbers, za: tuple[float, float] | None, p: float | None
 ) -> _Unit:
-    """Neuron ``j`` of layer ``li``: ``z``, ``a``, ``p`` if given, its incoming numbers if listed, ``b``, a tooltip."""
+    """Neuron ``j`` (from 0: the lecture's i = j + 1) of layer ``li``: ``zᵢˡ``, ``aᵢˡ``, ``pᵢ`` if given, its incoming
+    numbers ``wᵢⱼˡ`` if listed, ``bᵢˡ``, a tooltip."""
+    i = j + 1
     b = layer.neurons[j].b
-    lines = [(f"y{_sub(j)}", "b")] if output else []
+    lines = [(f"y{sub(i)}", "b")] if output else []
     if za is not None:
-        lines += [(f"z = {_num(za[0])}", ""), (f"a = {_num(za[1])}", "")]
+        lines += [(f"{symbol('z', (i,), li)} = {_num(za[0])}", ""), (f"{symbol('a', (i,), li)} = {_num(za[1])}", "")]
     if p is not None:
-        lines.append((f"p = {_num(p)}", ""))
+        lines.append((f"p{sub(i)} = {_num(p)}", ""))
     if edges.listed:  # two numbers a line, so that the circle stays small
         numbers_in = [f"{edges.of(w):.2f}" for w in layer.W[j]]
         rows = [", ".join(numbers_in[k:k + 2]) for k in range(0, len(numbers_in), 2)]
-        text = f"{edges.symbol} = (" + ",\n".join(rows) + ")"
+        text = f"{edges.named(_incoming(i, li))} = (" + ",\n".join(rows) + ")"
         lines += [(row, "small") for row in text.split("\n")]
-    lines.append((f"b = {_num(b.data)}", "small"))
-    tooltip = f"{_unit(li, j, output)}: b = {_num(b.data)}"
+    bias = symbol("b", (i,), li)
+    lines.append((f"{bias} = {_num(b.data)}", "small"))
+    tooltip = f"{_unit(li, j, output)}: {bias} = {_num(b.data)}"
     if edges.grad:
-        lines.append((f"∂C/∂b = {_num(b.grad)}", "small"))
-        tooltip += f", ∂C/∂b = {_num(b.grad)}"
-    return f"l{li}_{j}", lines, tooltip
+        lines.append((f"∂C/∂{bias} = {_num(b.grad)}", "small"))
+        tooltip += f", ∂C/∂{bias} = {_num(b.grad)}"
+    return f"l{li}_{i}", lines, tooltip
+
+
+def _incoming(i: int, layer: int) -> str:
+    """``wᵢⱼˡ`` with j running: the weights into neuron i of layer l (``w₃ⱼ²``)."""
+    return f"w{sub(i)}{',' if i > 9 else ''}ⱼ{sup(layer)}"
+
+
+def _outgoing(j: int, layer: int) -> str:
+    """``wₖⱼˡ`` with k running: the weights out of unit j of layer l−1 into layer l (``wₖ₃²``)."""
+    return f"wₖ{',' if j > 9 else ''}{sub(j)}{sup(layer)}"
 
 
 def _weight_edges(
@@ -390,28 +408,30 @@ def _weight_edges(
     for i, tail in tails:
         for j, head in heads:
             v = edges.of(layer.W[j][i])
+            name = edges.named(symbol("w", (j + 1, i + 1), li))
             g.edge(
                 tail,
                 head,
                 color=edge_color(v) + edges.alpha,
                 penwidth=f"{edge_width(v, largest=edges.largest, widest=edges.widest):.3f}",
-                tooltip=f"{edges.symbol} = {_num(v)}  ({_unit(li - 1, i, False)} → {_unit(li, j, output)})",
+                tooltip=f"{name} = {_num(v)}  (from {_unit(li - 1, i, False)} to {_unit(li, j, output)})",
                 tailport="e",
                 headport="w",
             )
 
 
 def _unit(li: int, j: int, output: bool) -> str:
-    """How a tooltip names unit ``j`` of layer ``li`` (layer 0 is the input)."""
+    """How a tooltip names unit ``j`` (from 0) of layer ``li`` (layer 0 is the input): ``x₁``, ``neuron 1 of layer
+    2``, ``output y₁``."""
     if li == 0:
-        return f"x{_sub(j)}"
-    return f"y{_sub(j)}" if output else f"layer {li} neuron {j}"
+        return input_name(j + 1)
+    return f"output y{sub(j + 1)}" if output else f"neuron {j + 1} of layer {li}"
 
 
 @dataclass(frozen=True)
 class NeuronGrad:
     """One neuron in the reverse network: its ``z``, its gain ``σ′(z) = ∂a/∂z``, what reaches it from the right
-    ``∂C/∂a`` (the weighted sum ``Σₖ wₖ·∂C/∂zₖ`` of the next layer, or ``∂C/∂y`` for an output), and its
+    ``∂C/∂a`` (the weighted sum ``Σₖ wₖᵢˡ⁺¹·∂C/∂zₖˡ⁺¹`` of the next layer, or ``∂C/∂yᵢ`` for an output), and its
     ``∂C/∂z`` (= gain · upstream, as the engine computed it)."""
 
     z: float
@@ -495,8 +515,8 @@ LABELLED_EDGES = 4
 
 
 def _reverse_network(model: MLP, passed: BackwardPass, renderer: str) -> Diagram:
-    """The reverse network of ``passed``: the columns of ``draw_network`` from hidden layer 1 to the output,
-    then the loss; arrows point left; each neuron shows ``∂C/∂z = σ′(z) × (what reaches it)``."""
+    """The reverse network of ``passed``: the columns of ``draw_network`` from layer 1 to the output layer, then the
+    loss; arrows point left; each neuron shows ``∂C/∂zᵢˡ = σ′(zᵢˡ) × (what reaches it)``."""
     sizes = [len(drawn_indices(n)[0]) for n in model.nouts]
     busiest = max((a * b for a, b in itertools.pairwise(sizes)), default=0)
     widest, alpha = widest_edge(busiest), ALPHA if busiest > DENSE else ""
@@ -509,7 +529,7 @@ def _reverse_network(model: MLP, passed: BackwardPass, renderer: str) -> Diagram
            label=f"the backward pass of {model!r} as a reverse network: C = {passed.loss_name} = "
                  f"{_num(passed.loss)}\neach neuron multiplies what reaches it from the right by its gain "
                  f"σ′(z); each edge multiplies by its weight w (blue > 0, red < 0)\n"
-                 f"∂C/∂z = σ′(z) · Σₖ wₖ·∂C/∂zₖ")
+                 f"∂C/∂zᵢˡ = σ′(zᵢˡ) · Σₖ wₖᵢˡ⁺¹·∂C/∂zₖˡ⁺¹")
     g.attr("node", fontname=FONT, fontsize="11")
     g.attr("edge", arrowsize="0.6", fontname=FONT, fontsize="10", dir="back")
     last = len(model.layers)
@@ -517,41 +537,48 @@ def _reverse_network(model: MLP, passed: BackwardPass, renderer: str) -> Diagram
     for li, (layer, grads) in enumerate(zip(model.layers, passed.layers), start=1):
         output = li == last
         drawn, left_out = drawn_indices(layer.nout)
-        units: list[_Unit] = []
-        for j in drawn:
-            n = grads[j]
-            reaches = f"∂C/∂y{_sub(j)}" if output else "Σ w·∂C/∂z"
-            lines = [(f"∂C/∂z = {_num(n.grad)}", "b"), (f"= σ′(z) × {reaches}", "small"),
-                     (f"σ′(z) = {_num(n.gain)}", ""), (f"{reaches} = {_num(n.upstream)}", ""),
-                     (f"z = {_num(n.z)}", "small")]
-            if not output and not labelled and layer.nout <= LISTED_WEIGHTS and model.nouts[li] <= LISTED_WEIGHTS:
-                ws = [f"{row[j].data:.2f}" for row in model.layers[li].W]
-                lines += [(f"w to the next layer = ({', '.join(ws[k:k + 3])}", "small") if k == 0 else
-                          (", ".join(ws[k:k + 3]), "small") for k in range(0, len(ws), 3)]
-                lines[-1] = (lines[-1][0] + ")", "small")
-            tooltip = f"{_unit(li, j, output)}: ∂C/∂z = {_num(n.gain)} × {_num(n.upstream)} = {_num(n.grad)}"
-            units.append((f"l{li}_{j}", lines, tooltip))
+        listed = not output and not labelled and layer.nout <= LISTED_WEIGHTS and model.nouts[li] <= LISTED_WEIGHTS
+        units = [_amplifier(model, li, j, grads[j], listed) for j in drawn]
         function = layer.activation if not output else (model.output if model.output == "sigmoid" and
                                                          passed.loss_name != "cross entropy" else "linear")
-        title = (f"output layer (σ = {function})" if output else f"hidden layer {li} (σ = {function})")
+        title = f"layer {li}: {'output' if output else 'hidden'} layer (σ = {function})"
         _column(g, li, title, OUTPUT_CLUSTER if output else HIDDEN_CLUSTER, AMPLIFIER, units, left_out)
         heads = list(zip(drawn, (name for name, _, _ in units)))
         for i, tail in previous:
             for j, head in heads:
-                w = layer.W[j][i].data
+                w, name = layer.W[j][i].data, symbol("w", (j + 1, i + 1), li)
                 carried = w * grads[j].grad
-                label = {"headlabel": _on_white(f"w = {w:.3g}"), "labeldistance": "5", "labelangle": "0"} \
+                label = {"headlabel": _on_white(f"{name} = {w:.3g}"), "labeldistance": "5", "labelangle": "0"} \
                     if labelled else {}
                 g.edge(tail, head, color=edge_color(w) + alpha, penwidth=f"{edge_width(w, largest, widest):.3f}",
-                       tooltip=f"w = {_num(w)}: carries w·∂C/∂z = {_num(carried)} from {_unit(li, j, output)} "
-                               f"back to {_unit(li - 1, i, False)}", tailport="e", headport="w", **label)
+                       tooltip=f"{name} = {_num(w)}: carries {name}·∂C/∂{symbol('z', (j + 1,), li)} = {_num(carried)} "
+                               f"from {_unit(li, j, output)} back to {_unit(li - 1, i, False)}",
+                       tailport="e", headport="w", **label)
         previous = heads
     g.node("loss", _html([("C", "b"), (passed.loss_name, "small"), (f"= {_num(passed.loss)}", "")]), **LOSS_NODE)
     for j, head in previous:
         g.edge(head, "loss", color="#9b2c2c", penwidth="1.2", tailport="e", headport="w",
                tooltip="what the loss sends back to this output",
-               label=_on_white(f"∂C/∂y{_sub(j)} = {_num(passed.layers[-1][j].upstream)}"))
+               label=_on_white(f"∂C/∂y{sub(j + 1)} = {_num(passed.layers[-1][j].upstream)}"))
     return Diagram(g.source, renderer)
+
+
+def _amplifier(model: MLP, li: int, j: int, n: NeuronGrad, listed: bool) -> _Unit:
+    """Neuron ``j`` (from 0: the lecture's i = j + 1) of layer ``li`` in the reverse network: its ``∂C/∂zᵢˡ`` as
+    gain × what reaches it (``Σₖ wₖᵢˡ⁺¹·∂C/∂zₖˡ⁺¹``, or ``∂C/∂yᵢ`` at the output), its ``zᵢˡ``; the weights ``wₖᵢˡ⁺¹``
+    out of it when ``listed``."""
+    i, output = j + 1, li == len(model.layers)
+    z = symbol("z", (i,), li)
+    reaches = f"∂C/∂y{sub(i)}" if output else f"Σₖ {_outgoing(i, li + 1)}·∂C/∂zₖ{sup(li + 1)}"
+    lines = [(f"∂C/∂{z} = {_num(n.grad)}", "b"), (f"= σ′({z}) × {reaches}", "small"), (f"σ′({z}) = {_num(n.gain)}", ""),
+             (f"{reaches} = {_num(n.upstream)}", ""), (f"{z} = {_num(n.z)}", "small")]
+    if listed:
+        ws = [f"{row[j].data:.2f}" for row in model.layers[li].W]
+        lines += [(f"{_outgoing(i, li + 1)} = ({', '.join(ws[k:k + 3])}", "small") if k == 0 else
+                  (", ".join(ws[k:k + 3]), "small") for k in range(0, len(ws), 3)]
+        lines[-1] = (lines[-1][0] + ")", "small")
+    tooltip = f"{_unit(li, j, output)}: ∂C/∂{z} = {_num(n.gain)} × {_num(n.upstream)} = {_num(n.grad)}"
+    return f"l{li}_{i}", lines, tooltip
 
 
 def _on_white(text: str) -> str:

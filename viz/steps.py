@@ -69,21 +69,23 @@ class Step:
 
     def describe(self) -> str:
         """The step in one line of words and numbers, in the names the picture prints on the nodes."""
-        name, root = self.name or self.node.label or self.node.op, self.root
+        name = self.name or self.node.label or self.node.op
+        node, root = operand(name), operand(self.root)  # in a derivative: ∂C/∂(w₁₂²a₂¹)
         parts = [
-            f"{c.input_name} gets ∂{name}/∂{operand(c.input_name)} · ∂{root}/∂{name} = "
+            f"{c.input_name} gets ∂{node}/∂{operand(c.input_name)} · ∂{root}/∂{node} = "
             f"{c.formula} × {fmt(self.upstream)} "
             f"= {fmt(c.local)} × {fmt(self.upstream)} = {fmt(c.added)} (now {fmt(c.total_after)})"
             for c in self.contributions
         ]
         computes = f" = {self.computes}" if self.computes else ""
-        return f"step {self.index + 1}: {name}{computes}, ∂{root}/∂{name} = {fmt(self.upstream)}; " + "; ".join(parts)
+        return f"step {self.index + 1}: {name}{computes}, ∂{root}/∂{node} = {fmt(self.upstream)}; " + "; ".join(parts)
 
     def question(self) -> str:
         """What the quiz asks at this step, before it shows the answers."""
-        name, root = self.name or self.node.label or self.node.op, self.root
+        name = self.name or self.node.label or self.node.op
         computes = f" = {self.computes}" if self.computes else ""
-        return (f"step {self.index + 1}: {name}{computes}, ∂{root}/∂{name} = {fmt(self.upstream)}. "
+        at = f"∂{operand(self.root)}/∂{operand(name)}"
+        return (f"step {self.index + 1}: {name}{computes}, {at} = {fmt(self.upstream)}. "
                 f"For each edge: its local derivative, and what it passes back (local × {fmt(self.upstream)})?")
 
 
@@ -163,7 +165,7 @@ class BackwardSteps:
             state: dict[str, Any] = {"node": node.id, "grads": grads, "passes": passes, "caption": step.describe()}
             if self.quiz:
                 state["question"] = step.question()
-                state["asks"] = [{"of": f"∂{step.name}/∂{operand(c.input_name)}", "local": _exact(c.local),
+                state["asks"] = [{"of": f"∂{operand(step.name)}/∂{operand(c.input_name)}", "local": _exact(c.local),
                                   "passed": _exact(c.added)} for c in step.contributions]
             states.append(state)
         return states

@@ -2,10 +2,15 @@
 is, the name the picture gives it, the cluster it belongs to, and on each edge the op table's local
 derivative (formula and number).
 
-Every node a picture can mention has a name printed on it: its label when no other drawn node carries
-the same one; ``z#2`` when several do; ``v3`` when it has none; a constant is called by its number.
-Formulas on edges and captions speak only in these names, so a formula never names a node by a name
-that another node carries (the op table's generic names ``a``, ``b``, ``x`` are replaced).
+Every node a picture can mention has a name printed on it, in the lecture's notation (``nn.notation``): its
+label (nn labels a network's nodes ``x₁``, ``wᵢⱼˡ``, ``bᵢˡ``, ``zᵢˡ``, ``aᵢˡ``, a loss ``C``, the total ``L``)
+when no other drawn node carries the same one. Several examples in one graph each make their nodes in a scope
+``example n`` (``with engine.scope(f"example {n}")``); a label that their nodes share gets the example's number as
+a superscript, ``C²``, ``x₁²``, or in parentheses after a layer's, ``z₁¹⁽²⁾``. A label shared otherwise gets a
+count, ``z#2``. An unlabelled product of a parameter and another node, both named with one letter and indexes
+(a neuron's ``w·a`` on one edge), is called by the two names side by side, ``w₁₂²a₂¹``; another unlabelled node
+``v3``; a constant by its number. Formulas on edges and captions speak only in these names, so a formula never
+names a node by a name that another node carries (the op table's generic names ``a``, ``b``, ``x`` are replaced).
 
 Kept apart from the drawing, so the same walk serves the diagrams, the backward step-through and tests.
 """
@@ -20,9 +25,14 @@ from dataclasses import dataclass, field
 
 from engine import ForwardEdge, Value, backward_edges, op_of, push_tangents, topological_order
 from engine.ops import VARIADIC, Op
+from nn.notation import SUBSCRIPT_DIGITS, SUPERSCRIPT_DIGITS, SYMBOL, example_mark
 
-#: Leaf labels that nn gives its parameters (``w0``, ``w1``, …, ``b``); used when no ``params`` are given.
-PARAMETER_LABEL = re.compile(r"^(w\d*|b)$")
+#: Leaf labels that nn gives its parameters (``w₁``, ``w₁₂²``, …, ``b``, ``b₁²``; ``w0`` too); used when no
+#: ``params`` are given.
+PARAMETER_LABEL = re.compile(rf"^(w\d*|[wb][{SUBSCRIPT_DIGITS},]*[{SUPERSCRIPT_DIGITS}]*)$")
+
+#: A scope that holds one example's nodes: ``example 3``.
+EXAMPLE_SCOPE = re.compile(r"example (\d+)")
 
 
 def fmt(x: float) -> str:
@@ -108,12 +118,16 @@ def op_label(value: Value) -> str:
     return op.label
 
 
-_SIMPLE = re.compile(r"[\w#.]+(\[[\d.]+\])?")
+_SIMPLE = re.compile(rf"[\w#.]+(,[{SUBSCRIPT_DIGITS}]+[\w#]*)*")
+_INDEXES = f"{SUBSCRIPT_DIGITS}{SUPERSCRIPT_DIGITS},⁽⁾"
+_LETTER = rf"[^\W\d_{_INDEXES}]"  # a letter, not a sub- or superscript digit (which are word characters too)
+_PRODUCT = re.compile(rf"{_LETTER}[{_INDEXES}]+{_LETTER}[{_INDEXES}]*")
 
 
 def operand(name: str) -> str:
-    """A name as it stands inside a formula: in parentheses unless it is one simple token (``-1.2`` → ``(-1.2)``)."""
-    return name if _SIMPLE.fullmatch(name) else f"({name})"
+    """A name as it stands inside a formula or after a ∂: in parentheses unless it is one simple token
+    (``-1.2`` → ``(-1.2)``, and a product of indexed names ``w₁₂²a₂¹`` → ``(w₁₂²a₂¹)``)."""
+    return name if _SIMPLE.fullmatch(name) and not _PRODUCT.fullmatch(name) else f"({name})"
 
 
 def formula_in_names(op: Op, i: int, parents: list[str], out: str, arg: float | None) -> str:
@@ -140,40 +154,57 @@ def _kind(value: Value, params: set[Value] | None) -> str:
     return "param" if PARAMETER_LABEL.match(value.label) else "input"
 
 
-def _scope_tag(scope: tuple[str, ...]) -> str:
-    """The numbers of a scope path, as a short tag: ``("layer 0", "neuron 3")`` → ``0.3`` ("" without numbers)."""
-    numbers = [re.sub(r"\D", "", part) for part in scope]
-    return ".".join(n for n in numbers if n)
+def _example(scope: tuple[str, ...]) -> int | None:
+    """The number of the example a scope path belongs to (its part ``example n``), or None."""
+    found = [int(m.group(1)) for part in scope if (m := EXAMPLE_SCOPE.fullmatch(part))]
+    return found[-1] if found else None
 
 
-def _names(order: list[Value], scopes: list[tuple[str, ...]]) -> list[tuple[str, bool]]:
+def _product_name(value: Value, names: dict[Value, str], kinds: dict[Value, str]) -> str | None:
+    """An unlabelled ``mul`` of a parameter and another node, both named with one letter and indexes: the two names
+    side by side (``w₁₂²a₂¹``, in the op's order); None for any other node."""
+    if value.op != "mul" or len(value.parents) != 2 or value.parents[0] is value.parents[1]:
+        return None
+    if "param" not in (kinds[p] for p in value.parents) or "constant" in (kinds[p] for p in value.parents):
+        return None
+    factors = [names[p] for p in value.parents]
+    return "".join(factors) if all(SYMBOL.fullmatch(f) for f in factors) else None
+
+
+def _names(order: list[Value], scopes: list[tuple[str, ...]], kinds: list[str]) -> list[tuple[str, bool]]:
     """Each node's name and whether it was made up: unique labels as they are; a label that several nodes share
-    gets the numbers of its scope (``z[0.3]``: layer 0, neuron 3) or else a count (``z#2``); constants are
-    called by their number; unlabelled nodes ``v1``, ``v2``, … (skipping names already taken)."""
+    gets the number of its example (``C²``, ``z₁¹⁽²⁾``) or else a count (``z#2``); constants are called by their
+    number; unlabelled products of a parameter ``w₁₂²a₂¹``, other unlabelled nodes ``v1``, ``v2``, … (skipping
+    names already taken)."""
     counts = Counter(v.label for v in order if v.label)
-    tagged = Counter(f"{v.label}[{_scope_tag(sc)}]" for v, sc in zip(order, scopes) if counts[v.label] > 1)
+    examples = [_example(sc) for sc in scopes]
+    marked = Counter((v.label, n) for v, n in zip(order, examples) if counts[v.label] > 1 and n is not None)
     taken = set(counts)
     seen: Counter[str] = Counter()
+    given: dict[Value, str] = {}
+    kind_of = dict(zip(order, kinds))
     names: list[tuple[str, bool]] = []
     auto = 0
-    for value, scope in zip(order, scopes):
+    for value, n in zip(order, examples):
         label = value.label
         if label and counts[label] == 1:
             names.append((label, False))
+        elif label and n is not None and marked[(label, n)] == 1:
+            names.append((example_mark(label, n), False))
         elif label:
-            tag = _scope_tag(scope)
-            if tag and tagged[f"{label}[{tag}]"] == 1:
-                names.append((f"{label}[{tag}]", False))
-            else:
-                seen[label] += 1
-                names.append((f"{label}#{seen[label]}", False))
+            seen[label] += 1
+            names.append((f"{label}#{seen[label]}", False))
         elif value.is_constant:
             names.append((fmt(value.data), False))
+        elif (product := _product_name(value, given, kind_of)) is not None and product not in taken:
+            taken.add(product)
+            names.append((product, True))
         else:
             auto += 1
             while f"v{auto}" in taken:
                 auto += 1
             names.append((f"v{auto}", True))
+        given[value] = names[-1][0]
     return names
 
 
@@ -205,8 +236,9 @@ def walk(
             scopes.append(value.scope)
     nodes: list[NodeView] = []
     views: dict[Value, NodeView] = {}
-    for i, (value, scope, (name, auto)) in enumerate(zip(order, scopes, _names(order, scopes))):
-        view = NodeView(f"n{i}", value, _kind(value, param_set), scope, name, auto)
+    kinds = [_kind(value, param_set) for value in order]
+    for i, (value, scope, kind, (name, auto)) in enumerate(zip(order, scopes, kinds, _names(order, scopes, kinds))):
+        view = NodeView(f"n{i}", value, kind, scope, name, auto)
         nodes.append(view)
         views[value] = view
     walked: dict[Value, float] = {root: root.grad if seed is None else seed}
@@ -242,7 +274,8 @@ def forward_text(view: GraphView, node: NodeView) -> str:
     value = node.value
     args = [view.node(p).name for p in value.parents]
     if value.op in _INFIX:
-        return _INFIX[value.op].join(operand(a) for a in args)
+        summing = value.op in ("add", "sum")  # a product needs no parentheses in a sum: w₁₁¹x₁ + b₁¹
+        return _INFIX[value.op].join(a if summing and _PRODUCT.fullmatch(a) else operand(a) for a in args)
     if value.op == "pow" and value.arg is not None:
         return f"{operand(args[0])}^{operand(fmt(value.arg))}"
     if value.arg is not None:
@@ -251,5 +284,5 @@ def forward_text(view: GraphView, node: NodeView) -> str:
 
 
 def program(view: GraphView) -> list[str]:
-    """What the graph computes, one line per op node in topological order: ``z = v1 + b``."""
+    """What the graph computes, one line per op node in topological order: ``z = wx + b``."""
     return [f"{n.name} = {forward_text(view, n)}" for n in view.nodes if n.value.parents]
