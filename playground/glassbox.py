@@ -23,6 +23,7 @@ from engine.graph import backprop, topological_order
 from engine.value import describe
 from nn import MLP
 from nn.losses import LOSSES
+from nn.notation import symbol, unit_name
 from playground.snapshot import unit_key
 from viz.graph import draw_graph
 
@@ -84,7 +85,7 @@ def neuron_view(passed: ExamplePass, key: str, renderer: str = "auto") -> tuple[
     L, j = check_neuron(passed.model, key)
     neuron = passed.model.layers[L - 1].neurons[j]
     previous = passed.inputs if L == 1 else [passed.neurons[unit_key(L - 1, i)].a for i in range(neuron.nin)]
-    names = [f"x{i}" if L == 1 else f"a{i}" for i in range(neuron.nin)]
+    names = [unit_name(i + 1, L - 1) for i in range(neuron.nin)]  # x₁ … or a₁ˡ⁻¹ …: what feeds layer L
     leaves = [Value(v, label=name) for v, name in zip(previous, names)]
     _, out = passed.model.trace_neuron(L, j, leaves)
     order = topological_order(out)
@@ -93,9 +94,10 @@ def neuron_view(passed: ExamplePass, key: str, renderer: str = "auto") -> tuple[
     numbers = passed.neurons[key]
     out.grad = numbers.da  # what reached the neuron's output in the example's backward pass
     backprop(order)
-    where = f"layer {L - 1}, neuron {j}"
-    title = (f"neuron {key} ({where}) for the chosen example: data, and grad = ∂C/∂node of the example's loss C; "
-             f"∂C/∂a = {numbers.da:.4g} reached its output a from the layers above")
+    output = len(passed.model.nouts) == L
+    where = f"neuron {j + 1} of {'the output layer' if output else f'layer {L}'}"
+    title = (f"{where} ({symbol('a', (j + 1,), L)}) for the chosen example: data, and grad = ∂C/∂node of the "
+             f"example's loss C; ∂C/∂a = {numbers.da:.4g} reached its output from the layers above")
     svg = draw_graph(out, show="both", params=[*neuron.w, neuron.b], title=title, renderer=renderer).svg()
     prefix = f"layers.{L - 1}.neurons.{j}"
     rows = [{"name": f"{prefix}.w.{i}", "input": names[i], "a": a, "dz": numbers.dz, "product": a * numbers.dz,

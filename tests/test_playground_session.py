@@ -435,4 +435,3 @@ def test_notation_names_every_parameter_and_unit_as_the_lecture_does() -> None:
     assert len(names) == len(MLP(2, [4, 2]).named_parameters())
     units = notation.units([2, 4, 2])
     assert units["0.2"]["x"] == "x₂" and units["1.3"]["z"] == "z₃¹" and units["2.2"]["words"].endswith("output layer")
-    assert notation.sub(10, 3) == "₁₀,₃" and notation.sup(12) == "¹²"
