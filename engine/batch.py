@@ -10,10 +10,14 @@ outputs. Each runner executes the one generated source (``engine.program.Program
 - ``"numpy"``: the code once, each line over the batch axis: a per-example input is an array (one
   number per example), a shared input stays a number, and the primitives' names are bound to numpy
   functions (``engine.numpy_runner``); the shared inputs' gradients are summed over the batch axis.
+- ``"matrix"``: the packed program (``engine.packing``, ``Compiled.matrix_source``): the lanes of the graph (a
+  layer's neurons) as whole-array lines, a layer's sums of products as matrix products, with numpy
+  (``engine.matrix_runner``).
 
-``"auto"`` is numpy when it is installed, else the loop (``RUNNERS`` lists them). Both agree with the graph
-(one graph per example, summed) to rounding, about 1e-12 relative: the same operations per example, the sums
-over the examples added in another order (the loop adds left to right, numpy pairwise).
+``"auto"`` is the first of ``RUNNERS`` that is installed: matrix when numpy is, else the loop. All agree with the
+graph (one graph per example, summed) to rounding, about 1e-12 relative: the same operations per example, sums
+added in another order (the loop adds the examples left to right, numpy pairwise; a matrix product adds a
+neuron's terms in its own order).
 """
 
 from __future__ import annotations
@@ -40,6 +44,7 @@ class Runner(NamedTuple):
 #: The runners of ``batch(runner=...)`` by name; ``"auto"`` takes the first whose package is installed. A new runner
 #: is a module with ``run`` and its line here.
 RUNNERS: dict[str, Runner] = {
+    "matrix": Runner("engine.matrix_runner", "numpy"),
     "numpy": Runner("engine.numpy_runner", "numpy"),
     "python": Runner("engine.python_runner"),
 }
