@@ -70,7 +70,7 @@ def run_batch(program: Program, shared: Sequence[float], rows: Any, reduce: str,
                          "compiled for a whole graph: call it as compiled(*inputs)")
     if reduce not in REDUCTIONS:
         raise ValueError(f"batch(reduce): expected 'mean' or 'sum', got {describe(reduce)}")
-    module = importlib.import_module(RUNNERS[_runner(runner)].module)  # numpy is imported here, when it is used
+    module = importlib.import_module(RUNNERS[resolve_runner(runner)].module)  # numpy is imported here, when used
     numbers = _shared(shared, program.n_shared)
     checked = _rows(rows, program.n_per_example)
     loss, grads, outputs = module.run(program, numbers, checked)
@@ -86,8 +86,9 @@ def _installed(name: str) -> bool:
     return needs is None or importlib.util.find_spec(needs) is not None
 
 
-def _runner(runner: object) -> str:
-    """The name of the runner to use (``"auto"``: the first of ``RUNNERS`` that is installed)."""
+def resolve_runner(runner: object) -> str:
+    """The name of the runner ``batch(runner=...)`` uses (``"auto"``: the first of ``RUNNERS`` that is installed);
+    a ValueError for an unknown name, an ImportError for a runner whose package is not installed."""
     if not isinstance(runner, str) or (runner != "auto" and runner not in RUNNERS):
         raise ValueError(f"batch(runner): expected one of {', '.join(['auto', *RUNNERS])}, got {describe(runner)}")
     if runner == "auto":

@@ -6,9 +6,9 @@ losses. Its code calls the primitives by the names the per-node code uses (bound
 functions, the same IEEE results) and a few helpers of its own (``zeros``, ``add_at``, …). Only this
 module and ``numpy_runner`` import numpy, and only when ``batch(runner="matrix")`` (or ``"auto"``) runs.
 
-``function_for(program)`` is the packed code as a function on arrays, ``packed(p, X, grads=True) -> (outputs,
-g)``, for a caller that keeps its numbers in arrays (``nn``'s compiled training step); ``run`` is the runner of
-``batch``.
+``run_arrays(program, p, X)`` runs it for a caller that keeps its numbers in arrays (``nn``'s compiled training step,
+a network's forward pass over a grid of points); ``run`` is the runner of ``batch``; ``function_for(program)`` is
+the packed code itself, ``packed(p, X, grads=True) -> (outputs, g)``.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from engine.program import Program
 Array = Any  # a float64 ndarray, or a number
 
 #: The packed code's function: ``packed(p, X, grads=True) -> (outputs, g)`` (see ``engine.packing.Packed``).
-PackedFunction = Callable[..., tuple[list[Array], Array]]
+PackedFunction = Callable[..., tuple[Array, Array | None]]
 
 
 def add_at(target: Array, lanes: Array, values: Array) -> None:
@@ -49,7 +49,7 @@ def total_lanes(xs: Array) -> Array:
 
 #: The helpers of the packed code (``engine.packing.HELPERS``) on arrays.
 HELPERS_ON_ARRAYS: dict[str, Any] = {
-    "zeros": np.zeros, "ones": np.ones, "add_at": add_at, "broadcast_to": np.broadcast_to,
+    "empty": np.empty, "zeros": np.zeros, "ones": np.ones, "add_at": add_at, "broadcast_to": np.broadcast_to,
     "as_float": as_float,
     "logsumexp_lanes": logsumexp_lanes, "total_lanes": total_lanes,
 }
@@ -80,17 +80,22 @@ def function_for(program: Program) -> PackedFunction:
     return function
 
 
+def run_arrays(program: Program, p: Array, X: Array, grads: bool = True) -> tuple[Array, Array | None]:
+    """The packed program on arrays: ``p`` the shared inputs (float64), ``X`` one row per example (2-D float64; no
+    columns and one row for a program of a whole graph). Returns each example's outputs (one row per example, one
+    column per output) and the first output's gradient with respect to the shared inputs in ``wrt``, summed over
+    the examples (None unless ``grads``): IEEE results, without warnings."""
+    function = function_for(program)
+    with np.errstate(all="ignore"):  # IEEE results, as on floats: inf and nan without warnings
+        outputs, g = function(p, X, grads)
+    if g is not None and program.wrt != tuple(range(program.n_shared)):
+        g = g[list(program.wrt)]
+    return outputs, g
+
+
 def run(program: Program, shared: list[float], rows: Any) -> tuple[float, list[float], list[list[float]]]:
     """The packed program over the rows: the first output and the gradients, each summed over the rows, and each
     row's outputs."""
-    function = function_for(program)
-    X = np.asarray(rows, dtype=np.float64)
-    with np.errstate(all="ignore"):  # IEEE results, as on floats: inf and nan without warnings
-        values, g = function(np.array(shared, dtype=np.float64), X)
-        outputs = np.empty((len(values), X.shape[0]))
-        for j, value in enumerate(values):
-            outputs[j] = value  # a number (an output the same for every example) fills its row
-        loss = float(outputs[0].sum())
-    grads = g if len(program.wrt) == program.n_shared and program.wrt == tuple(range(program.n_shared)) else \
-        g[list(program.wrt)]
-    return loss, grads.tolist(), outputs.T.tolist()
+    outputs, g = run_arrays(program, np.array(shared, dtype=np.float64), np.asarray(rows, dtype=np.float64))
+    assert g is not None  # asked for
+    return float(outputs[:, 0].sum()), g.tolist(), outputs.tolist()

@@ -277,7 +277,7 @@ def _product(packs: list[Pack], term: Pack, rows: list[list[int]]) -> Product | 
 # --- writing the packed program ---
 
 #: The names the packed code calls besides the primitives of ``engine.primitives``: a runner binds each.
-HELPERS = ("zeros", "ones", "add_at", "broadcast_to", "as_float", "logsumexp_lanes", "total_lanes")
+HELPERS = ("empty", "zeros", "ones", "add_at", "broadcast_to", "as_float", "logsumexp_lanes", "total_lanes")
 
 #: Variadic primitives a pack of one lane computes over a lane axis when all its inputs come from one pack.
 LANE_REDUCTIONS = {"logsumexp": (logsumexp_of, "logsumexp_lanes"), "total": (total_of, "total_lanes")}
@@ -286,8 +286,9 @@ LANE_REDUCTIONS = {"logsumexp": (logsumexp_of, "logsumexp_lanes"), "total": (tot
 @dataclass(frozen=True, eq=False)
 class Packed:
     """The packed program of one ``Program``: ``source``, the Python of ``packed(p, X, grads=True)`` (``p`` the shared
-    inputs, ``X`` one row per example; it returns the outputs, each over the examples, and the gradient of the first
-    output summed over them, one number per shared input, or None without ``grads``); ``namespace``, the names it
+    inputs, ``X`` one row per example; it returns the outputs, one row per example and one column per output, and
+    the gradient of the first output summed over the examples, one number per shared input, or None without
+    ``grads``); ``namespace``, the names it
     uses besides the primitives and ``HELPERS`` (``Indices``, ``Numbers``, non-finite numbers); ``calls``, a custom
     op's ``forward``/``partials`` it calls by name; ``packs``, the packs written as whole-array lines, ``products``
     the matrix products among them."""
@@ -703,7 +704,7 @@ class _Writer:
         for pack in self.packs[C + 1:]:
             if not pack.fused:
                 (self.write_sum if pack.kind == "sum" else self.write_op)(pack)
-        outputs = "[" + ", ".join(self.lane(o) for o in program.outputs) + "]"
+        self.write_outputs()
         self.write_backward()
         for line, lanes in self.p_sites:  # a lane of g written once, by this line alone: set, not added
             if all(self.p_writes[lane] == 1 for lane in lanes):
@@ -719,13 +720,33 @@ class _Writer:
             "    n = X.shape[0]",
             "    # forward: each pack of lanes, one line over whole arrays",
         ]
-        tail = ["    if not grads:", f"        return {outputs}, None",
+        tail = ["    if not grads:", "        return outputs, None",
                 "    # backward: each pack's gradient, what its consumers pass it, summed over the batch for p",
-                f"    g = zeros({program.n_shared})", *self.backward, f"    return {outputs}, g"]
+                f"    g = zeros({program.n_shared})", *self.backward, "    return outputs, g"]
         source = "\n".join(head + self.forward + tail) + "\n"
         filename = f"<glassgrad packed {title} {id(source):x}>"
         products = sum(len(v) for v in graph.products.values())
         return Packed(source, filename, self.namespace, self.calls, len(program.nodes), len(written), products)
+
+    def write_outputs(self) -> None:
+        """``outputs``: one row per example, one column per output; consecutive lanes of a pack copied at once."""
+        graph = self.graph
+        runs: list[list[int]] = []  # the outputs, run by run: [pack, first lane, how many]
+        for o in graph.program.outputs:
+            k, lane = graph.pack_of[o], graph.lane_of[o]
+            if runs and runs[-1][0] == k and self.packs[k].multi and runs[-1][1] + runs[-1][2] == lane:
+                runs[-1][2] += 1
+            else:
+                runs.append([k, lane, 1])
+        self.forward.append(f"    outputs = empty((n, {len(graph.program.outputs)}))")
+        column = 0
+        for k, lane, count in runs:
+            src = self.packs[k]
+            lanes = list(range(lane, lane + count))
+            code = self.read(src, lanes, True) if count > 1 else self.read(src, lanes, False)
+            at = f"{column}:{column + count}" if count > 1 else f"{column}"
+            self.forward.append(f"    outputs[:, {at}] = {code}")
+            column += count
 
     def write_backward(self) -> None:
         """The backward lines: the first output's gradient (1 per example), then every pack's, in reverse."""

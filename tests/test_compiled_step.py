@@ -28,7 +28,7 @@ def _close(a, b):
     return a == pytest.approx(b, rel=1e-12, abs=1e-15)
 
 
-@pytest.mark.parametrize("runner", ["numpy", "python"])
+@pytest.mark.parametrize("runner", ["matrix", "numpy", "python"])
 @pytest.mark.parametrize("reduction", ["mean", "sum"])
 @pytest.mark.parametrize("l2", [0.0, 1e-2])
 @pytest.mark.parametrize(
@@ -55,7 +55,7 @@ def test_compiled_step_agrees_with_the_graphs_step_to_1e_12(loss, sizes, activat
         assert _close([p.grad for p in params], want_grads)
 
 
-@pytest.mark.parametrize("runner", ["numpy", "python"])
+@pytest.mark.parametrize("runner", ["matrix", "numpy", "python"])
 def test_compiled_step_evaluates_held_out_data_like_the_graph(runner, monkeypatch):
     monkeypatch.setattr(compiled_step, "RUNNER", runner)
     _, batched, params, X, targets = _steps("cross_entropy", [4, 2], "relu", "mean", 0.5)
@@ -89,7 +89,7 @@ def _hand_objective(model, loss, inputs, targets, kind, rate, weights_only, redu
     return objective + rate * sum_values(terms)
 
 
-@pytest.mark.parametrize("runner", ["numpy", "python"])
+@pytest.mark.parametrize("runner", ["matrix", "numpy", "python"])
 @pytest.mark.parametrize("reduction", ["mean", "sum"])
 @pytest.mark.parametrize("weights_only", [True, False])
 @pytest.mark.parametrize("kind", ["L1", "L2"])

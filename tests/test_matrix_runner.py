@@ -248,8 +248,8 @@ def test_matrix_runner_runs_a_whole_graph_and_a_forward_pass_alone():
     packed = matrix_runner.function_for(compiled.program)
     shared = [p.data for p in model.parameters()]
     with np.errstate(all="ignore"):
-        (value,), g = packed(np.array(shared), np.empty((1, 0)))
+        ((value,),), g = packed(np.array(shared), np.empty((1, 0)))
         outputs, none = packed(np.array(shared), np.empty((1, 0)), grads=False)
     want_value, want_grads = compiled(*shared)
-    assert value == pytest.approx(want_value, rel=RTOL) and none is None and outputs[0] == value
+    assert value == pytest.approx(want_value, rel=RTOL) and none is None and outputs.tolist() == [[value]]
     assert g.tolist() == pytest.approx(want_grads, rel=RTOL, abs=1e-300)
