@@ -375,7 +375,8 @@ def test_packed_mlp_runs_at_the_parameters_of_the_call_over_a_grid():
 @pytest.mark.parametrize(
     ("call", "error", "message"),
     [
-        (lambda p: p.forward_columns([[0.0]]), ValueError, r"PackedMLP.forward_columns: expected 2 input columns, got 1"),
+        (lambda p: p.forward_columns([[0.0]]), ValueError,
+         r"PackedMLP.forward_columns: expected 2 input columns, got 1"),
         (lambda p: p.layers([[0.0, 1.0, 2.0]]), ValueError, r"expected points of 2 numbers each .* shape \(1, 3\)"),
         (lambda p: p.layers([[0.0, 1.0]], params=[1.0]), ValueError, r"expected 9 parameters \(the model's\), got 1"),
         (lambda p: p.layers([[0.0, 1.0]], params={"x": 1.0}), ValueError, r"got none for \['layers.0.neurons.0.w.0'"),
