@@ -14,10 +14,11 @@ scopes, so a network written by hand as lists of Values packs as ``nn.MLP`` does
   on never shares a pack with one it does not, so no lane passes back a gradient the graph would not.
 - **Whole-array lines.** A pack of k lanes is an array of k columns (one row per example when it depends on the
   example): its op runs once, on its parents' packs read at the lanes it needs (a slice, or an index array).
-- **Matrix products.** A sum whose terms are products ``w·a``, where every lane (neuron) takes the same inputs
-  ``a`` and its own weights ``w``, is ``a @ W.T``: the products are not computed on their own. It is refused
-  (the products computed, then summed lane by lane, and a comment says why) when a product is used anywhere else,
-  when the neurons do not share their inputs, or when both factors change from example to example.
+- **Matrix products.** A sum of two or more products ``w·a`` a lane, where every lane (neuron) takes the same
+  inputs ``a`` and its own weights ``w`` (the same for every example), is ``a @ W.T``: the products are not
+  computed on their own. It is refused (the products computed, then summed lane by lane, and a comment says why)
+  when a product is used anywhere else or when the neurons do not share their inputs. Products of two numbers that
+  both change from example to example (a one-hot target times a logit) are elementwise, then summed.
 - **Backward.** Each pack's gradient is the sum of what its consumers pass it, in the reverse order of the packs:
   a line's local derivatives (the op table's own partials) times the gradient above, scattered back to the lanes
   read; a matrix product's are ``dz @ W`` and ``dz.T @ a`` (the outer products summed over the batch); a shared
@@ -213,6 +214,8 @@ class Graph:
             term = self.packs[k]
             if term.op is not MUL or term.kind != "op" or len(rows[0]) < 2:
                 continue
+            if all(self.packs[k].batched for k, _ in term.parents):
+                continue  # products of two numbers of each example's (a one-hot target's and a logit's): elementwise
             why = self._unfusable(term, rows)
             product = None if why else _product(self.packs, term, rows)
             if isinstance(product, str) or product is None:
@@ -258,12 +261,11 @@ def _ancestors(program: Program, root: int) -> set[int]:
 
 def _product(packs: list[Pack], term: Pack, rows: list[list[int]]) -> Product | str:
     """The products ``term`` (each row: the lanes of one lane of the sum) as ``a @ W.T``: one factor read at the same
-    lanes in every row (a pack of several lanes), the other the same for every example; else why not."""
+    lanes in every row (a pack of several lanes), the other the same for every example (not both change from example
+    to example: ``_find_products`` leaves those out); else why not."""
     (first, first_lanes), (second, second_lanes) = term.parents
     orientations = [(first, first_lanes, second, second_lanes), (second, second_lanes, first, first_lanes)]
     orientations.sort(key=lambda o: (not packs[o[0]].batched, packs[o[2]].batched))  # a batched, W not, first
-    if all(packs[k].batched for k, _ in term.parents):
-        return "both factors change from example to example"
     for a_pack, a_of, w_pack, w_of in orientations:
         if packs[w_pack].batched or not packs[a_pack].multi:
             continue
@@ -715,8 +717,9 @@ class _Writer:
             "def packed(p, X, grads=True):",
             f'    """The packed program: forward and backward of {len(program.nodes)} nodes over a batch, in '
             f'{len(written)} lines of whole arrays."""',
-            f"    # p: the {program.n_shared} shared inputs; X: one row per example, its {program.n_per_example} "
-            "inputs",
+            f"    # p: the {program.n_shared} shared inputs; X: one row per example, its {program.n_per_example} inputs"
+            if program.per_example else f"    # p: the {program.n_shared} inputs; X: one row, no columns (the whole "
+            "graph is one example)",
             "    n = X.shape[0]",
             "    # forward: each pack of lanes, one line over whole arrays",
         ]

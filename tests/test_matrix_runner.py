@@ -104,6 +104,7 @@ def mlp_steps(draw):
     return example, params, rows, draw(st.sampled_from(["sum", "mean"]))
 
 
+@pytest.mark.slow  # a long Hypothesis search: each example a network compiled and packed
 @given(mlp_steps())
 def test_matrix_runner_agrees_with_the_graph_on_random_networks(step):
     example, params, rows, reduce = step

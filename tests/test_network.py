@@ -335,6 +335,7 @@ def _agree_to_rounding(got, want):
     return got == want or (math.isfinite(want) and math.isclose(got, want, rel_tol=1e-12, abs_tol=1e-300))
 
 
+@pytest.mark.slow  # a long Hypothesis search: each example a network compiled and packed
 @given(
     activation=st.sampled_from(sorted(ACTIVATIONS)),
     nouts=st.sampled_from([[1], [4, 1], [5, 4, 3], [2, 6, 2], [16, 16, 1]]),
