@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import json
 import random
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from collections.abc import Callable
 from typing import Any
 
 from engine import topological_order
 from glassgrad.memory import available_memory, describe_bytes, estimate
 from nn import MLP, DivergenceError, History, fit
 from nn import data as datasets
-from nn.files import replacing_folder, write_json_atomic, write_text_atomic
 from nn.compiled_step import BatchedStep
+from nn.files import replacing_folder, write_json_atomic, write_text_atomic
 from nn.losses import LOSSES, Penalty
 from nn.train import OPTIMIZERS, TAKES_LOGITS, make_step, targets_for
 from viz.diagram import Diagram
