@@ -34,8 +34,9 @@ from engine.value import describe, to_float
 
 class Runner(NamedTuple):
     """Where a runner of ``batch`` lives: ``module`` has ``run(program, shared, rows) -> (loss, grads, outputs)``
-    (each summed over the rows); ``needs``, the package it imports, if any (looked for, not imported, by
-    ``"auto"``)."""
+    (the first output and the gradients summed over the rows, each row's outputs; the gradients and the outputs
+    as lists of floats, or as numpy arrays, which ``batch`` scales and turns into lists); ``needs``, the package it
+    imports, if any (looked for, not imported, by ``"auto"``)."""
 
     module: str
     needs: str | None = None
@@ -76,7 +77,9 @@ def run_batch(program: Program, shared: Sequence[float], rows: Any, reduce: str,
     loss, grads, outputs = module.run(program, numbers, checked)
     if reduce == "mean":
         scale = 1.0 / len(outputs)  # as nn.losses.mean: the sum times 1/n
-        loss, grads = loss * scale, [g * scale for g in grads]
+        loss, grads = loss * scale, grads * scale if hasattr(grads, "tolist") else [g * scale for g in grads]
+    if hasattr(grads, "tolist"):  # a runner's arrays (numpy's), as lists of floats
+        grads, outputs = grads.tolist(), outputs.tolist()
     return BatchResult(loss, grads, outputs)
 
 

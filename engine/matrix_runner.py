@@ -93,9 +93,8 @@ def run_arrays(program: Program, p: Array, X: Array, grads: bool = True) -> tupl
     return outputs, g
 
 
-def run(program: Program, shared: list[float], rows: Any) -> tuple[float, list[float], list[list[float]]]:
-    """The packed program over the rows: the first output and the gradients, each summed over the rows, and each
-    row's outputs."""
+def run(program: Program, shared: list[float], rows: Any) -> tuple[float, Array, Array]:
+    """The packed program over the rows: the first output and the gradients (an array), each summed over the rows,
+    and each row's outputs (an array, a row each)."""
     outputs, g = run_arrays(program, np.array(shared, dtype=np.float64), np.asarray(rows, dtype=np.float64))
-    assert g is not None  # asked for
-    return float(outputs[:, 0].sum()), g.tolist(), outputs.tolist()
+    return float(outputs[:, 0].sum()), g, outputs
