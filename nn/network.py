@@ -452,7 +452,11 @@ class PackedMLP:
         """The forward pass of ``model`` (its shape; its parameters are read at each call) traced and compiled."""
         if not isinstance(model, MLP):
             raise TypeError(f"PackedMLP(model): expected an nn.MLP, got {describe(model)}")
-        from engine.numpy_runner import as_float  # numpy is imported here: an ImportError when it is not installed
+        try:
+            from engine.numpy_runner import as_float  # numpy is imported here
+        except ImportError:
+            raise ImportError("PackedMLP: needs numpy, which is not installed: pip install numpy "
+                              "(FloatMLP.forward_columns is the forward pass in pure Python)") from None
 
         self.model, self.nin, self.sizes, self._array = model, model.nin, list(model.nouts), as_float
         self.names = [name for name, _ in model.named_parameters()]

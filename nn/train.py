@@ -245,7 +245,8 @@ def fit(
     _check_fit_compile(compile, name, batch_size, len(xs))
     penalty = Penalty("L2", l2, params) if l2 else None
     step = _build_step(model, params, loss_fn, name, nout, reduction, penalty, compile)
-    on_arrays = isinstance(step, BatchedStep) and step.packed() and opt.updates_arrays()
+    on_arrays = (isinstance(step, BatchedStep) and step.packed() and opt.updates_arrays()
+                 and list(map(id, opt.params)) == list(map(id, params)))  # the array holds the step's parameters
     run = (_ArrayRun if on_arrays else _Run)(step, opt, params, xs, targets, name, reduction, on_divergence, held_out)
     return run.train(epochs, batch_size, random.Random(seed), progress)
 

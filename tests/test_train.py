@@ -367,6 +367,17 @@ def test_fit_compiled_on_arrays_is_train_step_on_the_values_bit_for_bit():
     assert history.val_loss == val_losses
 
 
+def test_fit_compiled_with_an_optimizer_of_some_parameters_updates_only_those():
+    X, y = make_moons(20, noise=0.1, seed=0)
+    model = MLP(2, [5, 2], seed=0)
+    last = model.layers[-1]
+    frozen = [p.data for p in model.layers[0].parameters()]
+    fit(model, X, y, optimizer=SGD([*last.b, *(w for row in last.W for w in row)], lr=0.1), epochs=3,
+        progress=False, compile=True)  # the optimizer's parameters, in its own order: not the step's array
+    assert [p.data for p in model.layers[0].parameters()] == frozen
+    assert any(p.grad != 0.0 for p in model.layers[0].parameters()), "every gradient computed, some not applied"
+
+
 def test_fit_compiled_on_arrays_diverges_as_on_the_values(monkeypatch):
     X, y = make_moons(30, noise=0.1, seed=0)
     runs = []
