@@ -42,7 +42,7 @@ from types import CodeType
 from typing import Any
 from weakref import WeakKeyDictionary
 
-from engine.ops import ADD, MUL, SUM, VARIADIC, Op, OpKind
+from engine.ops import ADD, MUL, POW, SUM, VARIADIC, Op, OpKind
 from engine.primitives import Binding, Sym
 from engine.primitives import logsumexp as logsumexp_of
 from engine.primitives import total as total_of
@@ -69,7 +69,11 @@ class Pack:
     """One pack: ``lanes`` (the positions of its nodes in ``Program.nodes``; for ``X`` and ``P``, the inputs'
     positions among the example's or the shared inputs), what computes it (``op`` and ``arg``; ``kind`` "sum"
     for a merged sum, "leaf" for X, P and C), whether it changes from example to example (``batched``), whether the
-    first output depends on it (``on_root``), and ``covers``, how many nodes of each op it stands for."""
+    first output depends on it (``on_root``) and whether its gradient is wanted (``wanted``: on the way from the
+    first output to a shared input), and ``covers``, how many nodes of each op it stands for. An op pack's
+    ``parents`` give, input by input, the pack read and the lane read for each of its lanes; a sum pack's
+    ``groups``, for each pack its terms come from, the lanes read for each of its lanes. ``fused``: a pack of
+    products written into a matrix product, not computed on its own; ``var``: its name in the code."""
 
     id: int
     kind: str
@@ -214,7 +218,7 @@ class Graph:
             term = self.packs[k]
             if term.op is not MUL or term.kind != "op" or len(rows[0]) < 2:
                 continue
-            if all(self.packs[k].batched for k, _ in term.parents):
+            if all(self.packs[factor].batched for factor, _ in term.parents):
                 continue  # products of two numbers of each example's (a one-hot target's and a logit's): elementwise
             why = self._unfusable(term, rows)
             product = None if why else _product(self.packs, term, rows)
@@ -464,8 +468,9 @@ class _Writer:
     # -- the forward pass
 
     def var_for(self, pack: Pack) -> str:
-        """A pack's name: its first node's name in ``compiled.source`` (``a1``, ``a2``, … for a layer's activation)."""
-        if pack.kind == "op" and len(pack.parents) == 1:
+        """A pack's name: its first node's name in ``compiled.source`` (``a1``, ``a2``, … for a layer's activation:
+        an op of one input, not a power, on every lane of a layer's ``z``)."""
+        if pack.kind == "op" and len(pack.parents) == 1 and pack.op is not POW:
             (k, lanes), = pack.parents
             src = self.packs[k]
             if src.var.startswith("z") and src.var[1:].isdigit() and lanes == list(range(len(src.lanes))):
