@@ -93,6 +93,13 @@ def run_arrays(program: Program, p: Array, X: Array, grads: bool = True) -> tupl
     return outputs, g
 
 
+def quietly(function: Callable[..., Any], *args: Any) -> Any:
+    """``function(*args)`` with numpy's floating-point warnings off: IEEE results (inf, nan) as on floats, silently
+    (an optimizer's update on arrays, say)."""
+    with np.errstate(all="ignore"):
+        return function(*args)
+
+
 def run(program: Program, shared: list[float], rows: Any) -> tuple[float, Array, Array]:
     """The packed program over the rows: the first output and the gradients (an array), each summed over the rows,
     and each row's outputs (an array, a row each)."""

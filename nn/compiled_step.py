@@ -210,9 +210,10 @@ class ArrayRun:
     def __init__(self, step: BatchedStep, optimizer: Optimizer, inputs: Sequence[Sequence[float]],
                  targets: Sequence[Any]) -> None:
         """The arrays of a run of ``step`` with ``optimizer`` on the examples ``(inputs, targets)``."""
+        from engine.matrix_runner import quietly
         from engine.numpy_runner import as_float  # numpy is imported here, when it is used
 
-        self.step, self.optimizer, self.array = step, optimizer, as_float
+        self.step, self.optimizer, self.array, self._quietly = step, optimizer, as_float, quietly
         step.trace(inputs[0], targets[0])
         self.theta = as_float([p.data for p in step.params])
         self.rows = as_float(step.rows_for(inputs, targets))
@@ -240,7 +241,7 @@ class ArrayRun:
 
     def update(self) -> None:
         """The optimizer's update of the parameters, from the last ``forward``'s gradient."""
-        self.optimizer.step_arrays(self.theta, self.grads, self.buffers)
+        self._quietly(self.optimizer.step_arrays, self.theta, self.grads, self.buffers)  # inf and nan as on floats
         self.applied = self.grads
 
     def evaluate(self, inputs: Sequence[Sequence[float]], targets: Sequence[Any]) -> tuple[float, Array]:

@@ -2,6 +2,7 @@
 
 import math
 import random
+import warnings
 
 import pytest
 
@@ -365,6 +366,18 @@ def test_fit_compiled_on_arrays_is_train_step_on_the_values_bit_for_bit():
     assert stepped.state_dict() == fitted.state_dict() and adam.state_dict() == fitted_adam.state_dict()
     assert [p.grad for p in stepped.parameters()] == [p.grad for p in fitted.parameters()], "the last step's"
     assert history.val_loss == val_losses
+
+
+@pytest.mark.parametrize(("optimizer", "lr"), [("sgd", 1e6), ("adam", 1e160)])
+def test_fit_compiled_on_arrays_goes_on_through_inf_and_nan_without_warnings(optimizer, lr):
+    X, y = make_moons(30, noise=0.1, seed=0)
+    targets = [float(t) for t in y]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a numpy RuntimeWarning would fail the test
+        history = fit(MLP(2, [6, 1], activation="linear", seed=0), X, targets, loss="mse", optimizer=optimizer,
+                      lr=lr, epochs=40, progress=False, compile=True, on_divergence="continue",
+                      validation=(X[:5], targets[:5]))
+    assert history.epochs == 40 and not all(math.isfinite(v) for v in history.loss)
 
 
 def test_fit_compiled_with_an_optimizer_of_some_parameters_updates_only_those():
