@@ -24,11 +24,12 @@ W1, "micrograd demo step"
       timing; its one-off time is printed); a step is one call of the compiled function (loss and
       gradients as floats) and the SGD update on floats. Its losses, gradients and updated parameters
       must also equal ``glassgrad-nn``'s to 1e-12 relative over 3 steps (in practice bit-identical);
-    - ``glassgrad-batched-numpy`` and ``glassgrad-batched-python``: the step as ``fit(compile=True)`` runs it
-      (``nn.compiled_step.BatchedStep``): one example's forward pass and hinge loss traced once by
-      ``engine.compile(..., per_example=...)``, its code run over the 100 points by ``Compiled.batch`` with
-      numpy (each line over the batch axis) or a Python loop, the L2 penalty compiled on its own, then
-      ``nn.optim.SGD``; it must equal ``glassgrad-nn``'s to 1e-12 relative over 3 steps;
+    - ``glassgrad-batched-auto``, ``glassgrad-batched-numpy`` and ``glassgrad-batched-python``: the step as
+      ``make_step(compile=True)`` makes it (``nn.compiled_step.BatchedStep``): one example's forward pass and
+      hinge loss traced once by ``engine.compile(..., per_example=...)``, its code run over the 100 points by
+      ``Compiled.batch`` with the packed program (``"auto"``: the matrix runner, each layer a matrix product),
+      with numpy line by line, or by a Python loop, the L2 penalty compiled on its own, then ``nn.optim.SGD`` on
+      the Values; it must equal ``glassgrad-nn``'s to 1e-12 relative over 3 steps;
     - ``micrograd``: micrograd 0.1.0's own ``MLP`` and ``Value``, the demo's loss verbatim;
     - ``floats``: no graph at all; explicit loops for the forward pass and hand-derived
       gradients for the backward pass (the floor any scalar engine is measured against);
@@ -42,17 +43,31 @@ W1, "micrograd demo step"
     cyclic collector frees; glassgrad's graph is freed by reference counting at ``del``).
 
 W1 warm
-    The fast implementations (floats, both batched runners, torch, glassgrad-compiled) timed warm: 20
-    untimed steps each, then interleaved rounds of 10 timed steps each, every step from the same weights
-    (so the same work: the floats floor skips zero gradients, which training makes more of), medians. A
-    small step's time in PyTorch is several times its warm time when it runs cold between other engines'
-    allocations, so the targets of the batched step (≤ 0.5× the floats and ≤ 3× torch with numpy, ≤ 2× the
-    floats with the Python loop) are judged here, warm for all. Also the time to compile the batched step
-    (one example's trace and code, the L2 penalty's, the numpy binding), the median of 5 (target ≤ 0.05 s).
+    The fast implementations (floats, the batched step with each runner, the packed step on arrays as
+    ``fit(compile=True)`` runs it (``glassgrad-packed-arrays``: ``BatchedStep.on_arrays`` and
+    ``SGD.step_arrays``), torch, glassgrad-compiled) timed warm: 20 untimed steps each, then interleaved rounds
+    of 10 timed steps each, every step from the same weights (so the same work: the floats floor skips zero
+    gradients, which training makes more of), medians. A small step's time in PyTorch is several times its warm
+    time when it runs cold between other engines' allocations, so the targets of the batched step (≤ 0.5× the
+    floats and ≤ 3× torch with numpy line by line, ≤ 2× the floats with the Python loop; ≤ 0.5× torch with the
+    packed program, runner "auto") are judged here, warm for all. Also the time to compile and pack the batched
+    step (one example's trace and code, the L2 penalty's, both packed and bound to numpy), the median of 5
+    (target ≤ 0.05 s).
+
+W6, "packed" (``benchmarks/packed.py``)
+    ``fit(compile=True)``'s epoch on the demo (one step and its SGD update; the difference of 400 and 200
+    epochs) with the packed program and with the per-node numpy runner, beside torch's step (target ≤ 1×);
+    a 3-24-24-1 tanh network written by hand (builtin ``sum``), its squared error and every gradient over 200
+    rows, by the packed program, the per-node numpy runner and torch (target: packed ≥ 5× faster than per
+    node). Warm, interleaved rounds, medians.
 
 W5, "digits" (``benchmarks/digits.py``, when scikit-learn is installed; ``--no-digits`` leaves it out)
     ``MLP(64, [32, 10])`` trained with ``fit(compile=True)`` on an 80/20 split of the 8×8 digits, five
-    seeds: ≥ 95% test accuracy in ≤ 15 s each; the graph path's time from its first epoch, extrapolated.
+    seeds: ≥ 95% test accuracy in ≤ 1.5 s each; beside it, for the first seed, the per-node numpy runner's run,
+    the same training in PyTorch, and the graph path's time from its first epoch, extrapolated.
+
+numpy's BLAS runs on one thread, as torch does (``torch.set_num_threads(1)``): the script runs itself again
+with ``OPENBLAS_NUM_THREADS=1`` (``benchmarks/threads.py``) when it is not set.
 
 W2, "chain"
     ``x = tanh(x·a + b)`` with plain floats ``a = 0.9999``, ``b = 1e-6`` (5 nodes a step: the
@@ -118,7 +133,7 @@ except ImportError:  # pragma: no cover - depends on the environment
 
 import engine
 import nn
-from engine import Value, numpy_runner
+from engine import Value, matrix_runner, numpy_runner
 from nn import losses
 from nn.compiled_step import BatchedStep
 from nn.data import make_moons
@@ -127,6 +142,8 @@ from nn.train import targets_for
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # the helper module beside this script
 import graph_workloads as gw
+import packed
+import threads
 
 SIZES: tuple[int, ...] = (2, 16, 16, 1)  # micrograd's MLP(2, [16, 16, 1])
 N_POINTS = 100
@@ -156,6 +173,12 @@ TARGET_COMPILE_SECONDS = 0.05  # issue 18: compiling the batched demo step (one 
 TARGET_NUMPY_FLOATS = 0.5  # ... its warm step with numpy ≤ 0.5× the floats ...
 TARGET_NUMPY_TORCH = 3.0  # ... and ≤ 3× PyTorch's ...
 TARGET_PYTHON_FLOATS = 2.0  # ... and with the Python loop ≤ 2× the floats
+TARGET_PACKED_TORCH = 0.5  # issue 26: the demo step by the packed program (runner="auto") ≤ 0.5× PyTorch's, ...
+TARGET_FIT_EPOCH_TORCH = 1.0  # ... an epoch of fit(compile=True) on the demo ≤ 1× PyTorch's step, ...
+TARGET_HAND_SPEEDUP = 5.0  # ... and the hand-written network packed ≥ 5× faster than by the per-node numpy runner
+RUNNERS_TIMED = ("auto", "numpy", "python")  # W1 warm: the batched step by each runner ("auto": the packed program)
+FIT_EPOCHS = 200  # W6: fit's epoch timed as the difference of 2·N and N epochs (N/5 for the per-node runner), ...
+HAND_CALLS = 50  # ... the hand-written network's step timed over this many calls (a fifth for the per-node runner)
 WARMUP_STEPS = 20  # W1 warm: untimed steps of each implementation first, ...
 STEPS_PER_ROUND = 10  # ... then rounds of this many timed steps each, ...
 COMPILE_REPEATS = 5  # ... and the batched step compiled this many times
@@ -362,6 +385,7 @@ class GlassgradCompiled(Impl):
         self.compiled = engine.compile(
             self.step_loss, [*params, *(v for point in self.points for v in point)], wrt=list(range(self.n_params))
         )
+        self.compiled.program.on_floats()  # Python compiles the code when it is first called: that too, here
         self.compile_seconds = time.perf_counter() - t0
         self.flat: Flat = [p.data for p in params]
         self.last_grads: Flat = [0.0] * self.n_params
@@ -413,14 +437,18 @@ class GlassgradBatched(Impl):
         self.compile_seconds, self.stepper = self.compile()
 
     def compile(self) -> tuple[float, BatchedStep]:
-        """A new step, traced and compiled (the example, the penalty, and for numpy the same code bound to numpy's
-        functions): the seconds it took, and the step."""
+        """A new step, traced and compiled (the example, the penalty; for numpy the same code bound to numpy's
+        functions; for the packed program, both packed and bound): the seconds it took, and the step."""
         t0 = time.perf_counter()
         stepper = BatchedStep(self.model.logits, losses.hinge, self.params, "hinge", 1, "mean", ALPHA)
         stepper.runner = self.runner
         compiled = stepper.trace(self.points[0], self.labels[0])
         if self.runner == "numpy":
             numpy_runner.function_for(compiled.program)
+        elif stepper.packed():
+            for program in (compiled.program, stepper.compiled_penalty.program if stepper.compiled_penalty else None):
+                if program is not None:
+                    matrix_runner.function_for(program)
         return time.perf_counter() - t0, stepper
 
     def step(self) -> float:
@@ -437,6 +465,45 @@ class GlassgradBatched(Impl):
     def count_nodes(self, loss: Any) -> int | None:
         """The nodes of one example's traced graph, run for every example (no graph is built)."""
         return None if self.stepper.compiled is None else self.stepper.compiled.nodes
+
+
+class GlassgradArrays(Impl):
+    """The demo step as ``fit(compile=True)`` runs it when numpy is installed: ``BatchedStep.on_arrays`` (the packed
+    programs of the example's hinge loss and of the L2 penalty) on a float64 array of the parameters and one of the
+    100 rows, then ``SGD.step_arrays`` on that array: no Value is touched."""
+
+    name = "glassgrad-packed-arrays"
+
+    def __init__(self, points: Points, labels: list[float]) -> None:
+        model = nn.MLP(SIZES[0], list(SIZES[1:]), activation="relu", seed=SEED)
+        self.params = model.parameters()
+        self.stepper = BatchedStep(model.logits, losses.hinge, self.params, "hinge", 1, "mean", ALPHA)
+        self.compiled = self.stepper.trace(points[0], labels[0])
+        self.theta = numpy_runner.as_float([p.data for p in self.params])
+        self.rows = numpy_runner.as_float(self.stepper.rows_for(points, labels))
+        self.optimizer = SGD(self.params, lr=LR)
+        self.g: Any = None
+
+    def load(self, flat: Flat) -> None:
+        self.theta[...] = flat
+
+    def step(self) -> float:
+        loss, _, _, self.g = self.stepper.on_arrays(self.theta, self.rows)
+        self.optimizer.step_arrays(self.theta, self.g, {})
+        return loss
+
+    def loss_of(self, loss: Any) -> float:
+        return float(loss)
+
+    def grads(self) -> Flat:
+        return cast(Flat, self.g.tolist())
+
+    def parameters_now(self) -> Flat:
+        return cast(Flat, self.theta.tolist())
+
+    def count_nodes(self, loss: Any) -> int:
+        """The nodes of one example's traced graph, packed into whole-array lines (no graph is built)."""
+        return self.compiled.nodes
 
 
 class Torch(Impl):
@@ -739,7 +806,7 @@ def section_w1(repeats: int) -> list[SummaryRow]:
     flat = init_weights()
     micro, floats, graph = Micrograd(points, labels), Floats(points, labels), GlassgradNN(points, labels)
     compiled = GlassgradCompiled(points, labels)  # engine.compile runs here, once, outside the timing
-    batched = [GlassgradBatched(points, labels, runner) for runner in ("numpy", "python")]
+    batched = [GlassgradBatched(points, labels, runner) for runner in ("auto", "numpy", "python")]
     impls: list[Impl] = [
         Glassgrad(points, labels, fused=False),
         Glassgrad(points, labels, fused=True),
@@ -848,7 +915,9 @@ def section_w1_warm(repeats: int, quick: bool) -> list[SummaryRow]:
     time. Print a table; return the summary rows of the issue's targets."""
     points, labels = moons()
     flat = init_weights()
-    impls: list[Impl] = [Floats(points, labels), *(GlassgradBatched(points, labels, r) for r in ("numpy", "python"))]
+    impls: list[Impl] = [Floats(points, labels), *(GlassgradBatched(points, labels, r) for r in RUNNERS_TIMED),
+                         GlassgradArrays(points, labels)]
+    check_compiled(impls[-1], GlassgradNN(points, labels), flat)  # the step on arrays: the graph's numbers
     if torch_version() is not None:
         impls.append(Torch(points, labels))
     if not quick:
@@ -860,8 +929,8 @@ def section_w1_warm(repeats: int, quick: bool) -> list[SummaryRow]:
         if not gw.close(value, reference, RTOL, ATOL):
             raise SystemExit(f"bench_engine: W1 warm: {name}'s loss {value!r} != the floats' {reference!r}")
     med = {name: _median(t) for name, t in seconds.items()}
-    batched = [impl for impl in impls if isinstance(impl, GlassgradBatched)]
-    compiles = sorted(batched[0].compile()[0] for _ in range(COMPILE_REPEATS))
+    packed_step = next(impl for impl in impls if isinstance(impl, GlassgradBatched) and impl.runner == "auto")
+    compiles = sorted(packed_step.compile()[0] for _ in range(COMPILE_REPEATS))
     compile_seconds = _median(compiles)
     rows = [
         [name, _ms(m), _ms(min(seconds[name])), f"{m / med['floats']:.2f}x",
@@ -876,24 +945,106 @@ def section_w1_warm(repeats: int, quick: bool) -> list[SummaryRow]:
     print(format_table(["implementation", "ms/step", "min ms", "vs floats", "vs torch"], rows,
                        [False, True, True, True, True]))
     print(
-        f"  compiling the batched step (one example's trace and code, the L2 penalty's, the numpy binding): "
-        f"median {compile_seconds * 1e3:.0f} ms of {COMPILE_REPEATS} (min {compiles[0] * 1e3:.0f} ms)"
+        f"  compiling and packing the batched step (one example's trace and code, the L2 penalty's, both packed and "
+        f"bound to numpy): median {compile_seconds * 1e3:.0f} ms of {COMPILE_REPEATS} (min {compiles[0] * 1e3:.0f} ms)"
     )
+    print("  glassgrad-batched-auto: the packed program (runner='auto'), the step and SGD on the Values as train_step "
+          "runs them; glassgrad-packed-arrays: the same step and SGD on arrays, as fit(compile=True) runs them")
     print()
+    return _w1_warm_summary(med, compile_seconds)
+
+
+def _w1_warm_summary(med: dict[str, float], compile_seconds: float) -> list[SummaryRow]:
+    """W1 warm's rows in the summary: issue 18's targets for the per-node runners, issue 26's for the packed one."""
     numpy_ms, python_ms, floats_ms = med["glassgrad-batched-numpy"], med["glassgrad-batched-python"], med["floats"]
 
-    def ratio_row(label: str, ms: float, base: str, base_ms: float, target: float) -> SummaryRow:
+    def ratio_row(label: str, ms: float, base: str, base_ms: float, target: float | None) -> SummaryRow:
         return SummaryRow(f"W1 warm step ({label})", f"x {base}", _ms(ms), "-", _ms(floats_ms), ms / base_ms,
-                          f"≤ {target:g}x {base}", ms / base_ms <= target)
+                          "-" if target is None else f"≤ {target:g}x {base}",
+                          None if target is None else ms / base_ms <= target)
 
     summary = [
-        SummaryRow("W1 compile, per example (+ L2)", "s", f"{compile_seconds:.3f}", "-", "-", None,
+        SummaryRow("W1 compile and pack, per example (+ L2)", "s", f"{compile_seconds:.3f}", "-", "-", None,
                    f"≤ {TARGET_COMPILE_SECONDS:g} s", compile_seconds <= TARGET_COMPILE_SECONDS),
         ratio_row("batched, numpy", numpy_ms, "floats", floats_ms, TARGET_NUMPY_FLOATS),
     ]
     if "torch" in med:
-        summary.append(ratio_row("batched, numpy", numpy_ms, "torch", med["torch"], TARGET_NUMPY_TORCH))
+        summary += [
+            ratio_row("batched, numpy", numpy_ms, "torch", med["torch"], TARGET_NUMPY_TORCH),
+            ratio_row("batched, auto: packed", med["glassgrad-batched-auto"], "torch", med["torch"],
+                      TARGET_PACKED_TORCH),
+            ratio_row("packed, on arrays", med["glassgrad-packed-arrays"], "torch", med["torch"], TARGET_PACKED_TORCH),
+        ]
     summary.append(ratio_row("batched, python", python_ms, "floats", floats_ms, TARGET_PYTHON_FLOATS))
+    return summary
+
+
+def _per_call(fn: Any, calls: int) -> float:
+    """Seconds per call of ``fn``, warm: two untimed calls, then ``calls`` timed together."""
+    fn()
+    fn()
+    started = time.perf_counter()
+    for _ in range(calls):
+        fn()
+    return (time.perf_counter() - started) / calls
+
+
+def section_packed(repeats: int, quick: bool) -> list[SummaryRow]:
+    """W6: issue 26's packed program beside PyTorch and the per-node numpy runner, warm, interleaved rounds, medians:
+    ``fit(compile=True)``'s epoch on micrograd's demo, and the hand-written 3-24-24-1 tanh network over 200 rows
+    (``benchmarks/packed.py``). Print a table; return the summary rows of the issue's targets."""
+    points, labels = moons()
+    flat = init_weights()
+    torch_step = Torch(points, labels) if torch_version() is not None else None
+    hand = packed.HandNetwork()
+    hand_torch = hand.torch()
+    losses_ = {"packed": hand.run("matrix"), "per-node numpy": hand.run("numpy")}
+    if hand_torch is not None:
+        losses_["torch"] = hand_torch()
+    if not all(gw.close(v, losses_["per-node numpy"], RTOL, ATOL) for v in losses_.values()):
+        raise SystemExit(f"bench_engine: W6: the hand-written network's losses differ: {losses_}")
+    times: dict[str, list[float]] = {}
+    for _ in range(3 if quick else max(5, repeats)):
+        runs = {
+            "demo: fit(compile=True) epoch, packed": lambda: packed.epoch_seconds("auto", FIT_EPOCHS),
+            "demo: fit(compile=True) epoch, per-node numpy": lambda: packed.epoch_seconds("numpy", FIT_EPOCHS // 5),
+            "hand 3-24-24-1: packed": lambda: _per_call(lambda: hand.run("matrix"), HAND_CALLS),
+            "hand 3-24-24-1: per-node numpy": lambda: _per_call(lambda: hand.run("numpy"), HAND_CALLS // 5),
+        }
+        if torch_step is not None:
+            torch_step.load(flat)
+            runs["demo: torch step"] = lambda: _per_call(torch_step.step, HAND_CALLS)
+        if hand_torch is not None:
+            runs["hand 3-24-24-1: torch"] = lambda: _per_call(hand_torch, HAND_CALLS)
+        for name, run in runs.items():
+            times.setdefault(name, []).append(run())
+    med = {name: _median(t) for name, t in times.items()}
+    torch_ms = {"demo": med.get("demo: torch step"), "hand 3-24-24-1": med.get("hand 3-24-24-1: torch")}
+    rows = []
+    for name, m in med.items():
+        base = torch_ms[name.split(":")[0]]
+        rows.append([name, _ms(m), _x(m / base) if base else "-"])
+    print(f"W6  the packed program: fit(compile=True)'s epoch on micrograd's demo (step and SGD update, 100 points, "
+          f"L2 {ALPHA:g}: the difference of {2 * FIT_EPOCHS} and {FIT_EPOCHS} epochs), and a 3-24-24-1 tanh network "
+          f"written by hand (builtin sum), its squared error and every gradient over {packed.HAND_ROWS} rows; warm, "
+          f"medians; numpy's BLAS and torch on one thread, float64; losses agree to {RTOL:g}")
+    print(format_table(["workload", "ms", "vs torch"], rows, [False, True, True]))
+    print()
+    return _packed_summary(med)
+
+
+def _packed_summary(med: dict[str, float]) -> list[SummaryRow]:
+    """W6's rows in the summary: issue 26's targets."""
+    epoch, hand = med["demo: fit(compile=True) epoch, packed"], med["hand 3-24-24-1: packed"]
+    speedup = med["hand 3-24-24-1: per-node numpy"] / hand
+    summary = [
+        SummaryRow("W6 hand 3-24-24-1 tanh, 200 rows: per-node / packed", "x faster", _ms(hand), "-", "-", speedup,
+                   f"≥ {TARGET_HAND_SPEEDUP:g}x", speedup >= TARGET_HAND_SPEEDUP),
+    ]
+    if "demo: torch step" in med:
+        ratio = epoch / med["demo: torch step"]
+        summary.insert(0, SummaryRow("W6 fit(compile=True) epoch, demo", "x torch", _ms(epoch), "-", "-", ratio,
+                                     f"≤ {TARGET_FIT_EPOCH_TORCH:g}x torch", ratio <= TARGET_FIT_EPOCH_TORCH))
     return summary
 
 
@@ -902,17 +1053,22 @@ def section_digits(quick: bool) -> list[SummaryRow]:
     import digits
 
     try:
-        results, graph_seconds = digits.run(seeds=digits.SEEDS[:1] if quick else digits.SEEDS, graph_epochs=1)
+        results, graph_seconds, others = digits.run(seeds=digits.SEEDS[:1] if quick else digits.SEEDS,
+                                                    graph_epochs=1)
     except ImportError as error:
         print(f"W5  digits: skipped ({error})")
         print()
         return []
     print()
     return [
-        SummaryRow(f"W5 digits, seed {r.seed}: {r.accuracy:.1%} test", "s", f"{r.seconds:.1f}", "-", "-", None,
+        SummaryRow(f"W5 digits, seed {r.seed}: {r.accuracy:.1%} test", "s", f"{r.seconds:.2f}", "-", "-", None,
                    f"≥ {digits.TARGET_ACCURACY:.0%} in ≤ {digits.TARGET_SECONDS:g} s",
                    r.accuracy >= digits.TARGET_ACCURACY and r.seconds <= digits.TARGET_SECONDS)
         for r in results
+    ] + [
+        SummaryRow(f"W5 digits, seed {r.seed}, {name}: {r.accuracy:.1%} test", "s", f"{r.seconds:.2f}", "-", "-",
+                   None, "-", None)
+        for name, r in others.items()
     ] + [SummaryRow("W5 digits, graph path (extrapolated)", "s", f"{graph_seconds:.0f}", "-", "-", None, "-", None)]
 
 
@@ -1214,6 +1370,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     started = time.perf_counter()
     summary = section_w1(repeats)
     summary += section_w1_warm(repeats, args.quick)
+    summary += section_packed(repeats, args.quick)
     if not args.no_digits:
         summary += section_digits(args.quick)
     summary += section_w2(args.chain_steps, repeats, args.quick)
@@ -1229,4 +1386,5 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
+    threads.on_one_thread()
     sys.exit(main())

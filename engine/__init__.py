@@ -7,22 +7,24 @@ order, with each op's local derivatives taken from one table (``engine.ops``).
 The modules stand on each other in one direction: each imports only modules to its left (no import circle,
 not even inside a function; ``tests/test_layers.py`` checks it):
 
-    switches, fmath → primitives → ops → value → graph, modes → autograd → program
-    → python_runner, numpy_runner → batch → compiler → testing
+    switches, fmath → primitives → ops → value → graph, modes → autograd → program → packing
+    → python_runner, numpy_runner → matrix_runner → batch → compiler → testing
 
 - ``switches``: the per-thread autograd switches; ``fmath``: IEEE float math; ``primitives``: the functions an
   op's math is written in (floats, Values, text); ``ops``: the op table; ``value``: ``Value`` and ``register_op``;
 - ``graph``: the topological order, the backward walk and forward mode's tangents; ``modes``: ``no_grad``,
   ``detect_anomaly``, ``scope``; ``autograd``: ``grad``, ``gradcheck``, ``jvp`` (forward mode);
-- ``program``: the code ``compile`` writes, as the record every runner takes; ``python_runner``, ``numpy_runner``:
-  that code over a batch; ``batch``: ``Compiled.batch``, which picks a runner; ``compiler``: ``compile``;
+- ``program``: the code ``compile`` writes, as the record every runner takes; ``packing``: the lanes of its graph
+  found and written as whole-array lines (``Compiled.matrix_source``); ``python_runner``, ``numpy_runner``,
+  ``matrix_runner``: that code over a batch (the packed program for ``matrix_runner``); ``batch``: ``Compiled.batch``,
+  which picks a runner; ``compiler``: ``compile``;
 - ``testing``: hypothesis strategies (needs the dev extra).
 
 A lower module reaches a higher one only through what it is handed: a primitive applied to a Value calls the
 Value's method of the same name (``x.exp()``); ``Value.backward`` runs the walk that ``engine.graph`` installs
 when it is loaded; ``engine.batch`` loads a runner by its module's name (``batch.RUNNERS``). Outside the standard
-library the engine imports only numpy (in ``numpy_runner``, when that runner is used) and hypothesis (in
-``testing``).
+library the engine imports only numpy (in ``numpy_runner`` and ``matrix_runner``, when those runners are used) and
+hypothesis (in ``testing``).
 """
 
 from engine.autograd import GradcheckError, grad, gradcheck, gradgradcheck, jvp

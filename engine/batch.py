@@ -10,10 +10,14 @@ outputs. Each runner executes the one generated source (``engine.program.Program
 - ``"numpy"``: the code once, each line over the batch axis: a per-example input is an array (one
   number per example), a shared input stays a number, and the primitives' names are bound to numpy
   functions (``engine.numpy_runner``); the shared inputs' gradients are summed over the batch axis.
+- ``"matrix"``: the packed program (``engine.packing``, ``Compiled.matrix_source``): the lanes of the graph (a
+  layer's neurons) as whole-array lines, a layer's sums of products as matrix products, with numpy
+  (``engine.matrix_runner``).
 
-``"auto"`` is numpy when it is installed, else the loop (``RUNNERS`` lists them). Both agree with the graph
-(one graph per example, summed) to rounding, about 1e-12 relative: the same operations per example, the sums
-over the examples added in another order (the loop adds left to right, numpy pairwise).
+``"auto"`` is the first of ``RUNNERS`` that is installed: matrix when numpy is, else the loop. All agree with the
+graph (one graph per example, summed) to rounding, about 1e-12 relative: the same operations per example, sums
+added in another order (the loop adds the examples left to right, numpy pairwise; a matrix product adds a
+neuron's terms in its own order).
 """
 
 from __future__ import annotations
@@ -30,8 +34,9 @@ from engine.value import describe, to_float
 
 class Runner(NamedTuple):
     """Where a runner of ``batch`` lives: ``module`` has ``run(program, shared, rows) -> (loss, grads, outputs)``
-    (each summed over the rows); ``needs``, the package it imports, if any (looked for, not imported, by
-    ``"auto"``)."""
+    (the first output and the gradients summed over the rows, each row's outputs; the gradients and the outputs
+    as lists of floats, or as numpy arrays, which ``batch`` scales and turns into lists); ``needs``, the package it
+    imports, if any (looked for, not imported, by ``"auto"``)."""
 
     module: str
     needs: str | None = None
@@ -40,6 +45,7 @@ class Runner(NamedTuple):
 #: The runners of ``batch(runner=...)`` by name; ``"auto"`` takes the first whose package is installed. A new runner
 #: is a module with ``run`` and its line here.
 RUNNERS: dict[str, Runner] = {
+    "matrix": Runner("engine.matrix_runner", "numpy"),
     "numpy": Runner("engine.numpy_runner", "numpy"),
     "python": Runner("engine.python_runner"),
 }
@@ -65,13 +71,15 @@ def run_batch(program: Program, shared: Sequence[float], rows: Any, reduce: str,
                          "compiled for a whole graph: call it as compiled(*inputs)")
     if reduce not in REDUCTIONS:
         raise ValueError(f"batch(reduce): expected 'mean' or 'sum', got {describe(reduce)}")
-    module = importlib.import_module(RUNNERS[_runner(runner)].module)  # numpy is imported here, when it is used
+    module = importlib.import_module(RUNNERS[resolve_runner(runner)].module)  # numpy is imported here, when used
     numbers = _shared(shared, program.n_shared)
     checked = _rows(rows, program.n_per_example)
     loss, grads, outputs = module.run(program, numbers, checked)
     if reduce == "mean":
         scale = 1.0 / len(outputs)  # as nn.losses.mean: the sum times 1/n
-        loss, grads = loss * scale, [g * scale for g in grads]
+        loss, grads = loss * scale, grads * scale if hasattr(grads, "tolist") else [g * scale for g in grads]
+    if hasattr(grads, "tolist"):  # a runner's arrays (numpy's), as lists of floats
+        grads, outputs = grads.tolist(), outputs.tolist()
     return BatchResult(loss, grads, outputs)
 
 
@@ -81,8 +89,9 @@ def _installed(name: str) -> bool:
     return needs is None or importlib.util.find_spec(needs) is not None
 
 
-def _runner(runner: object) -> str:
-    """The name of the runner to use (``"auto"``: the first of ``RUNNERS`` that is installed)."""
+def resolve_runner(runner: object) -> str:
+    """The name of the runner ``batch(runner=...)`` uses (``"auto"``: the first of ``RUNNERS`` that is installed);
+    a ValueError for an unknown name, an ImportError for a runner whose package is not installed."""
     if not isinstance(runner, str) or (runner != "auto" and runner not in RUNNERS):
         raise ValueError(f"batch(runner): expected one of {', '.join(['auto', *RUNNERS])}, got {describe(runner)}")
     if runner == "auto":

@@ -47,8 +47,9 @@ from engine import graph, switches
 from engine import value as value_module
 from engine.batch import BatchResult, run_batch
 from engine.ops import BUILTIN_OPS, CONSTANT, OPS, VARIADIC, Op, OpKind
+from engine.packing import pack
 from engine.primitives import PRIMITIVES, Binding, Text
-from engine.program import Program
+from engine.program import Function, Node, Program
 from engine.value import Value, describe, to_float
 
 _ENGINE_DIR = os.path.dirname(os.path.abspath(__file__))
@@ -83,7 +84,7 @@ class Compiled:
         self.n_per_example = program.n_per_example
         self.n_outputs = program.n_outputs
         self.nodes = len(signature)
-        self._function = program.on_floats()
+        self._function: Function | None = None  # the code on floats, made at the first call
         self._signature = signature
         self._leaves = leaves
 
@@ -97,10 +98,13 @@ class Compiled:
         """The output's number and the gradients with respect to the inputs in ``wrt``."""
         if len(inputs) != self.n_inputs:
             raise ShapeError(f"compiled function: expected {self.n_inputs} inputs (as traced), got {len(inputs)}")
+        function = self._function
+        if function is None:
+            function = self._function = self.program.on_floats()
         if set(map(type, inputs)) <= {float}:  # checked at C speed: the usual case
-            return self._function(*inputs)
+            return function(*inputs)
         xs = [x if type(x) is float else to_float(x, f"compiled function input {i}") for i, x in enumerate(inputs)]
-        return self._function(*xs)
+        return function(*xs)
 
     def batch(
         self, shared: Sequence[float], rows: Sequence[Sequence[float]], reduce: str = "mean", runner: str = "auto"
@@ -109,9 +113,17 @@ class Compiled:
         array works too) with the shared inputs at ``shared``: the first output summed or averaged over the
         examples (``reduce="sum"`` or ``"mean"``), its gradients with respect to the shared inputs in ``wrt``
         reduced the same way, and each example's outputs (``engine.batch.BatchResult``). ``runner``:
-        ``"python"`` (a loop over the rows), ``"numpy"`` (each line over the batch axis) or ``"auto"`` (numpy when
-        it is installed). Needs ``compile(..., per_example=...)``."""
+        ``"python"`` (a loop over the rows), ``"numpy"`` (each line over the batch axis), ``"matrix"`` (the packed
+        program, ``matrix_source``: a layer's lines as matrix products, with numpy) or ``"auto"`` (matrix when numpy
+        is installed, else the loop). Needs ``compile(..., per_example=...)``."""
         return run_batch(self.program, shared, rows, reduce, runner)
+
+    @property
+    def matrix_source(self) -> str:
+        """The packed program as readable Python (``engine.packing``): the lanes of the graph (a layer's neurons)
+        found from its shape and written as whole-array lines, ``z1 = x @ W1.T + b1`` for a layer; what
+        ``batch(runner="matrix")`` runs. Written at the first use, then kept."""
+        return pack(self.program).source
 
     def check(self, *inputs: float) -> tuple[Any, list[float]]:
         """Trace ``fn`` again at ``inputs`` and compare the graph with the compiled one; ShapeError if they
@@ -211,11 +223,13 @@ def compile(  # noqa: A001 - engine.compile, by the design; the builtin is used 
         )
     signature = _signature(order, leaves, created)
     writer = _Writer(per_example=per_example is not None)
-    source, names, args = _write(writer, order, outputs, leaves, chosen, created, getattr(fn, "__name__", "fn"))
+    source, name, args = _write(writer, order, outputs, leaves, chosen, created, getattr(fn, "__name__", "fn"))
+    names = {name[node]: node.label for node in name}
     filename = f"<glassgrad compiled {len(order)} nodes {id(source):x}>"
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)  # tracebacks show lines
-    program = Program(source, builtins.compile(source, filename, "exec"), writer.namespace, writer.calls, args, names,
-                      chosen, len(shared), len(outputs), per_example is not None)
+    nodes, positions = _nodes(order, leaves, created, name)
+    program = Program(source, filename, writer.namespace, writer.calls, args, names, chosen, len(shared), len(outputs),
+                      per_example is not None, nodes, tuple(positions[o] for o in outputs))
     return Compiled(fn, program, signature, leaves)
 
 
@@ -365,6 +379,23 @@ def _order(outputs: list[Value]) -> list[Value]:
     return order
 
 
+def _nodes(order: list[Value], leaves: list[Value], created: set[Value],
+           name: dict[Value, str]) -> tuple[tuple[Node, ...], dict[Value, int]]:
+    """The traced graph as ``Program.nodes`` (each node with its ``name`` in the code), and each node's position
+    there."""
+    position = {node: i for i, node in enumerate(order)}
+    index = {leaf: i for i, leaf in enumerate(leaves)}
+    nodes = []
+    for node in order:
+        k = index.get(node)
+        if k is not None or node._op is CONSTANT or node in created or node._op is None:
+            nodes.append(Node(None, None, (), k, node.data, name[node], node.label))
+        else:
+            nodes.append(Node(node._op, node._arg, tuple(position[p] for p in node.parents), None, node.data,
+                              name[node], node.label))
+    return tuple(nodes), position
+
+
 def _bits(x: float) -> bytes:
     """A float's eight bytes: equal exactly when the numbers are the same (nan and -0.0 included)."""
     return struct.pack("<d", x)
@@ -469,15 +500,14 @@ def _write(
     wrt: tuple[int, ...],
     created: set[Value],
     fn_name: str,
-) -> tuple[str, dict[str, str], tuple[str, ...]]:
-    """The source of ``compiled(*inputs)`` (its namespace fills ``writer.namespace``), each generated name's node
-    label, and the argument names. ``created``: leaves ``fn`` made from numbers, written as constants."""
+) -> tuple[str, dict[Value, str], tuple[str, ...]]:
+    """The source of ``compiled(*inputs)`` (its namespace fills ``writer.namespace``), each node's name in it, and
+    the argument names. ``created``: leaves ``fn`` made from numbers, written as constants."""
     inputs_named = _input_names(leaves)
     name = {node: inputs_named.get(node) or _name_for(node.label, i) for i, node in enumerate(order)}
     for leaf in leaves:
         if leaf not in name:  # an input fn did not use: it still takes its place among the arguments
             name[leaf] = inputs_named.get(leaf) or _name_for(leaf.label, len(name))
-    names = {name[node]: node.label for node in name}
     args = tuple(name[leaf] for leaf in leaves)
     inputs = set(leaves)
     title = _NOT_NAME.sub(" ", fn_name).strip() or "fn"
@@ -512,7 +542,7 @@ def _write(
     values = name[root] if len(outputs) == 1 else "[" + ", ".join(name[o] for o in outputs) + "]"
     grads = ", ".join(grad_of.get(leaves[k], "0.0") for k in wrt)
     lines.append(f"    return {values}, [{grads}]")
-    return "\n".join(lines) + "\n", names, args
+    return "\n".join(lines) + "\n", name, args
 
 
 #: Terms per line of a gradient's sum: Python's compiler recurses once per ``+`` of a line.

@@ -131,8 +131,12 @@ def build_parser() -> argparse.ArgumentParser:
     opt.add_argument("--l2", type=float, default=defaults.l2, help="L2 penalty alpha·Σp²")
     opt.add_argument("--seed", type=int, default=defaults.seed, help="seed of the data, the weights and the batches")
     opt.add_argument("--compile", action="store_true",
-                     help="trace one example's step once and run its generated code over each mini-batch (numpy "
-                          "when installed): the same results to rounding, many times faster")
+                     help="trace one example's step once and run its generated code over each mini-batch (with "
+                          "numpy: the packed program, each layer a matrix product): the same results to rounding, "
+                          "many times faster")
+    opt.add_argument("--show-code", action="store_true",
+                     help="with --compile: first print the packed program the compiled step runs, the lecture's "
+                          "z = a @ W.T + b found in the graph of scalars")
     train.add_argument("--out", default=None,
                        help="output folder: a new one, an empty one or an earlier run's, which the run replaces "
                             "whole once all its files are written (default: runs/DATASET)")
@@ -176,7 +180,8 @@ Options go after the variables (or before the expression).""",
                             "before it shows them, and keeps a score")
     graph.add_argument("--code", action="store_true",
                        help="also print the Python that engine.compile writes for the expression: the forward pass "
-                            "line by line, then the chain rule")
+                            "line by line, then the chain rule; and its packed program (compiled.matrix_source), "
+                            "the nodes that do the same op side by side as whole-array lines")
     graph.add_argument("--show", choices=SHOWS, default="both",
                        help="what the boxes show: the data (forward), the gradients (backward) or both")
     graph.add_argument("--renderer", choices=RENDERERS, default="auto",
@@ -240,10 +245,14 @@ def _train(args: argparse.Namespace) -> int:
         epochs=args.epochs, batch_size=args.batch_size, l2=args.l2, seed=args.seed, compile=args.compile,
         out=args.out or f"runs/{args.dataset}", test_split=args.test_split,
     )
+    if args.show_code and not args.compile:
+        print("glassgrad train: --show-code: expected --compile too (the code shown is the compiled step's)",
+              file=sys.stderr)
+        return 2
     pressed: list[int] = []
     try:
         with _ctrl_c_noted(pressed):
-            result = run(config, progress=not args.no_progress)
+            result = run(config, progress=not args.no_progress, on_code=print if args.show_code else None)
     except BaseException as error:
         return _train_failed(error, config.out, interrupted=bool(pressed))
     print(summary(result))
@@ -345,7 +354,7 @@ def _graph(args: argparse.Namespace) -> int:
 
 
 def _compiled_source(expression: str, variables: dict[str, float]) -> str:
-    """The code ``engine.compile`` writes for the expression, its variables as the inputs."""
+    """The code ``engine.compile`` writes for the expression, its variables as the inputs, and its packed program."""
     names = list(variables)
     leaves = [Value(variables[name], label=name) for name in names]
 
@@ -353,7 +362,9 @@ def _compiled_source(expression: str, variables: dict[str, float]) -> str:
         return build(expression, variables, dict(zip(names, values))).root
 
     compiled = compile_graph(f, leaves)
-    return compiled.source.rstrip("\n")
+    packed = ("# packed (compiled.matrix_source): the nodes that do the same op side by side, as whole-array lines; "
+              "p holds the variables")
+    return f"{compiled.source}\n{packed}\n{compiled.matrix_source}".rstrip("\n")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import random
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -12,10 +13,11 @@ from engine import topological_order
 from glassgrad.memory import available_memory, describe_bytes, estimate
 from nn import MLP, DivergenceError, History, fit
 from nn import data as datasets
+from nn.compiled_step import BatchedStep
 from nn.files import replacing_folder, write_json_atomic, write_text_atomic
-from nn.losses import LOSSES
+from nn.losses import LOSSES, Penalty
 from nn.notation import symbol
-from nn.train import OPTIMIZERS, TAKES_LOGITS, targets_for
+from nn.train import OPTIMIZERS, TAKES_LOGITS, make_step, targets_for
 from viz.diagram import Diagram
 
 
@@ -202,7 +204,21 @@ def check_memory(config: TrainConfig) -> None:
     )
 
 
-def run(config: TrainConfig, progress: bool = True) -> TrainResult:
+def step_code(model: MLP, X: list[list[float]], y: list[int], config: TrainConfig) -> str:
+    """The packed program of the step ``fit(compile=True)`` runs for ``config`` (``Compiled.matrix_source``): one
+    example's loss and outputs, each layer a matrix product, then the L2 penalty's own when there is one."""
+    targets = targets_for(config.loss, y, model.nouts[-1])
+    penalty = Penalty("L2", config.l2, model.parameters()) if config.l2 else None
+    step = make_step(model, config.loss, penalty=penalty, compile=True)
+    assert isinstance(step, BatchedStep)  # a built-in loss
+    code = step.trace(X[0], targets[0]).matrix_source
+    if step.compiled_penalty is not None:
+        code += "\n# the L2 penalty, a function of the parameters alone, packed on its own and added:\n"
+        code += step.compiled_penalty.matrix_source
+    return code.rstrip("\n")
+
+
+def run(config: TrainConfig, progress: bool = True, on_code: Callable[[str], None] | None = None) -> TrainResult:
     """Train as ``config`` says, on all but a held-out test set (``config.test_split``); write ``model.json``,
     ``history.json``, ``history.csv``, ``history.png``, and for small inputs ``decision_boundary.png`` (2-D
     inputs) and ``neuron.svg`` (one neuron's forward and backward graph, up to NEURON_DIAGRAM_MAX_INPUTS
@@ -212,7 +228,8 @@ def run(config: TrainConfig, progress: bool = True) -> TrainResult:
     They are written into a new folder beside ``config.out``, made before training, which then replaces it
     whole (``nn.files.replacing_folder``). A ValueError before training when that folder cannot be made or
     ``config.out`` holds files that are not a run's; when writing fails (an OSError) or training is
-    interrupted (KeyboardInterrupt), ``config.out`` is as it was."""
+    interrupted (KeyboardInterrupt), ``config.out`` is as it was. ``on_code``, when given, gets the packed program
+    of the compiled step before training (``step_code``; with ``config.compile``)."""
     if config.dataset not in DATASETS:
         raise ValueError(f"--dataset: expected one of {', '.join(DATASETS)}, got {config.dataset!r}")
     fraction = check_test_split(config.test_split)
@@ -226,6 +243,8 @@ def run(config: TrainConfig, progress: bool = True) -> TrainResult:
     nin = len(X[0])
     model = MLP(nin, [*config.hidden, outputs_for(config.loss, classes, config.dataset)],
                 activation=config.activation, output=config.output, seed=config.seed)
+    if on_code is not None and config.compile:
+        on_code(step_code(model, X, y, config))
     with replacing_folder(config.out, "--out") as folder:
         diverged = None
         try:

@@ -3,13 +3,14 @@
 For a built-in loss (``BatchedStep``) one example's forward pass and loss are traced, with the parameters
 as shared inputs and the example's inputs and targets as per-example inputs
 (``engine.compile(..., per_example=...)``), and ``Compiled.batch`` runs that code over every batch, of any
-size: numpy when it is installed (each line of the code over the batch axis), else a Python loop over the
-examples. Its losses and gradients agree with the graph's to rounding (1e-12 relative): the sums over the
-examples are added in another order. The penalty (``nn.losses.Penalty``, L1 or L2 over some of the
-parameters), a function of the parameters alone, is compiled on its own and added; a new penalty is compiled
-again, the example is not. Cross entropy picks the target's logit, which would make the label part of the graph's
-shape; the example is traced with the label's one-hot form instead (``losses.cross_entropy`` with one-hot
-Values: the same numbers while the logits are finite).
+size: when numpy is installed, the packed program (``engine.packing``: each layer's lines as matrix products,
+the matrix runner), else a Python loop over the examples. Its losses and gradients agree with the graph's to
+rounding (1e-12 relative): only sums are added in another order. The penalty (``nn.losses.Penalty``, L1 or L2
+over some of the parameters), a function of the parameters alone, is compiled on its own and added; a new
+penalty is compiled again, the example is not. Cross entropy picks the target's logit, which would make the label
+part of the graph's shape; the example is traced with the label's one-hot form instead (``losses.cross_entropy``
+with one-hot Values: the same numbers while the logits are finite). ``ArrayRun`` is ``fit``'s loop on arrays: the
+parameters, the optimizer's buffers and the data held in numpy arrays for the whole run, the update done on them.
 
 A custom loss takes the labels as they are, so there the labels are part of the graph: ``CompiledStep``
 traces the whole batch's graph (``nn.step.step_graph``), bit-identical to it, one compiled step per batch of
@@ -24,11 +25,17 @@ from typing import Any
 
 import engine
 from engine import BatchResult, Compiled, Value, no_grad
+from engine.batch import resolve_runner
 from nn.losses import Penalty
+from nn.optim import Optimizer
 from nn.step import Forward, GraphStep, LossFn, StepNumbers
 
-#: How a new ``BatchedStep`` runs the compiled example over a batch (``Compiled.batch``): numpy when installed.
+#: How a new ``BatchedStep`` runs the compiled example over a batch (``Compiled.batch``): the packed program (the
+#: matrix runner) when numpy is installed, else the Python loop.
 RUNNER = "auto"
+
+#: A numpy array (nn never imports numpy: the engine's matrix runner makes and fills them).
+Array = Any
 
 
 class BatchedStep:
@@ -69,9 +76,41 @@ class BatchedStep:
         """True before the first ``forward``, which traces and compiles the example."""
         return self.compiled is None
 
+    def packed(self) -> bool:
+        """True when the step runs the packed program (``runner`` is, or ``"auto"`` picks, the matrix runner)."""
+        return resolve_runner(self.runner) == "matrix"
+
+    def on_arrays(self, theta: Array, rows: Array, grads: bool = True, penalty: bool = True
+                  ) -> tuple[float, Array, Array, Array | None]:
+        """The step by the packed program, on arrays: ``theta``, every parameter's number (float64, in the order of
+        ``params``), and ``rows``, one row per example as the compiled example takes them (``rows_for``, as float64).
+        Returns the objective (the examples' losses combined by ``reduction``, plus the penalty unless ``penalty`` is
+        False), each example's loss, each example's outputs (one row each) and the objective's gradient (None unless
+        ``grads``). Needs numpy, and the example traced (``trace``)."""
+        from engine.matrix_runner import run_arrays  # numpy is imported here, when it is used
+
+        assert self.compiled is not None, "trace() first"
+        values, g = run_arrays(self.compiled.program, theta, rows, grads)
+        losses, objective = values[:, 0], float(values[:, 0].sum())
+        if self.reduction == "mean":
+            scale = 1.0 / len(rows)  # as nn.losses.mean: the sum times 1/n
+            objective, g = objective * scale, None if g is None else g * scale
+        compiled_penalty = self._compiled_penalty() if penalty else None
+        if compiled_penalty is not None:
+            value, penalty_grads = run_arrays(compiled_penalty.program, theta, rows[:1, :0], grads)  # no example
+            objective += float(value[0, 0])
+            g = None if g is None or penalty_grads is None else g + penalty_grads
+        return objective, losses, values[:, 1:], g
+
     def forward(self, inputs: Sequence[Sequence[float]], targets: Sequence[Any], batch: Sequence[int]) -> StepNumbers:
         """The step for the examples ``batch``, whose inputs and targets are given: the objective, each example's loss
         and outputs (the gradients are kept for ``backward``)."""
+        if self.packed():
+            theta, rows = self._arrays(inputs, targets)
+            objective, per_example, outputs, g = self.on_arrays(theta, rows)
+            assert g is not None  # asked for
+            self._grads = g.tolist()
+            return objective, per_example.tolist(), outputs.tolist()
         shared, result = self._run(inputs, targets)
         objective, grads = result.loss, result.grads
         penalty = self._compiled_penalty()
@@ -105,14 +144,25 @@ class BatchedStep:
     def evaluate(self, inputs: Sequence[Sequence[float]], targets: Sequence[Any]) -> tuple[float, list[list[float]]]:
         """The loss on ``(inputs, targets)`` (each example's, combined by ``reduction``; no penalty) and each example's
         outputs, from the compiled example: no graph is built, no gradient touched."""
+        if self.packed():
+            loss, _, outputs, _ = self.on_arrays(*self._arrays(inputs, targets), grads=False, penalty=False)
+            return loss, outputs.tolist()
         _, result = self._run(inputs, targets)
         return result.loss, [out[1:] for out in result.outputs]
+
+    def _arrays(self, inputs: Sequence[Sequence[float]], targets: Sequence[Any]) -> tuple[Array, Array]:
+        """The parameters' numbers and the examples' rows, as float64 arrays; the example traced first."""
+        from engine.numpy_runner import as_float
+
+        self.trace(inputs[0], targets[0])
+        return as_float([p.data for p in self.params]), as_float(self.rows_for(inputs, targets))
 
     def _run(self, inputs: Sequence[Sequence[float]], targets: Sequence[Any]) -> tuple[list[float], BatchResult]:
         """The parameters' numbers, and the compiled example run over ``(inputs, targets)``."""
         compiled = self.trace(inputs[0], targets[0])
         shared = [p.data for p in self.params]
-        return shared, compiled.batch(shared, self._rows(inputs, targets), reduce=self.reduction, runner=self.runner)
+        return shared, compiled.batch(shared, self.rows_for(inputs, targets), reduce=self.reduction,
+                                      runner=self.runner)
 
     def trace(self, x: Sequence[float], target: Any) -> Compiled:
         """The compiled example: traced and compiled at the first call (with the penalty), at the example ``x`` with
@@ -129,7 +179,7 @@ class BatchedStep:
                 outputs = self.forward_fn(xs)
                 return [self.loss_fn(outputs, ts if self._target_is_list() else ts[0]), *outputs]
 
-            self.compiled = engine.compile(example, self.params, per_example=self._rows([x], [target])[0])
+            self.compiled = engine.compile(example, self.params, per_example=self.rows_for([x], [target])[0])
             self._compiled_penalty()
         return self.compiled
 
@@ -137,7 +187,7 @@ class BatchedStep:
         """True when a target is a list of numbers: one-hot for cross entropy, one per output for MSE."""
         return self.loss_name == "cross_entropy" or (self.loss_name == "mse" and (self.n_outputs or 0) > 1)
 
-    def _rows(self, inputs: Sequence[Sequence[float]], targets: Sequence[Any]) -> list[list[float]]:
+    def rows_for(self, inputs: Sequence[Sequence[float]], targets: Sequence[Any]) -> list[list[float]]:
         """One row per example, as the compiled example takes it: the inputs, then the target's numbers (class
         indices one-hot for cross entropy)."""
         if self.loss_name == "cross_entropy":
@@ -147,6 +197,71 @@ class BatchedStep:
         if self._target_is_list():
             return [[*x, *map(float, t)] for x, t in zip(inputs, targets)]
         return [[*x, float(t)] for x, t in zip(inputs, targets)]
+
+
+class ArrayRun:
+    """``fit``'s steps on arrays, for a ``BatchedStep`` that runs the packed program and an optimizer that updates
+    arrays (``Optimizer.updates_arrays``): for the whole run the parameters (``theta``), the optimizer's buffers and
+    every example's row live in float64 arrays; a batch's rows are gathered by index, the step is
+    ``BatchedStep.on_arrays`` and the update ``Optimizer.step_arrays`` (the same numbers as ``step()``, bit for bit).
+    The Values are not touched until ``close()``, which writes the parameters, their last gradients and the
+    optimizer's buffers back (call it however the run ends)."""
+
+    def __init__(self, step: BatchedStep, optimizer: Optimizer, inputs: Sequence[Sequence[float]],
+                 targets: Sequence[Any]) -> None:
+        """The arrays of a run of ``step`` with ``optimizer`` on the examples ``(inputs, targets)``."""
+        from engine.matrix_runner import quietly
+        from engine.numpy_runner import as_float  # numpy is imported here, when it is used
+
+        self.step, self.optimizer, self.array, self._quietly = step, optimizer, as_float, quietly
+        step.trace(inputs[0], targets[0])
+        self.theta = as_float([p.data for p in step.params])
+        self.rows = as_float(step.rows_for(inputs, targets))
+        self.buffers = {name: as_float(buffer) for name, buffer in optimizer.buffers().items()}
+        self.grads: Array | None = None  # the last forward's
+        self.applied: Array | None = None  # the last update's
+        self.last_good = self.theta.copy()  # the parameters before the last step whose objective was finite
+        self._every = list(range(len(inputs)))
+        self._held_out: tuple[int, int, Array] | None = None
+
+    def forward(self, batch: list[int]) -> tuple[float, Array, Array]:
+        """The step on the examples ``batch`` (indices): the objective, each example's loss and outputs (arrays); the
+        gradient is kept for ``update``."""
+        rows = self.rows if batch == self._every else self.rows[batch]
+        objective, losses, outputs, self.grads = self.step.on_arrays(self.theta, rows)
+        return objective, losses, outputs
+
+    def keep(self) -> None:
+        """The parameters as they are now: the last good ones (``restore`` puts them back)."""
+        self.last_good[...] = self.theta
+
+    def restore(self) -> None:
+        """The parameters back to the last good ones."""
+        self.theta[...] = self.last_good
+
+    def update(self) -> None:
+        """The optimizer's update of the parameters, from the last ``forward``'s gradient."""
+        self._quietly(self.optimizer.step_arrays, self.theta, self.grads, self.buffers)  # inf and nan as on floats
+        self.applied = self.grads
+
+    def evaluate(self, inputs: Sequence[Sequence[float]], targets: Sequence[Any]) -> tuple[float, Array]:
+        """``BatchedStep.evaluate`` at the parameters in ``theta``: the loss (no penalty) and the outputs (an array);
+        the same held-out data's rows are made once."""
+        key = (id(inputs), id(targets))
+        if self._held_out is None or self._held_out[:2] != key:
+            self._held_out = (*key, self.array(self.step.rows_for(inputs, targets)))
+        loss, _, outputs, _ = self.step.on_arrays(self.theta, self._held_out[2], grads=False, penalty=False)
+        return loss, outputs
+
+    def close(self) -> None:
+        """The parameters, the gradients of the last update (as ``backward`` leaves them) and the optimizer's buffers
+        written back to the Values and the optimizer."""
+        for p, x in zip(self.step.params, self.theta.tolist()):
+            p.data = x
+        if self.applied is not None:
+            for p, g in zip(self.step.params, self.applied.tolist()):
+                p.grad = g
+        self.optimizer.load_buffers(self.buffers)
 
 
 class CompiledStep:

@@ -8,6 +8,7 @@ one giving the outputs (logits, or probabilities through softmax).
 
 from __future__ import annotations
 
+import itertools
 import math
 import operator
 from collections.abc import Callable, Mapping, Sequence
@@ -15,6 +16,7 @@ from itertools import repeat
 from typing import TYPE_CHECKING, Any
 
 from engine import OPS, Value, no_grad, scope, softmax, sum_values
+from engine import compile as engine_compile
 from engine.value import describe, to_float
 from nn.activations import ACTIVATIONS, check_activation, float_activation
 from nn.module import Module
@@ -459,6 +461,82 @@ class FloatMLP:
         """``FloatMLP([2, 16, 1], output='linear')``: the sizes, inputs first."""
         sizes = [self.nin, *(len(b) for _, b, _ in self.layers)]
         return f"FloatMLP({sizes}, output={self.output!r})"
+
+
+class PackedMLP:
+    """An MLP's forward pass compiled once and packed (``engine.packing``, numpy): every neuron's ``a`` over many points
+    at once, each layer one matrix product, ``a = σ(x @ W.T + b)``.
+
+    One point's graph is traced when it is made (its inputs per point, the parameters shared), for the model's
+    shape; each call runs it at the parameters then (``params``: the model's numbers as they are now, or others of
+    the same shape — a snapshot's), so one ``PackedMLP`` serves a network through its training. Its numbers are
+    ``FloatMLP``'s to rounding (1e-12 relative): a matrix product adds a neuron's terms in its own order. Needs numpy
+    (an ImportError otherwise: ``FloatMLP.forward_columns`` is the pure-Python forward).
+    """
+
+    def __init__(self, model: MLP) -> None:
+        """The forward pass of ``model`` (its shape; its parameters are read at each call) traced and compiled."""
+        if not isinstance(model, MLP):
+            raise TypeError(f"PackedMLP(model): expected an nn.MLP, got {describe(model)}")
+        try:
+            from engine.numpy_runner import as_float  # numpy is imported here
+        except ImportError:
+            raise ImportError("PackedMLP: needs numpy, which is not installed: pip install numpy "
+                              "(FloatMLP.forward_columns is the forward pass in pure Python)") from None
+
+        self.model, self.nin, self.sizes, self._array = model, model.nin, list(model.nouts), as_float
+        self.names = [name for name, _ in model.named_parameters()]
+        params = model.parameters()
+
+        def every_neuron(*values: Value) -> list[Value]:
+            """Every neuron's ``a``, layer by layer, for one point (the parameters, then the point's inputs), after a
+            first output that is a constant: nothing to differentiate, so no neuron is set apart as one the first
+            output depends on, and each layer is one pack."""
+            return [Value(0.0), *(a for layer in model.trace(list(values[len(params):]))[1] for _, a in layer)]
+
+        self.compiled = engine_compile(every_neuron, params, per_example=[0.0] * model.nin)
+
+    def layers(self, points: Any, params: Sequence[float] | Mapping[str, float] | None = None) -> list[Any]:
+        """Every neuron's ``a`` at each of ``points`` (one row of ``nin`` numbers per point: a list of rows or a 2-D
+        numpy array), layer by layer: one array per layer, a row per point and a column per neuron (the last
+        layer's: the logits). ``params``: the parameters' numbers in the order of ``model.parameters()`` (or by the
+        names of ``named_parameters()``); None: the model's own, now."""
+        from engine.matrix_runner import run_arrays
+
+        X = self._array(points)
+        if X.ndim != 2 or X.shape[1] != self.nin:
+            raise ValueError(f"PackedMLP.layers: expected points of {self.nin} numbers each (one row per point), got "
+                             f"an array of shape {X.shape}")
+        outputs, _ = run_arrays(self.compiled.program, self._parameters(params), X, grads=False)
+        ends = list(itertools.accumulate(self.sizes))
+        return [outputs[:, 1 + end - k:1 + end] for end, k in zip(ends, self.sizes)]
+
+    def forward_columns(self, columns: Sequence[Sequence[float]], params: Sequence[float] | Mapping[str, float] |
+                        None = None) -> list[list[list[float]]]:
+        """``FloatMLP.forward_columns`` packed: ``columns[i]`` holds input i of every point; returns, layer by layer,
+        one list per neuron of its ``a`` at each point (the last layer's: the logits). ``params`` as ``layers``."""
+        if len(columns) != self.nin:
+            raise ValueError(f"PackedMLP.forward_columns: expected {self.nin} input columns, got {len(columns)}")
+        if not len(columns[0]):
+            return [[[] for _ in range(k)] for k in self.sizes]
+        return [layer.T.tolist() for layer in self.layers(self._array(columns).T, params)]
+
+    def _parameters(self, params: Sequence[float] | Mapping[str, float] | None) -> Any:
+        """The parameters' numbers as an array, in the order of ``model.parameters()``."""
+        if params is None:
+            return self._array([p.data for p in self.model.parameters()])
+        if isinstance(params, Mapping):
+            missing = [name for name in self.names if name not in params]
+            if missing:
+                raise ValueError(f"PackedMLP: expected a number for every parameter, got none for {missing[:3]}")
+            params = [params[name] for name in self.names]
+        if len(params) != len(self.names):
+            raise ValueError(f"PackedMLP: expected {len(self.names)} parameters (the model's), got {len(params)}")
+        return self._array(params)
+
+    def __repr__(self) -> str:
+        """``PackedMLP([2, 16, 1])``: the sizes, inputs first."""
+        return f"PackedMLP({[self.nin, *self.sizes]})"
 
 
 def _announced(on_neuron: Callable[[int, int], None], L: int, j: int, neuron: Neuron,

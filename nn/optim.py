@@ -14,6 +14,10 @@ The usual loop::
 The learning rate is a positive number or a schedule ``lr(step) -> float`` called with the index
 of the update (0 for the first). ``state_dict()`` holds the step count and every per-parameter
 buffer as plain lists of floats, so it survives ``json.dumps``.
+
+``step_arrays(data, grad, buffers)`` is the same update on parameters held in an array (numpy's, as
+``fit(compile=True)`` keeps them while it runs the packed program): the same float operations element by
+element, written with arithmetic operators alone, so the numbers are the float update's bit for bit.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ import math
 import numbers
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Mapping, Sequence, Set
-from typing import Union
+from typing import Any, Union
 
 from engine import Value, no_grad
 from engine.value import describe
@@ -31,6 +35,9 @@ from engine.value import describe
 Schedule = Callable[[int], float]
 #: A learning rate: a positive finite number, or a schedule.
 LearningRate = Union[float, Schedule]
+
+#: An array of floats (numpy's), one number per parameter: what ``step_arrays`` updates in place.
+Array = Any
 
 __all__ = ["SGD", "Adam", "LearningRate", "Optimizer", "Schedule"]
 
@@ -175,6 +182,35 @@ class Optimizer(ABC):
     def _update(self, lr: float) -> None:
         """Change every ``p.data`` (and the buffers) for update number ``step_count + 1``, at learning rate ``lr``."""
 
+    def updates_arrays(self) -> bool:
+        """True when ``step_arrays`` gives this optimizer's update: its class writes it (and ``_update`` is that
+        class's own, not one a subclass changed)."""
+        owner = next(k for k in type(self).__mro__ if "_update" in vars(k))  # the class whose update this is
+        return "_update_arrays" in vars(owner)
+
+    def buffers(self) -> dict[str, list[float]]:
+        """Each per-parameter buffer by name, as the lists the optimizer keeps (a copy)."""
+        return {name: list(buffer) for name, buffer in self._buffers.items()}
+
+    def step_arrays(self, data: Array, grad: Array, buffers: dict[str, Array]) -> None:
+        """``step()`` on arrays: ``data`` (every parameter's number, in the order of ``params``) updated in place from
+        ``grad``, with ``buffers`` (``buffers()``, as arrays) in place of the optimizer's own; then ``step_count +=
+        1``. The parameters' Values are not touched: whoever holds the arrays writes them back
+        (``load_buffers`` for the buffers)."""
+        if not self.updates_arrays():
+            raise TypeError(f"{type(self).__name__}.step_arrays: expected an optimizer whose class writes its update "
+                            "on arrays (SGD, Adam), got one that changes or lacks it; use step()")
+        self._update_arrays(self.lr_at(self.step_count), data, grad, buffers)
+        self.step_count += 1
+
+    def load_buffers(self, buffers: dict[str, Array]) -> None:
+        """The per-parameter buffers set from arrays (or lists) of the same names, as ``step_arrays`` left them."""
+        self._buffers = {name: [float(x) for x in buffers[name]] for name in self._buffers}
+
+    def _update_arrays(self, lr: float, data: Array, grad: Array, buffers: dict[str, Array]) -> None:
+        """``_update`` on arrays (see ``step_arrays``); an optimizer without it updates through ``step()`` only."""
+        raise NotImplementedError
+
     def state_dict(self) -> dict[str, int | list[float]]:
         """A JSON-able copy of the state: ``{"step_count": n, <buffer>: [one float per parameter], ...}``."""
         state: dict[str, int | list[float]] = {"step_count": self.step_count}
@@ -258,6 +294,20 @@ class SGD(Optimizer):
                 velocity[i] = g
             p.data = p.data - lr * g
 
+    def _update_arrays(self, lr: float, data: Array, grad: Array, buffers: dict[str, Array]) -> None:
+        """``_update``'s operations on arrays, in place."""
+        mu, wd = self.momentum, self.weight_decay
+        g = grad + wd * data if wd else grad
+        velocity = buffers.get("momentum_buffer")
+        if velocity is not None:
+            if self.step_count == 0:
+                velocity[...] = g
+            else:
+                velocity *= mu
+                velocity += g
+            g = velocity
+        data -= lr * g
+
     def __repr__(self) -> str:
         """The optimizer's settings and step count."""
         return (
@@ -319,6 +369,20 @@ class Adam(Optimizer):
             m_hat = m[i] / correction1
             v_hat = v[i] / correction2
             p.data = p.data - lr * m_hat / (math.sqrt(v_hat) + eps)
+
+    def _update_arrays(self, lr: float, data: Array, grad: Array, buffers: dict[str, Array]) -> None:
+        """``_update``'s operations on arrays, in place (``** 0.5`` is numpy's exact square root, as ``math.sqrt``)."""
+        (b1, b2), eps, wd = self.betas, self.eps, self.weight_decay
+        t = self.step_count + 1
+        correction1 = 1.0 - b1**t
+        correction2 = 1.0 - b2**t
+        m, v = buffers["exp_avg"], buffers["exp_avg_sq"]
+        g = grad + wd * data if wd else grad
+        m *= b1
+        m += (1.0 - b1) * g
+        v *= b2
+        v += (1.0 - b2) * (g * g)
+        data -= lr * (m / correction1) / ((v / correction2) ** 0.5 + eps)
 
     def __repr__(self) -> str:
         """The optimizer's settings and step count."""

@@ -18,12 +18,12 @@ import random
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from engine import Value, no_grad, paused_gc
 from engine.value import describe, to_float
 from nn import losses
-from nn.compiled_step import BatchedStep, CompiledStep
+from nn.compiled_step import ArrayRun, BatchedStep, CompiledStep
 from nn.losses import Penalty
 from nn.module import Module
 from nn.optim import SGD, Adam, Optimizer
@@ -218,10 +218,11 @@ def fit(
     ``optimizer`` is an Optimizer, or ``"sgd"``/``"adam"`` with ``lr``. ``batch_size=None`` is full batch.
     A non-finite loss raises ``DivergenceError`` naming the epoch (``on_divergence="continue"`` goes on).
     ``compile=True`` traces the step once (``engine.compile``) and runs it on numbers: for a built-in loss, one
-    example's forward pass and loss, run over each batch of any size (numpy when it is installed, else a Python
-    loop; ``nn.compiled_step.BatchedStep``), its losses, gradients and updates equal to the graph's to rounding
-    (1e-12 relative) and many times faster; for a custom loss, the whole batch's graph, bit for bit (full
-    batch only).
+    example's forward pass and loss, run over each batch of any size (``nn.compiled_step.BatchedStep``: with numpy,
+    the packed program, each layer a matrix product, the parameters and the optimizer's update held in arrays
+    for the run (SGD, Adam); else a Python loop), its losses, gradients and updates equal to the graph's to
+    rounding (1e-12 relative) and many times faster; for a custom loss, the whole batch's graph, bit for bit
+    (full batch only).
 
     ``validation=(X_val, y_val)``: held-out data, measured after each epoch's last update into
     ``History.val_loss`` and ``History.val_accuracy`` (and shown on the progress bar). Its loss is the
@@ -244,7 +245,9 @@ def fit(
     _check_fit_compile(compile, name, batch_size, len(xs))
     penalty = Penalty("L2", l2, params) if l2 else None
     step = _build_step(model, params, loss_fn, name, nout, reduction, penalty, compile)
-    run = _Run(step, opt, params, xs, targets, name, reduction, on_divergence, held_out)
+    on_arrays = (isinstance(step, BatchedStep) and step.packed() and opt.updates_arrays()
+                 and list(map(id, opt.params)) == list(map(id, params)))  # the array holds the step's parameters
+    run = (_ArrayRun if on_arrays else _Run)(step, opt, params, xs, targets, name, reduction, on_divergence, held_out)
     return run.train(epochs, batch_size, random.Random(seed), progress)
 
 
@@ -322,22 +325,31 @@ class _Run:
         return loss_sum, correct
 
     def _before_update(self, objective: float) -> None:
-        """Between a step's forward pass and its update: a non-finite objective is a divergence (``_check_finite``);
-        a finite one makes the parameters as they are the last good ones."""
-        _check_finite(objective, self.params, self.last_good, self.epoch, self.on_divergence, self.history)
+        """Between a step's forward pass and its update: a non-finite objective is a divergence (``_check``); a
+        finite one makes the parameters as they are the last good ones."""
+        self._check(objective)
         if math.isfinite(objective):
             self.last_good = [p.data for p in self.params]
+
+    def _check(self, loss: float, what: str = "loss") -> None:
+        """``_check_finite`` for this run: a DivergenceError, with the parameters put back, for a non-finite loss."""
+        _check_finite(loss, self.params, self.last_good, self.epoch, self.on_divergence, self.history, what)
+
+    def _held_out_accuracy(self) -> tuple[float, float]:
+        """The loss and the accuracy on the held-out data."""
+        assert self.held_out is not None  # asked for
+        val_loss, outputs = self.step.evaluate(*self.held_out)
+        return val_loss, _accuracy(outputs, self.held_out[1], self.loss)
 
     def _record(self, loss_sum: float, correct: int, bar: Any) -> None:
         """The epoch's loss and accuracy into the history, after the held-out data's (measured first, so that every
         list has its entry when it diverges), and onto the progress bar."""
         history, n = self.history, len(self.xs)
         if self.held_out is not None:
-            val_loss, outputs = self.step.evaluate(*self.held_out)
-            _check_finite(val_loss, self.params, self.last_good, self.epoch, self.on_divergence, history,
-                          "validation loss")
+            val_loss, val_accuracy = self._held_out_accuracy()
+            self._check(val_loss, "validation loss")
             history.val_loss.append(val_loss)
-            history.val_accuracy.append(_accuracy(outputs, self.held_out[1], self.loss))
+            history.val_accuracy.append(val_accuracy)
         history.loss.append(loss_sum if self.reduction == "sum" else loss_sum / n)
         history.accuracy.append(correct / n)
         shown = {"loss": f"{history.loss[-1]:.4f}", "acc": f"{history.accuracy[-1]:.3f}"}
@@ -346,6 +358,91 @@ class _Run:
         if bar is not None:
             bar.set_postfix(shown, refresh=False)
             bar.update(1)
+
+
+class _ArrayRun(_Run):
+    """``_Run`` on arrays (``nn.compiled_step.ArrayRun``: the packed program's step and the optimizer's update on the
+    parameters held in an array for the whole run, written back to the Values when it ends, however it ends): the
+    same steps, the same numbers to rounding."""
+
+    arrays: ArrayRun | None = None
+
+    def train(self, epochs: int, batch_size: int | None, rng: random.Random, progress: bool) -> History:
+        """``_Run.train``, the parameters in arrays meanwhile (from the first epoch on)."""
+        try:
+            return super().train(epochs, batch_size, rng, progress)
+        finally:
+            if self.arrays is not None:
+                self.arrays.close()
+
+    def _start(self, bar: Any) -> ArrayRun:
+        """The run's arrays, the example traced and compiled first (saying so on the bar: it takes a while, once)."""
+        compiling = bar is not None and self.step.will_compile([0])
+        if compiling:
+            bar.set_description("compiling the step")
+        self.arrays = ArrayRun(cast(BatchedStep, self.step), self.optimizer, self.xs, self.targets)
+        self.classes = self.arrays.array([_target_class(t) for t in self.targets])
+        if compiling:
+            bar.set_description("training", refresh=False)
+        return self.arrays
+
+    def _epoch(self, batches: Iterator[list[int]], bar: Any) -> tuple[float, int]:
+        """One step per batch on arrays: the sum of the examples' losses and how many the model got right."""
+        arrays = self.arrays or self._start(bar)
+        loss_sum, correct = 0.0, 0
+        for batch in batches:
+            objective, per_example, outputs = arrays.forward(batch)
+            self._before_update(objective)
+            arrays.update()
+            correct += _count_correct(outputs, self.classes[batch], self._target_in(batch), self.loss)
+            loss_sum += sum(per_example.tolist())  # left to right, as _Run adds them
+        return loss_sum, correct
+
+    def _target_in(self, batch: list[int]) -> Callable[[int], Any]:
+        """The target of the example at position i of ``batch``."""
+        return lambda i: self.targets[batch[i]]
+
+    def _before_update(self, objective: float) -> None:
+        """``_Run._before_update`` on the arrays."""
+        assert self.arrays is not None  # started
+        self._check(objective)
+        if math.isfinite(objective):
+            self.arrays.keep()
+
+    def _check(self, loss: float, what: str = "loss") -> None:
+        """``_Run._check``, the parameters in the array put back (the Values get them when the run ends)."""
+        if not math.isfinite(loss) and self.on_divergence == "stop" and self.arrays is not None:
+            self.arrays.restore()
+        _check_finite(loss, [], [], self.epoch, self.on_divergence, self.history, what)
+
+    def _held_out_accuracy(self) -> tuple[float, float]:
+        """The loss and the accuracy on the held-out data, at the parameters in the array."""
+        assert self.held_out is not None and self.arrays is not None  # asked for, started
+        X_val, y_val = self.held_out
+        val_loss, outputs = self.arrays.evaluate(X_val, y_val)
+        classes = self.arrays.array([_target_class(t) for t in y_val])
+        return val_loss, _count_correct(outputs, classes, y_val.__getitem__, self.loss) / len(y_val)
+
+
+def _target_class(target: Any) -> float:
+    """A target as one number: a one-hot list's class (the first largest), else the target itself."""
+    if isinstance(target, (list, tuple)):
+        return float(max(range(len(target)), key=target.__getitem__))
+    return float(target)
+
+
+def _count_correct(outputs: Any, classes: Any, target: Callable[[int], Any], loss: str) -> int:
+    """How many rows of ``outputs`` (an array, one row per example) give their target's class, as ``_correct`` says:
+    ``classes`` holds each target as ``_target_class`` gives it (an array), ``target(i)`` is row i's target."""
+    if outputs.shape[1] > 1:
+        right = outputs.argmax(1) == classes
+        for i in (outputs != outputs).any(1).nonzero()[0].tolist():  # nan: numpy's argmax picks it, max() does not
+            right[i] = _correct(outputs[i].tolist(), target(i), loss)
+    elif loss == "mse":
+        right = (abs(outputs[:, 0]) < math.inf) & (outputs[:, 0].round() == classes)
+    else:
+        right = (outputs[:, 0] > 0.0) == (classes == 1.0)
+    return int(right.sum())
 
 
 def _accuracy(outputs: list[list[float]], targets: Sequence[Any], loss: str) -> float:

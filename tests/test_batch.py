@@ -1,4 +1,5 @@
-"""Compiled.batch: one example's compiled code run over a batch, by the Python loop and by numpy, against the graph."""
+"""Compiled.batch: one example's compiled code run over a batch, by the Python loop, by numpy line by line and by the
+packed program (the matrix runner), against the graph."""
 
 import math
 import struct
@@ -20,7 +21,7 @@ from engine.testing import INPUT_DOMAIN, expressions, floats_in
 from nn import MLP, losses
 from nn.data import make_moons
 
-RUNNERS = ["python", "numpy"]
+RUNNERS = ["python", "numpy", "matrix"]
 
 
 def _close(a, b, rtol=1e-12, atol=1e-15):
@@ -76,14 +77,15 @@ def test_batch_python_runner_is_the_graph_per_example_summed_left_to_right(expr,
     assert all(map(_same_but_zero_sign, [o[0] for o in outputs], [o[0] for o in want_outputs]))
 
 
+@pytest.mark.parametrize("runner", ["numpy", "matrix"])
 @given(expressions(max_inputs=4), st.lists(floats_in(INPUT_DOMAIN), min_size=1, max_size=12),
        st.sampled_from(["sum", "mean"]))
-def test_batch_numpy_runner_agrees_with_the_graph_on_random_dags(expr, column, reduce):
+def test_batch_numpy_runners_agree_with_the_graph_on_random_dags(runner, expr, column, reduce):
     # numpy's own tanh may differ from the C library's by an ulp: equal to rounding, not bit for bit
     shared, example = _split(expr)
     compiled = compile_graph(expr, shared, per_example=example)
     rows = [[x] for x in column]
-    loss, grads, outputs = compiled.batch(shared, rows, reduce=reduce, runner="numpy")
+    loss, grads, outputs = compiled.batch(shared, rows, reduce=reduce, runner=runner)
     want_loss, want_grads, want_outputs = _on_the_graph(expr, shared, rows, reduce)
     assert _close(loss, want_loss)
     assert all(map(_close, grads, want_grads)), (grads, want_grads)
@@ -132,22 +134,22 @@ def test_batch_agrees_with_the_graph_to_1e_12_on_networks(runner, activation, lo
     assert all(_close(a, b) for got, want in zip(result.outputs, want_outputs) for a, b in zip(got, want))
 
 
-def test_batch_both_runners_give_the_same_numbers_one_source():
+def test_batch_both_per_node_runners_give_the_same_numbers_one_source():
     example, params, rows = _network_example("relu", "cross_entropy", 3)
     compiled = compile_graph(example, params, per_example=rows[0])
     shared = [p.data for p in params]
-    by_loop, by_numpy = (compiled.batch(shared, rows, runner=r) for r in RUNNERS)
+    by_loop, by_numpy = (compiled.batch(shared, rows, runner=r) for r in ("python", "numpy"))
     assert _close(by_loop.loss, by_numpy.loss) and all(map(_close, by_loop.grads, by_numpy.grads))
     on_arrays, on_floats = numpy_runner.function_for(compiled.program), compiled.program.on_floats()
     assert on_arrays.__code__ is on_floats.__code__ and on_arrays is not on_floats, "one generated source"
     assert " relu(" in compiled.source and "step(" in compiled.source, "primitives called by name, for any runner"
 
 
-def test_batch_rows_may_be_a_numpy_array_and_auto_is_numpy():
+def test_batch_rows_may_be_a_numpy_array_and_auto_is_matrix():
     example, params, rows = _network_example("tanh", "mse", 2)
     compiled = compile_graph(example, params, per_example=rows[0])
     shared = [p.data for p in params]
-    from_lists = compiled.batch(shared, rows, runner="numpy")
+    from_lists = compiled.batch(shared, rows, runner="matrix")
     from_array = compiled.batch(shared, np.array(rows), runner="auto")
     by_loop = compiled.batch(shared, np.array(rows), runner="python")
     assert from_lists == from_array and all(type(g) is float for g in from_array.grads)
@@ -230,7 +232,8 @@ def test_batch_per_example_call_is_the_graph_for_one_example():
 @pytest.mark.parametrize(
     ("call", "error", "match"),
     [
-        (lambda c: c.batch([1.0], [[1.0]], runner="gpu"), ValueError, r"batch\(runner\): expected one of auto, numpy"),
+        (lambda c: c.batch([1.0], [[1.0]], runner="gpu"), ValueError,
+         r"batch\(runner\): expected one of auto, matrix, numpy"),
         (lambda c: c.batch([1.0], [[1.0]], reduce="max"), ValueError, r"batch\(reduce\): expected 'mean' or 'sum'"),
         (lambda c: c.batch([1.0, 2.0], [[1.0]]), ValueError, r"batch\(shared\): expected 1 numbers .* got 2"),
         (lambda c: c.batch(1.0, [[1.0]]), TypeError, r"batch\(shared\): expected a list of 1 numbers, got 1.0"),

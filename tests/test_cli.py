@@ -40,6 +40,8 @@ def test_cli_graph_code_prints_the_compiled_chain_rule(tmp_path, capsys):
     printed = capsys.readouterr().out
     assert "def compiled(x, w, b):" in printed and "d_x = 0.0 + w * d_v2" in printed
     assert "return v5_f, [d_x, d_w, d_b]" in printed
+    assert "# packed (compiled.matrix_source)" in printed and "def packed(p, X, grads=True):" in printed
+    assert "    v5_f = tanh(v4)  # tanh\n" in printed, "the packed program: its lines over whole arrays"
 
 
 def test_cli_graph_code_of_a_lone_number_and_an_unused_variable(tmp_path, capsys):

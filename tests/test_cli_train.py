@@ -92,6 +92,24 @@ def test_cli_train_compile_with_minibatches_of_cross_entropy_matches_the_graph(t
 SMALL = ["--epochs", "2", "--samples", "20", "--hidden", "4", "--no-progress"]
 
 
+@pytest.mark.slow  # a training run with its pictures
+def test_cli_train_show_code_prints_the_packed_step_before_training(tmp_path, capsys):
+    assert main(["train", *SMALL, "--hidden", "6", "5", "--l2", "1e-3", "--compile", "--show-code",
+                 "--out", str(tmp_path)]) == 0
+    printed = capsys.readouterr().out
+    code, trained = printed.split("trained 2 epochs")
+    assert "    z1 = x @ W1.T + b1  # 6 neurons of layer 1: 12 mul nodes and 6 sum nodes packed\n" in code
+    assert "    z2 = a1 @ W2.T + b2  # 5 neurons of layer 2: 30 mul nodes and 5 sum nodes packed\n" in code
+    assert "# the L2 penalty, a function of the parameters alone, packed on its own and added:" in code
+    assert str(tmp_path / "model.json") in trained
+
+
+def test_cli_train_show_code_needs_compile(tmp_path, capsys):
+    assert main(["train", *SMALL, "--show-code", "--out", str(tmp_path)]) == 2
+    assert capsys.readouterr().err == ("glassgrad train: --show-code: expected --compile too (the code shown is the "
+                                       "compiled step's)\n")
+
+
 def test_cli_train_out_that_is_a_file_is_refused_in_one_line(tmp_path, capsys):
     existing = tmp_path / "notes.txt"
     existing.write_text("keep me")

@@ -1,5 +1,8 @@
 """fit's compiled steps: BatchedStep (one example compiled, run over each batch) against the graph's step."""
 
+import math
+import warnings
+
 import pytest
 
 import nn.compiled_step as compiled_step
@@ -7,6 +10,7 @@ from engine import sum_values
 from nn import MLP, losses
 from nn.compiled_step import BatchedStep
 from nn.data import make_moons
+from nn.optim import Adam
 from nn.step import GraphStep
 from nn.train import evaluate, make_step, targets_for
 
@@ -28,7 +32,7 @@ def _close(a, b):
     return a == pytest.approx(b, rel=1e-12, abs=1e-15)
 
 
-@pytest.mark.parametrize("runner", ["numpy", "python"])
+@pytest.mark.parametrize("runner", ["matrix", "numpy", "python"])
 @pytest.mark.parametrize("reduction", ["mean", "sum"])
 @pytest.mark.parametrize("l2", [0.0, 1e-2])
 @pytest.mark.parametrize(
@@ -55,7 +59,7 @@ def test_compiled_step_agrees_with_the_graphs_step_to_1e_12(loss, sizes, activat
         assert _close([p.grad for p in params], want_grads)
 
 
-@pytest.mark.parametrize("runner", ["numpy", "python"])
+@pytest.mark.parametrize("runner", ["matrix", "numpy", "python"])
 def test_compiled_step_evaluates_held_out_data_like_the_graph(runner, monkeypatch):
     monkeypatch.setattr(compiled_step, "RUNNER", runner)
     _, batched, params, X, targets = _steps("cross_entropy", [4, 2], "relu", "mean", 0.5)
@@ -89,7 +93,7 @@ def _hand_objective(model, loss, inputs, targets, kind, rate, weights_only, redu
     return objective + rate * sum_values(terms)
 
 
-@pytest.mark.parametrize("runner", ["numpy", "python"])
+@pytest.mark.parametrize("runner", ["matrix", "numpy", "python"])
 @pytest.mark.parametrize("reduction", ["mean", "sum"])
 @pytest.mark.parametrize("weights_only", [True, False])
 @pytest.mark.parametrize("kind", ["L1", "L2"])
@@ -177,3 +181,24 @@ def test_batched_step_counts_the_outputs_and_refuses_a_penalty_on_other_values()
     legacy = BatchedStep(model.logits, losses.cross_entropy, model.parameters(), "cross_entropy", 3, "mean", 0.5)
     assert legacy.penalty is not None and (legacy.penalty.kind, legacy.penalty.rate) == ("L2", 0.5)
     assert legacy.penalty.params == tuple(model.parameters()), "a number is fit's l2: over every parameter"
+
+
+def test_array_run_updates_through_inf_and_nan_as_on_the_values_without_warnings():
+    np = pytest.importorskip("numpy")
+    X, y = make_moons(6, noise=0.1, seed=0)
+    model, twin = MLP(2, [3, 2], seed=0), MLP(2, [3, 2], seed=0)
+    step = BatchedStep(model.logits, losses.cross_entropy, model.parameters(), "cross_entropy", 2, "mean")
+    run = compiled_step.ArrayRun(step, Adam(model.parameters(), lr=0.1), X, y)
+    adam = Adam(twin.parameters(), lr=0.1)
+    grads = ([math.inf, -math.inf, math.nan, 1.0, 0.0] * 4)[:len(twin.parameters())]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a numpy RuntimeWarning would fail the test
+        for _ in range(2):
+            run.grads = np.array(grads)
+            run.update()
+            for p, g in zip(twin.parameters(), grads):
+                p.grad = g
+            adam.step()
+    run.close()
+    want = [p.data for p in twin.parameters()]
+    assert [str(p.data) for p in model.parameters()] == [str(v) for v in want], "inf and nan where the Values have them"

@@ -1,5 +1,5 @@
 """The project's shape: the engine's modules import one another in one direction (the layers its docstring names),
-nothing outside the standard library but numpy (the numpy runner) and hypothesis (engine.testing); the packages
+nothing outside the standard library but numpy (the numpy runners) and hypothesis (engine.testing); the packages
 stand on each other as engine ← nn ← viz ← playground ← glassgrad, no module reaches itself through its imports,
 and no function is longer than a reader takes in at once."""
 
@@ -20,7 +20,10 @@ ENGINE = Path(engine.__file__).parent
 MODULES = {("engine" if p.stem == "__init__" else f"engine.{p.stem}"): p for p in sorted(ENGINE.glob("*.py"))}
 
 #: The packages each module may import from outside the standard library.
-OUTSIDE = {"engine.numpy_runner": {"numpy"}, "engine.testing": {"hypothesis"}}
+OUTSIDE = {"engine.numpy_runner": {"numpy"}, "engine.matrix_runner": {"numpy"}, "engine.testing": {"hypothesis"}}
+
+#: The runners that use numpy.
+NUMPY_RUNNERS = {"numpy", "matrix"}
 
 #: The longest function, in lines.
 MAX_FUNCTION_LINES = 120
@@ -118,10 +121,11 @@ def test_engine_imports_only_the_standard_library_but_numpy_and_hypothesis():
         assert foreign <= OUTSIDE.get(module, set()), f"{module} imports {sorted(foreign)}"
 
 
-def test_engine_loads_numpy_only_for_the_numpy_runner():
-    numpy_runner = MODULES["engine.numpy_runner"]
-    assert all("numpy" not in _imports(m) for m in MODULES if MODULES[m] != numpy_runner)
-    assert RUNNERS["numpy"].needs == "numpy" and all(r.needs is None for k, r in RUNNERS.items() if k != "numpy")
+def test_engine_loads_numpy_only_for_the_numpy_runners():
+    runners = {RUNNERS[name].module for name in NUMPY_RUNNERS}
+    assert all("numpy" not in _imports(m) for m in MODULES if m not in runners)
+    assert all(RUNNERS[name].needs == "numpy" for name in NUMPY_RUNNERS)
+    assert all(r.needs is None for k, r in RUNNERS.items() if k not in NUMPY_RUNNERS)
 
 
 def test_engine_runners_are_modules_with_run():

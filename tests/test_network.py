@@ -12,7 +12,7 @@ from engine import Value, detect_anomaly, softmax, topological_order
 from nn import MLP, Layer, Neuron, fit
 from nn.activations import ACTIVATIONS, LEAKY_SLOPE, float_activation
 from nn.data import make_moons
-from nn.network import OUTPUTS, FloatMLP, init_bound
+from nn.network import OUTPUTS, FloatMLP, PackedMLP, init_bound
 
 SIGMA = {
     "sigmoid": lambda z: 1.0 / (1.0 + math.exp(-z)),
@@ -350,3 +350,72 @@ def test_weights_are_the_parameters_without_the_biases():
     weights = model.weights()
     assert weights == [p for name, p in model.named_parameters() if not name.endswith(".b")]
     assert len(weights) == 3 * 4 + 4 * 2
+
+
+# --- PackedMLP: the forward pass over many points, packed (numpy) ------------------------------------------------
+
+
+#: Inputs whose sums cannot overflow in one order and not in another (a sum reordered is the same to rounding).
+POINT_NUMBERS = st.one_of(st.floats(-5.0, 5.0), st.sampled_from([0.0, -0.0, math.inf, -math.inf, math.nan]))
+
+
+def _agree_to_rounding(got, want):
+    """Equal to 1e-12 relative (nan only with nan, an infinity only with itself)."""
+    if math.isnan(got) or math.isnan(want):
+        return math.isnan(got) and math.isnan(want)
+    return got == want or (math.isfinite(want) and math.isclose(got, want, rel_tol=1e-12, abs_tol=1e-300))
+
+
+@pytest.mark.slow  # a long Hypothesis search: each example a network compiled and packed
+@given(
+    activation=st.sampled_from(sorted(ACTIVATIONS)),
+    nouts=st.sampled_from([[1], [4, 1], [5, 4, 3], [2, 6, 2], [16, 16, 1]]),
+    seed=st.integers(0, 2**16),
+    columns=st.lists(st.lists(POINT_NUMBERS, min_size=3, max_size=3), min_size=1, max_size=30).map(
+        lambda rows: list(zip(*rows))),
+)
+def test_packed_mlp_is_float_mlp_to_rounding(activation, nouts, seed, columns):
+    pytest.importorskip("numpy")
+    model = _random_model(activation, "linear", nouts, seed)
+    got, want = PackedMLP(model).forward_columns(columns), model.as_floats().forward_columns(columns)
+    assert [[len(neuron) for neuron in layer] for layer in got] == [[len(neuron) for neuron in layer] for layer in want]
+    for layer_got, layer_want in zip(got, want):
+        for neuron_got, neuron_want in zip(layer_got, layer_want):
+            assert all(map(_agree_to_rounding, neuron_got, neuron_want)), (neuron_got, neuron_want)
+
+
+def test_packed_mlp_runs_at_the_parameters_of_the_call_over_a_grid():
+    np = pytest.importorskip("numpy")
+    model = MLP(2, [8, 8, 1], activation="tanh", seed=1)
+    packed = PackedMLP(model)
+    grid = [(x1, x2) for x2 in np.linspace(3, -3, 40).tolist() for x1 in np.linspace(-3, 3, 40).tolist()]
+    snapshot = model.state_dict()
+    for p in model.parameters():  # training moves the parameters: each call reads them then
+        p.data *= -1.5
+    moved = packed.layers(np.array(grid))
+    assert [layer.shape for layer in moved] == [(1600, 8), (1600, 8), (1600, 1)]
+    want = model.as_floats().forward_columns(list(zip(*grid)))
+    assert all(map(_agree_to_rounding, moved[1][:, 3].tolist(), want[1][3]))
+    at_snapshot = packed.forward_columns(list(zip(*grid)), params=snapshot)  # a snapshot's numbers, by name
+    model.load_state_dict(snapshot)
+    assert all(map(_agree_to_rounding, at_snapshot[2][0], model.as_floats().forward_columns(list(zip(*grid)))[2][0]))
+    assert packed.forward_columns([[], []]) == [[[]] * 8, [[]] * 8, [[]]]
+    assert "z1 = X @ W1.T + b1  # 8 neurons of layer 1" in packed.compiled.matrix_source
+    assert repr(packed) == "PackedMLP([2, 8, 8, 1])"
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "message"),
+    [
+        (lambda p: p.forward_columns([[0.0]]), ValueError,
+         r"PackedMLP.forward_columns: expected 2 input columns, got 1"),
+        (lambda p: p.layers([[0.0, 1.0, 2.0]]), ValueError, r"expected points of 2 numbers each .* shape \(1, 3\)"),
+        (lambda p: p.layers([[0.0, 1.0]], params=[1.0]), ValueError, r"expected 9 parameters \(the model's\), got 1"),
+        (lambda p: p.layers([[0.0, 1.0]], params={"x": 1.0}), ValueError, r"got none for \['layers.0.neurons.0.w.0'"),
+        (lambda p: PackedMLP("net"), TypeError, r"PackedMLP\(model\): expected an nn.MLP, got 'net'"),
+    ],
+)
+def test_packed_mlp_bad_input_is_a_clear_error(call, error, message):
+    pytest.importorskip("numpy")
+    with pytest.raises(error, match=message):
+        call(PackedMLP(MLP(2, [2, 1], seed=0)))

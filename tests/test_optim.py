@@ -1,4 +1,5 @@
-"""SGD and Adam: updates against hand formulas, schedules, no graph, convergence, bad input, state_dict."""
+"""SGD and Adam: updates against hand formulas, schedules, no graph, convergence, bad input, state_dict, and the same
+update on arrays."""
 
 import json
 import math
@@ -443,3 +444,44 @@ def test_optimizer_repr_names_the_hyperparameters():
     text = repr(SGD([Value(1.0), Value(2.0)], lr=0.1, momentum=0.9))
     assert text == "SGD(2 params, lr=0.1, momentum=0.9, weight_decay=0.0, step_count=0)"
     assert "betas=(0.9, 0.999)" in repr(Adam([Value(1.0)]))
+
+
+# --- the update on arrays (fit(compile=True) holds the parameters in one) ---
+
+
+@pytest.mark.parametrize(
+    "make",
+    [lambda ps: SGD(ps, lr=0.1), lambda ps: SGD(ps, lr=0.05, momentum=0.9, weight_decay=0.01),
+     lambda ps: Adam(ps, lr=0.01), lambda ps: Adam(ps, lr=lambda t: 0.1 / (t + 1), betas=(0.8, 0.9), weight_decay=0.1)],
+    ids=["sgd", "sgd-momentum-decay", "adam", "adam-schedule-decay"],
+)
+def test_optimizer_step_arrays_is_step_bit_for_bit(make):
+    np = pytest.importorskip("numpy")
+    data = [0.5, -1.25, 3.0, 1e-3, -7.5]
+    on_values, on_arrays = make(make_params(data)), make(make_params(data))
+    theta, buffers = np.array(data), {k: np.array(v) for k, v in on_arrays.buffers().items()}
+    for k in range(4):
+        for p, g in zip(on_values.params, grads_at(k, len(data))):
+            p.grad = g
+        on_values.step()
+        on_arrays.step_arrays(theta, np.array(grads_at(k, len(data))), buffers)
+    assert theta.tolist() == [p.data for p in on_values.params], "the same float operations"
+    on_arrays.load_buffers(buffers)
+    assert on_arrays.state_dict() == on_values.state_dict() and on_arrays.updates_arrays()
+    assert [p.data for p in on_arrays.params] == data, "the Values are left to whoever holds the array"
+
+
+def test_optimizer_step_arrays_refuses_an_optimizer_whose_update_it_does_not_write():
+    np = pytest.importorskip("numpy")
+
+    class Halved(SGD):
+        def _update(self, lr: float) -> None:
+            super()._update(lr / 2)
+
+    class Same(SGD):
+        pass
+
+    halved = Halved(make_params([1.0]), lr=0.1)
+    assert not halved.updates_arrays() and Same(make_params([1.0]), lr=0.1).updates_arrays()
+    with pytest.raises(TypeError, match=r"Halved.step_arrays: expected an optimizer whose class writes its update"):
+        halved.step_arrays(np.array([1.0]), np.array([1.0]), {})

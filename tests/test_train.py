@@ -2,6 +2,7 @@
 
 import math
 import random
+import warnings
 
 import pytest
 
@@ -110,7 +111,7 @@ def test_fit_divergence_stops_naming_the_epoch_and_the_loss_or_continues_when_as
         ("mse", [6, 2], {"batch_size": 9, "activation": "tanh"}),
     ],
 )
-@pytest.mark.parametrize("runner", ["numpy", "python"])
+@pytest.mark.parametrize("runner", ["matrix", "numpy", "python"])
 def test_fit_compiled_trains_like_the_graph_to_rounding(loss, sizes, kwargs, runner, monkeypatch):
     # each example compiled once and run over every batch (the last one smaller): the same numbers as the graph's
     # but for the order of the sums over the examples, so equal to rounding, not bit for bit
@@ -343,6 +344,66 @@ def test_fit_is_train_step_over_each_epochs_batches(compile_step):
         epoch = [train_step(step, optimizer, X, targets, order[k:k + 10])[1] for k in range(0, 24, 10)]
         losses.append(sum(sum(batch) for batch in epoch) / 24)
     assert stepped.state_dict() == fitted.state_dict() and losses == history.loss
+
+
+def test_fit_compiled_on_arrays_is_train_step_on_the_values_bit_for_bit():
+    """fit(compile=True) holds the parameters and Adam's buffers in arrays (the packed program's step, the update on
+    arrays); train_step runs the same step on the Values: the same numbers, every epoch's and every parameter's."""
+    X, y = make_spirals(45, classes=3, noise=0.1, seed=2)
+    X_val, y_val = make_spirals(15, classes=3, noise=0.1, seed=3)
+    fitted, stepped = MLP(2, [7, 3], seed=1), MLP(2, [7, 3], seed=1)
+    fitted_adam = Adam(fitted.parameters(), lr=0.03)
+    history = fit(fitted, X, y, optimizer=fitted_adam, epochs=4, batch_size=16, l2=1e-3, seed=6,
+                  progress=False, compile=True, validation=(X_val, y_val))
+    step = make_step(stepped, "cross_entropy", penalty=Penalty("L2", 1e-3, stepped.parameters()), compile=True)
+    adam, rng, val_losses = Adam(stepped.parameters(), lr=0.03), random.Random(6), []
+    for _ in range(4):
+        order = list(range(45))
+        rng.shuffle(order)
+        for k in range(0, 45, 16):
+            train_step(step, adam, X, y, order[k:k + 16])
+        val_losses.append(step.evaluate(X_val, y_val)[0])
+    assert stepped.state_dict() == fitted.state_dict() and adam.state_dict() == fitted_adam.state_dict()
+    assert [p.grad for p in stepped.parameters()] == [p.grad for p in fitted.parameters()], "the last step's"
+    assert history.val_loss == val_losses
+
+
+@pytest.mark.parametrize(("optimizer", "lr"), [("sgd", 1e6), ("adam", 1e160)])
+def test_fit_compiled_on_arrays_goes_on_through_inf_and_nan_without_warnings(optimizer, lr):
+    X, y = make_moons(30, noise=0.1, seed=0)
+    targets = [float(t) for t in y]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a numpy RuntimeWarning would fail the test
+        history = fit(MLP(2, [6, 1], activation="linear", seed=0), X, targets, loss="mse", optimizer=optimizer,
+                      lr=lr, epochs=40, progress=False, compile=True, on_divergence="continue",
+                      validation=(X[:5], targets[:5]))
+    assert history.epochs == 40 and not all(math.isfinite(v) for v in history.loss)
+
+
+def test_fit_compiled_with_an_optimizer_of_some_parameters_updates_only_those():
+    X, y = make_moons(20, noise=0.1, seed=0)
+    model = MLP(2, [5, 2], seed=0)
+    last = model.layers[-1]
+    frozen = [p.data for p in model.layers[0].parameters()]
+    fit(model, X, y, optimizer=SGD([*last.b, *(w for row in last.W for w in row)], lr=0.1), epochs=3,
+        progress=False, compile=True)  # the optimizer's parameters, in its own order: not the step's array
+    assert [p.data for p in model.layers[0].parameters()] == frozen
+    assert any(p.grad != 0.0 for p in model.layers[0].parameters()), "every gradient computed, some not applied"
+
+
+def test_fit_compiled_on_arrays_diverges_as_on_the_values(monkeypatch):
+    X, y = make_moons(30, noise=0.1, seed=0)
+    runs = []
+    for on_arrays in (True, False):
+        if not on_arrays:  # the update on the Values: fit's loop as train_step runs it
+            monkeypatch.setattr(SGD, "updates_arrays", lambda self: False)
+        model = MLP(2, [6, 1], activation="linear", seed=0)
+        with pytest.raises(DivergenceError, match=r"training diverged at epoch \d+") as caught:
+            fit(model, X, [float(t) for t in y], loss="mse", optimizer="sgd", lr=3.0, epochs=60, progress=False,
+                compile=True, validation=(X[:5], [float(t) for t in y[:5]]))
+        runs.append((caught.value.history.to_dict(), model.state_dict(), str(caught.value)))
+    assert runs[0] == runs[1]
+    assert all(math.isfinite(v) for v in runs[0][1].values()), "the last good parameters"
 
 
 def test_train_step_gives_the_numbers_before_the_update_and_updates_like_a_hand_written_step():
