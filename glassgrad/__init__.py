@@ -6,3 +6,10 @@ together.
 playground's web server, ``playground.server``) and ``glassgrad demo`` (backpropagation through one neuron,
 printed), also as ``python -m glassgrad``.
 """
+
+import os
+
+# The commands' arrays are small (a layer's weights, a batch of a few hundred rows): numpy's BLAS on one thread is
+# faster there than on every core, and leaves the other cores to the playground's server and training thread. Set
+# before numpy is first imported; a value the user set is kept.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")

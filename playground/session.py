@@ -29,6 +29,7 @@ from typing import Any
 from engine.value import describe
 from nn import MLP
 from nn.losses import Penalty
+from nn.network import PackedMLP
 from nn.optim import SGD, Adam, Optimizer
 from nn.train import make_step, targets_for, train_step
 from playground.data import (
@@ -149,6 +150,7 @@ class Session:
         """Epoch 0 of a new run of the model as it is: its training step (``nn.train.make_step``, the one ``fit``
         runs), counters, the shuffling's generator, nothing measured yet."""
         self._step = make_step(self.model, self.task.loss, penalty=self._penalty(), compile=self.compiled)
+        self._packed = PackedMLP(self.model)  # the maps' and the losses' forward pass over many points
         self.run_count += 1  # a new run starts here
         self.replayable = True  # its steps, replayed from its settings, give it again (until it is changed by hand)
         self._start(0)
@@ -436,7 +438,7 @@ class Session:
             if parameters is not None:
                 model, version = self.model.copy(parameters), -1  # -1: never a cached measurement
             return Snapshot(
-                settings=self.settings, task=self.task, config=model.config(), net=model.as_floats(),
+                settings=self.settings, task=self.task, config=model.config(), packed=self._packed,
                 train=list(self.train), test=list(self.test), examples=self.examples, extent=self._extent,
                 epoch=self.epoch_count if epoch is None else epoch, step=self.step_count, version=version,
                 custom_data=self.custom_data, own=self.own, layers=[self.model.nin, *self.model.nouts],

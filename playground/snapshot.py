@@ -1,8 +1,8 @@
 """A playground session at one moment: what its numbers and pictures are computed from, with no lock held.
 
-``Session.snapshot()`` copies the settings, the points, the examples and a float copy of the network; the
-losses, accuracies and heatmaps of a frame are computed from it by float passes (``nn.network.FloatMLP``),
-while the training thread goes on.
+``Session.snapshot()`` copies the settings, the points, the examples and the network's parameters; the losses,
+accuracies and heatmaps of a frame are computed from it by the packed forward pass over many points
+(``nn.network.PackedMLP``: each layer one matrix product), while the training thread goes on.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import Any
 from engine import OPS, Value, no_grad
 from nn import MLP, losses
 from nn.data import linspace
-from nn.network import FloatMLP
+from nn.network import PackedMLP
 from playground.data import Examples, Point
 from playground.settings import FEATURES, MAX_RESOLUTION, Settings, Task, check_integer
 
@@ -40,7 +40,7 @@ class Snapshot:
     settings: Settings
     task: Task
     config: dict[str, Any]
-    net: FloatMLP
+    packed: PackedMLP
     train: list[Point]
     test: list[Point]
     examples: Examples
@@ -52,6 +52,11 @@ class Snapshot:
     own: bool
     layers: list[int]
     parameters: dict[str, float]
+
+    def forward(self, columns: list[list[float]]) -> list[list[list[float]]]:
+        """Every neuron's ``a`` at many points given as input columns, layer by layer (``FloatMLP.forward_columns``'s
+        shape), at this moment's parameters: the packed forward pass (each layer one matrix product, numpy)."""
+        return self.packed.forward_columns(columns, params=self.parameters)
 
     def model(self) -> MLP:
         """A new ``MLP`` of this moment: its shape and its parameters (for the glass box's graphs)."""
@@ -69,7 +74,7 @@ class Snapshot:
         return float(z > (0.5 if self.task.output == "mse" else 0.0))
 
     def measure(self) -> dict[str, float | None]:
-        """Loss (mean, no penalty) and accuracy on train and test: float passes (``forward_columns``), the loss
+        """Loss (mean, no penalty) and accuracy on train and test: the packed forward pass (``forward``), the loss
         from ``nn.losses`` on the logits."""
         loss_fn = losses.LOSSES[self.task.loss]
         result: dict[str, float | None] = {}
@@ -79,7 +84,7 @@ class Snapshot:
             total, correct = 0.0, 0
             columns = [list(c) for c in zip(*inputs)] if inputs else [[] for _ in range(self.task.nin)]
             with no_grad():
-                for zs, t, label in zip(zip(*self.net.forward_columns(columns)[-1]), targets, labels):
+                for zs, t, label in zip(zip(*self.forward(columns)[-1]), targets, labels):
                     logits = list(zs)
                     total += loss_fn([Value(z) for z in logits], t).data
                     correct += self.predicted(logits) == label
@@ -104,13 +109,13 @@ class Snapshot:
         ``output``: for two classes the probability of class 1 (softmax, sigmoid) or the score (hinge, mse);
         for 3+ classes the predicted class; for regression the prediction. ``features``: every input feature's
         value, on or off, by name. ``neurons``: each neuron's activation ``a``, keyed ``"L.j"`` (``unit_key``: layer L
-        and neuron j from 1; the last layer's are the logits). Float passes (``FloatMLP.forward_columns``), no graph.
+        and neuron j from 1; the last layer's are the logits). The packed forward pass (``forward``), no graph.
         """
         points = self.grid(resolution)
         x1s, x2s = [p[0] for p in points], [p[1] for p in points]
         every_feature = {name: list(map(f, x1s, x2s)) for name, f in FEATURES.items()}
         names = self.task.features or ("x", "y")  # a user's own 2-D inputs are x1, x2 themselves
-        neuron_maps = self.net.forward_columns([every_feature[n] for n in names])
+        neuron_maps = self.forward([every_feature[n] for n in names])
         logits = neuron_maps[-1]
         sigmoid: Callable[[float], float] = OPS["sigmoid"].floats  # p(class 1) = σ(z₁ - z₀) for two logits
         if len(logits) == 2:

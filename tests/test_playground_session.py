@@ -234,10 +234,10 @@ def test_session_heatmaps_have_the_right_sizes_and_the_models_numbers() -> None:
         x1, x2 = grid[k]
         assert all(maps["features"][name][k] == f(x1, x2) for name, f in FEATURES.items())
         inputs = [FEATURES[name](x1, x2) for name in session.settings.features]  # the network takes those on
-        layers = net.forward(inputs)  # bit for bit the model's own float forward
+        layers = net.forward(inputs)  # the model's own float forward, to rounding (a matrix product's own order)
         for L, layer in enumerate(layers, start=1):
             for j, (_, activation) in enumerate(layer):
-                assert maps["neurons"][f"{L}.{j + 1}"][k] == activation
+                assert maps["neurons"][f"{L}.{j + 1}"][k] == pytest.approx(activation, rel=1e-12, abs=1e-15)
         assert maps["output"][k] == pytest.approx(net.predict_proba(inputs)[1], rel=1e-12, abs=1e-15)
 
 
