@@ -229,13 +229,12 @@ function download(text, type, filename) {
   link.remove();
 }
 
-/** A map from the frame back to numbers; byte 255 is "not finite" (null). @param {MapData} map
-    @returns {(number | null)[]} */
+/** A map from the frame back to numbers; byte 255 is "not finite" (NaN). @param {MapData} map */
 function decode(map) {
-  const bytes = atob(map.data), out = new Array(bytes.length);
+  const bytes = atob(map.data), out = new Float64Array(bytes.length), step = (map.hi - map.lo) / 254;
   for (let i = 0; i < bytes.length; i++) {
     const b = bytes.charCodeAt(i);
-    out[i] = b === 255 ? null : map.lo + (b / 254) * (map.hi - map.lo);
+    out[i] = b === 255 ? NaN : map.lo + b * step;
   }
   return out;
 }
@@ -963,48 +962,65 @@ function unhover(view) {
 
 /* -- the maps: every node's small map, the output's large one with the points, its ticks and legend ---------- */
 
-/** The colours of a map's values, as a table of 257 RGB entries (0..255 the scale's places, 256 "not finite")
-    and `index`, a value's entry. @typedef {{table: Uint8ClampedArray, index: (v: number) => number}} Palette */
+/** The colours of a map's values: a table of 257 RGB entries (0..255 the places on the scale from -1 to 1, or the
+    classes; 256 "not finite") and how a value finds its place: `scale` · v + `shift` on the scale (`classes`:
+    the nearest cell's class). @typedef {{table: Uint8ClampedArray, scale: number, shift: number,
+    classes: boolean}} Palette */
 
-/** @param {MapKind} kind @param {boolean} crisp @param {number} m the largest |value| of the map
-    @param {number} fade 0..1: how far towards white (so that points drawn on the map stand out) @returns {Palette} */
-function paletteOf(kind, crisp, m, fade) {
+/* the colour tables made so far, by kind, crispness and fade */
+const TABLES = new Map();
+
+/** @param {MapKind} kind @param {boolean} crisp @param {number} fade 0..1: how far towards white (so that points
+    drawn on the map stand out) @returns {Uint8ClampedArray} */
+function tableOf(kind, crisp, fade) {
+  const key = `${kind === "classes" ? kind : ""}|${crisp}|${fade}`, known = TABLES.get(key);
+  if (known) { return known; }
   const table = new Uint8ClampedArray(257 * 3);
   const put = (/** @type {number} */ k, /** @type {number[]} */ rgb) => table.set(fade ? mix(rgb, WHITE, fade) : rgb,
     3 * k);
   put(256, NOT_FINITE_RGB);
-  if (kind === "classes") {
-    CLASS_RGB.forEach((c, k) => put(k, mix(WHITE, c, crisp ? 0.75 : 0.55)));
-    return { table, index: (v) => clamp(Math.round(v), 0, CLASS_RGB.length - 1) };
+  if (kind === "classes") { CLASS_RGB.forEach((c, k) => put(k, mix(WHITE, c, crisp ? 0.75 : 0.55))); }
+  else { for (let k = 0; k < 256; k++) { put(k, diverging(crisp ? (k < 128 ? -1 : 1) : k / 127.5 - 1)); } }
+  TABLES.set(key, table);
+  return table;
+}
+
+/** @param {MapKind} kind @param {boolean} crisp @param {number} m the largest |value| of the map @param {number} fade
+    @returns {Palette} */
+function paletteOf(kind, crisp, m, fade) {
+  const table = tableOf(kind, crisp, fade);
+  return kind === "probability" ? { table, scale: 2, shift: -1, classes: false }
+    : { table, scale: 1 / m, shift: 0, classes: kind === "classes" };
+}
+
+/** For each pixel along a side of `pixels`, the grid's two cells around its centre and how far it is between
+    them (a grid of `n` cells a side). @param {number} pixels @param {number} n */
+function cellsAlong(pixels, n) {
+  const lo = new Int32Array(pixels), hi = new Int32Array(pixels), f = new Float64Array(pixels);
+  for (let p = 0; p < pixels; p++) {
+    const g = clamp((p + 0.5) / pixels * n - 0.5, 0, n - 1);
+    lo[p] = Math.floor(g);
+    hi[p] = Math.min(n - 1, Math.floor(g) + 1);
+    f[p] = g - Math.floor(g);
   }
-  for (let k = 0; k < 256; k++) { put(k, diverging(crisp ? (k < 128 ? -1 : 1) : k / 127.5 - 1)); }
-  const t = kind === "probability" ? (/** @type {number} */ v) => 2 * v - 1 : (/** @type {number} */ v) => v / m;
-  return { table, index: (v) => Math.round((clamp(t(v), -1, 1) + 1) * 127.5) };
+  return { lo, hi, f };
 }
 
-/** The value at a pixel's place in the grid: interpolated between the cells around it (bilinear), or the
-    nearest cell's (class numbers). @param {(number | null)[]} values @param {number} n cells a side
-    @param {number} gy @param {number} gx the place in cells @param {boolean} nearest */
-function sample(values, n, gy, gx, nearest) {
-  const r0 = Math.floor(gy), r1 = Math.min(n - 1, r0 + 1), fy = gy - r0;
-  const c0 = Math.floor(gx), c1 = Math.min(n - 1, c0 + 1), fx = gx - c0;
-  const at = (/** @type {number} */ r, /** @type {number} */ c) => values[r * n + c] ?? null;
-  if (nearest) { return at(fy < 0.5 ? r0 : r1, fx < 0.5 ? c0 : c1); }
-  const a = at(r0, c0), b = at(r0, c1), c = at(r1, c0), d = at(r1, c1);
-  return a === null || b === null || c === null || d === null ? null
-    : (a * (1 - fx) + b * fx) * (1 - fy) + (c * (1 - fx) + d * fx) * fy;
-}
-
-/** An image of the grid's values, a pixel at a time: values interpolated between cells, then coloured, so that
-    a boundary is smooth however coarse the grid. @param {ImageData} image @param {(number | null)[]} values
-    @param {Palette} palette @param {boolean} nearest */
-function fillImage(image, values, palette, nearest) {
-  const { width: W, height: H, data } = image, { table, index } = palette, n = Math.round(Math.sqrt(values.length));
+/** An image of the grid's values, a pixel at a time: interpolated between the cells around it (bilinear; for
+    classes the nearest cell's), then coloured, so that a boundary is smooth however coarse the grid.
+    @param {ImageData} image @param {Float64Array} values NaN where not finite @param {Palette} palette */
+function fillImage(image, values, palette) {
+  const { width: W, height: H, data } = image, { table, scale, shift, classes } = palette;
+  const n = Math.round(Math.sqrt(values.length)), cols = cellsAlong(W, n), rows = cellsAlong(H, n);
   for (let py = 0; py < H; py++) {
-    const gy = clamp((py + 0.5) / H * n - 0.5, 0, n - 1);
+    const r0 = (rows.lo[py] ?? 0) * n, r1 = (rows.hi[py] ?? 0) * n, fy = rows.f[py] ?? 0;
     for (let px = 0; px < W; px++) {
-      const v = sample(values, n, gy, clamp((px + 0.5) / W * n - 0.5, 0, n - 1), nearest);
-      const k = 3 * (v === null ? 256 : index(v)), i = 4 * (py * W + px);
+      const c0 = cols.lo[px] ?? 0, c1 = cols.hi[px] ?? 0, fx = cols.f[px] ?? 0;
+      const v = classes ? values[(fy < 0.5 ? r0 : r1) + (fx < 0.5 ? c0 : c1)] ?? NaN
+        : ((values[r0 + c0] ?? NaN) * (1 - fx) + (values[r0 + c1] ?? NaN) * fx) * (1 - fy)
+          + ((values[r1 + c0] ?? NaN) * (1 - fx) + (values[r1 + c1] ?? NaN) * fx) * fy;
+      const k = 3 * (v !== v ? 256 : classes ? clamp(Math.round(v), 0, CLASS_RGB.length - 1)
+        : Math.round((clamp(v * scale + shift, -1, 1) + 1) * 127.5)), i = 4 * (py * W + px);
       data[i] = table[k] ?? 0;
       data[i + 1] = table[k + 1] ?? 0;
       data[i + 2] = table[k + 2] ?? 0;
@@ -1024,8 +1040,7 @@ function paintMap(canvas, map, kind, crisp, fade, most) {
   if (!ctx || !canvas.width || !canvas.height) { return; }
   const w = Math.min(most, canvas.width), h = Math.min(most, canvas.height);
   const image = ctx.createImageData(w, h);
-  fillImage(image, decode(map), paletteOf(kind, crisp, Math.max(Math.abs(map.lo), Math.abs(map.hi)) || 1, fade),
-    kind === "classes");
+  fillImage(image, decode(map), paletteOf(kind, crisp, Math.max(Math.abs(map.lo), Math.abs(map.hi)) || 1, fade));
   ctx.setTransform(1, 0, 0, 1, 0, 0);
   if (w === canvas.width && h === canvas.height) { ctx.putImageData(image, 0, 0); return; }
   const small = scratch.canvas = scratch.canvas || element("canvas");
@@ -1084,15 +1099,16 @@ function drawBoundary(view, frame, maps) {
   const ctx = context(canvas);
   if (!ctx) { return; }
   ctx.drawImage(background, 0, 0, size, size);
-  drawPoints(ctx, frame, maps, size);
+  canvas.dataset["ring"] = drawPoints(ctx, frame, maps, size);
   canvas.dataset["showing"] = shown.key;
   output.caption.textContent = shown.caption;
   drawTicks(output, maps, size);
   drawLegend(output.legend, frame, shown);
 }
 
-/** The points, and a ring around the chosen example (none when none is chosen).
-    @param {CanvasRenderingContext2D} ctx @param {Frame} frame @param {Maps} maps @param {number} size */
+/** The points, and a ring around the chosen example (none when none is chosen); returns the ringed point, as
+    "train.3", or "". @param {CanvasRenderingContext2D} ctx @param {Frame} frame @param {Maps} maps
+    @param {number} size */
 function drawPoints(ctx, frame, maps, size) {
   const radius = clamp(size / 95, 3, 5.5), largest = Math.max(1, ...frame.train.map((p) => Math.abs(p[2])));
   const colour = (/** @type {number} */ label) => css(frame.problem === "regression"
@@ -1115,12 +1131,12 @@ function drawPoints(ctx, frame, maps, size) {
   }
   const chosen = frame.selected.example;
   const p = chosen && (chosen[0] === "train" ? frame.train : frame.test)[chosen[1]];
-  if (p) {
-    ring(p, radius + 5);
-    ctx.lineWidth = 2.5;
-    ctx.strokeStyle = "#111";
-    ctx.stroke();
-  }
+  if (!chosen || !p) { return ""; }
+  ring(p, radius + 5);
+  ctx.lineWidth = 2.5;
+  ctx.strokeStyle = "#111";
+  ctx.stroke();
+  return `${chosen[0]}.${chosen[1]}`;
 }
 
 /** A point of the plane on the map, in CSS pixels. @param {Maps} maps @param {number} size the map's side
@@ -1266,13 +1282,15 @@ function drawLosses(out, frame) {
 }
 
 /** The chart's curves: the loss per epoch kept, and the losses now (those shown above the chart) as the last
-    point, so that the chart and the numbers agree. @param {Frame} frame
-    @returns {[number, number | null, number | null][]} */
+    point, so that the chart and the numbers agree; a loss that is not finite now keeps the epoch's last.
+    @param {Frame} frame @returns {[number, number | null, number | null][]} */
 function chartPoints(frame) {
   const h = frame.history.slice(), last = h[h.length - 1];
   if (frame.timeline.viewing !== null) { return h; }
-  const now = /** @type {[number, number | null, number | null]} */ ([frame.epoch, frame.train_loss, frame.test_loss]);
-  if (last && last[0] === frame.epoch) { h[h.length - 1] = now; } else { h.push(now); }
+  const kept = last && last[0] === frame.epoch ? last : null;
+  const now = /** @type {[number, number | null, number | null]} */ ([frame.epoch,
+    frame.train_loss ?? (kept ? kept[1] : null), frame.test_loss ?? (kept ? kept[2] : null)]);
+  if (kept) { h[h.length - 1] = now; } else { h.push(now); }
   return h;
 }
 
@@ -1307,6 +1325,11 @@ function drawChart(chart, frame) {
       if (started) { ctx.lineTo(x(e[0]), y(v)); } else { ctx.moveTo(x(e[0]), y(v)); started = true; }
     }
     ctx.stroke();
+  }
+  if (frame.divergence && frame.train_loss === null) {  /* the loss went past every number */
+    ctx.fillStyle = "#c0392b";
+    ctx.textBaseline = "top";
+    ctx.fillText("now: not finite", box.right - ctx.measureText("now: not finite").width, box.top);
   }
 }
 
