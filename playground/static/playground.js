@@ -276,6 +276,10 @@ function format3(x) {
   return t !== 0 && (Math.abs(t) < 0.001 || Math.abs(t) >= 1e5) ? t.toExponential(1) : String(t);
 }
 
+/** A parameter's value to edit: 6 significant digits, "" when it is not finite.
+    @param {number | null | undefined} x */
+function editable(x) { return x === null || x === undefined ? "" : String(Number(x.toPrecision(6))); }
+
 /** "1 neuron", "2 neurons". @param {number} n @param {string} word */
 function counted(n, word) { return `${n} ${word}${n === 1 ? "" : "s"}`; }
 
@@ -640,8 +644,6 @@ function context(canvas) {
 
 /* -- the network view --------------------------------------------------------------------------------------- */
 
-/* under each neuron, room for an example's two numbers (a and ∂C/∂z), in pixels: two lines of the captions' font */
-const CAPTION = 26;
 
 /** The network column: add or remove layers, the drawing, what its edges show; the glass box's controls go
     under it (render). @param {Core} view @returns {[NetworkView, HTMLElement]} */
@@ -666,23 +668,26 @@ function makeNetworkView(view) {
 }
 
 /** Where the drawing puts things, fit to its room: the width of the features' names, columns and rows apart, a
-    node's side; and the drawing's size. @typedef {{left: number, columnGap: number, rowGap: number, node: number,
-    rows: number, width: number, height: number}} Grid */
+    node's side, the font of the numbers under a neuron and their room (two lines); the drawing's size.
+    @typedef {{left: number, columnGap: number, rowGap: number, node: number, font: number, caption: number,
+      rows: number, width: number, height: number}} Grid */
 
 /** @param {Frame} frame @param {number} width @param {number} height the drawing's room @returns {Grid} */
 function gridOf(frame, width, height) {
   const rows = Math.max(frame.rules.features.length, ...frame.layers.slice(1));
   const gaps = Math.max(1, frame.layers.length - 1);  /* between the inputs' column and the output layer's */
   const left = Math.round(clamp(width * 0.09, 48, 80));
-  const rowGap = Math.max(CAPTION + 16, height / rows);
-  const node = Math.floor(clamp(Math.min(rowGap - CAPTION - 4, (width - left - 8) / gaps * 0.5), 16, 80));
-  return { left, columnGap: (width - left - node - 8) / gaps, rowGap, node, rows, width, height: rows * rowGap };
+  const font = Math.round(clamp(height / rows / 7, 11, 15)), caption = Math.ceil(2.3 * font);
+  const rowGap = Math.max(caption + 16, height / rows);
+  const node = Math.floor(clamp(Math.min(rowGap - caption - 4, (width - left - 8) / gaps * 0.5), 16, 80));
+  return { left, columnGap: (width - left - node - 8) / gaps, rowGap, node, font, caption, rows, width,
+    height: rows * rowGap };
 }
 
 /** The top left corner of node j of `count` in column `col`: the columns' nodes centred on the rows.
     @param {Grid} grid @param {number} col @param {number} j @param {number} count @returns {[number, number]} */
 function corner(grid, col, j, count) {
-  const y = (grid.rows - count) * grid.rowGap / 2 + j * grid.rowGap + (grid.rowGap - grid.node - CAPTION) / 2;
+  const y = (grid.rows - count) * grid.rowGap / 2 + j * grid.rowGap + (grid.rowGap - grid.node - grid.caption) / 2;
   return [Math.round(grid.left + grid.columnGap * col), Math.round(y)];
 }
 
@@ -752,7 +757,8 @@ function layoutInputs(view, frame, grid) {
     handle in its corner for its bias; room under it for an example's numbers.
     @param {View} view @param {Frame} frame @param {[number, number]} at @param {number} L @param {number} j */
 function layoutNeuron(view, frame, at, L, j) {
-  const names = neuronNames(L, j), output = L === frame.layers.length - 1, side = view.net.grid?.node ?? 34;
+  const names = neuronNames(L, j), output = L === frame.layers.length - 1, grid = view.net.grid;
+  const side = grid ? grid.node : 34, font = grid ? grid.font : 11;
   const [node, canvas] = nodeBox(view, at, { class: `gg-node${output ? " gg-output-node" : ""}`,
     "data-neuron": names.key });
   node.addEventListener("mouseenter", (e) => { hover(view, `neuron:${names.key}`); showNeuron(view, e, names.key); });
@@ -765,7 +771,7 @@ function layoutNeuron(view, frame, at, L, j) {
   bias.addEventListener("click", (e) => { e.stopPropagation(); editParameter(view, e, names.bias); });
   node.append(bias);
   const caption = element("div", { class: "gg-numbers", "data-numbers": names.key,
-    style: `left:${at[0] - 5}px;top:${at[1] + side + 1}px;width:${side + 10}px` });
+    style: `left:${at[0] - 5}px;top:${at[1] + side + 1}px;width:${side + 10}px;font-size:${font}px` });
   view.net.network.append(caption);
   view.net.canvases[`neuron:${names.key}`] = canvas;
   view.net.captions[names.key] = caption;
@@ -934,7 +940,7 @@ function editParameter(view, e, name) {
   const value = view.frame ? view.frame.parameters[name] : null;
   const input = element("input", { type: "text", class: "gg-weight-editor", id: "weight-editor",
     "aria-label": `new value of ${view.frame ? lectureName(view.frame, name) : "the parameter"}`,
-    value: value === null || value === undefined ? "" : String(value) });
+    value: editable(value) });
   const box = view.root.getBoundingClientRect();
   input.style.left = `${Math.min(e.clientX - box.left, box.width - 160)}px`;
   input.style.top = `${e.clientY - box.top}px`;
@@ -1277,8 +1283,9 @@ function drawLosses(out, frame) {
   const accuracy = (/** @type {number | null} */ a) => a === null ? "" : ` (accuracy ${(100 * a).toFixed(1)}%)`;
   out.trainLoss.textContent = format(frame.train_loss);
   out.testLoss.textContent = format(frame.test_loss);
-  out.trainAcc.textContent = accuracy(frame.train_accuracy);
-  out.testAcc.textContent = accuracy(frame.test_accuracy);
+  const lost = (/** @type {number | null} */ loss) => loss === null && frame.divergence ? " not finite" : "";
+  out.trainAcc.textContent = lost(frame.train_loss) + accuracy(frame.train_accuracy);
+  out.testAcc.textContent = lost(frame.test_loss) + accuracy(frame.test_accuracy);
 }
 
 /** The chart's curves: the loss per epoch kept, and the losses now (those shown above the chart) as the last
@@ -1325,11 +1332,6 @@ function drawChart(chart, frame) {
       if (started) { ctx.lineTo(x(e[0]), y(v)); } else { ctx.moveTo(x(e[0]), y(v)); started = true; }
     }
     ctx.stroke();
-  }
-  if (frame.divergence && frame.train_loss === null) {  /* the loss went past every number */
-    ctx.fillStyle = "#c0392b";
-    ctx.textBaseline = "top";
-    ctx.fillText("now: not finite", box.right - ctx.measureText("now: not finite").width, box.top);
   }
 }
 
@@ -1468,14 +1470,14 @@ function drawPanel(view, frame) {
   placeDrawer(view, glass.panel, p.neuron);
 }
 
-/** A drawer over the row, on the side of the neuron with more room, as wide as that room (between 430 and 760
+/** A drawer over the row, on the side of the neuron with more room, as wide as that room (between 430 and 1000
     pixels): the neuron stays in sight. @param {View} view @param {HTMLElement} drawer @param {string} key "L.j" */
 function placeDrawer(view, drawer, key) {
   const node = view.net.network.querySelector(`[data-neuron="${key}"]`), room = view.main.getBoundingClientRect();
   const box = node ? node.getBoundingClientRect() : null;
   const right = box ? room.right - box.right - 14 : room.width, left = box ? box.left - room.left - 14 : 0;
   drawer.classList.toggle("gg-on-left", left > right);
-  drawer.style.width = `${Math.round(clamp(Math.max(left, right), Math.min(room.width, 430), 760))}px`;
+  drawer.style.width = `${Math.round(clamp(Math.max(left, right), Math.min(room.width, 430), 1000))}px`;
 }
 
 /** The panel's content: its title in the lecture's words, the neuron's numbers, the lecture's identity
@@ -1529,7 +1531,7 @@ function identityRows(frame, p) {
 function biasEditor(view, frame, name) {
   const b = frame.parameters[name];
   const input = element("input", { type: "text", class: "gg-bias-input", "aria-label": `new value of ` +
-    `${lectureName(frame, name)}`, value: b === null || b === undefined ? "" : String(b) });
+    `${lectureName(frame, name)}`, value: editable(b) });
   input.addEventListener("keydown", (k) => {
     if (k.key === "Enter") { view.model.send({ type: "weight", name: name, value: input.value.trim() }); }
   });
