@@ -173,6 +173,47 @@ def test_screen_tooltips_and_the_panel_speak_the_lectures_notation(screen_of: Ca
     assert "layers." not in text and "X\u2081" not in text and "x0" not in text.replace("0x", "")
 
 
+def test_screen_an_examples_numbers_lie_clear_of_the_edges(screen_of: Callable[..., Opener]) -> None:
+    page, runner = screen_of(SCREENS["projector"])(Settings(networkShape=(8,) * 6))
+    runner.handle({"type": "select-example", "part": "train", "index": 0})
+    page.wait_for_function("document.querySelector('[data-numbers=\"6.8\"]').textContent !== ''")
+    assert page.evaluate("document.querySelectorAll('.gg-numbers span').length") == 2 * (6 * 8 + 2)
+    assert page.evaluate(CROSSED) == []
+
+
+#: For ``page.evaluate``: each "numbers under a neuron: an edge" where the edge (its line, as wide as it is drawn)
+#: passes through the numbers' box, on points along it.
+CROSSED = """() => {
+    const boxes = [...document.querySelectorAll('.gg-numbers')].filter(c => c.textContent)
+        .map(c => [c.dataset.numbers, c.getBoundingClientRect()]), out = [];
+    for (const path of document.querySelectorAll('#network .gg-edge')) {
+        const length = path.getTotalLength(), m = path.getScreenCTM();
+        const half = Number(path.getAttribute('stroke-width')) / 2;
+        for (let k = 0; k <= 60; k++) {
+            const p = path.getPointAtLength(k / 60 * length), x = m.a * p.x + m.e, y = m.d * p.y + m.f;
+            for (const [key, r] of boxes) {
+                if (x > r.left - half && x < r.right + half && y > r.top - half && y < r.bottom + half) {
+                    out.push(`${key}: ${path.dataset.edge}`);
+                }
+            }
+        }
+    }
+    return [...new Set(out)];
+}"""
+
+
+def test_screen_the_gradient_view_is_on_its_line_and_its_hint_follows(screen_of: Callable[..., Opener]) -> None:
+    page, runner = screen_of(SCREENS["projector"])()
+    box, words = page.locator("#gradient-view").bounding_box(), page.locator("#gradient-view + span").bounding_box()
+    assert abs((box["y"] + box["height"] / 2) - (words["y"] + words["height"] / 2)) < 4 and words["x"] > box["x"]
+    assert "the sign of its weight w" in page.text_content("#edges-hint")
+    page.click("#step")
+    wait_until(lambda: runner.session.step_count == 1)
+    page.check("#gradient-view")
+    page.wait_for_function("document.querySelector('#edges-hint').textContent.includes('of the last batch')")
+    assert "as wide as" not in page.text_content("#edges-hint")
+
+
 @pytest.mark.parametrize("screen", SCREENS)
 def test_screen_an_opened_neuron_and_its_panel_are_both_in_sight(screen_of: Callable[..., Opener],
                                                                   screen: str) -> None:
