@@ -118,7 +118,7 @@ def test_screen_every_network_size_fits_above_the_fold(screen_of: Callable[..., 
 
 
 def test_screen_the_map_has_ticks_a_legend_and_shows_a_hovered_neuron(screen_of: Callable[..., Opener]) -> None:
-    page, runner = screen_of(SCREENS["projector"])()
+    page, _ = screen_of(SCREENS["projector"])()
     ticks = page.eval_on_selector_all(".gg-xticks .gg-tick, .gg-yticks .gg-tick", "els => els.map(e => e.textContent)")
     assert len(ticks) >= 6 and "0" in ticks
     assert page.text_content("#legend").replace(" ", "").startswith("P(class1)0")  # the colours' numbers
@@ -152,7 +152,7 @@ def test_screen_a_bias_is_clicked_and_typed(screen_of: Callable[..., Opener]) ->
 
 
 def test_screen_tooltips_and_the_panel_speak_the_lectures_notation(screen_of: Callable[..., Opener]) -> None:
-    page, runner = screen_of(SCREENS["projector"])()
+    page, _ = screen_of(SCREENS["projector"])()
     names = page.eval_on_selector_all(".gg-feature-name", "els => els.map(e => e.textContent)")
     assert names[:3] == ["x\u2081", "x\u2082", "x\u2081\u00b2"]
     page.hover('[data-neuron="2.1"]')
@@ -218,7 +218,7 @@ def test_screen_the_gradient_view_is_on_its_line_and_its_hint_follows(screen_of:
 def test_screen_an_opened_neuron_and_its_panel_are_both_in_sight(screen_of: Callable[..., Opener],
                                                                   screen: str) -> None:
     width, height = SCREENS[screen]
-    page, runner = screen_of((width, height))(Settings(networkShape=(8, 8, 8)))
+    page, _ = screen_of((width, height))(Settings(networkShape=(8, 8, 8)))
     for key in ("1.1", "3.8", "4.2"):
         if page.locator("#neuron-panel").is_visible():  # the panel may lie over the next neuron: closed first
             page.click("#neuron-panel .gg-close")
@@ -299,7 +299,7 @@ def test_screen_after_a_divergence_every_number_agrees(screen_of: Callable[..., 
 
 def test_screen_a_loaded_csv_is_kept_in_the_link_when_it_fits(screen_of: Callable[..., Opener],
                                                               monkeypatch: pytest.MonkeyPatch) -> None:
-    import playground.runner
+    from playground.settings import rules
 
     page, runner = screen_of(SCREENS["projector"])()
     csv = "x1,x2,label\n" + "".join(f"{k / 10},{-k / 7:.4f},{k % 2}\n" for k in range(300))
@@ -307,8 +307,8 @@ def test_screen_a_loaded_csv_is_kept_in_the_link_when_it_fits(screen_of: Callabl
     page.wait_for_function("!document.querySelector('#link-note').hidden")  # the server reads no points in a link
     assert "not these 300 points" in page.text_content("#link-note")
     assert "points=" not in page.evaluate("location.hash")
-    rules = playground.runner.rules
-    monkeypatch.setattr(playground.runner, "rules", lambda: {**rules(), "linkPoints": 200})
+    # a server that reads points from a link (the page's side only, here): its rules say how many fit
+    monkeypatch.setattr("playground.runner.rules", lambda: {**rules(), "linkPoints": 200})
     few = "x1,x2,label\n" + "".join(f"{k / 10},{-k / 7:.4f},{k % 2}\n" for k in range(40))
     page.set_input_files("#csv-file", files=[{"name": "p.csv", "mimeType": "text/csv", "buffer": few.encode()}])
     page.wait_for_function("location.hash.includes('&points=')")

@@ -1645,7 +1645,10 @@ function render({ model, el }) {
   model.on("change:error", () => showError(view, model.get("error") || ""));
   const resized = new ResizeObserver(() => requestDraw(view));
   resized.observe(core.main);
-  window.addEventListener("hashchange", () => { core.source = null; });  /* the link sent it, not a control */
+  window.addEventListener("hashchange", () => {  /* the link sends a message (serverModel), not a control */
+    core.source = null;
+    showNotices(core, []);
+  });
   take(view);
   showError(view, model.get("error") || "");
   return () => { resized.disconnect(); root.remove(); };
