@@ -164,7 +164,8 @@ def test_playground_edges_show_and_take_a_weight(page_of: Callable[..., tuple[An
         return null; }""")
     assert point is not None
     page.mouse.move(point[0], point[1])
-    assert "layers.0.neurons.2.w.1 = " in page.text_content(".gg-tooltip")
+    tip = page.text_content(".gg-tooltip")  # the lecture's name, never Python's layers.0.neurons.2.w.1
+    assert tip.startswith("w₃₂¹ = ") and "from x₂ to neuron 3 of layer 1" in tip and "layers." not in tip
     assert page.locator(".gg-tooltip").is_visible()
     page.evaluate("""() => { const hit = document.querySelector('[data-edge="1.3.2"]').nextElementSibling;
         hit.dispatchEvent(new MouseEvent('click', {bubbles: true, clientX: 300, clientY: 300})); }""")

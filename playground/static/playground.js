@@ -4,15 +4,21 @@
    render({model, el}) draws the playground into el and keeps it in step with `model`, a small interface:
      model.get("frame")          the newest frame (playground/runner.py: state, history, heatmaps)
      model.get("error")          the last error message, "" when the last message went through
+     model.get("link")           the page's link (its URL hash text); the widget has none
      model.on("change:frame" | "change:error", callback)
      model.send(message)         a message for Runner.handle: {type: "play"}, {type: "settings", hash}, ...
    The page gets that interface over its server (serverModel); the widget from the kernel (anywidget).
 
+   One screen, as TensorFlow Playground's: the top bar; then in one row the data column, the network (with the
+   glass box's controls under it) and the output column (losses, chart, map); the network and the maps scale to
+   the room the playground has (fit), and an opened neuron's panel slides over the side away from it.
+
    One plain ES module (anywidget's _esm takes it as it is; no build step), in parts: the types; small helpers
-   for elements, numbers and colours; Python's rules read; the controls; the network view; the maps; the loss
-   chart; the glass box; the frame loop (render); the server's model. The choices, ranges, limits and couplings
-   of the settings are Python's (playground/settings.py rules(), in a full frame): the page builds its menus,
-   sliders and caps from them and writes none of them again. Checked by tsc (make typecheck-js). */
+   for elements, numbers and colours; Python's rules and the lecture's names read; the controls; the sizes; the
+   network view; the maps; the output column and the loss chart; the glass box; the frame loop (render); the
+   server's model. The choices, ranges, limits and couplings of the settings are Python's (playground/settings.py
+   rules(), in a full frame), and so are the lecture's names of every parameter and unit (playground/notation.py,
+   the frame's names and units): the page writes none of them again. Checked by tsc (make typecheck-js). */
 
 /* -- the types --------------------------------------------------------------------------------------------- */
 
@@ -55,19 +61,24 @@
 /** The opened neuron's panel (playground/glassbox.py neuron_view). @typedef {{neuron: string, svg: string,
     rows: PanelRow[], bias: {name: string, grad: number | null}, z: number | null, a: number | null,
     dz: number | null}} Panel */
+/** A unit's names as the lecture writes them (playground/notation.py units): an input's x, a neuron's z, a, b;
+    and its words ("neuron 1 of layer 2"). @typedef {{x?: string, z?: string, a?: string, b?: string,
+    words: string}} Unit */
 /** A file or a text to hand over (playground/export.py). @typedef {{what: string, filename: string,
     text: string}} Export */
 /** What a frame leaves out when it did not change: the page keeps the last. @typedef {{train: Point[],
-    test: Point[], rules: Rules, maps: Maps | null}} Kept */
-/** A frame as drawn: with the points, rules and maps of the last frame that had them.
+    test: Point[], rules: Rules, maps: Maps | null, names: Record<string, string>,
+    units: Record<string, Unit>}} Kept */
+/** A frame as drawn: with the points, rules, names and maps of the last frame that had them.
     @typedef {Kept & {epoch: number, step: number, train_loss: number | null, test_loss: number | null,
       train_accuracy: number | null, test_accuracy: number | null, settings: Settings, hash: string,
-      problem: string, classes: number, features: string[], layers: number[],
+      problem: string, classes: number, features: string[], layers: number[], custom_data?: boolean,
+      link_note?: string | null,
       parameters: Record<string, number | null>, playing: boolean, history: [number, number | null, number | null][],
       gradients: Record<string, number | null> | null, timeline: {epochs: number[], viewing: number | null},
       divergence: {title: string, message: string, neuron: string | null} | null,
       selected: {example: [Part, number] | null, neuron: string | null}, example: Example | null,
-      panel: Panel | null, export?: Export}} Frame */
+      panel: Panel | null, export?: Export, notices?: string[]}} Frame */
 /** A frame as it comes. @typedef {Omit<Frame, keyof Kept> & Partial<Kept>} Incoming */
 /** A message for Runner.handle (playground/messages.py).
     @typedef {{type: "play" | "pause" | "step" | "epoch" | "reset" | "regenerate" | "close-neuron" | "continue"}
@@ -77,48 +88,66 @@
       | {type: "select-example", part: Part, index: number} | {type: "open-neuron", neuron: string}
       | {type: "view-epoch", epoch: number} | {type: "export", what: "model" | "code"}
       | {type: "export", what: "steps", scope: "neuron" | "example"}} Message */
-/** @typedef {{frame: Incoming | null, error: string}} Traits */
+/** @typedef {{frame: Incoming | null, error: string, link: string}} Traits */
 /** @typedef {<K extends keyof Traits>(name: K, value: Traits[K]) => void} Setter */
 /** The model: anywidget's, or serverModel's over the page's server.
     @typedef {object} Model
     @property {<K extends keyof Traits>(name: K) => Traits[K] | undefined} get
     @property {(event: `change:${keyof Traits}`, callback: () => void) => void} on
     @property {(message: Message) => unknown} send */
+/** The sizes fit to the room: the output map's side and the chart's height, in CSS pixels.
+    @typedef {{map: number, chart: number}} Sizes */
 /** What every part reads: the model, the root element, the frame drawn last and what frames keep.
     @typedef {object} Core
     @property {Model} model
     @property {HTMLElement} root
+    @property {HTMLElement} main the row of columns, whose room the sizes fit
     @property {Frame | null} frame
     @property {Partial<Kept>} kept
     @property {boolean} busy a draw is asked for the next animation frame
     @property {string} rulesKey the rules the controls were built from (their JSON)
     @property {HTMLElement} tooltip
     @property {HTMLElement} message
-    @property {Element | null} source the control that sent the last message (its error is shown beside it) */
+    @property {HTMLElement} notice what a command's answer noted (not an error)
+    @property {Element | null} source the control that sent the last message (its error is shown beside it)
+    @property {string} hovered the node whose map the output shows large ("neuron:L.j", "feature:name"), or ""
+    @property {Map<HTMLCanvasElement, string>} painted what each small map's canvas shows (drawn again on change)
+    @property {Sizes} sizes */
 /** The top bar and the data column.
     @typedef {object} Controls
     @property {HTMLButtonElement} play
     @property {HTMLElement} epoch
     @property {Record<string, HTMLSelectElement>} selects the settings chosen from a menu, by name
     @property {Record<string, HTMLInputElement>} sliders the settings set on a slider, by name
-    @property {HTMLElement} datasets */
+    @property {HTMLElement} datasets
+    @property {HTMLElement} linkNote why the link does not hold the loaded points */
 /** The network column. @typedef {object} NetworkView
     @property {HTMLElement} network
     @property {HTMLButtonElement} addLayer
     @property {HTMLButtonElement} removeLayer
     @property {HTMLElement} layerCount
     @property {HTMLElement} layerButtons
-    @property {string} layoutKey the layers and features the drawing was laid out for
+    @property {HTMLElement} hint what the edges show
+    @property {string} layoutKey the layers, features and room the drawing was laid out for
+    @property {Grid | null} grid
     @property {Record<string, [SVGPathElement, string]>} edges "L.j.i" → its path and its weight's name
-    @property {Record<string, HTMLCanvasElement>} canvases "feature:name" and "neuron:L.j" → the node's map */
+    @property {Record<string, HTMLCanvasElement>} canvases "feature:name" and "neuron:L.j" → the node's map
+    @property {Record<string, HTMLElement>} captions "L.j" → the example's numbers under the neuron */
 /** The output column. @typedef {object} OutputView
+    @property {HTMLElement} column
     @property {HTMLElement} trainLoss
     @property {HTMLElement} testLoss
     @property {HTMLElement} trainAcc
     @property {HTMLElement} testAcc
     @property {HTMLCanvasElement} chart
+    @property {HTMLElement} mapBlock the map with its axes' ticks
     @property {HTMLCanvasElement} boundary
-    @property {HTMLElement} axes
+    @property {HTMLCanvasElement} background the output's map without the points (painted when it changes)
+    @property {HTMLElement} xTicks
+    @property {HTMLElement} yTicks
+    @property {HTMLElement} caption what the map shows
+    @property {HTMLElement} legend its colours with numbers
+    @property {string} ticksKey the extent and size the ticks were made for
     @property {HTMLInputElement} showTest
     @property {HTMLInputElement} discretize
     @property {HTMLSelectElement} pointClass */
@@ -132,6 +161,7 @@
     @property {HTMLElement} exampleText
     @property {HTMLElement} divergence
     @property {HTMLElement} panel
+    @property {HTMLElement} codeBox
     @property {string} panelKey what the panel was drawn for */
 /** @typedef {Core & {controls: Controls, net: NetworkView, output: OutputView, glass: GlassView}} View */
 
@@ -140,13 +170,17 @@
 /* class colours: class 0 orange, class 1 blue (as TensorFlow Playground), then green, purple, red */
 const CLASS_RGB = [[245, 147, 34], [8, 119, 189], [44, 160, 44], [148, 103, 189], [214, 39, 40]];
 const WHITE = [255, 255, 255];
-const NODE = 34;  /* a node's side in pixels (playground.css .gg-node) */
+const NOT_FINITE_RGB = [200, 200, 200];
+/* the loss chart's curves: two colours apart from each other and from the classes' */
+const TRAIN_COLOUR = "#183d4e", TEST_COLOUR = "#d6336c";
 /* the values the learning-rate and regularization-rate menus offer (TensorFlow Playground's), kept to Python's
    ranges; a link may set any other value in range, and the menu then shows it too */
 const RATE_MENU = [0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10, 30, 100];
 const REGULARIZATION_RATE_MENU = [0, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10];
 /* the sliders' steps (their ranges are Python's) */
 const SLIDER_STEPS = { percTrainData: 10, noise: 5, batchSize: 1 };
+/* a map is painted this many pixels a side at most, then scaled (the browser smooths it): the output's, a node's */
+const PAINTED_OUTPUT = 160, PAINTED_NODE = 64;
 
 /** @typedef {string | number | ((event: Event) => void)} Attribute */
 /**
@@ -195,16 +229,18 @@ function download(text, type, filename) {
   link.remove();
 }
 
-/** A map from the frame back to numbers; byte 255 is "not finite" (null). @param {MapData} map
-    @returns {(number | null)[]} */
+/** A map from the frame back to numbers; byte 255 is "not finite" (NaN). @param {MapData} map */
 function decode(map) {
-  const bytes = atob(map.data), out = new Array(bytes.length);
+  const bytes = atob(map.data), out = new Float64Array(bytes.length), step = (map.hi - map.lo) / 254;
   for (let i = 0; i < bytes.length; i++) {
     const b = bytes.charCodeAt(i);
-    out[i] = b === 255 ? null : map.lo + (b / 254) * (map.hi - map.lo);
+    out[i] = b === 255 ? NaN : map.lo + b * step;
   }
   return out;
 }
+
+/** @param {number} x @param {number} lo @param {number} hi */
+function clamp(x, lo, hi) { return Math.min(hi, Math.max(lo, x)); }
 
 /** @param {number[]} a @param {number[]} b @param {number} t @returns {number[]} */
 function mix(a, b, t) { return [0, 1, 2].map((k) => Math.round(a[k] + (b[k] - a[k]) * t)); }
@@ -213,6 +249,9 @@ function mix(a, b, t) { return [0, 1, 2].map((k) => Math.round(a[k] + (b[k] - a[
 function diverging(t) {
   return t < 0 ? mix(WHITE, CLASS_RGB[0], Math.min(1, -t)) : mix(WHITE, CLASS_RGB[1], Math.min(1, t));
 }
+
+/** @param {number[]} rgb */
+function css(rgb) { return `rgb(${rgb.join(",")})`; }
 
 /** @param {number} label @returns {number[]} */
 function classColour(label) { return CLASS_RGB[Math.round(label)] || [0, 0, 0]; }
@@ -223,16 +262,28 @@ function format4(x) {
   return Number(x).toPrecision(4);
 }
 
-/** @param {number | null | undefined} x */
+/** A loss or a tick: 3 decimals, or 3 digits with an exponent when very small or large.
+    @param {number | null | undefined} x */
 function format(x) {
   if (x === null || x === undefined) { return "\u2014"; }
   return x !== 0 && (Math.abs(x) < 0.001 || Math.abs(x) >= 1e5) ? x.toExponential(2) : x.toFixed(3);
 }
 
+/** Short, for the numbers under a neuron: 3 significant digits. @param {number | null | undefined} x */
+function format3(x) {
+  if (x === null || x === undefined) { return "\u2014"; }
+  const t = Number(x.toPrecision(3));
+  return t !== 0 && (Math.abs(t) < 0.001 || Math.abs(t) >= 1e5) ? t.toExponential(1) : String(t);
+}
+
+/** A parameter's value to edit: 6 significant digits, "" when it is not finite.
+    @param {number | null | undefined} x */
+function editable(x) { return x === null || x === undefined ? "" : String(Number(x.toPrecision(6))); }
+
 /** "1 neuron", "2 neurons". @param {number} n @param {string} word */
 function counted(n, word) { return `${n} ${word}${n === 1 ? "" : "s"}`; }
 
-/* -- Python's rules, read ---------------------------------------------------------------------------------- */
+/* -- Python's rules and the lecture's names, read ---------------------------------------------------------- */
 
 /** @param {Rules} rules @param {string} dataset */
 function isRegression(rules, dataset) { return rules.datasets.regression.includes(dataset); }
@@ -260,9 +311,12 @@ function coupled(rules, before, values) {
   return s;
 }
 
+/** A setting's value as the URL hash writes it. @param {SettingValue | undefined} v */
+function hashText(v) { return Array.isArray(v) ? v.join(",") : String(v); }
+
 /** The URL hash of settings. @param {Record<string, SettingValue>} settings */
 function hashOf(settings) {
-  return Object.entries(settings).map(([k, v]) => `${k}=${Array.isArray(v) ? v.join(",") : String(v)}`).join("&");
+  return Object.entries(settings).map(([k, v]) => `${k}=${hashText(v)}`).join("&");
 }
 
 /** A setting's range: [low, high] from the integers' or the numbers' table. @param {Rules} rules
@@ -280,24 +334,55 @@ function menuIn(rules, name, menu) {
   return menu.filter((v) => v >= lo && v <= hi).map((v) => [String(v), String(v)]);
 }
 
-/** A feature's name as the inputs are written here: x → X₁, y → X₂, xSquared → X₁², xTimesY → X₁X₂,
-    sinX → sin(X₁) (TF Playground's names are made of these parts). @param {string} name */
+/** A feature of a point as the lecture writes the inputs: x → x₁, y → x₂, xSquared → x₁², xTimesY → x₁x₂,
+    sinX → sin(x₁) (TF Playground's names are made of these parts). @param {string} name */
 function featureLabel(name) {
   /** @param {string} letter */
-  const input = (letter) => ({ x: "X\u2081", y: "X\u2082" })[letter.toLowerCase()] ?? letter;
+  const input = (letter) => ({ x: "x\u2081", y: "x\u2082" })[letter.toLowerCase()] ?? letter;
   const applied = /^([a-z]{2,})([A-Z])$/.exec(name);  /* a function of one input */
   if (applied) { return `${applied[1]}(${input(applied[2])})`; }
   return name.replace(/Squared/g, "\u00b2").replace(/Times/g, "").replace(/[xyXY]/g, input);
 }
 
+/** A parameter's lecture name (wᵢⱼˡ, bᵢˡ: the frame's names); never its Python name. @param {Frame} frame
+    @param {string} name */
+function lectureName(frame, name) { return frame.names[name] ?? "this parameter"; }
+
+/** A unit's lecture names ("L.j": the frame's units). @param {Frame} frame @param {string} key @returns {Unit} */
+function unitOf(frame, key) { return frame.units[key] ?? { words: "this neuron" }; }
+
+/** What feeds an edge or a row of the panel: input xⱼ (with the feature it is, when that reads otherwise) or the
+    activation aⱼ of the layer below. @param {Frame} frame @param {string} key "L.j" of the unit */
+function inputName(frame, key) {
+  const u = unitOf(frame, key);
+  if (!key.startsWith("0.")) { return u.a ?? u.words; }
+  const feature = frame.features[Number(key.split(".")[1]) - 1];
+  const label = feature === undefined ? "" : featureLabel(feature);
+  return label && label !== u.x ? `${u.x} = ${label}` : (u.x ?? u.words);
+}
+
+/** The names of neuron j (from 0) of layer L: its key, its weights' and its bias's. @param {number} L
+    @param {number} j */
+function neuronNames(L, j) {
+  const prefix = `layers.${L - 1}.neurons.${j}`;
+  return { key: unitKey(L, j), bias: `${prefix}.b`, weight: (/** @type {number} */ i) => `${prefix}.w.${i}` };
+}
+
+/** A unit's key as the page and the server write it: "L.j", layer L (the inputs are layer 0) and unit j, both as
+    the lecture counts them (j from 1); `j` here is the unit's index, from 0. @param {number} L @param {number} j */
+function unitKey(L, j) { return `${L}.${j + 1}`; }
+
 /* -- the controls: the top bar and the data column ---------------------------------------------------------- */
 
-/** The settings changed by `values` (and what they couple), sent as a hash. @param {Core} view
+/** The settings `values` change, sent: only those, and what they couple (the output), so that a change sent
+    before the answer to another one is in does not undo it. @param {Core} view
     @param {Record<string, SettingValue>} values */
 function change(view, values) {
   const frame = view.frame;
   if (!frame) { return; }
-  view.model.send({ type: "settings", hash: hashOf(coupled(frame.rules, frame.settings, values)) });
+  const next = coupled(frame.rules, frame.settings, values);
+  const changed = Object.entries(next).filter(([k, v]) => k in values || hashText(v) !== hashText(frame.settings[k]));
+  view.model.send({ type: "settings", hash: hashOf(Object.fromEntries(changed)) });
 }
 
 /** @param {Core} view @param {(shape: number[]) => number[]} edit */
@@ -317,8 +402,15 @@ function showError(view, text) {
   }
 }
 
+/** What an answer noted (a link's names ignored, where training went on from): an information line, not an
+    error; gone with the next message sent. @param {Core} view @param {string[]} notices */
+function showNotices(view, notices) {
+  view.notice.textContent = notices.length ? `\u2139 ${notices.join("; ")}` : "";
+  view.notice.hidden = !notices.length;
+}
+
 /** ``model`` whose ``send`` first notes the control that sent the message (the one with the focus, if it is in
-    the playground). @param {Model} model @param {Core} view @returns {Model} */
+    the playground) and clears the last notices. @param {Model} model @param {Core} view @returns {Model} */
 function noting(model, view) {
   return {  /* not a copy of `model`: anywidget's keeps get, on and send on its prototype */
     get: (name) => model.get(name),
@@ -326,6 +418,7 @@ function noting(model, view) {
     send: (message) => {
       const active = document.activeElement;
       view.source = active && view.root.contains(active) ? active : null;
+      showNotices(view, []);
       model.send(message);
     },
   };
@@ -348,7 +441,7 @@ function slider(view, controls, id, label) {
   input.addEventListener("input", () => { shown.textContent = input.value; });
   input.addEventListener("change", () => change(view, { [id]: input.value }));
   controls.sliders[id] = input;
-  return element("label", { class: "gg-field gg-slider" }, [element("span", { text: label }), input, shown]);
+  return element("label", { class: "gg-field gg-slider" }, [element("span", {}, [`${label} `, shown]), input]);
 }
 
 /** The top bar: play, step, epoch, reset, the epoch counter and the training's menus. @param {Core} view
@@ -371,22 +464,29 @@ function topBar(view, controls) {
   ]);
 }
 
-/** The data column: the data sets, classes, the data's sliders, new points, a CSV in and out.
-    @param {Core} view @param {Controls} controls */
+/** The data column: the data sets, classes, the data's sliders, new points, a CSV in and out, the model and its
+    code out. @param {Core} view @param {Controls} controls */
 function dataColumn(view, controls) {
   const csvInput = element("input", { type: "file", accept: ".csv,text/csv", id: "csv-file" });
   csvInput.addEventListener("change", () => loadCsv(view, csvInput));
+  const exportButton = (/** @type {string} */ id, /** @type {"model" | "code"} */ what, /** @type {string} */ text,
+    /** @type {string} */ title) => element("button", { id: id, text: text, title: title,
+    onclick: () => view.model.send({ type: "export", what: what }) });
   return element("section", { class: "gg-column gg-data" }, [
     element("h2", { text: "Data" }), controls.datasets, menu(view, controls, "classes", "Classes"),
-    slider(view, controls, "percTrainData", "Ratio of training to test data, %"),
-    slider(view, controls, "noise", "Noise"),
-    slider(view, controls, "batchSize", "Batch size"),
+    slider(view, controls, "percTrainData", "Training data, %:"),
+    slider(view, controls, "noise", "Noise:"),
+    slider(view, controls, "batchSize", "Batch size:"),
     element("div", { class: "gg-row" }, [
       element("button", { id: "regenerate", text: "Regenerate", title: "New points (a new data seed)",
         onclick: () => view.model.send({ type: "regenerate" }) })]),
-    element("div", { class: "gg-row" }, [element("label", { class: "gg-file" }, [
-      element("span", { text: "Load CSV (x1,x2,label)" }), csvInput]),
-    element("button", { id: "save-csv", text: "Save CSV", onclick: () => saveData(view) })]),
+    element("label", { class: "gg-file" }, [element("span", { text: "Load CSV (x1,x2,label)" }), csvInput]),
+    element("div", { class: "gg-row" }, [
+      element("button", { id: "save-csv", text: "Save CSV", onclick: () => saveData(view) })]),
+    controls.linkNote,
+    element("div", { class: "gg-row gg-export" }, [
+      exportButton("save-model", "model", "Save model", "The JSON that MLP.load reads"),
+      exportButton("copy-code", "code", "Copy code", "Python and the glassgrad train command")]),
   ]);
 }
 
@@ -398,7 +498,9 @@ function makeControls(view) {
   play.addEventListener("click", () => view.model.send({ type: view.frame && view.frame.playing ? "pause" : "play" }));
   /** @type {Controls} */
   const controls = { play: play, epoch: element("span", { id: "epoch", class: "gg-epoch", text: "0" }), selects: {},
-    sliders: {}, datasets: element("div", { class: "gg-datasets" }) };
+    sliders: {}, datasets: element("div", { class: "gg-datasets" }),
+    linkNote: element("p", { id: "link-note", class: "gg-hint gg-link-note" }) };
+  controls.linkNote.hidden = true;
   return [controls, topBar(view, controls), dataColumn(view, controls)];
 }
 
@@ -425,8 +527,8 @@ function applyRules(view, controls, rules) {
   }
   controls.datasets.textContent = "";
   for (const dataset of [...rules.datasets.classification, ...rules.datasets.regression]) {
-    controls.datasets.append(element("button", { class: "gg-dataset", "data-dataset": dataset, text: rules.labels[dataset] ?? dataset,
-      onclick: () => change(view, { dataset: dataset }) }));
+    controls.datasets.append(element("button", { class: "gg-dataset", "data-dataset": dataset,
+      text: rules.labels[dataset] ?? dataset, onclick: () => change(view, { dataset: dataset }) }));
   }
 }
 
@@ -463,6 +565,16 @@ function drawControls(view, frame) {
   }
   net.addLayer.disabled = s.networkShape.length >= frame.rules.maxLayers;
   net.removeLayer.disabled = s.networkShape.length === 0;
+  drawLinkNote(controls.linkNote, frame, view.model.get("link"));
+}
+
+/** Under the CSV buttons, when the points were loaded from a file and the page's link does not hold them: so.
+    @param {HTMLElement} note @param {Frame} frame @param {string | undefined} link the page's link (none: the
+    widget) */
+function drawLinkNote(note, frame, link) {
+  const text = link === undefined ? "" : frame.link_note || "";
+  note.hidden = !text;
+  note.textContent = text ? `The ${text}.` : "";
 }
 
 /** The points as a CSV file (x1,x2,label). @param {Core} view */
@@ -488,10 +600,50 @@ async function loadCsv(view, input) {
   view.model.send({ type: "csv", text: await file.text() });
 }
 
+/* -- the sizes: everything on one screen ------------------------------------------------------------------- */
+
+/** The output map's side and the chart's height for the room the row of columns has: the map takes at most
+    28% of the width and the height the rest of the output column leaves it; the network lays itself out in what
+    the map leaves (layoutNetwork). Sizes change in steps of 4 pixels, so that nothing shivers. @param {View} view */
+function fit(view) {
+  const { main, output } = view, width = main.clientWidth, height = main.clientHeight;
+  if (!width || !height) { return; }
+  const chart = Math.round(clamp(height * 0.15, 100, 170));
+  const others = output.column.offsetHeight - output.mapBlock.offsetHeight - output.chart.offsetHeight;
+  const map = 4 * Math.floor(clamp(Math.min(width * 0.28, height - chart - others - 6), 200, 640) / 4);
+  if (map === view.sizes.map && chart === view.sizes.chart) { return; }
+  view.sizes = { map: map, chart: chart };
+  view.root.style.setProperty("--map", `${map}px`);
+  view.root.style.setProperty("--chart", `${chart}px`);
+  sizeCanvas(output.boundary, map, map);
+  sizeCanvas(output.chart, output.mapBlock.offsetWidth, chart);  /* as wide as the map and its ticks */
+}
+
+/** A canvas `width` × `height` CSS pixels, with a pixel of its own for each of the screen's.
+    @param {HTMLCanvasElement} canvas @param {number} width @param {number} height */
+function sizeCanvas(canvas, width, height) {
+  const scale = window.devicePixelRatio || 1;
+  canvas.width = Math.round(width * scale);
+  canvas.height = Math.round(height * scale);
+  canvas.style.width = `${width}px`;
+  canvas.style.height = `${height}px`;
+}
+
+/** A 2D context drawing in CSS pixels on a canvas sized by sizeCanvas. @param {HTMLCanvasElement} canvas */
+function context(canvas) {
+  const ctx = canvas.getContext("2d");
+  if (ctx) {
+    const scale = canvas.width / (canvas.clientWidth || canvas.width);
+    ctx.setTransform(scale, 0, 0, scale, 0, 0);
+  }
+  return ctx;
+}
+
 /* -- the network view --------------------------------------------------------------------------------------- */
 
-/** The network column: add or remove layers, the drawing, the hint. @param {Core} view
-    @returns {[NetworkView, HTMLElement]} */
+
+/** The network column: add or remove layers, the drawing, what its edges show; the glass box's controls go
+    under it (render). @param {Core} view @returns {[NetworkView, HTMLElement]} */
 function makeNetworkView(view) {
   const shape = (/** @type {(s: number[], rules: Rules) => number[]} */ edit) => () =>
     changeShape(view, (s) => view.frame ? edit(s, view.frame.rules) : s);
@@ -504,92 +656,122 @@ function makeNetworkView(view) {
       onclick: shape((s) => s.slice(0, -1)) }),
     layerCount: element("span", { class: "gg-layer-count" }),
     layerButtons: element("div", { class: "gg-layer-buttons" }),
-    layoutKey: "", edges: {}, canvases: {},
+    hint: element("p", { class: "gg-hint gg-edges-hint", id: "edges-hint" }),
+    layoutKey: "", grid: null, edges: {}, canvases: {}, captions: {},
   };
   const column = element("section", { class: "gg-column gg-net" }, [
-    element("h2", {}, [net.addLayer, net.removeLayer, net.layerCount]), net.layerButtons, net.network,
-    element("p", { class: "gg-hint", text: "Blue: positive, orange: negative; an edge is as wide as its weight. " +
-      "Hover on an edge for its weight, click it to type a new one. Click a feature to switch it on or off." }),
-  ]);
+    element("h2", {}, [net.addLayer, net.removeLayer, net.layerCount]), net.layerButtons, net.network, net.hint]);
   return [net, column];
 }
 
-/** Where the drawing puts things: columns apart, rows apart, the inputs' column; and its size.
-    @typedef {{columnGap: number, rowGap: number, left: number, rows: number, width: number, height: number}} Grid */
+/** Where the drawing puts things, fit to its room: the width of the features' names, columns and rows apart, a
+    node's side, the font of the numbers under a neuron and their room (two lines); the drawing's size.
+    @typedef {{left: number, columnGap: number, rowGap: number, node: number, font: number, caption: number,
+      rows: number, width: number, height: number}} Grid */
 
-/** @param {Frame} frame @returns {Grid} */
-function gridOf(frame) {
-  const columnGap = 124, rowGap = 46, left = 80;  /* room for an example's numbers beside each neuron */
+/** @param {Frame} frame @param {number} width @param {number} height the drawing's room @returns {Grid} */
+function gridOf(frame, width, height) {
   const rows = Math.max(frame.rules.features.length, ...frame.layers.slice(1));
-  const width = left + columnGap * (frame.layers.length - 1) + NODE + 84;  /* + the numbers beside the outputs */
-  return { columnGap, rowGap, left, rows, width, height: rows * rowGap + 10 };
+  const gaps = Math.max(1, frame.layers.length - 1);  /* between the inputs' column and the output layer's */
+  const left = Math.round(clamp(width * 0.09, 48, 80));
+  const font = Math.round(clamp(height / rows / 7, 11, 15)), caption = Math.ceil(2.3 * font);
+  const rowGap = Math.max(caption + 16, height / rows);
+  const node = Math.floor(clamp(Math.min(rowGap - caption - 4, (width - left - 8) / gaps * 0.5), 16, 80));
+  return { left, columnGap: (width - left - node - 8) / gaps, rowGap, node, font, caption, rows, width,
+    height: rows * rowGap };
 }
 
-/** The top left corner of node j of `count` in column `col`. @param {Grid} grid @param {number} col
-    @param {number} j @param {number} count @returns {[number, number]} */
-function centre(grid, col, j, count) {
-  return [grid.left + grid.columnGap * col, 5 + (grid.rows - count) * grid.rowGap / 2 + j * grid.rowGap];
+/** The top left corner of node j of `count` in column `col`: the columns' nodes centred on the rows.
+    @param {Grid} grid @param {number} col @param {number} j @param {number} count @returns {[number, number]} */
+function corner(grid, col, j, count) {
+  const y = (grid.rows - count) * grid.rowGap / 2 + j * grid.rowGap + (grid.rowGap - grid.node - grid.caption) / 2;
+  return [Math.round(grid.left + grid.columnGap * col), Math.round(y)];
 }
 
-/** The network laid out anew when its layers or features changed: inputs, neurons, edges, layer buttons.
+/** The network laid out anew when its layers, features or room changed: inputs, neurons, edges, layer buttons.
     @param {View} view @param {Frame} frame */
 function layoutNetwork(view, frame) {
-  const net = view.net, key = JSON.stringify([frame.layers, frame.features]);
+  const net = view.net, width = net.network.clientWidth, height = net.network.clientHeight;
+  const key = JSON.stringify([frame.layers, frame.features, width, height]);
   if (key === net.layoutKey) { return; }
   net.layoutKey = key;
   net.network.textContent = "";
   net.edges = {};
-  const grid = gridOf(frame);
-  net.network.style.width = `${grid.width}px`;
-  net.network.style.height = `${grid.height}px`;
+  net.canvases = {};
+  net.captions = {};
+  view.painted.clear();
+  const grid = net.grid = gridOf(frame, width, height);
   const svg = svgElement("svg", { width: grid.width, height: grid.height, class: "gg-edges" });
   net.network.append(svg);
   /** @type {Record<string, [number, number]>} "L.j" → the node's top left corner (inputs: those on) */
   const nodes = layoutInputs(view, frame, grid);
   for (let L = 1; L < frame.layers.length; L++) {
     for (let j = 0; j < frame.layers[L]; j++) {
-      nodes[unitKey(L, j)] = layoutNeuron(view, frame, centre(grid, L, j, frame.layers[L]), L, j);
+      nodes[unitKey(L, j)] = layoutNeuron(view, frame, corner(grid, L, j, frame.layers[L]), L, j);
       layoutEdges(view, svg, nodes, frame.layers[L - 1], L, j);
     }
   }
   layoutLayerButtons(view, frame, grid);
 }
 
-/** The inputs: every feature, on or off; the network takes those that are on, in this order.
-    @param {View} view @param {Frame} frame @param {Grid} grid @returns {Record<string, [number, number]>} */
+/** A node's box: the map's canvas in it, at `at`. @param {View} view @param {[number, number]} at
+    @param {Record<string, Attribute>} attrs @returns {[HTMLElement, HTMLCanvasElement]} */
+function nodeBox(view, at, attrs) {
+  const side = view.net.grid ? view.net.grid.node : 34, canvas = element("canvas");
+  sizeCanvas(canvas, side, side);
+  const node = element("div", Object.assign({ style: `left:${at[0]}px;top:${at[1]}px;width:${side}px;` +
+    `height:${side}px` }, attrs), [canvas]);
+  node.addEventListener("mousemove", (e) => moveTooltip(view, e));
+  view.net.network.append(node);
+  return [node, canvas];
+}
+
+/** The inputs: every feature, on or off; the network takes those that are on, in this order. Hovered, a
+    feature's map shows on the output; clicked, it switches. @param {View} view @param {Frame} frame
+    @param {Grid} grid @returns {Record<string, [number, number]>} */
 function layoutInputs(view, frame, grid) {
   /** @type {Record<string, [number, number]>} */
   const nodes = {}, on = frame.features, all = frame.rules.features;
   all.forEach((name, row) => {
-    const [x, y] = centre(grid, 0, row, all.length), text = featureLabel(name), active = on.includes(name);
-    const canvas = element("canvas", { width: NODE, height: NODE });
-    const node = element("div", { class: `gg-node gg-feature${active ? "" : " gg-off"}`, "data-feature": name,
-      title: `${text}: click to switch ${active ? "off" : "on"}`, style: `left:${x}px;top:${y}px` }, [canvas]);
+    const at = corner(grid, 0, row, all.length), text = featureLabel(name), active = on.includes(name);
+    const [node, canvas] = nodeBox(view, at, { class: `gg-node gg-feature${active ? "" : " gg-off"}`,
+      "data-feature": name });
     node.addEventListener("click", () => change(view, { [name]: active ? "false" : "true" }));
-    view.net.network.append(node, element("div", { class: "gg-feature-name", text: text,
-      style: `left:${x - 74}px;top:${y + NODE / 2 - 8}px` }));
+    node.addEventListener("mouseenter", (e) => {
+      hover(view, `feature:${name}`);
+      showTooltip(view, e, `${text}: click to switch ${active ? "off" : "on"}`);
+    });
+    node.addEventListener("mouseleave", () => unhover(view));
+    view.net.network.append(element("div", { class: "gg-feature-name", text: text,
+      style: `width:${grid.left - 8}px;top:${at[1] + grid.node / 2}px` }));
     view.net.canvases[`feature:${name}`] = canvas;
-    if (active) { nodes[unitKey(0, on.indexOf(name))] = [x, y]; }
+    if (active) { nodes[unitKey(0, on.indexOf(name))] = at; }
   });
   return nodes;
 }
 
-/** A unit's key as the page and the server write it: "L.j", layer L (the inputs are layer 0) and unit j, both as
-    the lecture counts them (j from 1); `j` here is the unit's index, from 0. @param {number} L @param {number} j */
-function unitKey(L, j) { return `${L}.${j + 1}`; }
-
-/** Neuron j of layer L: a node that shows its map, its bias on hover, and opens on a click.
+/** Neuron j of layer L: a node that shows its map (large on the output while hovered) and opens on a click; a
+    handle in its corner for its bias; room under it for an example's numbers.
     @param {View} view @param {Frame} frame @param {[number, number]} at @param {number} L @param {number} j */
 function layoutNeuron(view, frame, at, L, j) {
-  const [x, y] = at, canvas = element("canvas", { width: NODE, height: NODE });
-  const output = L === frame.layers.length - 1;
-  const node = element("div", { class: `gg-node${output ? " gg-output-node" : ""}`, "data-neuron": unitKey(L, j),
-    style: `left:${x}px;top:${y}px` }, [canvas]);
-  node.addEventListener("mouseenter", (e) => showNeuron(view, e, L, j));
-  node.addEventListener("click", () => view.model.send({ type: "open-neuron", neuron: unitKey(L, j) }));
-  node.addEventListener("mouseleave", () => { view.tooltip.hidden = true; });
-  view.net.network.append(node);
-  view.net.canvases[`neuron:${unitKey(L, j)}`] = canvas;
+  const names = neuronNames(L, j), output = L === frame.layers.length - 1, grid = view.net.grid;
+  const side = grid ? grid.node : 34, font = grid ? grid.font : 11;
+  const [node, canvas] = nodeBox(view, at, { class: `gg-node${output ? " gg-output-node" : ""}`,
+    "data-neuron": names.key });
+  node.addEventListener("mouseenter", (e) => { hover(view, `neuron:${names.key}`); showNeuron(view, e, names.key); });
+  node.addEventListener("mouseleave", () => unhover(view));
+  node.addEventListener("click", () => view.model.send({ type: "open-neuron", neuron: names.key }));
+  const bias = element("div", { class: "gg-bias", "data-bias": names.key, role: "button",
+    style: `width:${Math.round(clamp(side / 4, 8, 14))}px;height:${Math.round(clamp(side / 4, 8, 14))}px` });
+  bias.addEventListener("mouseenter", (e) => showParameter(view, e, names.bias, names.key));
+  bias.addEventListener("mouseleave", (e) => showNeuron(view, e, names.key));
+  bias.addEventListener("click", (e) => { e.stopPropagation(); editParameter(view, e, names.bias); });
+  node.append(bias);
+  const caption = element("div", { class: "gg-numbers", "data-numbers": names.key,
+    style: `left:${at[0] - 5}px;top:${at[1] + side + 1}px;width:${side + 10}px;font-size:${font}px` });
+  view.net.network.append(caption);
+  view.net.canvases[`neuron:${names.key}`] = canvas;
+  view.net.captions[names.key] = caption;
   return at;
 }
 
@@ -597,22 +779,21 @@ function layoutNeuron(view, frame, at, L, j) {
     @param {View} view @param {SVGSVGElement} svg @param {Record<string, [number, number]>} nodes
     @param {number} count @param {number} L @param {number} j */
 function layoutEdges(view, svg, nodes, count, L, j) {
-  const to = nodes[unitKey(L, j)];
+  const to = nodes[unitKey(L, j)], side = view.net.grid?.node ?? 34;
   for (let i = 0; i < count; i++) {
     const from = nodes[unitKey(L - 1, i)];
     if (!from || !to) { continue; }
-    const [x0, y0] = [from[0] + NODE, from[1] + NODE / 2], [x1, y1] = [to[0], to[1] + NODE / 2];
-    const mid = (x0 + x1) / 2;
+    const [x0, y0] = [from[0] + side, from[1] + side / 2], [x1, y1] = [to[0], to[1] + side / 2];
+    const mid = (x0 + x1) / 2, edge = `${unitKey(L, j)}.${i + 1}`, name = neuronNames(L, j).weight(i);
     const d = `M${x0},${y0} C${mid},${y0} ${mid},${y1} ${x1},${y1}`;
-    const path = svgElement("path", { d: d, class: "gg-edge", "data-edge": `${unitKey(L, j)}.${i + 1}` });
+    const path = svgElement("path", { d: d, class: "gg-edge", "data-edge": edge });
     const hit = svgElement("path", { d: d, class: "gg-edge-hit" });
-    const name = `layers.${L - 1}.neurons.${j}.w.${i}`;
-    hit.addEventListener("mouseenter", (e) => showWeight(view, e, name));
+    hit.addEventListener("mouseenter", (e) => showParameter(view, e, name, unitKey(L - 1, i)));
     hit.addEventListener("mousemove", (e) => moveTooltip(view, e));
     hit.addEventListener("mouseleave", () => { view.tooltip.hidden = true; });
-    hit.addEventListener("click", (e) => editWeight(view, e, name));
+    hit.addEventListener("click", (e) => editParameter(view, e, name));
     svg.append(path, hit);
-    view.net.edges[`${unitKey(L, j)}.${i + 1}`] = [path, name];
+    view.net.edges[edge] = [path, name];
   }
 }
 
@@ -621,12 +802,11 @@ function layoutEdges(view, svg, nodes, count, L, j) {
 function layoutLayerButtons(view, frame, grid) {
   const { layerButtons, layerCount } = view.net, shape = frame.settings.networkShape;
   layerButtons.textContent = "";
-  layerButtons.style.width = `${grid.width}px`;
   shape.forEach((n, h) => {
-    const x = grid.left + grid.columnGap * (h + 1) + NODE / 2;
+    const x = grid.left + grid.columnGap * (h + 1) + grid.node / 2;
     const edit = (/** @type {number} */ delta) => changeShape(view, (s) => s.map((v, k) =>
       k === h ? Math.max(1, Math.min(frame.rules.maxNeurons, v + delta)) : v));
-    layerButtons.append(element("div", { class: "gg-layer-edit", style: `left:${x - 36}px` }, [
+    layerButtons.append(element("div", { class: "gg-layer-edit", style: `left:${Math.round(x)}px` }, [
       element("button", { class: "gg-add-neuron", "data-layer": h + 1, title: "Add a neuron", text: "+",
         onclick: () => edit(1) }),
       element("button", { class: "gg-remove-neuron", "data-layer": h + 1, title: "Remove a neuron", text: "\u2212",
@@ -637,21 +817,26 @@ function layoutLayerButtons(view, frame, grid) {
   layerCount.textContent = ` ${counted(shape.length, "hidden layer")}`;
 }
 
-/** The network drawn for the frame: edges by weight (or by gradient), each neuron's numbers, every node's map.
-    @param {View} view @param {Frame} frame */
+/** The network drawn for the frame: edges by weight (or by gradient), each neuron's bias and numbers, every
+    node's map. @param {View} view @param {Frame} frame */
 function drawNetwork(view, frame) {
   layoutNetwork(view, frame);
-  drawEdges(view.net, frame, view.glass.gradientView.checked);
+  const gradientView = view.glass.gradientView.checked;
+  drawEdges(view.net, frame, gradientView);
   drawNeurons(view.net, frame);
-  const crisp = frame.settings.discretize;
+  view.net.hint.textContent = gradientView && frame.gradients
+    ? "Gradient view: an edge's colour is the sign of \u2202C/\u2202w of the last batch (blue +, orange \u2212), " +
+      "its width |\u2202C/\u2202w| against the largest. Hover an edge for w and \u2202C/\u2202w."
+    : "An edge's colour is the sign of its weight w (blue +, orange \u2212), its width |w|. Hover an edge, or a " +
+      "neuron's corner for its bias b; click to type a new one. Hover a neuron: its map on the output; click: open it.";
   if (!frame.maps) { return; }
   for (const [name, map] of Object.entries(frame.maps.features)) {
     const canvas = view.net.canvases[`feature:${name}`];
-    if (canvas) { paintMap(canvas, map, "value", crisp); }
+    if (canvas) { paintNode(view, canvas, map, frame.settings.discretize); }
   }
   for (const [key, map] of Object.entries(frame.maps.neurons)) {
     const canvas = view.net.canvases[`neuron:${key}`];
-    if (canvas) { paintMap(canvas, map, "value", crisp); }
+    if (canvas) { paintNode(view, canvas, map, frame.settings.discretize); }
   }
 }
 
@@ -660,11 +845,12 @@ function drawNetwork(view, frame) {
 function drawEdges(net, frame, gradientView) {
   const p = frame.parameters, g = frame.gradients || {}, byGradient = gradientView && !!frame.gradients;
   const largest = byGradient ? Math.max(1e-300, ...Object.values(g).map((v) => Math.abs(v || 0))) : 1;
+  const widest = 8 * clamp((net.grid?.node ?? 34) / 34, 0.75, 1.6);
   for (const [path, name] of Object.values(net.edges)) {
     const w = p[name], v = byGradient ? g[name] : w;
-    const width = byGradient ? 0.5 + 7.5 * Math.abs(v || 0) / largest : Math.min(8, Math.abs(w || 0) * 2);
+    const width = byGradient ? widest * Math.abs(v || 0) / largest : Math.min(widest, Math.abs(w || 0) * 2);
     const none = v === null || v === undefined;
-    path.setAttribute("stroke", none ? "#bbb" : `rgb(${diverging(Math.sign(v)).join(",")})`);
+    path.setAttribute("stroke", none ? "#bbb" : css(diverging(Math.sign(v))));
     path.setAttribute("stroke-width", String(none ? 1 : Math.max(0.5, width)));
     path.dataset["weight"] = w === null || w === undefined ? "" : String(w);
     const gradient = g[name];
@@ -672,26 +858,32 @@ function drawEdges(net, frame, gradientView) {
   }
 }
 
-/** Each neuron: opened, where training diverged, and the chosen example's a and ∂C/∂z beside it.
-    @param {NetworkView} net @param {Frame} frame */
+/** Each neuron: opened, where training diverged, its bias's colour, and under it the chosen example's a and
+    ∂C/∂z. @param {NetworkView} net @param {Frame} frame */
 function drawNeurons(net, frame) {
   const passed = frame.example, opened = frame.selected.neuron, bad = frame.divergence && frame.divergence.neuron;
   net.network.querySelectorAll("[data-neuron]").forEach((node) => {
     const key = /** @type {HTMLElement} */ (node).dataset["neuron"] ?? "", numbers = passed && passed.neurons[key];
     node.classList.toggle("gg-opened", key === opened);
     node.classList.toggle("gg-diverged", key === bad);
-    let label = node.querySelector(".gg-numbers");
-    if (!numbers) { if (label) { label.remove(); } return; }
-    if (!label) { label = element("div", { class: "gg-numbers" }); node.append(label); }
-    label.textContent = `a ${format4(numbers.a)}\n\u2202C/\u2202z ${format4(numbers.dz)}`;
+    const [L, j] = key.split(".").map(Number), b = frame.parameters[neuronNames(L ?? 0, (j ?? 1) - 1).bias];
+    const handle = /** @type {HTMLElement | null} */ (node.querySelector(".gg-bias"));
+    if (handle) { handle.style.background = b === null || b === undefined ? "#bbb" : css(diverging(clamp(b, -1, 1))); }
+    const caption = net.captions[key], text = numbers ? `${format3(numbers.a)} ${format3(numbers.dz)}` : "";
+    if (caption && caption.dataset["text"] !== text) {
+      caption.dataset["text"] = text;
+      caption.replaceChildren(...(numbers ? [element("span", { class: "gg-num-a", text: format3(numbers.a) }),
+        element("span", { class: "gg-num-dz", text: format3(numbers.dz) })] : []));
+    }
   });
 }
 
 /** @param {Core} view @param {MouseEvent} e */
 function moveTooltip(view, e) {
-  const box = view.root.getBoundingClientRect();
-  view.tooltip.style.left = `${e.clientX - box.left + 12}px`;
-  view.tooltip.style.top = `${e.clientY - box.top + 12}px`;
+  const box = view.root.getBoundingClientRect(), tip = view.tooltip;
+  const left = e.clientX - box.left + 14, room = box.width - tip.offsetWidth - 8;
+  tip.style.left = `${Math.max(4, left > room ? e.clientX - box.left - tip.offsetWidth - 10 : left)}px`;
+  tip.style.top = `${e.clientY - box.top + 14}px`;
 }
 
 /** @param {Core} view @param {MouseEvent} e @param {string} text */
@@ -701,28 +893,53 @@ function showTooltip(view, e, text) {
   moveTooltip(view, e);
 }
 
-/** @param {Core} view @param {MouseEvent} e @param {string} name a weight's name */
-function showWeight(view, e, name) {
-  const w = view.frame ? view.frame.parameters[name] : null;
-  const shown = w === null || w === undefined ? "not a finite number" : w.toPrecision(4);
-  showTooltip(view, e, `${name} = ${shown}  (click to change)`);
+/** A weight's or a bias's tooltip, in the lecture's names: wᵢⱼˡ = …, from what to which neuron (in the gradient
+    view also ∂C/∂w). @param {Core} view @param {MouseEvent} e @param {string} name @param {string} from the unit
+    it comes from ("L.j"; a bias: its own neuron) */
+function showParameter(view, e, name, from) {
+  const frame = view.frame;
+  if (!frame) { return; }
+  const v = frame.parameters[name], shown = v === null || v === undefined ? "not a finite number" : v.toPrecision(4);
+  const to = name.endsWith(".b") ? from : neuronKeyOf(name);
+  const where = name.endsWith(".b") ? `the bias of ${unitOf(frame, to).words}`
+    : `from ${inputName(frame, from)} to ${unitOf(frame, to).words}`;
+  const g = frame.gradients && frame.gradients[name];
+  const gradient = g === null || g === undefined ? "" : `\n\u2202C/\u2202${lectureName(frame, name)} = ` +
+    `${g.toPrecision(3)} (last batch)`;
+  showTooltip(view, e, `${lectureName(frame, name)} = ${shown}: ${where}${gradient}\nclick to type a new value`);
 }
 
-/** @param {Core} view @param {MouseEvent} e @param {number} L @param {number} j */
-function showNeuron(view, e, L, j) {
-  const b = view.frame ? view.frame.parameters[`layers.${L - 1}.neurons.${j}.b`] : null;
-  showTooltip(view, e, `neuron ${unitKey(L, j)}: bias ${b === null || b === undefined ? "not finite" : b.toPrecision(4)}`);
+/** The key "L.j" of the neuron a parameter belongs to. @param {string} name "layers.L-1.neurons.j-1...." */
+function neuronKeyOf(name) {
+  const parts = name.split(".");
+  return unitKey(Number(parts[1]) + 1, Number(parts[3]));
 }
 
-/** A box to type a weight's new value in, where the edge was clicked; Enter sends it, Escape or a click away
-    drops it. @param {Core} view @param {MouseEvent} e @param {string} name */
-function editWeight(view, e, name) {
+/** A neuron's tooltip: its words and names, its bias, and the chosen example's numbers.
+    @param {Core} view @param {MouseEvent} e @param {string} key "L.j" */
+function showNeuron(view, e, key) {
+  const frame = view.frame;
+  if (!frame) { return; }
+  const u = unitOf(frame, key), [L, j] = key.split(".").map(Number);
+  const b = frame.parameters[neuronNames(L ?? 0, (j ?? 1) - 1).bias];
+  const numbers = frame.example && frame.example.neurons[key];
+  const example = numbers ? `\nfor the example: ${u.z} = ${format4(numbers.z)}, ${u.a} = ${format4(numbers.a)}, ` +
+    `\u2202C/\u2202${u.z} = ${format4(numbers.dz)}` : "";
+  showTooltip(view, e, `${u.words} (${u.a}): ${u.b} = ${format4(b)}${example}\nits map is on the output; ` +
+    "click to open it");
+}
+
+/** A box to type a parameter's new value in, where it was clicked; Enter sends it, Escape or a click away drops
+    it. @param {Core} view @param {MouseEvent} e @param {string} name a weight's or a bias's name */
+function editParameter(view, e, name) {
   view.tooltip.hidden = true;
   view.root.querySelectorAll(".gg-weight-editor").forEach((x) => x.remove());
+  const value = view.frame ? view.frame.parameters[name] : null;
   const input = element("input", { type: "text", class: "gg-weight-editor", id: "weight-editor",
-    "aria-label": `new value of ${name}`, value: String(view.frame ? view.frame.parameters[name] : "") });
+    "aria-label": `new value of ${view.frame ? lectureName(view.frame, name) : "the parameter"}`,
+    value: editable(value) });
   const box = view.root.getBoundingClientRect();
-  input.style.left = `${e.clientX - box.left}px`;
+  input.style.left = `${Math.min(e.clientX - box.left, box.width - 160)}px`;
   input.style.top = `${e.clientY - box.top}px`;
   input.addEventListener("keydown", (k) => {
     if (k.key === "Enter") { view.model.send({ type: "weight", name: name, value: input.value.trim() }); input.blur(); }
@@ -734,116 +951,264 @@ function editWeight(view, e, name) {
   input.select();
 }
 
-/* -- the maps: the output's decision map with the points, and every node's small map ----------------------- */
-
-/** A value's colour on a map of its kind. @param {number | null} v @param {MapKind} kind @param {boolean} crisp
-    @param {number} m the largest |value| of the map @returns {number[]} */
-function colourOf(v, kind, crisp, m) {
-  if (v === null) { return [200, 200, 200]; }
-  if (kind === "probability") { return diverging(crisp ? (v > 0.5 ? 1 : -1) : 2 * v - 1); }
-  if (kind === "classes") { return mix(WHITE, classColour(v), crisp ? 0.75 : 0.55); }
-  return diverging(crisp ? Math.sign(v) : v / m);
+/** A node hovered: its map shows on the output, large. @param {View} view @param {string} key */
+function hover(view, key) {
+  view.hovered = key;
+  requestDraw(view);
 }
 
-/** The value at a pixel's place in the grid: interpolated between the cells around it (bilinear), or the
-    nearest cell's (class numbers). @param {(number | null)[]} values @param {number} n cells a side
-    @param {number} gy @param {number} gx the place in cells @param {boolean} nearest */
-function sample(values, n, gy, gx, nearest) {
-  const r0 = Math.floor(gy), r1 = Math.min(n - 1, r0 + 1), fy = gy - r0;
-  const c0 = Math.floor(gx), c1 = Math.min(n - 1, c0 + 1), fx = gx - c0;
-  const at = (/** @type {number} */ r, /** @type {number} */ c) => values[r * n + c];
-  if (nearest) { return at(fy < 0.5 ? r0 : r1, fx < 0.5 ? c0 : c1); }
-  const a = at(r0, c0), b = at(r0, c1), c = at(r1, c0), d = at(r1, c1);
-  return a === null || b === null || c === null || d === null ? null
-    : (a * (1 - fx) + b * fx) * (1 - fy) + (c * (1 - fx) + d * fx) * fy;
+/** @param {View} view */
+function unhover(view) {
+  view.tooltip.hidden = true;
+  hover(view, "");
 }
 
-/** A map on a canvas, a pixel at a time: values interpolated between the grid's cells, then coloured, so a
-    boundary is smooth however coarse the grid; `fade` (0..1) lightens it towards white, so that points drawn
-    on it stand out. @param {HTMLCanvasElement} canvas @param {MapData} map @param {MapKind} kind
-    @param {boolean} crisp @param {number} [fade] */
-function paintMap(canvas, map, kind, crisp, fade = 0) {
-  const ctx = canvas.getContext("2d");
-  if (!ctx) { return; }
-  const values = decode(map), n = Math.round(Math.sqrt(values.length));
-  const W = canvas.width, H = canvas.height, image = ctx.createImageData(W, H);
-  const m = Math.max(Math.abs(map.lo), Math.abs(map.hi)) || 1;
+/* -- the maps: every node's small map, the output's large one with the points, its ticks and legend ---------- */
+
+/** The colours of a map's values: a table of 257 RGB entries (0..255 the places on the scale from -1 to 1, or the
+    classes; 256 "not finite") and how a value finds its place: `scale` · v + `shift` on the scale (`classes`:
+    the nearest cell's class). @typedef {{table: Uint8ClampedArray, scale: number, shift: number,
+    classes: boolean}} Palette */
+
+/* the colour tables made so far, by kind, crispness and fade */
+const TABLES = new Map();
+
+/** @param {MapKind} kind @param {boolean} crisp @param {number} fade 0..1: how far towards white (so that points
+    drawn on the map stand out) @returns {Uint8ClampedArray} */
+function tableOf(kind, crisp, fade) {
+  const key = `${kind === "classes" ? kind : ""}|${crisp}|${fade}`, known = TABLES.get(key);
+  if (known) { return known; }
+  const table = new Uint8ClampedArray(257 * 3);
+  const put = (/** @type {number} */ k, /** @type {number[]} */ rgb) => table.set(fade ? mix(rgb, WHITE, fade) : rgb,
+    3 * k);
+  put(256, NOT_FINITE_RGB);
+  if (kind === "classes") { CLASS_RGB.forEach((c, k) => put(k, mix(WHITE, c, crisp ? 0.75 : 0.55))); }
+  else { for (let k = 0; k < 256; k++) { put(k, diverging(crisp ? (k < 128 ? -1 : 1) : k / 127.5 - 1)); } }
+  TABLES.set(key, table);
+  return table;
+}
+
+/** @param {MapKind} kind @param {boolean} crisp @param {number} m the largest |value| of the map @param {number} fade
+    @returns {Palette} */
+function paletteOf(kind, crisp, m, fade) {
+  const table = tableOf(kind, crisp, fade);
+  return kind === "probability" ? { table, scale: 2, shift: -1, classes: false }
+    : { table, scale: 1 / m, shift: 0, classes: kind === "classes" };
+}
+
+/** For each pixel along a side of `pixels`, the grid's two cells around its centre and how far it is between
+    them (a grid of `n` cells a side). @param {number} pixels @param {number} n */
+function cellsAlong(pixels, n) {
+  const lo = new Int32Array(pixels), hi = new Int32Array(pixels), f = new Float64Array(pixels);
+  for (let p = 0; p < pixels; p++) {
+    const g = clamp((p + 0.5) / pixels * n - 0.5, 0, n - 1);
+    lo[p] = Math.floor(g);
+    hi[p] = Math.min(n - 1, Math.floor(g) + 1);
+    f[p] = g - Math.floor(g);
+  }
+  return { lo, hi, f };
+}
+
+/** An image of the grid's values, a pixel at a time: interpolated between the cells around it (bilinear; for
+    classes the nearest cell's), then coloured, so that a boundary is smooth however coarse the grid.
+    @param {ImageData} image @param {Float64Array} values NaN where not finite @param {Palette} palette */
+function fillImage(image, values, palette) {
+  const { width: W, height: H, data } = image, { table, scale, shift, classes } = palette;
+  const n = Math.round(Math.sqrt(values.length)), cols = cellsAlong(W, n), rows = cellsAlong(H, n);
   for (let py = 0; py < H; py++) {
-    const gy = Math.min(n - 1, Math.max(0, (py + 0.5) / H * n - 0.5));
+    const r0 = (rows.lo[py] ?? 0) * n, r1 = (rows.hi[py] ?? 0) * n, fy = rows.f[py] ?? 0;
     for (let px = 0; px < W; px++) {
-      const gx = Math.min(n - 1, Math.max(0, (px + 0.5) / W * n - 0.5));
-      let rgb = colourOf(sample(values, n, gy, gx, kind === "classes"), kind, crisp, m);
-      if (fade) { rgb = mix(rgb, WHITE, fade); }
-      image.data.set([rgb[0], rgb[1], rgb[2], 255], 4 * (py * W + px));
+      const c0 = cols.lo[px] ?? 0, c1 = cols.hi[px] ?? 0, fx = cols.f[px] ?? 0;
+      const v = classes ? values[(fy < 0.5 ? r0 : r1) + (fx < 0.5 ? c0 : c1)] ?? NaN
+        : ((values[r0 + c0] ?? NaN) * (1 - fx) + (values[r0 + c1] ?? NaN) * fx) * (1 - fy)
+          + ((values[r1 + c0] ?? NaN) * (1 - fx) + (values[r1 + c1] ?? NaN) * fx) * fy;
+      const k = 3 * (v !== v ? 256 : classes ? clamp(Math.round(v), 0, CLASS_RGB.length - 1)
+        : Math.round((clamp(v * scale + shift, -1, 1) + 1) * 127.5)), i = 4 * (py * W + px);
+      data[i] = table[k] ?? 0;
+      data[i + 1] = table[k + 1] ?? 0;
+      data[i + 2] = table[k + 2] ?? 0;
+      data[i + 3] = 255;
     }
   }
-  ctx.putImageData(image, 0, 0);
 }
 
-/** @param {Frame} frame @param {number} label */
-function pointColour(frame, label) {
-  if (frame.problem === "regression") {
-    const m = Math.max(1, ...frame.train.map((p) => Math.abs(p[2])));
-    return `rgb(${diverging(label / m).join(",")})`;
-  }
-  return `rgb(${classColour(label).join(",")})`;
-}
+/* the canvas a large map is painted on before it is scaled to its own */
+const scratch = { canvas: /** @type {HTMLCanvasElement | null} */ (null) };
 
-/** A point of the plane on the canvas. @param {Maps} maps @param {HTMLCanvasElement} canvas @param {number} x1
-    @param {number} x2 @returns {[number, number]} */
-function toCanvas(maps, canvas, x1, x2) {
-  const [a, b, c, d] = maps.extent;
-  return [(x1 - a) / (b - a) * canvas.width, (d - x2) / (d - c) * canvas.height];
-}
-
-/** The output's map, the points on it (test points with a dark ring) and a ring around the chosen example.
-    @param {OutputView} output @param {Frame} frame @param {Maps} maps */
-function drawBoundary(output, frame, maps) {
-  const s = frame.settings, canvas = output.boundary;
-  paintMap(canvas, maps.output, maps.output.kind, s.discretize, 0.4);
+/** A map on a canvas: painted at most `most` pixels a side, then scaled by the browser (which smooths it).
+    @param {HTMLCanvasElement} canvas @param {MapData} map @param {MapKind} kind @param {boolean} crisp
+    @param {number} fade @param {number} most */
+function paintMap(canvas, map, kind, crisp, fade, most) {
   const ctx = canvas.getContext("2d");
+  if (!ctx || !canvas.width || !canvas.height) { return; }
+  const w = Math.min(most, canvas.width), h = Math.min(most, canvas.height);
+  const image = ctx.createImageData(w, h);
+  fillImage(image, decode(map), paletteOf(kind, crisp, Math.max(Math.abs(map.lo), Math.abs(map.hi)) || 1, fade));
+  ctx.setTransform(1, 0, 0, 1, 0, 0);
+  if (w === canvas.width && h === canvas.height) { ctx.putImageData(image, 0, 0); return; }
+  const small = scratch.canvas = scratch.canvas || element("canvas");
+  small.width = w;
+  small.height = h;
+  const smallCtx = small.getContext("2d");
+  if (!smallCtx) { return; }
+  smallCtx.putImageData(image, 0, 0);
+  ctx.imageSmoothingEnabled = true;
+  ctx.drawImage(small, 0, 0, w, h, 0, 0, canvas.width, canvas.height);
+}
+
+/** A node's small map, painted again only when it changed. @param {Core} view @param {HTMLCanvasElement} canvas
+    @param {MapData} map @param {boolean} crisp */
+function paintNode(view, canvas, map, crisp) {
+  const key = `${crisp}|${canvas.width}|${map.lo}|${map.hi}|${map.data}`;
+  if (view.painted.get(canvas) === key) { return; }
+  view.painted.set(canvas, key);
+  paintMap(canvas, map, "value", crisp, 0, PAINTED_NODE);
+}
+
+/** What the output's map shows: the output, or the hovered node's map; with a caption and the legend's name.
+    @typedef {{key: string, map: MapData, kind: MapKind, caption: string, name: string}} Shown */
+
+/** @param {View} view @param {Frame} frame @param {Maps} maps @returns {Shown} */
+function shownMap(view, frame, maps) {
+  const [what, key] = view.hovered.split(/:(.*)/s);
+  if (what === "neuron" && key && maps.neurons[key]) {
+    const u = unitOf(frame, key);
+    return { key: view.hovered, map: maps.neurons[key], kind: "value", caption: `${u.words}: ${u.a} over the plane`,
+      name: u.a ?? "a" };
+  }
+  if (what === "feature" && key && maps.features[key]) {
+    return { key: view.hovered, map: maps.features[key], kind: "value",
+      caption: `the feature ${featureLabel(key)} over the plane`, name: featureLabel(key) };
+  }
+  const o = maps.output, words = { probability: ["the probability of class 1", "P(class 1)"],
+    classes: ["the class the network picks", "class"], score: ["the score (above 0: class 1)", "score"],
+    value: ["the value the network gives", "value"] }[o.kind];
+  return { key: "output", map: o, kind: o.kind, caption: `The output: ${words[0]}`, name: words[1] };
+}
+
+/** The output's map (or the hovered node's), the points on it (test points with a dark ring), a ring around the
+    chosen example; the axes' ticks and the colours' legend. @param {View} view @param {Frame} frame
+    @param {Maps} maps */
+function drawBoundary(view, frame, maps) {
+  const output = view.output, canvas = output.boundary, shown = shownMap(view, frame, maps);
+  const size = canvas.clientWidth || view.sizes.map, crisp = frame.settings.discretize;
+  const background = output.background, key = `${shown.key}|${crisp}|${canvas.width}|${shown.map.data}`;
+  if (view.painted.get(background) !== key) {
+    view.painted.set(background, key);
+    background.width = canvas.width;
+    background.height = canvas.height;
+    paintMap(background, shown.map, shown.kind, crisp, 0.4, PAINTED_OUTPUT);
+  }
+  const ctx = context(canvas);
   if (!ctx) { return; }
-  const ring = (/** @type {Point} */ p, /** @type {number} */ radius) => {
-    const [x, y] = toCanvas(maps, canvas, p[0], p[1]);
+  ctx.drawImage(background, 0, 0, size, size);
+  canvas.dataset["ring"] = drawPoints(ctx, frame, maps, size);
+  canvas.dataset["showing"] = shown.key;
+  output.caption.textContent = shown.caption;
+  drawTicks(output, maps, size);
+  drawLegend(output.legend, frame, shown);
+}
+
+/** The points, and a ring around the chosen example (none when none is chosen); returns the ringed point, as
+    "train.3", or "". @param {CanvasRenderingContext2D} ctx @param {Frame} frame @param {Maps} maps
+    @param {number} size */
+function drawPoints(ctx, frame, maps, size) {
+  const radius = clamp(size / 95, 3, 5.5), largest = Math.max(1, ...frame.train.map((p) => Math.abs(p[2])));
+  const colour = (/** @type {number} */ label) => css(frame.problem === "regression"
+    ? diverging(label / largest) : classColour(label));
+  const ring = (/** @type {Point} */ p, /** @type {number} */ r) => {
+    const [x, y] = toMap(maps, size, p[0], p[1]);
     ctx.beginPath();
-    ctx.arc(x, y, radius, 0, 2 * Math.PI);
+    ctx.arc(x, y, r, 0, 2 * Math.PI);
   };
-  const draw = (/** @type {Point[]} */ list, /** @type {boolean} */ test) => {
+  for (const [list, test] of /** @type {[Point[], boolean][]} */ ([[frame.train, false],
+    [frame.settings.showTestData ? frame.test : [], true]])) {
+    ctx.lineWidth = 1;
+    ctx.strokeStyle = test ? "#222" : "#fff";  /* test points: a dark ring */
     for (const p of list) {
-      ring(p, 3.2);
-      ctx.fillStyle = pointColour(frame, p[2]);
+      ring(p, radius);
+      ctx.fillStyle = colour(p[2]);
       ctx.fill();
-      ctx.lineWidth = 1;
-      ctx.strokeStyle = test ? "#222" : "#fff";  /* test points: a dark ring */
       ctx.stroke();
     }
-  };
-  draw(frame.train, false);
-  if (s.showTestData) { draw(frame.test, true); }
+  }
   const chosen = frame.selected.example;
   const p = chosen && (chosen[0] === "train" ? frame.train : frame.test)[chosen[1]];
-  if (p) {  /* the chosen example: a ring around it */
-    ring(p, 8);
-    ctx.lineWidth = 2.5;
-    ctx.strokeStyle = "#111";
-    ctx.stroke();
-  }
+  if (!chosen || !p) { return ""; }
+  ring(p, radius + 5);
+  ctx.lineWidth = 2.5;
+  ctx.strokeStyle = "#111";
+  ctx.stroke();
+  return `${chosen[0]}.${chosen[1]}`;
+}
+
+/** A point of the plane on the map, in CSS pixels. @param {Maps} maps @param {number} size the map's side
+    @param {number} x1 @param {number} x2 @returns {[number, number]} */
+function toMap(maps, size, x1, x2) {
   const [a, b, c, d] = maps.extent;
-  output.axes.textContent = `x\u2081 from ${a.toFixed(1)} to ${b.toFixed(1)}, ` +
-    `x\u2082 from ${c.toFixed(1)} to ${d.toFixed(1)}`;
+  return [(x1 - a) / (b - a) * size, (d - x2) / (d - c) * size];
+}
+
+/** Round values between lo and hi, about five of them: 1, 2 or 5 times a power of ten apart.
+    @param {number} lo @param {number} hi @returns {number[]} */
+function ticksBetween(lo, hi) {
+  const raw = (hi - lo) / 5, power = 10 ** Math.floor(Math.log10(raw)), f = raw / power;
+  const step = (f < 1.5 ? 1 : f < 3.5 ? 2 : f < 7.5 ? 5 : 10) * power, out = [];
+  for (let k = Math.ceil(lo / step); k * step <= hi; k++) { out.push(Number((k * step).toPrecision(6))); }
+  return out;
+}
+
+/** The axes' ticks: x₁ along the bottom, x₂ up the left. @param {OutputView} output @param {Maps} maps
+    @param {number} size */
+function drawTicks(output, maps, size) {
+  const key = JSON.stringify([maps.extent, size]);
+  if (key === output.ticksKey) { return; }
+  output.ticksKey = key;
+  const [a, b, c, d] = maps.extent;
+  output.xTicks.textContent = "";
+  output.yTicks.textContent = "";
+  for (const v of ticksBetween(a, b)) {
+    output.xTicks.append(element("span", { class: "gg-tick", text: String(v), style: `left:${(v - a) / (b - a) * size}px` }));
+  }
+  for (const v of ticksBetween(c, d)) {
+    output.yTicks.append(element("span", { class: "gg-tick", text: String(v), style: `top:${(d - v) / (d - c) * size}px` }));
+  }
+}
+
+/** The colours of the map shown, with numbers: a scale from orange through white to blue with its ends and
+    middle, or a swatch a class. @param {HTMLElement} legend @param {Frame} frame @param {Shown} shown */
+function drawLegend(legend, frame, shown) {
+  const { map, kind } = shown, crisp = frame.settings.discretize, m = Math.max(Math.abs(map.lo), Math.abs(map.hi));
+  const key = JSON.stringify([shown.key, kind, crisp, kind === "probability" || kind === "classes" ? 0 : m,
+    frame.classes]);
+  if (legend.dataset["key"] === key) { return; }
+  legend.dataset["key"] = key;
+  legend.textContent = "";
+  if (kind === "classes" || (crisp && (kind === "probability" || kind === "score"))) {
+    const count = kind === "classes" ? frame.classes : 2;
+    legend.append(...Array.from({ length: count }, (_, k) => element("span", { class: "gg-swatch" }, [
+      element("span", { class: "gg-swatch-box", style: `background:${css(mix(WHITE, classColour(k), 0.75))}` }),
+      `class ${k}`])));
+    return;
+  }
+  const ends = kind === "probability" ? ["0", "0.5", "1"] : [format3(-m), "0", format3(m)];
+  const bar = element("div", { class: "gg-legend-bar", style: `background:linear-gradient(to right,` +
+    `${css(diverging(-1))},${css(WHITE)},${css(diverging(1))})` });
+  legend.append(element("span", { class: "gg-legend-name", text: shown.name }), element("div", { class: "gg-scale" }, [
+    bar, element("div", { class: "gg-legend-numbers" }, ends.map((t) => element("span", { text: t })))]));
 }
 
 /** The point shown within a few pixels of (px, py) on the map, nearest first: [part, index], or null.
-    @param {Frame} frame @param {Maps} maps @param {HTMLCanvasElement} canvas @param {number} px @param {number} py
+    @param {Frame} frame @param {Maps} maps @param {number} size @param {number} px @param {number} py
     @returns {[Part, number] | null} */
-function nearestPoint(frame, maps, canvas, px, py) {
+function nearestPoint(frame, maps, size, px, py) {
   /** @type {[Part, number] | null} */
-  let best = null, distance = 6;  /* pixels */
+  let best = null, distance = 7;  /* pixels */
   /** @type {[Part, Point[]][]} */
   const shown = [["train", frame.train], ["test", frame.settings.showTestData ? frame.test : []]];
   for (const [part, list] of shown) {
     list.forEach((p, i) => {
-      const [x, y] = toCanvas(maps, canvas, p[0], p[1]), d = Math.hypot(x - px, y - py);
+      const [x, y] = toMap(maps, size, p[0], p[1]), d = Math.hypot(x - px, y - py);
       if (d <= distance) { best = [part, i]; distance = d; }
     });
   }
@@ -857,7 +1222,7 @@ function clickMap(view, e) {
   if (!frame || !frame.maps) { return; }
   const r = canvas.getBoundingClientRect(), [a, b, c, d] = frame.maps.extent;
   const x1 = a + (e.clientX - r.left) / r.width * (b - a), x2 = d - (e.clientY - r.top) / r.height * (d - c);
-  const near = nearestPoint(frame, frame.maps, canvas, e.clientX - r.left, e.clientY - r.top);
+  const near = nearestPoint(frame, frame.maps, r.width, e.clientX - r.left, e.clientY - r.top);
   if (e.shiftKey) {
     view.model.send({ type: "remove-point", x1: x1, x2: x2, radius: (b - a) / 30 });
   } else if (near) {  /* a click on a point picks it as the example */
@@ -869,18 +1234,24 @@ function clickMap(view, e) {
 
 /* -- the output column and the loss chart -------------------------------------------------------------------- */
 
-/** The output column: the losses, the chart, the map and its options. @param {Core} view
-    @returns {[OutputView, HTMLElement]} */
+/** The output column: the losses (each in its curve's colour), the chart, the map with its ticks, caption and
+    legend, and its options. @param {Core} view @returns {OutputView} */
 function makeOutput(view) {
+  const swatch = (/** @type {string} */ colour) => element("span", { class: "gg-line", style: `background:${colour}` });
+  const mapBlock = element("div", { class: "gg-map" });
   /** @type {OutputView} */
   const out = {
-    trainLoss: element("span", { id: "train-loss", text: "\u2014" }),
-    testLoss: element("span", { id: "test-loss", text: "\u2014" }),
+    column: element("section", { class: "gg-column gg-output" }), mapBlock: mapBlock,
+    trainLoss: element("span", { id: "train-loss", class: "gg-loss", text: "\u2014" }),
+    testLoss: element("span", { id: "test-loss", class: "gg-loss", text: "\u2014" }),
     trainAcc: element("span", { class: "gg-acc" }), testAcc: element("span", { class: "gg-acc" }),
-    chart: element("canvas", { id: "loss-chart", width: 300, height: 70 }),
-    boundary: element("canvas", { id: "boundary", width: 300, height: 300,
-      title: "Click: add a point of the chosen class; shift-click: remove the nearest point" }),
-    axes: element("div", { class: "gg-axes" }),
+    chart: element("canvas", { id: "loss-chart" }),
+    boundary: element("canvas", { id: "boundary",
+      title: "Click: add a point of the chosen class (on a point: choose it as the example); shift-click: remove" }),
+    background: element("canvas"),
+    xTicks: element("div", { class: "gg-xticks" }), yTicks: element("div", { class: "gg-yticks" }),
+    caption: element("div", { class: "gg-caption", id: "map-caption" }),
+    legend: element("div", { class: "gg-legend", id: "legend" }), ticksKey: "",
     showTest: element("input", { type: "checkbox", id: "showTestData" }),
     discretize: element("input", { type: "checkbox", id: "discretize" }),
     pointClass: element("select", { id: "point-class", "aria-label": "Class of a new point" }),
@@ -888,22 +1259,20 @@ function makeOutput(view) {
   for (const box of [out.showTest, out.discretize]) {
     box.addEventListener("change", () => change(view, { [box.id]: box.checked ? "true" : "false" }));
   }
-  const column = element("section", { class: "gg-column gg-output" }, [
-    element("h2", { text: "Output" }),
+  mapBlock.append(out.yTicks, out.boundary, element("div", { class: "gg-axis-names" }, [
+    element("span", { text: "x\u2082\u2191" }), element("span", { text: "x\u2081\u2192" })]), out.xTicks);
+  out.column.append(element("h2", { text: "Output" }),
     element("div", { class: "gg-losses" }, [
-      element("div", {}, [element("span", { text: "Test loss " }), out.testLoss, out.testAcc]),
-      element("div", {}, [element("span", { text: "Training loss " }), out.trainLoss, out.trainAcc]),
-    ]),
-    out.chart,
-    element("div", { class: "gg-boundary" }, [out.boundary, out.axes]),
+      element("div", {}, [swatch(TEST_COLOUR), element("span", { text: "Test loss " }), out.testLoss, out.testAcc]),
+      element("div", {}, [swatch(TRAIN_COLOUR), element("span", { text: "Training loss " }), out.trainLoss,
+        out.trainAcc])]),
+    out.chart, out.caption, mapBlock, out.legend,
     element("div", { class: "gg-row" }, [
-      element("label", {}, [out.showTest, element("span", { text: " Show test data" })]),
-      element("label", {}, [out.discretize, element("span", { text: " Discretize output" })]),
-    ]),
+      element("label", { class: "gg-check" }, [out.showTest, element("span", { text: "Show test data" })]),
+      element("label", { class: "gg-check" }, [out.discretize, element("span", { text: "Discretize output" })])]),
     element("div", { class: "gg-row" }, [element("label", {}, [element("span", { text: "New point: " }),
-      out.pointClass]), element("span", { class: "gg-hint", text: "click to add, shift-click to remove" })]),
-  ]);
-  return [out, column];
+      out.pointClass]), element("span", { class: "gg-hint", text: "click to add, shift-click to remove" })]));
+  return out;
 }
 
 /** The losses and accuracies. @param {OutputView} out @param {Frame} frame */
@@ -911,60 +1280,88 @@ function drawLosses(out, frame) {
   const accuracy = (/** @type {number | null} */ a) => a === null ? "" : ` (accuracy ${(100 * a).toFixed(1)}%)`;
   out.trainLoss.textContent = format(frame.train_loss);
   out.testLoss.textContent = format(frame.test_loss);
-  out.trainAcc.textContent = accuracy(frame.train_accuracy);
-  out.testAcc.textContent = accuracy(frame.test_accuracy);
+  const lost = (/** @type {number | null} */ loss) => loss === null && frame.divergence ? " not finite" : "";
+  out.trainAcc.textContent = lost(frame.train_loss) + accuracy(frame.train_accuracy);
+  out.testAcc.textContent = lost(frame.test_loss) + accuracy(frame.test_accuracy);
 }
 
-/** The loss per epoch, training and test, with the epoch the timeline shows marked.
-    @param {HTMLCanvasElement} chart @param {Frame} frame */
+/** The chart's curves: the loss per epoch kept, and the losses now (those shown above the chart) as the last
+    point, so that the chart and the numbers agree; a loss that is not finite now keeps the epoch's last.
+    @param {Frame} frame @returns {[number, number | null, number | null][]} */
+function chartPoints(frame) {
+  const h = frame.history.slice(), last = h[h.length - 1];
+  if (frame.timeline.viewing !== null) { return h; }
+  const kept = last && last[0] === frame.epoch ? last : null;
+  const now = /** @type {[number, number | null, number | null]} */ ([frame.epoch,
+    frame.train_loss ?? (kept ? kept[1] : null), frame.test_loss ?? (kept ? kept[2] : null)]);
+  if (kept) { h[h.length - 1] = now; } else { h.push(now); }
+  return h;
+}
+
+/** The loss per epoch, training and test in their colours, with the epoch the timeline shows marked; its axes'
+    numbers in margins the curves keep clear of. @param {HTMLCanvasElement} chart @param {Frame} frame */
 function drawChart(chart, frame) {
-  const ctx = chart.getContext("2d"), h = frame.history, W = chart.width, H = chart.height;
-  if (!ctx) { return; }
+  const ctx = context(chart), W = chart.clientWidth, H = chart.clientHeight;
+  if (!ctx || !W) { return; }
   ctx.clearRect(0, 0, W, H);
-  const values = h.flatMap((e) => [e[1], e[2]]).filter((v) => v !== null);
-  const lastEntry = h[h.length - 1];
-  if (h.length < 2 || !values.length || !lastEntry) { return; }
-  const top = Math.max(...values), last = lastEntry[0] || 1;
-  chartLabels(ctx, W, H, top, last);
-  const viewing = frame.timeline ? frame.timeline.viewing : null;
+  const h = chartPoints(frame), values = h.flatMap((e) => [e[1], e[2]]).filter((v) => v !== null);
+  const font = parseFloat(getComputedStyle(chart).fontSize) || 13;
+  const box = { left: 0, top: 4, right: W - 2, bottom: H - font - 6 };
+  const top = Math.max(0, ...values), last = Math.max(1, ...h.map((e) => e[0]));
+  box.left = chartAxes(ctx, box, font, top, last);
+  chart.dataset["top"] = format(top);
+  const x = (/** @type {number} */ epoch) => box.left + epoch / last * (box.right - box.left);
+  const y = (/** @type {number} */ v) => box.bottom - v / (top || 1) * (box.bottom - box.top);
+  const viewing = frame.timeline.viewing;
   if (viewing !== null) {  /* the epoch the timeline shows */
-    const x = viewing / last * (W - 2) + 1;
     ctx.fillStyle = "#c0392b";
-    ctx.fillRect(x - 1, 0, 2, H);
+    ctx.fillRect(x(viewing) - 1, box.top, 2, box.bottom - box.top);
     chart.dataset["marker"] = String(viewing);
   } else { delete chart.dataset["marker"]; }
-  for (const [col, colour] of /** @type {[1 | 2, string][]} */ ([[1, "#333"], [2, "#999"]])) {
+  for (const [col, colour] of /** @type {[1 | 2, string][]} */ ([[2, TEST_COLOUR], [1, TRAIN_COLOUR]])) {
     ctx.beginPath();
     ctx.strokeStyle = colour;
-    ctx.lineWidth = 1.5;
+    ctx.lineWidth = 2;
     let started = false;
     for (const e of h) {
       const v = e[col];
       if (v === null) { started = false; continue; }
-      const x = e[0] / last * (W - 2) + 1, y = H - 2 - (v / (top || 1)) * (H - 4);
-      if (started) { ctx.lineTo(x, y); } else { ctx.moveTo(x, y); started = true; }
+      if (started) { ctx.lineTo(x(e[0]), y(v)); } else { ctx.moveTo(x(e[0]), y(v)); started = true; }
     }
     ctx.stroke();
   }
 }
 
-/** @param {CanvasRenderingContext2D} ctx @param {number} W @param {number} H @param {number} top the largest
-    loss @param {number} last the last epoch */
-function chartLabels(ctx, W, H, top, last) {
-  ctx.font = "10px 'DejaVu Sans', sans-serif";
+/** The chart's axes: the largest loss and 0 up the left, the epochs along the bottom, outside the box the curves
+    are drawn in; returns the box's left edge. @param {CanvasRenderingContext2D} ctx
+    @param {{left: number, top: number, right: number, bottom: number}} box @param {number} font
+    @param {number} top the largest loss @param {number} last the last epoch */
+function chartAxes(ctx, box, font, top, last) {
+  ctx.font = `${Math.round(font * 0.85)}px 'DejaVu Sans', Verdana, sans-serif`;
   ctx.fillStyle = "#555";
-  ctx.fillText(`loss ${format(top)}`, 2, 10);
-  ctx.fillText("0", 2, H - 3);
-  ctx.fillText(`epoch ${last}`, W - 4 - ctx.measureText(`epoch ${last}`).width, H - 3);
-  ctx.fillStyle = "#333";
-  ctx.fillText("\u2014 training", W - 128, 10);
-  ctx.fillStyle = "#999";
-  ctx.fillText("\u2014 test", W - 52, 10);
+  const label = format(top), left = Math.ceil(Math.max(ctx.measureText(label).width, ctx.measureText("0").width)) + 6;
+  ctx.textBaseline = "top";
+  ctx.fillText(label, left - 4 - ctx.measureText(label).width, box.top);
+  ctx.textBaseline = "bottom";
+  ctx.fillText("0", left - 4 - ctx.measureText("0").width, box.bottom + 4);
+  ctx.textBaseline = "top";
+  ctx.fillText("0", left, box.bottom + 3);
+  const end = `epoch ${last}`;
+  ctx.fillText(end, box.right - ctx.measureText(end).width, box.bottom + 3);
+  ctx.strokeStyle = "#bbb";
+  ctx.lineWidth = 1;
+  ctx.beginPath();
+  ctx.moveTo(left + 0.5, box.top);
+  ctx.lineTo(left + 0.5, box.bottom + 0.5);
+  ctx.lineTo(box.right, box.bottom + 0.5);
+  ctx.stroke();
+  return left + 2;
 }
 
-/* -- the glass box: an example, a neuron, the gradients, the epochs, where it went wrong, take it away -------- */
+/* -- the glass box: an example, a neuron, the gradients, the epochs, where it went wrong ---------------------- */
 
-/** The glass box's column and the neuron's panel. @param {Core} view @returns {[GlassView, HTMLElement]} */
+/** The glass box's controls (under the network) and the neuron's panel (over the side of the row away from the
+    neuron). @param {Core} view @returns {[GlassView, HTMLElement]} */
 function makeGlass(view) {
   /** @type {GlassView} */
   const glass = {
@@ -981,30 +1378,24 @@ function makeGlass(view) {
       "aria-label": "example number" }),
     exampleText: element("div", { class: "gg-example-text", id: "example-text" }),
     divergence: element("div", { id: "divergence", class: "gg-message gg-divergence", role: "alert" }),
-    panel: element("section", { id: "neuron-panel", class: "gg-column gg-panel" }),
+    panel: element("section", { id: "neuron-panel", class: "gg-drawer gg-panel" }),
+    codeBox: element("section", { id: "code-box", class: "gg-drawer gg-code-box" }),
     panelKey: "",
   };
   glass.divergence.hidden = true;
   glass.panel.hidden = true;
+  glass.codeBox.hidden = true;
   wireGlass(view, glass);
-  const exportButton = (/** @type {string} */ id, /** @type {"model" | "code"} */ what, /** @type {string} */ text,
-    /** @type {string} */ title) => element("button", { id: id, text: text, title: title,
-    onclick: () => view.model.send({ type: "export", what: what }) });
-  const column = element("section", { class: "gg-column gg-glass" }, [
-    element("h2", { text: "Glass box" }),
-    element("label", { class: "gg-row" }, [glass.gradientView,
-      element("span", { text: " Gradient view: edges by ∂C/∂w of the last batch" })]),
-    element("div", { class: "gg-row" }, [element("span", { text: "Epochs trained: " }), glass.timeline,
-      glass.timelineText, glass.continueButton]),
-    element("div", { class: "gg-row" }, [element("span", { text: "Example: " }), glass.examplePart,
-      glass.exampleIndex,
-      element("span", { class: "gg-hint", text: "or click a point on the map; then click a neuron" })]),
-    glass.exampleText,
+  const bar = element("div", { class: "gg-glass" }, [
     element("div", { class: "gg-row" }, [
-      exportButton("save-model", "model", "Save model", "The JSON that MLP.load reads"),
-      exportButton("copy-code", "code", "Copy code", "Python and the glassgrad train command")]),
-  ]);
-  return [glass, column];
+      element("label", { class: "gg-check", title: "Edges by \u2202C/\u2202w of the last batch, not by w" }, [
+        glass.gradientView, element("span", { text: "Gradient view" })]),
+      element("span", { class: "gg-glass-gap", text: "Epochs trained:" }), glass.timeline, glass.timelineText,
+      glass.continueButton]),
+    element("div", { class: "gg-row" }, [element("span", { text: "Example:" }), glass.examplePart,
+      glass.exampleIndex, element("span", { class: "gg-hint", text: "or click a point on the map, then a neuron" })]),
+    glass.exampleText]);
+  return [glass, bar];
 }
 
 /** The timeline's and the example picker's listeners. @param {Core} view @param {GlassView} glass */
@@ -1025,67 +1416,123 @@ function wireGlass(view, glass) {
 }
 
 /** The glass box for the frame: the timeline, a divergence, the chosen example, the opened neuron.
-    @param {GlassView} glass @param {Frame} frame @param {Model} model */
-function drawGlass(glass, frame, model) {
-  const t = frame.timeline, k = t.viewing === null ? t.epochs.length - 1 : t.epochs.indexOf(t.viewing);
+    @param {View} view @param {Frame} frame */
+function drawGlass(view, frame) {
+  const glass = view.glass, t = frame.timeline;
+  const k = t.viewing === null ? t.epochs.length - 1 : t.epochs.indexOf(t.viewing);
   glass.timeline.max = String(Math.max(0, t.epochs.length - 1));
   if (document.activeElement !== glass.timeline) { glass.timeline.value = String(k); }
   glass.timelineText.textContent = t.viewing === null ? `epoch ${frame.epoch} (now)` : `epoch ${t.viewing}`;
   glass.continueButton.hidden = t.viewing === null;
   glass.divergence.hidden = !frame.divergence;
   glass.divergence.textContent = frame.divergence ? `${frame.divergence.title} ${frame.divergence.message}` : "";
-  const ex = frame.example;
-  glass.exampleText.textContent = ex ? `${ex.part === "train" ? "training" : "test"} example ${ex.index}: inputs ` +
-    `(${ex.inputs.map(format4).join(", ")}), loss C = ${format4(ex.loss)}; each neuron shows a and \u2202C/\u2202z`
-    : (frame.playing ? "" : "no example chosen");
-  if (ex && document.activeElement !== glass.exampleIndex) {
-    glass.exampleIndex.value = String(ex.index);
-    glass.examplePart.value = ex.part;
+  glass.exampleText.textContent = exampleWords(frame);
+  const chosen = frame.selected.example;
+  if (chosen && document.activeElement !== glass.exampleIndex) {
+    glass.exampleIndex.value = String(chosen[1]);
+    glass.examplePart.value = chosen[0];
   }
-  drawPanel(glass, frame, model);
+  drawPanel(view, frame);
 }
 
-/** The opened neuron's panel: the lecture's identity ∂C/∂w = a · ∂C/∂z row by row, the step-through buttons and
-    its graph; drawn anew only when what it shows changed. @param {GlassView} glass @param {Frame} frame
-    @param {Model} model */
-function drawPanel(glass, frame, model) {
-  const p = frame.panel, panel = glass.panel;
-  panel.hidden = !p;
+/** What the example line says: the chosen example's inputs and loss, or why its numbers are not shown.
+    @param {Frame} frame */
+function exampleWords(frame) {
+  const ex = frame.example, chosen = frame.selected.example;
+  const part = (/** @type {Part} */ p) => p === "train" ? "training" : "test";
+  if (ex) {
+    const inputs = ex.inputs.map((v, k) => `${unitOf(frame, `0.${k + 1}`).x ?? "input"} = ${format4(v)}`).join(", ");
+    return `${part(ex.part)} example ${ex.index}: ${inputs}; its loss C = ${format4(ex.loss)}. Under each neuron: ` +
+      "its a, then \u2202C/\u2202z.";
+  }
+  if (!chosen) { return frame.playing ? "" : "No example chosen."; }
+  const why = frame.divergence ? "no numbers while the network is not finite"
+    : frame.playing ? "its numbers show when training pauses" : "its numbers do not fit this network";
+  return `${part(chosen[0])} example ${chosen[1]} chosen: ${why}.`;
+}
+
+/** The opened neuron's panel, drawn anew only when what it shows changed, on the side away from the neuron.
+    @param {View} view @param {Frame} frame */
+function drawPanel(view, frame) {
+  const glass = view.glass, p = frame.panel;
+  glass.panel.hidden = !p;
   if (!p) { glass.panelKey = ""; return; }
-  const key = JSON.stringify([p.neuron, p.rows, frame.selected.example]);
-  if (key === glass.panelKey) { return; }
-  glass.panelKey = key;
+  const bias = frame.parameters[p.bias.name];
+  const key = JSON.stringify([p.neuron, p.rows, p.bias, frame.selected.example, bias, frame.units[p.neuron]]);
+  if (key !== glass.panelKey) {
+    glass.panelKey = key;
+    fillPanel(view, frame, p);
+  }
+  placeDrawer(view, glass.panel, p.neuron);
+}
+
+/** A drawer over the row, on the side of the neuron with more room, as wide as that room (between 430 and 1000
+    pixels): the neuron stays in sight. @param {View} view @param {HTMLElement} drawer @param {string} key "L.j" */
+function placeDrawer(view, drawer, key) {
+  const node = view.net.network.querySelector(`[data-neuron="${key}"]`), room = view.main.getBoundingClientRect();
+  const box = node ? node.getBoundingClientRect() : null;
+  const right = box ? room.right - box.right - 14 : room.width, left = box ? box.left - room.left - 14 : 0;
+  drawer.classList.toggle("gg-on-left", left > right);
+  drawer.style.width = `${Math.round(clamp(Math.max(left, right), Math.min(room.width, 430), 1000))}px`;
+}
+
+/** The panel's content: its title in the lecture's words, the neuron's numbers, the lecture's identity
+    ∂C/∂w = a · ∂C/∂z row by row, its bias to type, the step-through buttons and its graph.
+    @param {View} view @param {Frame} frame @param {Panel} p */
+function fillPanel(view, frame, p) {
+  const panel = view.glass.panel, u = unitOf(frame, p.neuron), model = view.model;
   panel.textContent = "";
-  const figure = element("div", { class: "gg-panel-graph" });
+  const figure = element("div", { class: "gg-panel-graph", title: "Click: the graph at its own size, or fit" });
   figure.innerHTML = p.svg;  /* drawn by viz.draw_graph from the engine's numbers */
+  figure.addEventListener("click", () => figure.classList.toggle("gg-zoomed"));
   const stepButton = (/** @type {"neuron" | "example"} */ scope, /** @type {string} */ text) => element("button", {
     class: "gg-steps-button", "data-scope": scope, text: text,
     onclick: () => model.send({ type: "export", what: "steps", scope: scope }) });
   panel.append(
-    element("h2", {}, [element("span", { text: `Neuron ${p.neuron}: z = ${format4(p.z)}, a = ${format4(p.a)}, ` +
-      `\u2202C/\u2202z = ${format4(p.dz)}` }),
-    element("button", { class: "gg-close", text: "Close", onclick: () => model.send({ type: "close-neuron" }) })]),
-    element("p", { class: "gg-hint", text: "The lecture's identity, each number from the engine: the weight's " +
-      "gradient is its input a times the neuron's \u2202C/\u2202z." }),
-    element("table", { class: "gg-identity" }, identityRows(p)),
+    element("h2", {}, [element("span", { class: "gg-panel-title", text: `${u.words} (${u.a})` }),
+      element("button", { class: "gg-close", text: "Close", onclick: () => model.send({ type: "close-neuron" }) })]),
+    element("p", { class: "gg-panel-numbers", text: `${u.z} = ${format4(p.z)}, ${u.a} = ${format4(p.a)}, ` +
+      `\u2202C/\u2202${u.z} = ${format4(p.dz)}` }),
+    element("p", { class: "gg-hint", text: "The lecture's identity, each number from the engine: a weight's " +
+      `gradient is its input times the neuron's \u2202C/\u2202${u.z}.` }),
+    element("table", { class: "gg-identity" }, identityRows(frame, p)),
+    biasEditor(view, frame, p.bias.name),
     element("div", { class: "gg-row" }, [stepButton("neuron", "Step through this neuron"),
       stepButton("example", "Step through the whole example")]),
     element("div", { class: "gg-steps" }), figure);
 }
 
-/** A row per weight, ∂C/∂wᵢ = aᵢ · ∂C/∂z with the numbers, and one for the bias. @param {Panel} p */
-function identityRows(p) {
-  const rows = p.rows.map((r) => element("tr", { "data-weight": r.name }, [
-    element("td", { text: `\u2202C/\u2202${r.name.split(".").slice(-2).join("")}` }),
-    element("td", { text: `= ${r.input} \u00b7 \u2202C/\u2202z` }),
-    element("td", { class: "gg-a", text: `= (${format4(r.a)})` }),
-    element("td", { class: "gg-dz", text: `\u00d7 (${format4(r.dz)})` }),
-    element("td", { class: "gg-grad", text: `= ${format4(r.grad)}` }),
-  ]));
-  rows.push(element("tr", { "data-weight": p.bias.name }, [element("td", { text: "\u2202C/\u2202b" }),
-    element("td", { text: "= \u2202C/\u2202z" }), element("td"), element("td"),
-    element("td", { class: "gg-grad", text: `= ${format4(p.bias.grad)}` })]));
+/** A row per weight, ∂C/∂wᵢⱼˡ = aⱼˡ⁻¹ · ∂C/∂zᵢˡ with the numbers, and one for the bias. @param {Frame} frame
+    @param {Panel} p */
+function identityRows(frame, p) {
+  const u = unitOf(frame, p.neuron), dz = `\u2202C/\u2202${u.z}`;
+  const rows = p.rows.map((r) => {
+    const parts = r.name.split("."), from = unitOf(frame, `${parts[1]}.${Number(parts[5]) + 1}`);
+    return element("tr", { "data-weight": r.name }, [
+      element("td", { text: `\u2202C/\u2202${lectureName(frame, r.name)}` }),
+      element("td", { text: `= ${from.x ?? from.a} \u00b7 ${dz}` }),
+      element("td", { class: "gg-a", text: `= (${format4(r.a)})` }),
+      element("td", { class: "gg-dz", text: `\u00d7 (${format4(r.dz)})` }),
+      element("td", { class: "gg-grad", text: `= ${format4(r.grad)}` }),
+    ]);
+  });
+  rows.push(element("tr", { "data-weight": p.bias.name }, [
+    element("td", { text: `\u2202C/\u2202${lectureName(frame, p.bias.name)}` }), element("td", { text: `= ${dz}` }),
+    element("td"), element("td"), element("td", { class: "gg-grad", text: `= ${format4(p.bias.grad)}` })]));
   return rows;
+}
+
+/** The neuron's bias, to type a new one (Enter sends it). @param {Core} view @param {Frame} frame
+    @param {string} name the bias's name */
+function biasEditor(view, frame, name) {
+  const b = frame.parameters[name];
+  const input = element("input", { type: "text", class: "gg-bias-input", "aria-label": `new value of ` +
+    `${lectureName(frame, name)}`, value: editable(b) });
+  input.addEventListener("keydown", (k) => {
+    if (k.key === "Enter") { view.model.send({ type: "weight", name: name, value: input.value.trim() }); }
+  });
+  return element("label", { class: "gg-row" }, [element("span", { text: `Its bias ${lectureName(frame, name)} =` }),
+    input, element("span", { class: "gg-hint", text: "type a new one, then Enter" })]);
 }
 
 /** What an export answered: the step-through in the panel, the code in a box (and on the clipboard), or a file.
@@ -1100,9 +1547,12 @@ function handleExport(glass, out) {
     return;
   }
   if (out.what === "code") {
-    const box = element("textarea", { class: "gg-code", id: "code-text", readonly: "readonly", rows: 12 });
+    const box = element("textarea", { class: "gg-code", id: "code-text", readonly: "readonly", rows: 24 });
     box.value = out.text;
-    glass.exampleText.after(box);
+    glass.codeBox.textContent = "";
+    glass.codeBox.append(element("h2", {}, [element("span", { text: "The run as code (copied)" }),
+      element("button", { class: "gg-close", text: "Close", onclick: () => { glass.codeBox.hidden = true; } })]), box);
+    glass.codeBox.hidden = false;
     box.select();
     if (navigator.clipboard) { navigator.clipboard.writeText(out.text).catch(() => {}); }
     return;
@@ -1112,28 +1562,37 @@ function handleExport(glass, out) {
 
 /* -- the frame loop ------------------------------------------------------------------------------------------ */
 
-/** Everything drawn for the newest frame (once an animation frame). @param {View} view */
+/** Everything drawn for the newest frame (once an animation frame: frames that came in between are skipped).
+    @param {View} view */
 function draw(view) {
   view.busy = false;
   const frame = view.frame;
   if (!frame) { return; }
-  const { controls, output, root } = view;
+  const started = performance.now(), { controls, output, root } = view;
   applyRules(view, controls, frame.rules);
   controls.play.textContent = frame.playing ? "\u275a\u275a Pause" : "\u25b6 Play";
   controls.play.setAttribute("aria-pressed", frame.playing ? "true" : "false");
   controls.epoch.textContent = String(frame.epoch);
   drawLosses(output, frame);
   drawControls(view, frame);
+  for (const part of [output.mapBlock, output.caption, output.legend]) { part.hidden = !frame.maps; }
+  fit(view);
   drawNetwork(view, frame);
-  if (frame.maps) { drawBoundary(output, frame, frame.maps); }
-  if (output.boundary.parentElement) { output.boundary.parentElement.hidden = !frame.maps; }
+  if (frame.maps) { drawBoundary(view, frame, frame.maps); }
   drawChart(output.chart, frame);
-  drawGlass(view.glass, frame, view.model);
+  drawGlass(view, frame);
   root.dataset["step"] = String(frame.step);
   root.dataset["drawn"] = String(Number(root.dataset["drawn"] || 0) + 1);  /* frames drawn: the page's update count */
+  root.dataset["drawMs"] = (performance.now() - started).toFixed(1);  /* what the last one took */
 }
 
-/** The model's newest frame, completed with what earlier frames kept; drawn at the next animation frame.
+/** A draw at the next animation frame, unless one is asked for already. @param {View} view */
+function requestDraw(view) {
+  if (!view.busy) { view.busy = true; requestAnimationFrame(() => draw(view)); }
+}
+
+/** The model's newest frame, completed with what earlier frames kept; drawn at the next animation frame. What a
+    command's answer carries for its sender (notices, an export) is taken at once, before a newer frame hides it.
     @param {View} view */
 function take(view) {
   const next = view.model.get("frame");
@@ -1141,51 +1600,64 @@ function take(view) {
   const kept = view.kept;
   if (next.train && next.test) { kept.train = next.train; kept.test = next.test; }
   if (next.rules) { kept.rules = next.rules; }
+  if (next.names) { kept.names = next.names; }
+  if (next.units) { kept.units = next.units; }
   if ("maps" in next && next.maps !== undefined) { kept.maps = next.maps; }
+  if (next.notices) { showNotices(view, next.notices); }
+  delete next.notices;  /* shown once, also when the frame is read again */
   if (!("maps" in next) && !view.frame) { return; }  /* a message's answer while playing: maps follow */
   const { train, test, rules, maps } = kept;
   if (!train || !test || !rules || maps === undefined) { return; }
   const out = next.export;
   delete next.export;  /* handled once, also when the frame is read again */
-  view.frame = Object.assign({}, next, { train, test, rules, maps });
+  view.frame = Object.assign({}, next, { train, test, rules, maps, names: kept.names || {}, units: kept.units || {} });
   if (out) { handleExport(view.glass, out); }
-  if (!view.busy) { view.busy = true; requestAnimationFrame(() => draw(view)); }
+  requestDraw(view);
 }
 
-/** The playground drawn into `el`, kept in step with `model`; returns what removes it.
+/** The playground drawn into `el`, kept in step with `model`; returns what removes it. It fills `el`'s height
+    when `el` has one (the page), else takes a height of its own (the widget).
     @param {{model: Model, el: HTMLElement}} where */
 function render({ model, el }) {
-  const root = element("div", { class: "gg-playground" });
+  const root = element("div", { class: `gg-playground${el.clientHeight < 400 ? " gg-own-height" : ""}` });
   el.append(root);
   /** @type {Core} */
-  const core = { model, root, frame: null, kept: {}, busy: false, rulesKey: "", source: null,
+  const core = { model, root, main: element("div", { class: "gg-main" }), frame: null, kept: {}, busy: false,
+    rulesKey: "", source: null, hovered: "", painted: new Map(), sizes: { map: 0, chart: 0 },
     tooltip: element("div", { class: "gg-tooltip" }),
-    message: element("div", { id: "message", class: "gg-message", role: "alert" }) };
+    message: element("div", { id: "message", class: "gg-message", role: "alert" }),
+    notice: element("div", { id: "notice", class: "gg-notice", role: "status" }) };
   core.model = noting(model, core);
-  core.tooltip.hidden = true;
-  core.message.hidden = true;
+  for (const line of [core.tooltip, core.message, core.notice]) { line.hidden = true; }
   const [controls, top, data] = makeControls(core), [net, network] = makeNetworkView(core);
-  const [output, outputColumn] = makeOutput(core), [glass, glassColumn] = makeGlass(core);
+  const output = makeOutput(core), [glass, glassBar] = makeGlass(core);
   const view = Object.assign(core, { controls, net, output, glass });
-  glass.gradientView.addEventListener("change", () => { if (view.frame) { drawNetwork(view, view.frame); } });
+  network.append(glassBar);
+  glass.gradientView.addEventListener("change", () => requestDraw(view));
   output.boundary.addEventListener("click", (e) => clickMap(view, e));
-  root.append(top, core.message, glass.divergence,
-    element("div", { class: "gg-main" }, [data, network, outputColumn, glassColumn]), glass.panel, core.tooltip);
+  core.main.append(data, network, output.column, glass.panel, glass.codeBox);
+  root.append(top, core.message, core.notice, glass.divergence, core.main, core.tooltip);
   model.on("change:frame", () => take(view));
   model.on("change:error", () => showError(view, model.get("error") || ""));
+  const resized = new ResizeObserver(() => requestDraw(view));
+  resized.observe(core.main);
+  window.addEventListener("hashchange", () => {  /* the link sends a message (serverModel), not a control */
+    core.source = null;
+    showNotices(core, []);
+  });
   take(view);
   showError(view, model.get("error") || "");
-  return () => { root.remove(); };
+  return () => { resized.disconnect(); root.remove(); };
 }
 
 /* -- the server's model -------------------------------------------------------------------------------------- */
 
 /** The model interface over the playground's server: commands by POST, frames by server-sent events, and the
-    settings kept in the page's URL hash (a link reproduces the run). @param {string} token
-    @returns {Promise<Model>} */
+    settings kept in the page's URL hash (a link reproduces the run; a hash edited on the open page is applied).
+    @param {string} token @returns {Promise<Model>} */
 export async function serverModel(token) {
   /** @type {Traits} */
-  const values = { frame: null, error: "" };
+  const values = { frame: null, error: "", link: "" };
   /** @type {Record<string, (() => void)[]>} */
   const listeners = {};
   /** @type {Setter} */
@@ -1210,23 +1682,34 @@ export async function serverModel(token) {
   const started = await startRun(api("api/session"), token, hash);
   session = started.session;
   if (started.error || bad) { set("error", `The link's settings were not applied: ${started.error || bad}`); }
-  else if (started.notices.length) { set("error", `From the link: ${started.notices.join("; ")}`); }
+  keepLink(model, values);
   set("frame", started.frame);
-  const keepHash = () => {
-    const f = values.frame;
-    if (f && f.hash && location.hash.replace(/^#/, "") !== f.hash) { history.replaceState(null, "", `#${f.hash}`); }
-  };
-  model.on("change:frame", keepHash);
-  keepHash();
+  window.addEventListener("hashchange", () => {
+    const [text, wrong] = linkSettings(location.hash);
+    if (wrong) { set("error", `The link's settings were not applied: ${wrong}`); return; }
+    if (text !== values.link) { send({ type: "settings", hash: text }); }  /* only what it names changes */
+  });
   const events = new EventSource(api("api/events"));
   events.addEventListener("frame", (e) => set("frame", JSON.parse(/** @type {MessageEvent<string>} */ (e).data)));
   return model;
 }
 
+/** The page's link kept with each frame: the run's link as the server writes it (its settings, and the points
+    when they are not the data set's own and fit a link); written in the URL hash without a new history entry.
+    @param {Model} model @param {Traits} values */
+function keepLink(model, values) {
+  model.on("change:frame", () => {
+    const f = values.frame;
+    if (!f || !f.hash) { return; }
+    values.link = f.hash;
+    if (linkSettings(location.hash)[0] !== values.link) { history.replaceState(null, "", `#${values.link}`); }
+  });
+}
+
 /** This page's own run, started on the server from the link's settings (its hash text): the run's id, its first
-    frame, what the link said that means nothing here, and why the link's settings were not applied (then the run
-    has the defaults). @param {string} url @param {string} token @param {string} hash
-    @returns {Promise<{session: string, frame: Incoming, notices: string[], error: string}>} */
+    frame (with the notices of what the link said that means nothing here), and why the link's settings were not
+    applied (then the run has the defaults). @param {string} url @param {string} token @param {string} hash
+    @returns {Promise<{session: string, frame: Incoming, error: string}>} */
 async function startRun(url, token, hash) {
   const post = async (/** @type {string} */ text) => {
     const response = await fetch(url, { method: "POST", body: JSON.stringify({ hash: text }),
@@ -1239,7 +1722,7 @@ async function startRun(url, token, hash) {
     error = answer.error || "the server refused them";
     [ok, answer] = await post("");
   }
-  return { session: answer.session, frame: answer, notices: answer.notices || [], error: error };
+  return { session: answer.session, frame: answer, error: error };
 }
 
 /** The settings text of a link's hash (``#dataset=xor&...``), decoded, and "" when it cannot be: then also why.
