@@ -4,9 +4,11 @@ JavaScript), the page in Chromium with and without JavaScript, and the same quiz
 
 import base64
 import html
+import io
 import math
 import os
 import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -14,6 +16,7 @@ from pictures import browser_page
 
 import viz.quiz
 from engine import Value
+from glassgrad.cli import main
 from nn import MLP
 from nn.losses import mse
 from viz import step_backward
@@ -257,6 +260,27 @@ def test_quiz_in_a_terminal_stops_at_the_end_of_input():
     said = []
     quiz = take_quiz(step_backward(small(), quiz=True), read=read, write=said.append)
     assert said[-1] == "stopped at step 1: 0 of 0 right at the first try." and quiz.score().startswith("0 of 0")
+
+
+def test_quiz_cli_asks_in_the_terminal_then_prints_the_gradients(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(sys, "stdin", io.StringIO("1\n1\n1\n1\n3\n3\n2\n2\n"))
+    out = tmp_path / "question.dot"
+    assert main(["graph", "x*w + x", "x=2", "w=3", "--out", str(out), "--quiz"]) == 0
+    printed = capsys.readouterr().out
+    assert printed.index("step 1: ") < printed.index("∂f/∂x = 4"), "the gradients come after the quiz"
+    assert "done: 8 of 8 right at the first try. Nothing to review" in printed
+    question = out.read_text(encoding="utf-8")
+    assert "grad ?" in question and "grad 4" not in question and "= ?<br/>" in question
+
+
+def test_quiz_cli_writes_a_page_and_prints_no_gradient(tmp_path, capsys):
+    steps = tmp_path / "quiz.html"
+    assert main(["graph", "x*w + x", "x=2", "w=3", "--out", str(tmp_path / "g.dot"), "--steps", str(steps),
+                 "--quiz"]) == 0
+    printed = capsys.readouterr().out
+    assert printed.startswith("f = 8\n") and "∂f/∂" not in printed
+    page = steps.read_text(encoding="utf-8")
+    assert '"quiz": true' in page and "gg-check" in page and "gg-score" in page
 
 
 # ---- in Chromium ----
