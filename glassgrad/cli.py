@@ -24,6 +24,7 @@ from nn.losses import LOSSES
 from nn.network import OUTPUTS
 from nn.train import OPTIMIZERS
 from viz.graph import MAX_NODES, SHOWS, draw_graph
+from viz.quiz import take_quiz
 from viz.render import RENDERERS, RenderError
 from viz.steps import step_backward
 
@@ -163,6 +164,7 @@ def _add_graph(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         epilog=f"""examples:
   glassgrad graph "{EXAMPLE}" x=0.5 w=-1.2 b=0.3 --out g.svg
   glassgrad graph "x**2 + 2**x - x/y" x=3 y=2 --steps steps.html
+  glassgrad graph "{EXAMPLE}" x=0.5 w=-1.2 b=0.3 --quiz   (do the backward pass yourself, here)
   glassgrad graph "leaky_relu(x, s=0.1) + logsumexp(x, y, 1)" x=-2 y=0.5
   glassgrad graph --out neg.svg -- "-x*y" x=1 y=2   (an expression that starts with '-' goes after --)
 
@@ -176,8 +178,10 @@ Options go after the variables (or before the expression).""",
     graph.add_argument("--steps", default=None, metavar="PATH",
                        help="also write an HTML page that steps through the backward pass (.html)")
     graph.add_argument("--quiz", action="store_true",
-                       help="with --steps: the page asks each step's local derivatives and what they pass back "
-                            "before it shows them, and keeps a score")
+                       help="the backward pass as a quiz, here: each step's local derivatives and what its edges pass "
+                            "back (numbers or arithmetic like 2*-0.0125; a wrong answer may be tried again), then the "
+                            "gradients; with --steps, the quiz as a page instead. --out gets the question: the graph "
+                            "with its data, no gradients")
     graph.add_argument("--code", action="store_true",
                        help="also print the Python that engine.compile writes for the expression: the forward pass "
                             "line by line, then the chain rule; and its packed program (compiled.matrix_source), "
@@ -323,8 +327,6 @@ def _graph(args: argparse.Namespace) -> int:
     problem = _suffix_error(args.out, (".svg", ".png", ".dot", ".gv"), "--out")
     if problem is None and args.steps is not None:
         problem = _suffix_error(args.steps, (".html", ".htm"), "--steps")
-    if problem is None and args.quiz and args.steps is None:
-        problem = "--quiz: expected --steps PATH too (the quiz is a page that steps through the backward pass)"
     if problem is not None:
         print(f"glassgrad graph: {problem}", file=sys.stderr)
         return 2
@@ -335,6 +337,8 @@ def _graph(args: argparse.Namespace) -> int:
         _check_drawable(root)
         root.backward()
         print(f"f = {root.data:.6g}")
+        if args.quiz and not _graph_quiz(args, root):
+            return 0
         for name in variables:
             leaf = built.leaves.get(name)
             if leaf is None:
@@ -343,14 +347,26 @@ def _graph(args: argparse.Namespace) -> int:
                 print(f"∂f/∂{name} = {leaf.grad:.6g}")
         if args.code:
             print(_compiled_source(args.expression, variables))
-        print(f"wrote {draw_graph(root, show=args.show, renderer=args.renderer).save(args.out)}")
-        if args.steps is not None:
-            steps = step_backward(root, show=args.show, renderer=args.renderer, quiz=args.quiz)
-            print(f"wrote {steps.save(args.steps)}")
+        if not args.quiz:
+            print(f"wrote {draw_graph(root, show=args.show, renderer=args.renderer).save(args.out)}")
+        if args.steps is not None and not args.quiz:
+            print(f"wrote {step_backward(root, show=args.show, renderer=args.renderer).save(args.steps)}")
     except (ValueError, RuntimeError, OSError) as error:  # bad input, no dot program, a file not writable
         print(f"glassgrad graph: {error}", file=sys.stderr)
         return 2
     return 0
+
+
+def _graph_quiz(args: argparse.Namespace, root: Value) -> bool:
+    """``--quiz``: --out gets the question (the graph with its data, no gradient); with --steps the quiz is written
+    as a page (False: print no gradient, they are its answers), else asked here (True: then the gradients)."""
+    steps = step_backward(root, show=args.show, renderer=args.renderer, quiz=True)
+    print(f"wrote {steps.still().save(args.out)} (the question: the graph with its data, no gradient yet)")
+    if args.steps is not None:
+        print(f"wrote {steps.save(args.steps)} (the quiz: open it in a browser)")
+        return False
+    take_quiz(steps)
+    return True
 
 
 def _compiled_source(expression: str, variables: dict[str, float]) -> str:

@@ -360,7 +360,6 @@ def test_cli_graph_writes_dot_with_the_chosen_view(tmp_path, capsys):
     (["graph", "x", "x", "=", "1"], "glassgrad graph: 'x': expected NAME=VALUE"),
     (["graph", "x", "x=1", "--out", "g.txt"], "glassgrad graph: --out 'g.txt': expected a path ending in .svg"),
     (["graph", "x", "x=1", "--steps", "s.svg"], "glassgrad graph: --steps 's.svg': expected a path ending in .html"),
-    (["graph", "x", "x=1", "--quiz"], "glassgrad graph: --quiz: expected --steps PATH too"),
 ])
 def test_cli_graph_bad_input_exits_2_with_a_message_and_no_traceback(argv, message, tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)

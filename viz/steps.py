@@ -10,8 +10,12 @@ node into view. Without JavaScript (a saved page opened where scripts are off, a
 a notebook viewer) it shows the finished backward pass as a still picture and every step as text.
 
 In quiz mode (``step_backward(root, quiz=True)``) the player asks before it shows: at each step, for every
-edge the step passes along, the local derivative and what it passes back; it checks each answer to three
-significant figures, then reveals the step, and keeps a score.
+edge the step passes along to a node that is not a constant, the local derivative and what it passes back. It
+takes numbers and arithmetic on them, checks each answer to three significant figures, lets a wrong one be tried
+again, reveals the step once all are right (or shown), and scores the first tries (``viz.quiz`` holds the rules,
+and the same quiz in a terminal). No answer is shown before it is asked: without JavaScript the quiz is its
+question, the graph with its data and no gradient (``BackwardSteps.still``), and a line saying to run the cell.
+The numbers the script checks against are in the page's data, which no browser displays.
 """
 
 from __future__ import annotations
@@ -32,7 +36,7 @@ from engine import Value, topological_order
 from nn.files import write_text_atomic
 from viz.assets import static_text
 from viz.diagram import Diagram
-from viz.graph import SHOWS, edge_key, fitting, graph_source
+from viz.graph import SHOWS, edge_key, edge_text, fitting, graph_source
 from viz.walk import EdgeView, GraphView, fmt, forward_text, operand, program, walk
 
 #: Numbers the players this process makes, so that each display gets its own element id (and a re-run of a
@@ -53,6 +57,7 @@ class Contribution:
     local: float
     added: float
     total_after: float
+    constant: bool = False  # the parent is a constant: the quiz does not ask its edge
 
 
 @dataclass(frozen=True)
@@ -80,13 +85,35 @@ class Step:
         computes = f" = {self.computes}" if self.computes else ""
         return f"step {self.index + 1}: {name}{computes}, ∂{root}/∂{node} = {fmt(self.upstream)}; " + "; ".join(parts)
 
+    @property
+    def asked(self) -> tuple[Contribution, ...]:
+        """The contributions the quiz asks about: those to a parent that is not a constant."""
+        return tuple(c for c in self.contributions if not c.constant)
+
+    def asks(self) -> list[tuple[str, float]]:
+        """What the quiz asks at this step, in order, as (what, number): for each input that is not a constant,
+        its edge's local derivative (``∂z/∂(w₁x₁)``), then what the edge passes back (``passes back to w₁x₁``)."""
+        found = []
+        for c in self.asked:
+            found += [(f"∂{operand(self.name)}/∂{operand(c.input_name)}", c.local),
+                      (f"passes back to {c.input_name}", c.added)]
+        return found
+
+    def headline(self) -> str:
+        """The step in a few words, as the quiz's review names it: ``step 3 (v6 = v5^2)``."""
+        name = self.name or self.node.label or self.node.op
+        return f"step {self.index + 1} ({name}{f' = {self.computes}' if self.computes else ''})"
+
     def question(self) -> str:
         """What the quiz asks at this step, before it shows the answers."""
         name = self.name or self.node.label or self.node.op
         computes = f" = {self.computes}" if self.computes else ""
         at = f"∂{operand(self.root)}/∂{operand(name)}"
-        return (f"step {self.index + 1}: {name}{computes}, {at} = {fmt(self.upstream)}. "
-                f"For each edge: its local derivative, and what it passes back (local × {fmt(self.upstream)})?")
+        constants = [c.input_name for c in self.contributions if c.constant]
+        aside = (f" (The constant{'s' if len(constants) > 1 else ''} {', '.join(constants)}: not asked.)"
+                 if constants else "")
+        return (f"step {self.index + 1}: {name}{computes}, {at} = {fmt(self.upstream)}. For each input: its edge's "
+                f"local derivative, and what the edge passes back (local × {fmt(self.upstream)}).{aside}")
 
 
 class BackwardSteps:
@@ -135,11 +162,7 @@ class BackwardSteps:
     def layout(self) -> Diagram:
         """The one picture every step is shown on: the finished backward pass (laid out once, then kept)."""
         if self._layout is None:
-            final = self.gradients
-            widest: dict[Value, int] = {}  # the longest grad text a node shows in any step, so every step fits
-            for known in self._known:
-                for value, grad in known.items():
-                    widest[value] = max(widest.get(value, 0), len(fmt(grad)))
+            final, widest = self.gradients, self._widest()
 
             def make(direction: str) -> Diagram:
                 source = graph_source(self.view, self.show, direction, set(), final.get, widths=widest)
@@ -150,6 +173,29 @@ class BackwardSteps:
             else:
                 self._layout, self._direction = make(self.rankdir), self.rankdir
         return self._layout
+
+    def _widest(self) -> dict[Value, int]:
+        """The longest grad text each node shows in any step, so that every step fits the one layout."""
+        widest: dict[Value, int] = {}
+        for known in self._known:
+            for value, grad in known.items():
+                widest[value] = max(widest.get(value, 0), len(fmt(grad)))
+        return widest
+
+    def still(self) -> Diagram:
+        """The picture shown where the player's script does not run (and its preview PNG): the finished backward
+        pass, or in quiz mode the question, the same graph with its data and no answer (grads, what the edges
+        pass and their local derivatives all ``?``, the root's grad 1)."""
+        layout = self.layout()
+        if not self.quiz:
+            return layout
+        root = self.root
+        source = graph_source(self.view, self.show, self._direction, set(),
+                              lambda v: 1.0 if v is root else None, set(), widths=self._widest())
+        for edge in self.view.edges:  # each edge's local derivative: ∂/∂x = ? (its formula is an answer too)
+            label = edge_text(edge, None)
+            source = source.replace(label, f"{label[: label.index(' = ')]} = ?<br/>{label.rpartition('<br/>')[2]}")
+        return Diagram(source, self.renderer)
 
     def _states(self) -> list[dict[str, Any]]:
         """For each step, what changes on the picture: the node, the edges it passes along, the new texts."""
@@ -164,9 +210,9 @@ class BackwardSteps:
             passes = {keys[e]: fmt(c.added) for e, c in zip(into[step.node], step.contributions)}
             state: dict[str, Any] = {"node": node.id, "grads": grads, "passes": passes, "caption": step.describe()}
             if self.quiz:
-                state["question"] = step.question()
-                state["asks"] = [{"of": f"∂{operand(step.name)}/∂{operand(c.input_name)}", "local": _exact(c.local),
-                                  "passed": _exact(c.added)} for c in step.contributions]
+                state["question"], state["headline"] = step.question(), step.headline()
+                state["blanks"] = [{"label": label, "truth": _exact(truth), "text": fmt(truth)}
+                                   for label, truth in step.asks()]
             states.append(state)
         return states
 
@@ -180,13 +226,15 @@ class BackwardSteps:
             "svg": _strip_xml_header(layout.svg()),
             "root": root.id,
             "steps": self._states(),
-            "controls": _CONTROLS.format(last=max(len(self.steps) - 1, 0), count=len(self.steps))
-            + (_QUIZ if self.quiz else ""),
+            "controls": _CONTROLS.format(last=max(len(self.steps) - 1, 0), count=len(self.steps)),
+            "form": _QUIZ if self.quiz else "",
             "quiz": self.quiz,
         }
-        still = base64.b64encode(layout.preview_png()).decode("ascii")
-        width, _ = layout.size()
+        picture = self.still()
+        still = base64.b64encode(picture.preview_png()).decode("ascii")
+        width, _ = picture.size()
         listing = "\n".join(program(self.view))
+        texts = [s.question() if self.quiz else s.describe() for s in self.steps]
         return _PLAYER.format(
             key=key,
             title=html.escape(f"{root.name} = {forward_text(self.view, root)}" if root.value.parents else root.name),
@@ -195,8 +243,13 @@ class BackwardSteps:
             listing=html.escape(listing),
             lines=len(program(self.view)),
             still=still,
-            still_width=round(width * layout.display_scale()),
-            captions="".join(f"<li>{html.escape(s.describe())}</li>" for s in self.steps),
+            still_width=round(width * picture.display_scale()),
+            still_alt=html.escape(f"the question: the graph of {root.name} with its data, no gradient worked out yet"
+                                  if self.quiz else f"the finished backward pass of {root.name}"),
+            captions="".join(f"<li>{html.escape(t)}</li>" for t in texts),
+            listed="questions" if self.quiz else "steps",
+            unknown=_UNKNOWN_QUIZ if self.quiz else _UNKNOWN,
+            run=_RUN.format(root=html.escape(root.name)) if self.quiz else "",
             data=json.dumps(data).replace("</", "<\\/"),  # a label cannot close the script
             css=static_text("viz", "steps.css"),
             js=static_text("viz", "steps.js"),
@@ -272,7 +325,7 @@ def step_backward(
         for edge in edges:
             grads[edge.parent.value] = edge.total
             contributions.append(Contribution(edge.parent.value, edge.input_name, edge.formula, edge.local,
-                                              edge.passed, edge.total))
+                                              edge.passed, edge.total, edge.parent.kind == "constant"))
         upstream = view.walked.get(node.value, 0.0)
         steps.append(Step(len(steps), node.value, upstream, tuple(contributions), node.name,
                           forward_text(view, node), view.root.name))
@@ -289,10 +342,26 @@ _CONTROLS = """<button type="button" class="gg-prev" title="previous step (←)"
 <button type="button" class="gg-zoom-in" title="zoom in">+</button>
 <button type="button" class="gg-fit" title="fit the width">fit</button>"""
 
-#: The quiz's form, under the controls: filled in by the script for each step.
-_QUIZ = """<div class="gg-quiz"><div class="gg-asks"></div>
+#: The quiz's form, under the caption (the question): its rows of blanks filled in by the script for each step.
+_QUIZ = """<div class="gg-quiz"><div class="gg-hint">An answer may be arithmetic: 2*-0.0125, 1 − 0.76×0.76, 1e-3. \
+Enter checks; a wrong answer may be tried again; the score counts first tries.</div><div class="gg-asks"></div>
 <button type="button" class="gg-check" title="check the answers (Enter)">check</button>
-<span class="gg-score">score: 0 / 0</span></div>"""
+<button type="button" class="gg-give-up" title="show this step's answers (no score for them)">show the answers</button>
+<span class="gg-score">score: 0 of 0 right at the first try</span>
+<div class="gg-status"></div></div>"""
+
+#: What ``grad ?`` means, in the key: while stepping, or in the quiz.
+_UNKNOWN = '<span style="background: #fee2e2">grad ?</span> = not known yet at the step shown.'
+_UNKNOWN_QUIZ = ('<span style="background: #fee2e2">grad ?</span>, <i>passes ?</i> and an edge\'s local derivative '
+                 '<i>∂/∂… = ?</i> = yours to work out: the quiz asks them one step at a time.')
+
+#: Where the quiz's script has not run (a notebook not trusted, a viewer, scripts off): what to do. The script
+#: removes it.
+_RUN = """<div class="gg-run" style="margin: 0.4em 0; padding: 0.4em; border: 1px solid #f59e0b; \
+background: #fffbeb"><b>Run this cell to take the quiz:</b> from {root} back to the inputs, it asks at each step \
+every edge's local derivative and what the edge passes back, and checks your answers. The picture is the question: \
+the graph with its data, no gradient worked out yet. (A saved page: open it in a browser with JavaScript on.)</div>
+"""
 
 _PLAYER = """<div class="gg-player" id="gg-{key}" tabindex="0" style="font-family: 'DejaVu Sans', sans-serif; \
 font-size: 14px; line-height: 1.4; outline: none">
@@ -304,18 +373,19 @@ font-size: 14px; line-height: 1.4; outline: none">
 how much \
 {root} changes per unit change of that node. A step takes one op node, whose grad is complete by then, and passes back \
 along each of its edges the local derivative × its grad; a node's grad is the sum of what its edges pass it. \
-<span style="background: #fee2e2">grad ?</span> = not known yet.</div>
+{unknown}</div>
 <div class="gg-key" style="font-size: 12px; margin: 0.3em 0">Colours: \
 <span style="background: #fde68a">parameter</span> <span style="background: #bfdbfe">input</span> \
 <span style="background: #e5e7eb; border-style: dashed">constant</span> <span>computed node</span> \
 <span style="background: #ede9fe; border-radius: 1em">op</span> \
 <span style="border: 2px solid #dc2626">this step's node</span> \
 <span style="color: #b91c1c; border-color: #dc2626">the edges it passes along</span></div>
-<div class="gg-controls"></div>
+{run}<div class="gg-controls"></div>
 <div class="gg-caption"></div>
-<div class="gg-view"><img class="gg-still" alt="the finished backward pass of {root}" \
+<div class="gg-form"></div>
+<div class="gg-view"><img class="gg-still" alt="{still_alt}" \
 src="data:image/png;base64,{still}" width="{still_width}" style="max-width: none"></div>
-<details class="gg-list"><summary>All {count} steps as text</summary><ol>{captions}</ol></details>
+<details class="gg-list"><summary>All {count} {listed} as text</summary><ol>{captions}</ol></details>
 <script type="application/json" class="gg-data">{data}</script>
 <script>{js}
 ggStepPlayer("gg-{key}");</script>
