@@ -56,12 +56,13 @@ bench: $(STAMP) $(TORCH) $(DIGITS)  ## glassgrad beside micrograd, a pure-Python
 notebooks: $(STAMP)  ## re-execute every notebook in place (committed with their outputs)
 	$(BIN)/python scripts/execute_notebooks.py
 
-$(LAB): $(STAMP)  ## JupyterLab in .venv, beside the dev extra's ipykernel
-	$(BIN)/python -m pip install --quiet -e '.[dev,lab]'
+$(LAB): $(STAMP)  ## JupyterLab in .venv, beside the dev extra's ipykernel, and the widget (anywidget)
+	$(BIN)/python -m pip install --quiet -e '.[dev,lab,widget]'
 	touch $(LAB)
 
+# every extra a notebook imports: the digits (09), PyTorch's CPU build (04), the widget (08)
 # as root (containers, this project's machines) Jupyter refuses to start without --allow-root
-lab: $(STAMP) $(LAB)  ## open notebooks/ in JupyterLab; the python3 kernel is .venv's, so `import engine` works
+lab: $(STAMP) $(LAB) $(DIGITS) $(TORCH)  ## open notebooks/ in JupyterLab; the python3 kernel is .venv's, so `import engine` works
 	$(BIN)/jupyter lab notebooks $(if $(filter 0,$(shell id -u)),--allow-root)
 
 docs: $(STAMP)  ## regenerate the pictures the README shows (docs/)

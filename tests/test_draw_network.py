@@ -99,8 +99,8 @@ def test_draw_network_counts_follow_the_layer_sizes(nin, nouts):
 def test_draw_network_input_layer_is_boxes_and_layers_are_labelled_clusters_counted_as_the_lecture_does():
     source = draw_network(MLP(2, [3, 4, 2], seed=0)).source
     assert 'label="layer 0: input layer (2)"' in source
-    assert "layer 1: hidden layer (3 × relu)" in source and "layer 2: hidden layer (4 × relu)" in source
-    assert "layer 3: output layer (2 × linear)" in source
+    assert "layer 1: hidden layer (3)\\nrelu" in source and "layer 2: hidden layer (4)\\nrelu" in source
+    assert "layer 3: output layer (2)\\nlinear" in source
     assert source.count("subgraph cluster_") == 4
     assert "shape=box" in source and "shape=circle" in source
     labels = nodes(source)
@@ -179,7 +179,7 @@ def test_draw_network_softmax_output_shows_probabilities():
     labels = nodes(source)
     for i, p in enumerate(model.predict_proba(x), start=1):
         assert number(labels[f"l2_{i}"], f"p{sub(i)}") == f"{p:.4f}"
-    assert "layer 2: output layer (3 × linear → softmax)" in source
+    assert "layer 2: output layer (3)\\nlinear → softmax" in source
     assert "p₁ = " not in draw_network(MLP(2, [3, 3], seed=0), x).source
 
 

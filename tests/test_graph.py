@@ -17,7 +17,7 @@ from engine.testing import expressions
 from nn import MLP
 from nn.losses import cross_entropy, total
 from viz import Diagram, Row, draw_graph, side_by_side
-from viz.diagram import COLUMN_PX, MIN_SCALE
+from viz.diagram import COLUMN_PX, MIN_SCALE, MIN_TEXT_PX
 from viz.graph import COLORS, HIGHLIGHT
 from viz.render import bundled_dot, find_program, render, system_dot
 from viz.walk import fmt, program, walk
@@ -347,7 +347,8 @@ def test_side_by_side_shows_diagrams_in_one_row_at_one_scale():
     png = Image.open(io.BytesIO(base64.b64decode(data["image/png"])))  # one picture for viewers without HTML
     scale = row.display_scale()
     widths = [d.size()[0] for d in row.diagrams]
-    assert scale == min(1.0, max(COLUMN_PX / (sum(widths) + Row.GAP_PX), MIN_SCALE))
+    floor = max(d.min_scale() for d in row.diagrams)
+    assert scale == min(1.0, max((COLUMN_PX - Row.PADDING_PX) / (sum(widths) + Row.GAP_PX), floor))
     assert png.width == pytest.approx((sum(widths) + Row.GAP_PX) * scale, abs=4)
     with pytest.raises(TypeError, match="side_by_side: expected Diagrams"):
         side_by_side(a)
@@ -357,16 +358,17 @@ def test_diagram_in_a_notebook_fits_the_column_at_a_readable_size():
     x = Value(1.0, label="x")
     wide = sum_values([x * float(k) for k in range(30)])  # thirty products side by side
     d = draw_graph(wide, show="forward", rankdir="TB")
-    width = d.size()[0]
-    assert width > COLUMN_PX / MIN_SCALE
-    assert d.display_scale() == MIN_SCALE  # no smaller than readable: the rest scrolls
+    width, floor = d.size()[0], d.min_scale()
+    assert floor >= MIN_SCALE and floor * 10 * 4 / 3 == pytest.approx(MIN_TEXT_PX)  # its smallest text: 10 pt
+    assert width > COLUMN_PX / floor
+    assert d.display_scale() == floor  # no smaller than readable: the rest scrolls
     svg = d._repr_mimebundle_()[0]["image/svg+xml"]
     shown = float(re.search(r'<svg width="([\d.]+)pt"', svg).group(1)) * 4 / 3
-    assert shown == pytest.approx(width * MIN_SCALE, abs=1)
+    assert shown == pytest.approx(width * floor, abs=1)
     png = d._repr_mimebundle_()[1]["image/png"]
-    assert png["unconfined"] is True and png["width"] == round(width * MIN_SCALE)  # scrolls, not shrunk further
-    small = draw_graph(neuron()[-1], show="forward")
-    assert small.display_scale() == 1.0
+    assert png["unconfined"] is True and png["width"] == round(width * floor)  # scrolls, not shrunk further
+    small = draw_graph(neuron()[-2], show="forward")
+    assert small.size()[0] < COLUMN_PX and small.display_scale() == 1.0
 
 
 def test_draw_graph_lays_out_top_to_bottom_when_left_to_right_is_too_wide():

@@ -23,12 +23,16 @@ from viz.render import render
 FONT = "DejaVu Sans"
 FONT_FAMILY = "DejaVu Sans,sans-serif"
 
-#: A notebook column, in CSS pixels: wider pictures are scaled down to it, but never below MIN_SCALE
-#: (11 pt labels stay at least 10 px tall), and scroll beyond that.
-COLUMN_PX = 900
-MIN_SCALE = 0.7
+#: A notebook's output column, in CSS pixels: JupyterLab's at its default 1280-px window with the file browser
+#: open (VS Code's and Notebook 7's are wider). Wider pictures are scaled down to it, but never below half their
+#: size (MIN_SCALE) nor so far that their smallest text is under MIN_TEXT_PX tall; they scroll beyond that, and
+#: the drawing functions lay them out so that they do not (top to bottom, tighter spacing, elided fan-ins).
+COLUMN_PX = 848
+MIN_SCALE = 0.5
+MIN_TEXT_PX = 9.0
 
 _SIZE = re.compile(r'<svg width="([\d.]+)pt" height="([\d.]+)pt"')
+_FONT_SIZE = re.compile(r'font-size="([\d.]+)"')
 
 
 def scaled_svg(svg: str, scale: float) -> str:
@@ -39,10 +43,17 @@ def scaled_svg(svg: str, scale: float) -> str:
     return _SIZE.sub(resize, svg, count=1)
 
 
-def _fitting(width: float) -> float:
+def smallest_scale(svg: str) -> float:
+    """How far ``svg`` may be shrunk: to ``MIN_SCALE``, or less far when its smallest text (in pt) would fall
+    under ``MIN_TEXT_PX``."""
+    sizes = [float(m) for m in _FONT_SIZE.findall(svg)]
+    return max(MIN_SCALE, MIN_TEXT_PX / (min(sizes) * 4 / 3)) if sizes else MIN_SCALE
+
+
+def _fitting(width: float, floor: float, column: float = COLUMN_PX) -> float:
     """The scale a notebook shows a picture ``width`` pixels wide at: 1, or down to fit the column but not below
-    ``MIN_SCALE``."""
-    return 1.0 if width <= COLUMN_PX else max(COLUMN_PX / width, MIN_SCALE)
+    ``floor``."""
+    return 1.0 if width <= column else min(1.0, max(column / width, floor))
 
 
 def _small_png(diagrams: list[Diagram], scale: float, gap: int) -> bytes:
@@ -104,12 +115,16 @@ class Diagram:
         return float(m.group(1)) * 4 / 3, float(m.group(2)) * 4 / 3  # 1 pt = 4/3 px
 
     def display_scale(self) -> float:
-        """How much a notebook shows it scaled: 1, or down to fit the column but not below ``MIN_SCALE``."""
-        return _fitting(self.size()[0])
+        """How much a notebook shows it scaled: 1, or down to fit the column but not below ``min_scale()``."""
+        return _fitting(self.size()[0], self.min_scale())
 
-    def too_wide(self) -> bool:
-        """True when even at ``MIN_SCALE`` the picture is wider than a notebook column."""
-        return self.size()[0] * MIN_SCALE > COLUMN_PX
+    def min_scale(self) -> float:
+        """The smallest scale it is shown at: half its size, or more where its smallest text needs it."""
+        return smallest_scale(self.svg())
+
+    def too_wide(self, column: float = COLUMN_PX) -> bool:
+        """True when even at ``min_scale()`` the picture is wider than a notebook column."""
+        return self.size()[0] * self.min_scale() > column
 
     def save(self, path: str | os.PathLike[str]) -> Path:
         """Write the diagram to ``path``: SVG, PNG or the DOT source, chosen by the suffix; returns the path."""
@@ -150,18 +165,23 @@ class Diagram:
 
 
 class Row:
-    """Diagrams side by side, as one picture in Jupyter: the SVGs in a row, scaled together to fit the column (but
-    not below ``MIN_SCALE``: the row then scrolls), and the same row as one PNG for viewers that show no HTML.
+    """Diagrams side by side, as one picture in Jupyter: the SVGs in a row, scaled together to fit the column less
+    JupyterLab's padding of HTML (but not below the pictures' ``min_scale()``: the row then scrolls), and the same
+    row as one PNG for viewers that show no HTML.
     ``side_by_side(a, b)`` makes one."""
 
     GAP_PX = 24
+    PADDING_PX = 20  # JupyterLab's right padding of an HTML output
+
 
     def __init__(self, diagrams: tuple[Diagram, ...]) -> None:
         self.diagrams = diagrams
 
     def display_scale(self) -> float:
-        """The one scale of every picture in the row: 1, or down to fit the column but not below ``MIN_SCALE``."""
-        return _fitting(sum(d.size()[0] for d in self.diagrams) + self.GAP_PX * (len(self.diagrams) - 1))
+        """The one scale of every picture in the row: 1, or down to fit the column but not below their
+        ``min_scale()``."""
+        return _fitting(sum(d.size()[0] for d in self.diagrams) + self.GAP_PX * (len(self.diagrams) - 1),
+                        max(d.min_scale() for d in self.diagrams), COLUMN_PX - self.PADDING_PX)
 
     def png(self) -> bytes:
         """The row as one small PNG, each picture at the row's scale, top-aligned on white."""

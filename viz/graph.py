@@ -17,11 +17,12 @@ import html
 import itertools
 import math
 from collections.abc import Callable, Iterable, Mapping
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 
 import graphviz
 
-from engine import Value, topological_order
+from engine import Value, apply, op_of, scope, topological_order
 from viz.diagram import FONT, Diagram
 from viz.walk import EdgeView, GraphView, NodeView, dotted, fmt, op_label, operand, walk
 
@@ -168,6 +169,7 @@ def draw_graph(
     renderer: str = "auto",
     title: str = "",
     tangents: Mapping[Value, float] | None = None,
+    fan_in: int | None = None,
 ) -> Diagram:
     """The graph that computed ``root``, as a ``Diagram`` (``.source``, ``.svg()``, ``.save(path)``).
 
@@ -180,6 +182,11 @@ def draw_graph(
     ``params``: which leaves are parameters (default: leaves labelled like nn's ``wᵢⱼˡ``, ``bᵢˡ``). A graph of
     more than ``max_nodes`` Values is drawn with each cluster collapsed into one box; if that is still too
     big, a ValueError says so. ``title``: a line above the picture.
+    ``fan_in``: a sum of more inputs than this (a neuron's ``z`` over 64 ``wᵢ·xᵢ``, a total loss over many
+    examples) is drawn with its first ``fan_in`` inputs, one node ``… n more`` standing for the rest (its data their
+    sum, its grad what each of them gets, so the sum and every grad still add up), and its last input (a neuron's
+    ``b``); what only the left-out inputs use is not drawn. ``None`` (the default) draws every input, and so does
+    forward mode (``tangents``). ``draw_graph(a, fan_in=2)`` of a neuron with 64 inputs: w₁x₁, w₂x₂, … 61 more, b.
 
     Nodes are named in the lecture's notation (``viz.walk``: ``x₁``, ``wᵢⱼˡ``, ``zᵢˡ``, ``aᵢˡ``, ``C``); to draw
     several examples in one graph (a total loss ``L = Σₙ Cⁿ``), make each in ``with engine.scope(f"example {n}")``:
@@ -193,9 +200,18 @@ def draw_graph(
         raise ValueError(f"draw_graph(rankdir=...): expected auto, LR, TB, RL or BT, got {rankdir!r}")
     if isinstance(max_nodes, bool) or not isinstance(max_nodes, int) or max_nodes < 1:
         raise ValueError(f"draw_graph(max_nodes=...): expected a positive int, got {max_nodes!r}")
+    if fan_in is not None and (isinstance(fan_in, bool) or not isinstance(fan_in, int) or fan_in < 1):
+        raise ValueError(f"draw_graph(fan_in=...): expected a positive int or None, got {fan_in!r}")
     if not isinstance(root, Value):
         raise TypeError(f"draw_graph: expected a Value (the root of a graph), got {root!r} ({type(root).__name__})")
     order = topological_order(root)
+    notes: list[str] = []
+    if fan_in is not None and tangents is None:
+        root, copies, notes = elide_fan_in(root, order, fan_in)
+        if copies:
+            order = topological_order(root)
+            params = None if params is None else [copies.get(p, p) for p in params]
+            highlight = [copies.get(h, h) for h in _highlighted(highlight)]
     seeds = _seeds(tangents, show, order)
     if len(order) > max_nodes and (len(order) > MAX_COLLAPSIBLE or not any(n.scope for n in order)):
         raise ValueError(  # said at once: nothing to collapse, or too big to walk for a picture
@@ -209,7 +225,8 @@ def draw_graph(
     def make(direction: str) -> Diagram:
         if len(view.nodes) > max_nodes:
             return _draw_collapsed(view, show, direction, max_nodes, renderer, title)
-        return Diagram(graph_source(view, show, direction, marked, lambda v: v.grad, title=title), renderer)
+        return Diagram(graph_source(view, show, direction, marked, lambda v: v.grad, title=title, notes=notes),
+                       renderer)
 
     if rankdir != "auto":
         return make(rankdir)
@@ -237,13 +254,13 @@ def edge_key(view: GraphView, k: int) -> str:
 
 def graph_source(
     view: GraphView, show: str, rankdir: str, marked: set[Value], grad_of: GradOf, processed: set[Value] | None = None,
-    widths: dict[Value, int] | None = None, title: str = "",
+    widths: dict[Value, int] | None = None, title: str = "", notes: list[str] | None = None,
 ) -> str:
     """The DOT text of a walked graph. ``grad_of`` gives each Value's gradient to print (None: not known yet);
     ``processed`` (default: all) are the op nodes whose edges have passed their gradient back already.
     ``widths``: for the step player, the longest grad text (in characters) each node will show. When every
     gradient is known, a node whose grad is not the sum of what its drawn edges pass is starred
-    and explained in a note under the picture."""
+    and explained in a note under the picture; ``notes`` are more lines under it."""
     g = _digraph(rankdir)
     backward = show in ("backward", "both")
     tangents = view.tangents if show == "forward" else None  # forward mode: each node's tangent, edges labelled
@@ -283,8 +300,41 @@ def graph_source(
     counter = [0]
     for child in _clusters(view).children.values():  # nodes outside any scope are placed already
         _emit_cluster(g, child, counter, view, crossing, ())
-    _caption(g, title, [u.note() for u in stars] if tangents is None else _forward_notes(view, tangents))
+    _caption(g, title, ([u.note() for u in stars] if tangents is None else _forward_notes(view, tangents))
+             + (notes or []))
     return str(g.source)
+
+
+def elide_fan_in(root: Value, order: list[Value], fan_in: int) -> tuple[Value, dict[Value, Value], list[str]]:
+    """``root``'s graph (``order``, topologically sorted) with every sum of more than ``fan_in + 2`` inputs cut to
+    its first ``fan_in`` inputs, a leaf ``… n more`` (the rest's sum, with the grad each of them has) and its last
+    input: a copy of each node from such a sum up to the root (same data, grad, label and scope), the rest of
+    the graph shared. Returns the new root, the copies by original, and a note for the picture (none when
+    nothing is elided: then the root itself)."""
+    copies: dict[Value, Value] = {}
+    elided = 0
+    for v in order:
+        op, parents = op_of(v), v.parents
+        wide = op is not None and op.unit_partials and len(parents) > fan_in + 2
+        if not wide and not any(p in copies for p in parents):
+            continue
+        inputs = [copies.get(p, p) for p in parents]
+        if wide:
+            rest = parents[fan_in:-1]
+            more = Value(math.fsum(p.data for p in rest), label=f"… {len(rest)} more")
+            more.grad = v.grad  # every partial of a sum is 1: each left-out input got the sum's grad
+            inputs = [*inputs[:fan_in], more, inputs[-1]]
+            elided += len(rest)
+        with ExitStack() as stack:
+            for name in v.scope:
+                stack.enter_context(scope(name))
+            copy = apply(op, *inputs, param=v.arg)  # type: ignore[arg-type]  # op is not None: v has parents
+        copy.data, copy.grad, copy.label = v.data, v.grad, v.label
+        copies[v] = copy
+    if not copies:
+        return root, copies, []
+    return copies[root], copies, [f"… n more: n inputs of a sum drawn as one node, their sum (fan_in={fan_in}; "
+                                  f"{elided} left out in all)"]
 
 
 def _forward_notes(view: GraphView, tangents: dict[Value, float]) -> list[str]:

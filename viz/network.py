@@ -127,7 +127,7 @@ def _html(lines: list[tuple[str, str]]) -> str:
         if style == "b":
             t = f"<B>{t}</B>"
         elif style == "small":
-            t = f'<FONT POINT-SIZE="9" COLOR="#4a5568">{t}</FONT>'
+            t = f'<FONT POINT-SIZE="10" COLOR="#4a5568">{t}</FONT>'
         rows.append(t)
     return "<" + "<BR/>".join(rows) + ">"
 
@@ -291,12 +291,13 @@ def _network_graph(model: MLP, edges: _EdgeNumbers) -> graphviz.Digraph:
               + (f"; neuron i of layer l lists its incoming {edges.named('wᵢⱼˡ')}, j = 1, 2, … from top to bottom"
                  if edges.listed else
                  f"; hover an edge in a browser for its {symbol}"))
+    wrapped = legend.replace("; ", ";<BR/>")
     g = graphviz.Digraph("network")
     g.attr(
         rankdir="LR",
         splines="line",
         nodesep="0.12",
-        ranksep="1.6",
+        ranksep=_rank_gap(len(model.layers)),
         newrank="true",
         outputorder="edgesfirst",
         # no second crossing-minimization over the whole graph: it would undo the index order of the columns
@@ -304,11 +305,22 @@ def _network_graph(model: MLP, edges: _EdgeNumbers) -> graphviz.Digraph:
         fontname=FONT,
         fontsize="16",
         labelloc="t",
-        label=f"{model!r}\\nedges: {legend}",
+        label=f'<{html.escape(repr(model))}<BR/><FONT POINT-SIZE="11">edges: {_escaped(wrapped)}</FONT>>',
     )
     g.attr("node", fontname=FONT, fontsize="11")
-    g.attr("edge", arrowsize="0.4", fontname=FONT, fontsize="9")
+    g.attr("edge", arrowsize="0.4", fontname=FONT, fontsize="10")
     return g
+
+
+def _rank_gap(gaps: int) -> str:
+    """The space between two columns of a network, in inches: 1.2 for two layers, less for more, so that a deep
+    network still fits a notebook's column."""
+    return f"{max(0.6, min(1.6, 2.4 / gaps)):.2f}"
+
+
+def _escaped(text: str) -> str:
+    """``text`` escaped for an HTML-like label, but its ``<BR/>`` line breaks."""
+    return "<BR/>".join(html.escape(part) for part in text.split("<BR/>"))
 
 
 def _input_column(g: graphviz.Digraph, model: MLP, xs: list[float] | None) -> list[tuple[int, str]]:
@@ -344,9 +356,9 @@ def _neuron_column(
     ]
     if output:
         kind = layer.activation if model.output == "linear" else f"{layer.activation} → {model.output}"
-        title = f"layer {li}: output layer ({layer.nout} × {kind})"
+        title = f"layer {li}: output layer ({layer.nout})\\n{kind}"
     else:
-        title = f"layer {li}: hidden layer ({layer.nout} × {layer.activation})"
+        title = f"layer {li}: hidden layer ({layer.nout})\\n{layer.activation}"
     _column(
         g,
         li,
