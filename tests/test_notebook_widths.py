@@ -14,6 +14,7 @@ from __future__ import annotations
 import html
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pictures import browser_page
@@ -93,8 +94,20 @@ def problems(measured: list[tuple[str, str, dict]], column: int) -> list[str]:
     return found
 
 
+#: notebooks with outputs still wider than the column (issue 27, open): 00's deep and reverse networks, 03's reverse
+#: network and its full loss graph. Strict: once one fits, its test fails until it is taken off this list.
+NOT_YET = {"00_lecture": "00's networks and quiz are wider than the 848-px column (issue 27, open)",
+           "03_backpropagation": "03's reverse network and full loss graph are wider than the column (issue 27)"}
+
+
+def _marked(paths: list[Path]) -> list[Any]:
+    """Each notebook, those of ``NOT_YET`` marked as expected to fail, with the reason."""
+    return [pytest.param(p, id=p.stem, marks=[pytest.mark.xfail(strict=True, reason=NOT_YET[p.stem])]
+                         if p.stem in NOT_YET else []) for p in paths]
+
+
 @pytest.mark.slow  # Chromium, every notebook's outputs
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+@pytest.mark.parametrize("path", _marked(NOTEBOOKS))
 def test_notebook_widths_every_output_fits_jupyterlabs_column(path):
     with browser_page() as page:
         measured = measure(page, path, COLUMN_PX)
@@ -102,7 +115,8 @@ def test_notebook_widths_every_output_fits_jupyterlabs_column(path):
 
 
 @pytest.mark.slow  # Chromium
-@pytest.mark.parametrize("name", ["03_backpropagation", "04_training", "09_digits"])
+@pytest.mark.parametrize("name", [pytest.param("03_backpropagation", marks=pytest.mark.xfail(
+    strict=True, reason=NOT_YET["03_backpropagation"])), "04_training", "09_digits"])
 def test_notebook_widths_fit_vscodes_notebook(name):
     with browser_page() as page:
         measured = measure(page, ROOT / "notebooks" / f"{name}.ipynb", VSCODE_PX)
