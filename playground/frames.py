@@ -14,7 +14,8 @@ import numpy
 
 from playground.snapshot import Snapshot
 
-RESOLUTION = 40  # heatmap cells a side, for the output's map and every small one (the page interpolates)
+RESOLUTION = 40  # heatmap cells a side of every small map: the features' and the neurons' (the page interpolates)
+OUTPUT_RESOLUTION = 100  # the output's map, as TensorFlow Playground's
 LEVELS = 254  # a map's value is encoded as a byte 0..254 over its range; 255 is "not a finite number"
 
 
@@ -55,7 +56,7 @@ def maps(snap: Snapshot, resolution: int = RESOLUTION) -> dict[str, Any] | None:
     if snap.extent is None:
         return None
     raw = snap.heatmaps(resolution)
-    task, output = snap.task, raw["output"]
+    task, output = snap.task, snap.output_map(max(resolution, OUTPUT_RESOLUTION))
     if task.problem == "regression":
         kind, (lo, hi) = "value", symmetric_range(output)
     elif task.classes > 2:
@@ -67,7 +68,7 @@ def maps(snap: Snapshot, resolution: int = RESOLUTION) -> dict[str, Any] | None:
     return {
         "resolution": raw["resolution"],
         "extent": raw["extent"],
-        "output": {"kind": kind, **encode_map(output, lo, hi)},
+        "output": {"kind": kind, "resolution": max(resolution, OUTPUT_RESOLUTION), **encode_map(output, lo, hi)},
         "features": {name: encode_map(v, *symmetric_range(v)) for name, v in raw["features"].items()},
         "neurons": {key: encode_map(v, *symmetric_range(v)) for key, v in raw["neurons"].items()},
     }

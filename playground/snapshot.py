@@ -111,25 +111,39 @@ class Snapshot:
         value, on or off, by name. ``neurons``: each neuron's activation ``a``, keyed ``"L.j"`` (``unit_key``: layer L
         and neuron j from 1; the last layer's are the logits). The packed forward pass (``forward``), no graph.
         """
-        points = self.grid(resolution)
-        x1s, x2s = [p[0] for p in points], [p[1] for p in points]
-        every_feature = {name: list(map(f, x1s, x2s)) for name, f in FEATURES.items()}
-        names = self.task.features or ("x", "y")  # a user's own 2-D inputs are x1, x2 themselves
-        neuron_maps = self.forward([every_feature[n] for n in names])
-        logits = neuron_maps[-1]
-        sigmoid: Callable[[float], float] = OPS["sigmoid"].floats  # p(class 1) = σ(z₁ - z₀) for two logits
-        if len(logits) == 2:
-            output = list(map(sigmoid, map(operator.sub, logits[1], logits[0])))
-        elif len(logits) > 2:
-            output = [self.predicted(list(zs)) for zs in zip(*logits)]
-        else:
-            output = list(map(sigmoid, logits[0])) if self.task.output == "sigmoid" else logits[0]
+        every_feature, neuron_maps = self._maps(resolution)
         return {
             "resolution": resolution,
             "extent": list(self.extent or ()),
-            "output": output,
+            "output": self._output(neuron_maps[-1]),
             "features": every_feature,
             "neurons": {unit_key(L, j): values for L, maps in enumerate(neuron_maps, start=1)
                         for j, values in enumerate(maps)},
         }
+
+    def output_map(self, resolution: int) -> list[float]:
+        """The output's map alone (``heatmaps``' ``output``), at its own resolution, finer than the neurons': only
+        the features that are on, only the last layer kept (as arrays until then)."""
+        fns = [FEATURES[name] for name in self.task.features or ("x", "y")]
+        rows = [[f(x1, x2) for f in fns] for x1, x2 in self.grid(resolution)]
+        logits = self.packed.layers(rows, params=self.parameters)[-1]
+        return self._output(logits.T.tolist())
+
+    def _maps(self, resolution: int) -> tuple[dict[str, list[float]], list[list[list[float]]]]:
+        """Every feature's values over the ``grid`` and every neuron's ``a`` there (the packed forward pass)."""
+        points = self.grid(resolution)
+        x1s, x2s = [p[0] for p in points], [p[1] for p in points]
+        every_feature = {name: list(map(f, x1s, x2s)) for name, f in FEATURES.items()}
+        names = self.task.features or ("x", "y")  # a user's own 2-D inputs are x1, x2 themselves
+        return every_feature, self.forward([every_feature[n] for n in names])
+
+    def _output(self, logits: list[list[float]]) -> list[float]:
+        """The output's map from the logits' maps: p(class 1) = σ(z₂ − z₁) for two logits (σ(z) for sigmoid), the
+        predicted class for more, the prediction (or the score) for one."""
+        sigmoid: Callable[[float], float] = OPS["sigmoid"].floats
+        if len(logits) == 2:
+            return list(map(sigmoid, map(operator.sub, logits[1], logits[0])))
+        if len(logits) > 2:
+            return [self.predicted(list(zs)) for zs in zip(*logits)]
+        return list(map(sigmoid, logits[0])) if self.task.output == "sigmoid" else logits[0]
 

@@ -3,6 +3,7 @@ maps, state."""
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 import threading
@@ -435,3 +436,14 @@ def test_notation_names_every_parameter_and_unit_as_the_lecture_does() -> None:
     assert len(names) == len(MLP(2, [4, 2]).named_parameters())
     units = notation.units([2, 4, 2])
     assert units["0.2"]["x"] == "x₂" and units["1.3"]["z"] == "z₃¹" and units["2.2"]["words"].endswith("output layer")
+
+
+def test_session_output_map_is_finer_than_the_neurons_and_the_same_numbers() -> None:
+    from playground import frames
+
+    snap = Session(Settings(dataset="xor", networkShape=(3,))).snapshot()
+    maps = frames.maps(snap, resolution=8)
+    assert maps is not None and maps["output"]["resolution"] == frames.OUTPUT_RESOLUTION == 100
+    assert len(base64.b64decode(maps["output"]["data"])) == 100 * 100  # TF Playground's resolution
+    assert len(base64.b64decode(maps["neurons"]["1.1"]["data"])) == 8 * 8
+    assert snap.output_map(8) == pytest.approx(snap.heatmaps(8)["output"], rel=1e-12, abs=1e-15)
