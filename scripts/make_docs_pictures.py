@@ -72,12 +72,12 @@ def playground_pictures() -> list[Path]:
     path, opened = DOCS / "playground.png", DOCS / "playground_neuron.png"
     with running(runner) as url, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox", "--disable-gpu"])
-        page = browser.new_page(viewport={"width": 1500, "height": 760})
+        page = browser.new_page(viewport={"width": 1280, "height": 800})  # a projector
         page.goto(url)
         page.wait_for_function("document.querySelectorAll('#network [data-neuron]').length > 0")
         page.wait_for_timeout(500)
         page.screenshot(path=str(path))
-        # the glass box: one training example chosen, neuron 3.2 opened (its graph and ∂C/∂w = a · ∂C/∂z)
+        # the glass box: one training example chosen, neuron 3.3 opened (its graph and ∂C/∂w = a · ∂C/∂z)
         runner.handle({"type": "select-example", "part": "train", "index": PLAYGROUND_EXAMPLE})
         runner.handle({"type": "open-neuron", "neuron": "3.3"})
         page.reload()
