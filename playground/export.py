@@ -62,9 +62,10 @@ def command(session: Session) -> str:
     return " ".join(p for p in parts if p)
 
 
-def steps_page(root: Value, title: str) -> str:
-    """A standalone page stepping through the backward pass from ``root`` (``step_backward``), for an iframe."""
-    player = step_backward(root, max_steps=MAX_EXAMPLE_STEPS).html()
+def steps_page(root: Value, title: str, gradient: float = 1.0) -> str:
+    """A standalone page stepping through the backward pass from ``root`` (``step_backward``, seeded with
+    ``gradient``), for an iframe."""
+    player = step_backward(root, max_steps=MAX_EXAMPLE_STEPS, gradient=gradient).html()
     return (f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
             f"<style>body{{font-family:'DejaVu Sans',sans-serif;font-size:13px;margin:6px}}</style></head>"
             f"<body><p>{html.escape(title)}</p>{player}</body></html>")

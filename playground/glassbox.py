@@ -103,7 +103,7 @@ def neuron_view(passed: ExamplePass, key: str, renderer: str = "auto") -> tuple[
     rows = [{"name": f"{prefix}.w.{i}", "input": names[i], "a": a, "dz": numbers.dz, "product": a * numbers.dz,
              "grad": passed.grads[f"{prefix}.w.{i}"]} for i, a in enumerate(previous)]
     bias = {"name": f"{prefix}.b", "grad": passed.grads[f"{prefix}.b"]}
-    view = {"neuron": key, "svg": svg, "rows": rows, "bias": bias,
+    view = {"neuron": key, "words": where, "svg": svg, "rows": rows, "bias": bias,
             "z": numbers.z, "a": numbers.a, "dz": numbers.dz, "da": numbers.da, "loss": passed.loss}
     return view, out
 

@@ -132,10 +132,10 @@ def _steps_page(runner: Runner, scope: object) -> str:
     if scope == "example" or runner.selected_neuron is None:
         return export.steps_page(passed.cost, f"the backward pass of {part} example {index}: every step, from its "
                                               f"loss C")
-    _, out = neuron_view(passed, runner.selected_neuron)
-    return export.steps_page(out, f"neuron {runner.selected_neuron}'s own backward pass for {part} example {index}, "
-                                  f"from its output a (grads here are ∂a/∂node; times ∂C/∂a they are the panel's "
-                                  f"∂C/∂node)")
+    view, out = neuron_view(passed, runner.selected_neuron)
+    title = (f"{view['words']}'s own backward pass for {part} example {index}, from its output {out.label or 'a'}, "
+             f"seeded with the ∂C/∂a = {view['da']:.4g} that reached it: every grad is ∂C/∂node, as in the panel")
+    return export.steps_page(out, title, gradient=view["da"])
 
 
 def _remove_point(runner: Runner, message: Mapping[str, Any]) -> None:

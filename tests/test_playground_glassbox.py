@@ -305,3 +305,27 @@ def test_glassbox_training_from_a_past_epoch_says_it_continues_from_there(runner
     runner.handle({"type": "view-epoch", "epoch": 0})
     frame = runner.handle({"type": "step"})
     assert frame["notices"] == ["went on from epoch 0, which the timeline showed; epochs 1 to 2 were dropped"]
+
+
+def test_glassbox_neurons_step_through_shows_dC_dnode_as_the_panel(runner: Runner) -> None:
+    runner.handle({"type": "select-example", "part": "train", "index": 4})
+    panel = runner.handle({"type": "open-neuron", "neuron": "2.1"})["panel"]
+    page = runner.handle({"type": "export", "what": "steps", "scope": "neuron"})["export"]["text"]
+    assert "every grad is ∂C/∂node, as in the panel" in page
+    assert f"{panel['dz']:.4g}" in page  # z's grad in the player is the panel's ∂C/∂z, not ∂a/∂z
+
+
+def test_step_backward_seeded_gives_each_grad_times_the_seed() -> None:
+    from engine import Value
+    from viz import step_backward
+
+    x = Value(0.5, label="x")
+    y = (x * x).tanh()
+
+    def grad_of_x(steps: Any) -> float:
+        return [c.total_after for step in steps for c in step.contributions if c.parent is x][-1]
+
+    plain, seeded = step_backward(y), step_backward(y, gradient=-2.5)
+    assert grad_of_x(seeded) == pytest.approx(-2.5 * grad_of_x(plain), rel=1e-15)
+    y.backward(gradient=-2.5)
+    assert grad_of_x(seeded) == pytest.approx(x.grad, rel=1e-15)

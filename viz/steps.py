@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from engine import Value, topological_order
+from engine.value import to_float
 from nn.files import write_text_atomic
 from viz.assets import static_text
 from viz.diagram import Diagram
@@ -292,8 +293,12 @@ def step_backward(
     max_steps: int = MAX_STEPS,
     renderer: str = "auto",
     quiz: bool = False,
+    gradient: float = 1.0,
 ) -> BackwardSteps:
     """The backward pass from ``root`` as steps, one per op node in backward order; touches no ``.grad``.
+
+    ``gradient`` seeds the root, as ``root.backward(gradient=...)`` does: the ∂C/∂root that reached it from a larger
+    graph (one neuron's part of an example's, say), so that every step's grads are ∂C/∂node.
 
     ``quiz=True``: the player asks, at each step, for each edge's local derivative and what it passes back,
     checks the answers to three significant figures, then reveals the step; a score at the end.
@@ -316,10 +321,11 @@ def step_backward(
             f"step_backward: the graph has {count} op nodes, more than max_steps={max_steps}; "
             f"step through a smaller graph (one neuron, one example) or raise max_steps"
         )
-    view = walk(root, order=order, seed=1.0)  # the engine's own backward walk, edge by edge
+    seed = to_float(gradient, "step_backward(gradient)")
+    view = walk(root, order=order, seed=seed)  # the engine's own backward walk, edge by edge
     known: list[dict[Value, float]] = []
     steps: list[Step] = []
-    grads: dict[Value, float] = {root: 1.0}
+    grads: dict[Value, float] = {root: seed}
     for node, edges in itertools.groupby(view.backward, key=lambda e: e.child):
         contributions = []
         for edge in edges:
