@@ -198,6 +198,15 @@ def make_circles(n: int = 100, noise: float = 0.05, factor: float = 0.5, seed: S
     return _shuffled(rng, rows, labels)
 
 
+def _arms(what: str, n: object, classes: object, noise: object, seed: Seed) -> tuple[int, list[int], float,
+                                                                                  random.Random]:
+    """A spiral data set's arguments checked: the number of arms, each arm's count of points (``n`` split evenly,
+    one per arm at least), the noise and the seeded generator."""
+    classes = _int_arg(classes, "classes", what, 2)
+    n = _int_arg(n, "n", what, classes, " points (one per class at least)")
+    return classes, _split_evenly(n, classes), _nonnegative_arg(noise, "noise", what), generator(seed, what)
+
+
 def make_spirals(n: int = 90, classes: int = 3, noise: float = 0.1, seed: Seed = 0) -> Dataset:
     """``classes`` spiral arms around the origin (CS231n's dataset), about ``n / classes`` points each.
 
@@ -208,14 +217,10 @@ def make_spirals(n: int = 90, classes: int = 3, noise: float = 0.1, seed: Seed =
     point keeps its radius and ``|point| <= 1`` whatever the noise. Every arm starts at the
     origin, so with ``n > classes`` the first point of each arm is ``(0, 0)``.
     """
-    what = "make_spirals"
-    classes = _int_arg(classes, "classes", what, 2)
-    n = _int_arg(n, "n", what, classes, " points (one per class at least)")
-    noise = _nonnegative_arg(noise, "noise", what)
-    rng = generator(seed, what)
+    classes, counts, noise, rng = _arms("make_spirals", n, classes, noise, seed)
     rows: list[list[float]] = []
     labels: list[int] = []
-    for k, count in enumerate(_split_evenly(n, classes)):
+    for k, count in enumerate(counts):
         radii = linspace(0.0, 1.0, count)
         angles = linspace(4.0 * k, 4.0 * (k + 1), count)
         for r, t in zip(radii, angles):
@@ -299,14 +304,10 @@ def make_spiral_arms(n: int = 100, classes: int = 2, noise: float = 0.0, seed: S
     has the radius ``r = 5·i/m`` and the angle ``t = 1.75·2π·i/m + 2πk/classes`` (1.75 turns; two arms half a
     turn apart), at ``(r sin t, r cos t)`` plus uniform noise in ``[-noise, noise]`` on each coordinate.
     Arm ``k`` gets ``n // classes`` points, one more for the first ``n % classes`` arms."""
-    what = "make_spiral_arms"
-    classes = _int_arg(classes, "classes", what, 2)
-    n = _int_arg(n, "n", what, classes, " points (one per class at least)")
-    noise = _nonnegative_arg(noise, "noise", what)
-    rng = generator(seed, what)
+    classes, counts, noise, rng = _arms("make_spiral_arms", n, classes, noise, seed)
     rows: list[list[float]] = []
     labels: list[int] = []
-    for k, count in enumerate(_split_evenly(n, classes)):
+    for k, count in enumerate(counts):
         for i in range(count):
             r, t = 5.0 * i / count, 1.75 * 2.0 * math.pi * i / count + 2.0 * math.pi * k / classes
             rows.append([r * math.sin(t) + rng.uniform(-1.0, 1.0) * noise,

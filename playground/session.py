@@ -545,14 +545,8 @@ class OwnSession(Session):
         raise self._refuse("remove_point_near")
 
     def set_points(self, train: list[Point], test: list[Point]) -> None:
-        """Train and test on these points (checked ones: a link's, a kept run's); the network and optimizer made
-        anew (epoch 0)."""
-        with self._lock:
-            self.train, self.test = list(train), list(test)
-            self.custom_data = True
-            self._measure_extent()
-            self._new_model()
-            self.replayable = False  # the points are not the settings' own
+        """Refused: the data are the user's own."""
+        raise self._refuse("set_points")
 
     def load_csv(self, text: str) -> int:
         """Refused: the data are the user's own."""

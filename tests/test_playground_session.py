@@ -356,6 +356,8 @@ def test_session_from_model_keeps_the_data_and_network_fixed() -> None:
         session.update(Settings(networkShape=(2,), learningRate=0.1))
     with pytest.raises(ValueError, match="your own data"):
         session.add_point(0.0, 0.0, 1.0)
+    with pytest.raises(ValueError, match="set_points: this playground trains your own data"):
+        session.set_points([(0.0, 0.0, 1.0)], [])  # a link's points: not for a user's own data either
 
 
 @pytest.mark.parametrize(("X", "y", "message"), [
