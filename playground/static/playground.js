@@ -1621,7 +1621,8 @@ function take(view) {
 }
 
 /** The playground drawn into `el`, kept in step with `model`; returns what removes it. It fills `el`'s height
-    when `el` has one (the page), else takes a height of its own (the widget).
+    when `el` has one (the page), else takes a height of its own (the widget); narrower than COMPACT_WIDTH (a
+    notebook's column) it takes the compact layout.
     @param {{model: Model, el: HTMLElement}} where */
 function render({ model, el }) {
   const root = element("div", { class: `gg-playground${el.clientHeight < 400 ? " gg-own-height" : ""}` });
