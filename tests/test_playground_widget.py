@@ -275,3 +275,36 @@ def test_widget_front_end_follows_frame_and_error_changes(page: Any, widget_of: 
     page.wait_for_function("document.querySelector('#epoch').textContent === '1'")
     page.evaluate("() => window.model.set('error', 'learningRate: expected a number')")
     assert page.text_content("#message") == "learningRate: expected a number" and page.locator("#message").is_visible()
+
+
+@pytest.mark.slow  # Chromium
+@pytest.mark.parametrize("window", [848, 1920])
+def test_widget_front_end_in_a_notebook_column_shows_controls_network_and_map_together(page: Any, widget_of: Any,
+                                                                                       window: int) -> None:
+    """In a column 848 px wide (a notebook's; the window as wide, or wider: the widget's own width counts) the
+    widget takes its compact layout: the top controls, the network and the output's map seen together within
+    848 × 800, none over another."""
+    from widget_page import render_widget
+
+    page.set_viewport_size({"width": window, "height": 800})
+    widget = widget_of(settings=Settings.from_hash("learningRate=0.1"))  # the default network, as notebook 8's
+    render_widget(page, widget.frame, width=848)
+    page.wait_for_timeout(300)  # the ResizeObserver's draw, on the next animation frame
+    boxes = {name: page.eval_on_selector(selector, "e => { const r = e.getBoundingClientRect();"
+                                         " return {x: r.x, y: r.y, right: r.right, bottom: r.bottom}; }")
+             for name, selector in [("widget", "#widget"), ("controls", "#widget .gg-top"),
+                                    ("network", "#network"), ("map", "#boundary")]}
+    widget_box = boxes.pop("widget")
+    assert widget_box["right"] - widget_box["x"] == pytest.approx(848, abs=1)
+    for name, box in boxes.items():
+        assert widget_box["x"] <= box["x"] and box["right"] <= widget_box["right"] + 0.5, (name, box)
+        assert box["y"] >= 0 and box["bottom"] <= 800, (name, box)
+        assert name == "controls" or (box["right"] - box["x"] > 100 and box["bottom"] - box["y"] > 100), (name, box)
+    assert page.eval_on_selector("#boundary", "e => e.getBoundingClientRect().width") >= 280  # a map of ~300 px
+    names = list(boxes)
+    for i, a in enumerate(names):
+        for b in names[i + 1:]:
+            A, B = boxes[a], boxes[b]
+            apart = A["right"] <= B["x"] or B["right"] <= A["x"] or A["bottom"] <= B["y"] or B["bottom"] <= A["y"]
+            assert apart, (a, A, b, B)
+    assert page.eval_on_selector("#widget .gg-playground", "e => e.classList.contains('gg-compact')")

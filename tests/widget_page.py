@@ -8,8 +8,9 @@ import json
 from typing import Any
 
 #: For ``page.evaluate``: style the page, make ``window.model`` (get, set, on, off, send; ``window.sent`` keeps
-#: what was sent), import the module from a blob and render it into ``#widget``.
-RENDER = """async ({esm, css, frameText}) => {
+#: what was sent), import the module from a blob and render it into ``#widget`` (``width`` px wide if given, as a
+#: notebook's column is).
+RENDER = """async ({esm, css, frameText, width}) => {
   const style = document.createElement("style");
   style.textContent = css;
   document.head.append(style);
@@ -27,6 +28,7 @@ RENDER = """async ({esm, css, frameText}) => {
   URL.revokeObjectURL(url);
   const el = document.createElement("div");
   el.id = "widget";
+  if (width) { el.style.width = `${width}px`; }
   document.body.append(el);
   module.default.render({model: window.model, el});
 }"""
@@ -34,15 +36,15 @@ RENDER = """async ({esm, css, frameText}) => {
 DRAWN = "document.querySelectorAll('#widget [data-neuron]').length > 0"
 
 
-def render_widget(page: Any, frame: dict[str, Any]) -> None:
-    """Render the widget's module into ``page`` against ``frame`` (sent as JSON, as the kernel sends it); waits
-    until the network is drawn."""
+def render_widget(page: Any, frame: dict[str, Any], width: int | None = None) -> None:
+    """Render the widget's module into ``page`` against ``frame`` (sent as JSON, as the kernel sends it), in a
+    container ``width`` px wide if given (else the page's); waits until the network is drawn."""
     from playground.widget import Playground
 
     page.set_content("<!doctype html><html><head><meta charset='utf-8'></head><body></body></html>")
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.evaluate(RENDER, {"esm": Playground._esm, "css": Playground._css,
-                           "frameText": json.dumps(frame, allow_nan=False)})
+                           "frameText": json.dumps(frame, allow_nan=False), "width": width})
     page.wait_for_function(DRAWN, timeout=20_000)
     assert not errors, errors

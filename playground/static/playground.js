@@ -181,6 +181,9 @@ const REGULARIZATION_RATE_MENU = [0, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 1
 const SLIDER_STEPS = { percTrainData: 10, noise: 5, batchSize: 1 };
 /* a map is painted this many pixels a side at most, then scaled (the browser smooths it): the output's, a node's */
 const PAINTED_OUTPUT = 160, PAINTED_NODE = 64;
+/** Narrower than this (a notebook's column), the playground takes its compact layout (class gg-compact, the CSS):
+    the data column folds into a strip over the network and the output's map, side by side. */
+const COMPACT_WIDTH = 1000;
 
 /** @typedef {string | number | ((event: Event) => void)} Attribute */
 /**
@@ -603,19 +606,21 @@ async function loadCsv(view, input) {
 /* -- the sizes: everything on one screen ------------------------------------------------------------------- */
 
 /** The output map's side and the chart's height for the room the row of columns has: the map takes at most
-    28% of the width and the height the rest of the output column leaves it; the network lays itself out in what
+    28% of the width (38% in the compact layout) and the height the rest of the output column leaves it; the network lays itself out in what
     the map leaves (layoutNetwork). Sizes change in steps of 4 pixels, so that nothing shivers. @param {View} view */
 function fit(view) {
   const { main, output } = view, width = main.clientWidth, height = main.clientHeight;
   if (!width || !height) { return; }
   const chart = Math.round(clamp(height * 0.15, 100, 170));
   const others = output.column.offsetHeight - output.mapBlock.offsetHeight - output.chart.offsetHeight;
-  const map = 4 * Math.floor(clamp(Math.min(width * 0.28, height - chart - others - 6), 200, 640) / 4);
+  const share = view.root.classList.contains("gg-compact") ? 0.38 : 0.28;
+  const map = 4 * Math.floor(clamp(Math.min(width * share, height - chart - others - 6), 200, 640) / 4);
   if (map === view.sizes.map && chart === view.sizes.chart) { return; }
   view.sizes = { map: map, chart: chart };
   view.root.style.setProperty("--map", `${map}px`);
   view.root.style.setProperty("--chart", `${chart}px`);
   sizeCanvas(output.boundary, map, map);
+  sizeCanvas(output.chart, 0, chart);  /* not to hold the column at a width it had */
   sizeCanvas(output.chart, output.mapBlock.offsetWidth, chart);  /* as wide as the map and its ticks */
 }
 
@@ -1616,10 +1621,12 @@ function take(view) {
 }
 
 /** The playground drawn into `el`, kept in step with `model`; returns what removes it. It fills `el`'s height
-    when `el` has one (the page), else takes a height of its own (the widget).
+    when `el` has one (the page), else takes a height of its own (the widget); narrower than COMPACT_WIDTH (a
+    notebook's column) it takes the compact layout.
     @param {{model: Model, el: HTMLElement}} where */
 function render({ model, el }) {
   const root = element("div", { class: `gg-playground${el.clientHeight < 400 ? " gg-own-height" : ""}` });
+  root.classList.toggle("gg-compact", el.clientWidth > 0 && el.clientWidth < COMPACT_WIDTH);  /* from the first draw */
   el.append(root);
   /** @type {Core} */
   const core = { model, root, main: element("div", { class: "gg-main" }), frame: null, kept: {}, busy: false,
@@ -1639,7 +1646,11 @@ function render({ model, el }) {
   root.append(top, core.message, core.notice, glass.divergence, core.main, core.tooltip);
   model.on("change:frame", () => take(view));
   model.on("change:error", () => showError(view, model.get("error") || ""));
-  const resized = new ResizeObserver(() => requestDraw(view));
+  const resized = new ResizeObserver(() => {
+    root.classList.toggle("gg-compact", root.clientWidth < COMPACT_WIDTH);  /* its own width, not the window's */
+    requestDraw(view);
+  });
+  resized.observe(root);
   resized.observe(core.main);
   window.addEventListener("hashchange", () => {  /* the link sends a message (serverModel), not a control */
     core.source = null;
