@@ -31,9 +31,8 @@ def main() -> int:
         for _ in range(EPOCHS):
             playground.handle({"type": "epoch"})
         playground.handle({"type": "select-example", "part": "train", "index": 0})
-        playground.handle({"type": "open-neuron", "neuron": "1.1"})
         with browser_page() as page:
-            render_widget(page, playground.frame)
+            render_widget(page, playground.frame, width=848)  # JupyterLab's default column at 1280 px
             page.wait_for_timeout(300)  # the canvases are painted on the next animation frame
             OUT.parent.mkdir(parents=True, exist_ok=True)
             page.locator("#widget").screenshot(path=str(OUT))
