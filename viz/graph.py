@@ -481,5 +481,5 @@ def _draw_collapsed(
         g.edge(middle.get(a, a), middle.get(b, b), label=f"×{n}" if n > 1 else "",
                penwidth=f"{min(1.0 + 0.25 * (n - 1), 4.0):.2f}", **ends)
     _caption(g, title, [f"{len(view.nodes)} nodes, more than max_nodes={max_nodes}: each box stands for the nodes made "
-                        "in one scope (listing those that leave it); an arrow ×n stands for n edges"])
+                        "in one scope", "(listing those that leave it); an arrow ×n stands for n edges"])
     return Diagram(str(g.source), renderer)

@@ -140,10 +140,11 @@ def _column(
     node_look: dict[str, str],
     units: list[_Unit],
     left_out: int,
+    title_size: str = "13",
 ) -> None:
     """One layer as a cluster: its drawn units top to bottom, a "… N more" marker after the first HEAD of them."""
     with g.subgraph(name=f"cluster_{index}") as c:
-        c.attr(label=title, fontsize="13", **look)
+        c.attr(label=title, fontsize=title_size, **look)
         c.attr("node", **node_look)
         with c.subgraph() as column:
             column.attr(rank="same")
@@ -318,6 +319,12 @@ def _rank_gap(gaps: int) -> str:
     return f"{max(0.6, min(1.6, 2.4 / gaps)):.2f}"
 
 
+def _title_size(model: MLP) -> str:
+    """The layers' titles' font size, in points: 13, or 11 in a network of 4 layers or more, whose columns are
+    narrower than their titles (so that it fits a notebook's column)."""
+    return "11" if len(model.layers) >= 4 else "13"
+
+
 def _escaped(text: str) -> str:
     """``text`` escaped for an HTML-like label, but its ``<BR/>`` line breaks."""
     return "<BR/>".join(html.escape(part) for part in text.split("<BR/>"))
@@ -332,7 +339,8 @@ def _input_column(g: graphviz.Digraph, model: MLP, xs: list[float] | None) -> li
          f"input {input_name(i + 1)}")
         for i in drawn
     ]
-    _column(g, 0, f"layer 0: input layer ({model.nin})", INPUT_CLUSTER, INPUT_NODE, units, left_out)
+    _column(g, 0, f"layer 0: input layer ({model.nin})", INPUT_CLUSTER, INPUT_NODE, units, left_out,
+            _title_size(model))
     return list(zip(drawn, (name for name, _, _ in units)))
 
 
@@ -367,6 +375,7 @@ def _neuron_column(
         NEURON | {"fillcolor": "#fffaf0"} if output else NEURON,
         units,
         left_out,
+        _title_size(model),
     )
     return list(zip(drawn, (name for name, _, _ in units)))
 
@@ -518,7 +527,7 @@ def backward_pass(model: MLP, x: Sequence[Value | float], target: object, loss: 
 
 #: The reverse network's neurons: boxes pointing left, the way the gradient flows (the lecture's amplifiers).
 AMPLIFIER = {"shape": "cds", "orientation": "180", "style": "filled", "fillcolor": "#fff5f5", "color": "#9b2c2c",
-             "penwidth": "1.2", "margin": "0.3,0.16"}
+             "penwidth": "1.2", "margin": "0.2,0.14"}
 LOSS_NODE = {"shape": "box", "style": "rounded,filled", "fillcolor": "#fed7d7", "color": "#9b2c2c"}
 
 #: Up to this many edges between two columns, each edge is labelled with its weight; above, each neuron lists
@@ -536,11 +545,13 @@ def _reverse_network(model: MLP, passed: BackwardPass, renderer: str) -> Diagram
     largest = max((abs(w.data) for layer in model.layers[1:] for row in layer.W for w in row
                    if math.isfinite(w.data)), default=0.0)
     g = graphviz.Digraph("network")
-    g.attr(rankdir="LR", splines="line", nodesep="0.3", ranksep="2.2" if labelled else "1.6", newrank="true",
-           outputorder="edgesfirst", remincross="false", fontname=FONT, fontsize="16", labelloc="t",
-           label=f"the backward pass of {model!r} as a reverse network: C = {passed.loss_name} = "
-                 f"{_num(passed.loss)}\neach neuron multiplies what reaches it from the right by its gain "
-                 f"σ′(z); each edge multiplies by its weight w (blue > 0, red < 0)\n"
+    # narrow by design, to fit a notebook's column: the title on short lines, columns close together, each edge
+    # labelled with its weight alone, near its head (the products are in the neurons)
+    g.attr(rankdir="LR", splines="line", nodesep="0.25", ranksep="1.3" if labelled else "1.0", newrank="true",
+           outputorder="edgesfirst", remincross="false", fontname=FONT, fontsize="14", labelloc="t",
+           label=f"the backward pass of {model!r}\nas a reverse network: C = {passed.loss_name} = "
+                 f"{_num(passed.loss)}\neach neuron multiplies what reaches it from the right by its gain σ′(z);\n"
+                 f"each edge multiplies by its weight w (blue > 0, red < 0)\n"
                  f"∂C/∂zᵢˡ = σ′(zᵢˡ) · Σₖ wₖᵢˡ⁺¹·∂C/∂zₖˡ⁺¹")
     g.attr("node", fontname=FONT, fontsize="11")
     g.attr("edge", arrowsize="0.6", fontname=FONT, fontsize="10", dir="back")
@@ -553,14 +564,14 @@ def _reverse_network(model: MLP, passed: BackwardPass, renderer: str) -> Diagram
         units = [_amplifier(model, li, j, grads[j], listed) for j in drawn]
         function = layer.activation if not output else (model.output if model.output == "sigmoid" and
                                                          passed.loss_name != "cross entropy" else "linear")
-        title = f"layer {li}: {'output' if output else 'hidden'} layer (σ = {function})"
+        title = f"layer {li}: {'output' if output else 'hidden'} layer\\nσ = {function}"
         _column(g, li, title, OUTPUT_CLUSTER if output else HIDDEN_CLUSTER, AMPLIFIER, units, left_out)
         heads = list(zip(drawn, (name for name, _, _ in units)))
         for i, tail in previous:
             for j, head in heads:
                 w, name = layer.W[j][i].data, symbol("w", (j + 1, i + 1), li)
                 carried = w * grads[j].grad
-                label = {"headlabel": _on_white(f"{name} = {w:.3g}"), "labeldistance": "5", "labelangle": "0"} \
+                label = {"headlabel": _on_white(f"{name} = {w:.3g}"), "labeldistance": "4.5", "labelangle": "0"} \
                     if labelled else {}
                 g.edge(tail, head, color=edge_color(w) + alpha, penwidth=f"{edge_width(w, largest, widest):.3f}",
                        tooltip=f"{name} = {_num(w)}: carries {name}·∂C/∂{symbol('z', (j + 1,), li)} = {_num(carried)} "
@@ -570,8 +581,9 @@ def _reverse_network(model: MLP, passed: BackwardPass, renderer: str) -> Diagram
     g.node("loss", _html([("C", "b"), (passed.loss_name, "small"), (f"= {_num(passed.loss)}", "")]), **LOSS_NODE)
     for j, head in previous:
         g.edge(head, "loss", color="#9b2c2c", penwidth="1.2", tailport="e", headport="w",
-               tooltip="what the loss sends back to this output",
-               label=_on_white(f"∂C/∂y{sub(j + 1)} = {_num(passed.layers[-1][j].upstream)}"))
+               tooltip=f"what the loss sends back to this output: ∂C/∂y{sub(j + 1)} = "
+                       f"{_num(passed.layers[-1][j].upstream)}",
+               label=_on_white(f"∂C/∂y{sub(j + 1)}"))  # its value is in the output neuron
     return Diagram(g.source, renderer)
 
 
