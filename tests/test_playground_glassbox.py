@@ -234,7 +234,8 @@ def test_glassbox_page_point_then_neuron_shows_pythons_numbers() -> None:
 
         widths = page.eval_on_selector_all("[data-edge]", "els => els.map(e => e.getAttribute('stroke-width'))")
         page.check("#gradient-view")
-        assert page.eval_on_selector_all("[data-edge]", "els => els.map(e => e.getAttribute('stroke-width'))") != widths
+        page.wait_for_function("""widths => JSON.stringify([...document.querySelectorAll('[data-edge]')].map(
+            e => e.getAttribute('stroke-width'))) !== JSON.stringify(widths)""", arg=widths, timeout=10_000)
 
 
 @pytest.mark.slow  # Chromium against a server
