@@ -280,26 +280,34 @@ def graph_source(
                    fillcolor="#ede9fe", fontsize="10", width="0.3", height="0.3", margin="0.02")
             g.edge(f"{node.id}_op", node.id)
     crossing: dict[str, list[str]] = {}  # cluster path -> label nodes of edges entering it from outside
+    drawn = [(f"{n.id}_op", n.id) for n in view.nodes if n.value.parents]  # (tail, head) of each drawn edge
     for k, edge in enumerate(view.edges if tangents is None else view.forward):
         head = f"{edge.child.id}_op"
         if not backward and tangents is None:
             g.edge(edge.parent.id, head)
+            drawn.append((edge.parent.id, head))
             continue
         done = processed is None or edge.child.value in processed
         label = edge_text(edge, edge.passed if done else None)
         tag = edge_key(view, k)
         if "->" in tag:
             g.edge(edge.parent.id, head, label=label)
+            drawn.append((edge.parent.id, head))
             continue
         # an edge entering a cluster from outside: its label sits inside the cluster, next to the op it feeds,
         # so that in a bundle of such edges each label stays with its own edge
         g.node(tag, label=label, shape="plaintext", fontsize="9", margin="0.02", height="0.2")
         g.edge(edge.parent.id, tag, arrowhead="none")
         g.edge(tag, head)
+        drawn += [(edge.parent.id, tag), (tag, head)]
         crossing.setdefault(" › ".join(edge.child.scope), []).append(tag)
     counter = [0]
-    for child in _clusters(view).children.values():  # nodes outside any scope are placed already
-        _emit_cluster(g, child, counter, view, crossing, ())
+    top = _clusters(view)
+    groups = _stacks(top, view, crossing, drawn) if rankdir in ("TB", "BT") else []
+    anchors = {id(c): f"top{k}" for k, (c, _) in enumerate(c for group in groups for c in group)}
+    for child in top.children.values():  # nodes outside any scope are placed already
+        _emit_cluster(g, child, counter, view, crossing, (), anchors)
+    _stack(g, groups, anchors, drawn)
     _caption(g, title, ([u.note() for u in stars] if tangents is None else _forward_notes(view, tangents))
              + (notes or []))
     return str(g.source)
@@ -346,7 +354,7 @@ def _forward_notes(view: GraphView, tangents: dict[Value, float]) -> list[str]:
 
 
 def _emit_cluster(graph: graphviz.Digraph, cluster: _Cluster, counter: list[int], view: GraphView,
-                  crossing: dict[str, list[str]], path: tuple[str, ...]) -> None:
+                  crossing: dict[str, list[str]], path: tuple[str, ...], anchors: dict[int, str]) -> None:
     """A box for ``cluster``: its nodes (with their op ellipses and the labels of edges entering it), then its
     sub-clusters inside it."""
     counter[0] += 1
@@ -354,14 +362,64 @@ def _emit_cluster(graph: graphviz.Digraph, cluster: _Cluster, counter: list[int]
     with graph.subgraph(name=f"cluster_{counter[0]}") as sub:
         sub.attr(label=cluster.name, style="rounded,filled", fillcolor="#f8fafc", color="#94a3b8",
                  fontname=FONT, fontsize="11")
-        for node_id in cluster.members:
+        for node_id in _members(cluster, view, crossing, path):
             sub.node(node_id)
-            if view.nodes[int(node_id[1:])].value.parents:
-                sub.node(f"{node_id}_op")
-        for tag in crossing.get(" › ".join(path), []):
-            sub.node(tag)
+        if id(cluster) in anchors:  # stacked under the cluster before it (``_stack``): the point it hangs from
+            sub.node(anchors[id(cluster)], label="", shape="point", style="invis", width="0", height="0")
         for child in cluster.children.values():
-            _emit_cluster(sub, child, counter, view, crossing, path)
+            _emit_cluster(sub, child, counter, view, crossing, path, anchors)
+
+
+def _members(cluster: _Cluster, view: GraphView, crossing: dict[str, list[str]], path: tuple[str, ...]) -> list[str]:
+    """The DOT ids drawn directly in ``cluster`` (at ``path``): its nodes, their op ellipses, the labels of the
+    edges entering it."""
+    ids = []
+    for node_id in cluster.members:
+        ids.append(node_id)
+        if view.nodes[int(node_id[1:])].value.parents:
+            ids.append(f"{node_id}_op")
+    return ids + crossing.get(" › ".join(path), [])
+
+
+def _stacks(cluster: _Cluster, view: GraphView, crossing: dict[str, list[str]], drawn: list[tuple[str, str]],
+            path: tuple[str, ...] = ()) -> list[list[tuple[_Cluster, set[str]]]]:
+    """The groups of clusters a top-to-bottom picture stacks one under the other rather than side by side: the
+    innermost clusters of one scope (the neurons of a layer), each with the DOT ids drawn in it, when none of
+    them feeds another (so that the order they were made in is a free choice)."""
+    inner = [(c, (*path, c.name)) for c in cluster.children.values()]
+    found = [group for c, p in inner for group in _stacks(c, view, crossing, drawn, p)]
+    leaves = [(c, set(_members(c, view, crossing, p))) for c, p in inner if not c.children]
+    if not path or len(leaves) != len(inner) or len(leaves) < 2:
+        return found
+    owner = {node_id: k for k, (_, ids) in enumerate(leaves) for node_id in ids}
+    if all(owner.get(tail, k) == k for k, (_, ids) in enumerate(leaves) for tail, head in drawn if head in ids):
+        found.append(leaves)
+    return found
+
+
+def _stack(graph: graphviz.Digraph, groups: list[list[tuple[_Cluster, set[str]]]], anchors: dict[int, str],
+           drawn: list[tuple[str, str]]) -> None:
+    """Each group of ``_stacks`` one under the other, in order: invisible edges from the last nodes of each
+    cluster (those that feed nothing else in it) to an invisible point at the top of the next (``anchors``), and
+    from it to that cluster's first nodes (those fed by nothing in it). Both are short, so no edge is routed
+    round a cluster, and the heavy first keeps the clusters in one column."""
+    pairs = [pair for group in groups for pair in itertools.pairwise(group)]
+    whole = [set().union(*(ids for _, ids in group)) for group in groups]
+    for before, after in itertools.permutations(range(len(groups)), 2):  # a layer and the next: one column too
+        if _feeds(whole[before], whole[after], drawn) and not _feeds(whole[after], whole[before], drawn):
+            pairs.append((groups[before][-1], groups[after][0]))
+    for (_, upper), (lower, ids) in pairs:
+        anchor = anchors[id(lower)]
+        for tail in sorted(t for t in upper if not any(a == t and b in upper for a, b in drawn)):
+            graph.edge(tail, anchor, style="invis", weight="100")
+        for head in sorted(h for h in ids if not any(b == h and a in ids for a, b in drawn)):
+            # the labels of edges entering it a rank below its leaves (weights, bias): two narrower rows than one
+            graph.edge(anchor, head, style="invis", minlen="2" if head.startswith("e") else "1")
+
+
+def _feeds(tails: set[str], heads: set[str], drawn: list[tuple[str, str]]) -> bool:
+    """True when a drawn edge goes from one of ``tails`` to one of ``heads``."""
+    return any(a in tails and b in heads for a, b in drawn)
 
 
 def _seeds(tangents: Mapping[Value, float] | None, show: str, order: list[Value]) -> dict[Value, float] | None:
