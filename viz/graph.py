@@ -413,8 +413,9 @@ def _stack(graph: graphviz.Digraph, groups: list[list[tuple[_Cluster, set[str]]]
         for tail in sorted(t for t in upper if not any(a == t and b in upper for a, b in drawn)):
             graph.edge(tail, anchor, style="invis", weight="100")
         for head in sorted(h for h in ids if not any(b == h and a in ids for a, b in drawn)):
-            # the labels of edges entering it a rank below its leaves (weights, bias): two narrower rows than one
-            graph.edge(anchor, head, style="invis", minlen="2" if head.startswith("e") else "1")
+            # the labels of edges entering it a rank above its leaves (weights, bias), and the labels of the leaves'
+            # edges a rank below them: three narrower rows than one
+            graph.edge(anchor, head, style="invis", minlen="1" if head.startswith("e") else "2")
 
 
 def _feeds(tails: set[str], heads: set[str], drawn: list[tuple[str, str]]) -> bool:
