@@ -94,13 +94,9 @@ def problems(measured: list[tuple[str, str, dict]], column: int) -> list[str]:
     return found
 
 
-#: notebooks with outputs still wider than the column (issue 27, open). The networks fit now; what is left is two
-#: whole-network computation graphs: 00's quiz (step_backward of the 2-2-2 network's C, its SVG 2,043 px at 9-pt
-#: text) and 03's draw_graph of C (2,293 px even top to bottom). Strict: once one fits, its test fails until it is
-#: taken off this list.
-NOT_YET = {"00_lecture": "00's quiz player (the whole 2-2-2 network's graph) is wider than the 848-px column "
-                         "(issue 27, open)",
-           "03_backpropagation": "03's full loss graph (cell 19) is wider than the column (issue 27, open)"}
+#: notebooks with outputs still wider than the column (issue 27: none left; a top-to-bottom graph stacks the neurons
+#: of a layer one under the other). Strict: once one fits, its test fails until it is taken off this list.
+NOT_YET: dict[str, str] = {}
 
 
 def _marked(paths: list[Path]) -> list[Any]:
@@ -118,8 +114,7 @@ def test_notebook_widths_every_output_fits_jupyterlabs_column(path):
 
 
 @pytest.mark.slow  # Chromium
-@pytest.mark.parametrize("name", [pytest.param("03_backpropagation", marks=pytest.mark.xfail(
-    strict=True, reason=NOT_YET["03_backpropagation"])), "04_training", "09_digits"])
+@pytest.mark.parametrize("name", ["03_backpropagation", "04_training", "09_digits"])
 def test_notebook_widths_fit_vscodes_notebook(name):
     with browser_page() as page:
         measured = measure(page, ROOT / "notebooks" / f"{name}.ipynb", VSCODE_PX)
