@@ -55,8 +55,9 @@ def maps(snap: Snapshot, resolution: int = RESOLUTION) -> dict[str, Any] | None:
     neuron's; None when the inputs are not points in the plane (a user's own model of another input size)."""
     if snap.extent is None:
         return None
-    raw = snap.heatmaps(resolution)
-    task, output = snap.task, snap.output_map(max(resolution, OUTPUT_RESOLUTION))
+    fine = max(resolution, OUTPUT_RESOLUTION)
+    raw = snap.heatmaps(resolution, fine)
+    task, output = snap.task, raw["output"]
     if task.problem == "regression":
         kind, (lo, hi) = "value", symmetric_range(output)
     elif task.classes > 2:
@@ -68,7 +69,7 @@ def maps(snap: Snapshot, resolution: int = RESOLUTION) -> dict[str, Any] | None:
     return {
         "resolution": raw["resolution"],
         "extent": raw["extent"],
-        "output": {"kind": kind, "resolution": max(resolution, OUTPUT_RESOLUTION), **encode_map(output, lo, hi)},
+        "output": {"kind": kind, "resolution": fine, **encode_map(output, lo, hi)},
         "features": {name: encode_map(v, *symmetric_range(v)) for name, v in raw["features"].items()},
         "neurons": {key: encode_map(v, *symmetric_range(v)) for key, v in raw["neurons"].items()},
     }

@@ -284,10 +284,6 @@ class Runner:
             with_points, self._points_sent = full or points != self._points_sent, points
         return snap, chosen, with_points
 
-    def maps(self, snapshot: Snapshot | None = None) -> dict[str, Any] | None:
-        """Every heatmap, encoded (``frames.maps``), of ``snapshot`` or of the session now."""
-        return frames.maps(self.session.snapshot() if snapshot is None else snapshot, self.resolution)
-
     def _glass_box(self, snap: Snapshot, chosen: Chosen) -> dict[str, Any]:
         """The frame's glass box: the last batch's gradients, the timeline, a divergence, and while paused the
         chosen example's numbers and the opened neuron's panel (computed once per moment and choice)."""

@@ -103,19 +103,21 @@ class Snapshot:
         xs, ys = linspace(a, b, n), linspace(d, c, n)
         return [(x1, x2) for x2 in ys for x1 in xs]
 
-    def heatmaps(self, resolution: int = 50) -> dict[str, Any]:
+    def heatmaps(self, resolution: int = 50, output_resolution: int | None = None) -> dict[str, Any]:
         """Every map over the plane, as flat lists of ``resolution²`` floats in ``grid`` order.
 
         ``output``: for two classes the probability of class 1 (softmax, sigmoid) or the score (hinge, mse);
-        for 3+ classes the predicted class; for regression the prediction. ``features``: every input feature's
-        value, on or off, by name. ``neurons``: each neuron's activation ``a``, keyed ``"L.j"`` (``unit_key``: layer L
-        and neuron j from 1; the last layer's are the logits). The packed forward pass (``forward``), no graph.
+        for 3+ classes the predicted class; for regression the prediction — on a grid of ``output_resolution``
+        cells a side when given (finer: ``output_map``). ``features``: every input feature's value, on or off, by
+        name. ``neurons``: each neuron's activation ``a``, keyed ``"L.j"`` (``unit_key``: layer L and neuron j from
+        1; the last layer's are the logits). The packed forward pass (``forward``), no graph.
         """
         every_feature, neuron_maps = self._maps(resolution)
+        fine = output_resolution or resolution
         return {
             "resolution": resolution,
             "extent": list(self.extent or ()),
-            "output": self._output(neuron_maps[-1]),
+            "output": self._output(neuron_maps[-1]) if fine == resolution else self.output_map(fine),
             "features": every_feature,
             "neurons": {unit_key(L, j): values for L, maps in enumerate(neuron_maps, start=1)
                         for j, values in enumerate(maps)},

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from typing import Any
 
 from playground.runner import Runner
+from playground.session import Session
+from playground.settings import Settings
 
 TOKEN = "test-token"
 
@@ -17,3 +20,22 @@ def served(runner: Runner) -> Iterator[str]:
 
     with running(runner, TOKEN) as url:
         yield url.split("/?")[0]
+
+
+#: a page of the playground is drawn once its network has neurons
+LOADED = "document.querySelectorAll('#network [data-neuron]').length > 0"
+
+
+@contextmanager
+def page_opener(page: Any) -> Iterator[Callable[..., tuple[Any, Runner]]]:
+    """``open(settings=None, hash="")``: a fresh playground server for ``settings``, ``page`` loaded on it (with the
+    link's ``hash``); returns the page and the server's runner. Every server is stopped when the block ends."""
+    with ExitStack() as servers:
+        def open_page(settings: Settings | None = None, hash: str = "") -> tuple[Any, Runner]:  # noqa: A002
+            runner = Runner(Session(settings), resolution=20)
+            base = servers.enter_context(served(runner))
+            page.goto(f"{base}/?token={TOKEN}" + (f"#{hash}" if hash else ""))
+            page.wait_for_function(LOADED, timeout=20_000)
+            return page, runner
+
+        yield open_page

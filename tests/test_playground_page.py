@@ -10,37 +10,24 @@ import pytest
 
 pytest.importorskip("uvicorn", reason="starlette and uvicorn are dependencies of glassgrad: pip install -e .")
 from pictures import browser_page
-from served import TOKEN, served
+from served import LOADED, page_opener
 
 from playground.runner import Runner
-from playground.session import Session
 from playground.settings import Settings
 
 pytestmark = pytest.mark.slow  # every test drives Chromium against a server
 
-LOADED = "document.querySelectorAll('#network [data-neuron]').length > 0"
 
 
 @pytest.fixture
 def page_of() -> Iterator[Callable[..., tuple[Any, Runner]]]:
-    """``page_of(hash="", settings=None)``: a Chromium page on a fresh playground server, loaded."""
-    with browser_page() as page:
-        servers: list[Any] = []
+    """``page_of(link="", settings=None)``: a Chromium page on a fresh playground server, loaded."""
+    with browser_page() as page, page_opener(page) as open_page:
 
-        def open_page(hash: str = "", settings: Settings | None = None) -> tuple[Any, Runner]:  # noqa: A002
-            runner = Runner(Session(settings), resolution=20)
-            server = served(runner)
-            base = server.__enter__()
-            servers.append(server)
-            page.goto(f"{base}/?token={TOKEN}" + (f"#{hash}" if hash else ""))
-            page.wait_for_function(LOADED, timeout=20_000)
-            return page, runner
+        def by_link(link: str = "", settings: Settings | None = None) -> tuple[Any, Runner]:
+            return open_page(settings, link)
 
-        try:
-            yield open_page
-        finally:
-            for server in servers:
-                server.__exit__(None, None, None)
+        yield by_link
 
 
 def number(page: Any, selector: str) -> float:

@@ -14,7 +14,7 @@ import pytest
 
 pytest.importorskip("uvicorn", reason="starlette and uvicorn are dependencies of glassgrad: pip install -e .")
 from pictures import browser_page
-from served import TOKEN, served
+from served import page_opener
 
 from playground.runner import Runner
 from playground.session import Session
@@ -22,7 +22,6 @@ from playground.settings import Settings
 
 pytestmark = pytest.mark.slow  # every test drives Chromium against a server
 
-LOADED = "document.querySelectorAll('#network [data-neuron]').length > 0"
 SCREENS = {"projector": (1280, 800), "full-hd": (1920, 1080)}
 #: what must be on the screen, each in the viewport and none over another
 PARTS = {"top bar": ".gg-top", "data column": ".gg-data", "glass box": ".gg-glass", "network": "#network",
@@ -37,28 +36,12 @@ Opener = Callable[..., tuple[Any, Runner]]
 @pytest.fixture
 def screen_of() -> Iterator[Callable[[tuple[int, int]], Opener]]:
     """``screen_of((width, height))(settings=None)``: a page of that size on a fresh server, loaded."""
-    with browser_page() as page:
-        servers: list[Any] = []
-
+    with browser_page() as page, page_opener(page) as open_page:
         def sized(size: tuple[int, int]) -> Opener:
             page.set_viewport_size({"width": size[0], "height": size[1]})
-
-            def open_page(settings: Settings | None = None, hash: str = "") -> tuple[Any, Runner]:  # noqa: A002
-                runner = Runner(Session(settings), resolution=20)
-                server = served(runner)
-                base = server.__enter__()
-                servers.append(server)
-                page.goto(f"{base}/?token={TOKEN}" + (f"#{hash}" if hash else ""))
-                page.wait_for_function(LOADED, timeout=20_000)
-                return page, runner
-
             return open_page
 
-        try:
-            yield sized
-        finally:
-            for server in servers:
-                server.__exit__(None, None, None)
+        yield sized
 
 
 def wait_until(condition: Callable[[], bool], seconds: float = 20) -> None:
