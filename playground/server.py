@@ -229,7 +229,8 @@ def _error(message: str, status: int = 400) -> Response:
 
 
 async def _event_stream(runner: Runner, stopping: Callable[[], bool], done: Callable[[], None]) -> AsyncIterator[str]:
-    """Server-sent events: the newest frame whenever there is one (frames the page has no time for are skipped)."""
+    """Server-sent events: the run's frame now, then the newest frame whenever there is one (frames the page has
+    no time for are skipped)."""
     loop = asyncio.get_running_loop()
     newest: list[Frame] = []
     ready = asyncio.Event()
@@ -244,6 +245,9 @@ async def _event_stream(runner: Runner, stopping: Callable[[], bool], done: Call
     unsubscribe = runner.subscribe(arrived)
     try:
         yield "retry: 1000\n\n"
+        # the run as it is now, first: a change made before the page listened (or while it reconnected) is not lost
+        text = await asyncio.to_thread(lambda: json.dumps(runner.frame(True)))
+        yield f"event: frame\ndata: {text}\n\n"
         while not stopping():
             try:
                 await asyncio.wait_for(ready.wait(), KEEPALIVE_SECONDS)

@@ -258,15 +258,14 @@ def test_playground_play_trains_until_pause(app_client: tuple[TestClient, Runner
 
 def test_playground_events_stream_frames(app_client: tuple[TestClient, Runner]) -> None:
     client, runner = app_client
-    threading.Timer(0.3, runner.handle, ({"type": "step"},)).start()
     with client.stream("GET", f"/api/events?token={TOKEN}") as events:
         assert events.headers["content-type"].startswith("text/event-stream")
-        lines = events.iter_lines()
-        for line in lines:
-            if line.startswith("data: "):
-                frame = json.loads(line[len("data: "):])
-                break
-    assert frame["step"] == 1 and set(frame["maps"]) == {"resolution", "extent", "output", "features", "neurons"}
+        frames = (json.loads(line[len("data: "):]) for line in events.iter_lines() if line.startswith("data: "))
+        first = next(frames)  # the run as it is when the page listens
+        runner.handle({"type": "step"})
+        then = next(frames)
+    assert first["step"] == 0 and then["step"] == 1
+    assert set(then["maps"]) == {"resolution", "extent", "output", "features", "neurons"}
 
 
 def test_playground_event_streams_are_bounded() -> None:
