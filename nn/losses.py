@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 
 from engine import Value, logsumexp, scope, sum_values
 from engine.value import describe, to_float
-from nn.notation import LOSS, TOTAL_LOSS
+from nn.notation import LOSS, PICKED, SPREAD, TOTAL_LOSS, sub
 
 
 def _values(xs: object, what: str) -> list[Value]:
@@ -55,12 +55,28 @@ def cross_entropy(logits: Sequence[Value], target: int | Sequence[Value]) -> Val
         if len(target) != len(zs):
             raise ValueError(f"cross_entropy: expected {len(zs)} one-hot target Values, got {len(target)}")
         with scope("cross_entropy"):
-            return _named(logsumexp(zs) - sum_values([t * z for t, z in zip(target, zs)]))
+            picked = sum_values([t * z for t, z in zip(target, zs)])
+            picked.label = PICKED
+            return _named(_spread(zs) + _negated(picked, PICKED))
     k = _label(target, "cross_entropy(target)")
     if not 0 <= k < len(zs):
         raise ValueError(f"cross_entropy: expected a target class in 0..{len(zs) - 1}, got {k}")
     with scope("cross_entropy"):
-        return _named(logsumexp(zs) - zs[k])
+        return _named(_spread(zs) + _negated(zs[k], zs[k].label or f"z{sub(k + 1)}"))
+
+
+def _spread(zs: list[Value]) -> Value:
+    """``ln Σⱼ e^zⱼ``, labelled so (the cross entropy's first term)."""
+    spread = logsumexp(zs)
+    spread.label = SPREAD
+    return spread
+
+
+def _negated(term: Value, name: str) -> Value:
+    """``−term``, labelled ``−name``."""
+    negated = -term
+    negated.label = f"\u2212{name}"
+    return negated
 
 
 def binary_cross_entropy(logit: Value | Sequence[Value], target: float | Value) -> Value:

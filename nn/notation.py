@@ -26,6 +26,10 @@ _SUPERSCRIPTS = str.maketrans("0123456789", SUPERSCRIPT_DIGITS)
 #: The name of one example's loss, and of the total loss over the examples.
 LOSS = "C"
 TOTAL_LOSS = "L"
+#: The two terms of the cross entropy of one example of class k, ``C = −ln yₖ = ln Σⱼ e^zⱼ − zₖ``: the first
+SPREAD = "ln Σⱼ e^zⱼ"
+#: and, with a one-hot target ŷ, the second's sum ``Σⱼ ŷⱼzⱼ`` (which picks zₖ)
+PICKED = "Σⱼ ŷⱼzⱼ"
 
 #: A name of the lecture's kind: one letter, then only subscripts, superscripts and commas (``w₁₂²``, ``x₁ⁿ``…).
 SYMBOL = re.compile(rf"[^\W\d_{SUBSCRIPT_DIGITS}{SUPERSCRIPT_DIGITS}][{SUBSCRIPT_DIGITS}{SUPERSCRIPT_DIGITS},⁽⁾]*")

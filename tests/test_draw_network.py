@@ -13,7 +13,7 @@ from engine import Value, no_grad
 from nn import MLP, Layer, Neuron
 from nn.activations import ACTIVATIONS
 from nn.losses import cross_entropy
-from nn.notation import sub, symbol
+from nn.notation import symbol
 from viz.diagram import Diagram, scaled_svg
 from viz.network import (
     MAX_PENWIDTH,
@@ -172,15 +172,19 @@ def test_draw_network_activations_printed_equal_the_forward_pass(activation):
         h = out
 
 
-def test_draw_network_softmax_output_shows_probabilities():
-    model = MLP(2, [3, 3], output="softmax", seed=0)
+@pytest.mark.parametrize("output", ["softmax", "sigmoid"])
+def test_draw_network_output_neurons_print_z_and_a_like_hidden_ones(output):
+    """The lecture's output layer: zᵢᴸ, then aᵢᴸ = yᵢ, the softmax of the zᵢᴸ (or σ(zᵢᴸ)), the network's output."""
+    model = MLP(2, [3, 3], output=output, seed=0)
     x = [0.3, -0.7]
     source = draw_network(model, x).source
     labels = nodes(source)
-    for i, p in enumerate(model.predict_proba(x), start=1):
-        assert number(labels[f"l2_{i}"], f"p{sub(i)}") == f"{p:.4f}"
-    assert "layer 2: output layer (3)\\nlinear → softmax" in source
-    assert "p₁ = " not in draw_network(MLP(2, [3, 3], seed=0), x).source
+    for i, (z, y) in enumerate(zip(model.as_floats().logits(x), model.as_floats().outputs(x)), start=1):
+        assert number(labels[f"l2_{i}"], symbol("z", (i,), 2)) == f"{z:.4f}"
+        assert number(labels[f"l2_{i}"], symbol("a", (i,), 2)) == f"{y:.4f}" != f"{z:.4f}"
+    assert f"layer 2: output layer (3)\\n{output}" in source and "p₁" not in source
+    linear = nodes(draw_network(MLP(2, [3, 3], seed=0), x).source)  # no squashing: the output a is the z
+    assert number(linear["l2_1"], symbol("a", (1,), 2)) == number(linear["l2_1"], symbol("z", (1,), 2))
 
 
 def test_draw_network_does_not_build_a_graph_or_touch_grads():
@@ -302,6 +306,34 @@ def test_draw_network_elides_big_layers():
     assert not any(t.endswith("more") or h.endswith("more") for t, h, _ in es)
     assert ("x40", "l1_50") in {(t, h) for t, h, _ in es}
     assert ("x21", "l1_1") not in {(t, h) for t, h, _ in es}
+
+
+@pytest.mark.parametrize("show", ["forward", "backward"])
+def test_draw_network_most_elides_a_layer_to_fewer_units(show):
+    """``most=12``: a layer of more than 12 units shows its first 6 and last 3, the marker between them."""
+    model = MLP(64, [32, 10], output="softmax", seed=0)
+    x = [0.5] * 64
+    source = draw_network(model, x, target=3 if show == "backward" else None, show=show, most=12).source
+    labels = nodes(source)
+    assert [n for n in labels if n.startswith("l1_")] == [f"l1_{i}" for i in range(1, 7)] + ["l1_more"] + [
+        f"l1_{i}" for i in range(30, 33)
+    ]
+    assert "… 23 more" in labels["l1_more"] and len([n for n in labels if n.startswith("l2_")]) == 10
+    if show == "forward":
+        assert "… 55 more" in labels["x_more"] and len([n for n in labels if n.startswith("x")]) == 10
+    for bad in (3, 2.5, True):
+        with pytest.raises(ValueError, match=rf"draw_network\(most\): expected a whole number of units, at least 4, "
+                                             rf"got {bad!r}"):
+            draw_network(model, x, most=bad)
+
+
+def test_draw_network_tall_columns_have_ellipses_not_circles():
+    """A neuron's circle is as wide as its longest line; past 8 neurons in a column they are ellipses (shorter)."""
+    small, tall = draw_network(MLP(2, [8, 1], seed=0), [1.0, 0.5]), draw_network(MLP(2, [9, 1], seed=0), [1.0, 0.5])
+    assert "shape=circle" in small.source and "ellipse" not in small.source
+    assert "shape=ellipse" in tall.source and "shape=circle" not in tall.source
+    assert tall.size()[1] < 9 / 8 * small.size()[1]
+    assert "ellipse" not in draw_network(MLP(2, [9, 1], seed=0), [1.0, 0.5], most=8).source  # 4 + 2 drawn
 
 
 def test_draw_network_dense_edges_are_thinner_and_translucent():

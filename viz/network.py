@@ -58,10 +58,9 @@ MAX_PENWIDTH = 4.0
 DENSE = 100
 ALPHA = "99"
 
-#: A layer with more units than MAX_DRAWN is elided: its first HEAD and last TAIL units are drawn.
+#: By default a layer with more units than MAX_DRAWN is elided: its first half and last quarter of that many
+#: units are drawn (16 and 8), with "… N more" between them.
 MAX_DRAWN = 32
-HEAD = 16
-TAIL = 8
 
 #: The look of the clusters (one per layer) and of the units in them.
 INPUT_CLUSTER = {"style": "rounded,dashed", "color": "#718096"}
@@ -77,6 +76,10 @@ NEURON = {
     "margin": "0.02",
 }
 
+#: A network with a column of more neurons than this draws them as ellipses, not circles: a circle as wide as
+#: its longest line of text makes a tall column (the forward picture only).
+ROUND_NEURONS = 8
+
 # (node name, label lines, tooltip) of one drawn unit; a label line is (text, style) for _html
 _Unit = tuple[str, list[tuple[str, str]], str]
 
@@ -85,11 +88,13 @@ def _num(v: float) -> str:
     return f"{v:.4f}"
 
 
-def drawn_indices(n: int) -> tuple[list[int], int]:
-    """Which of ``n`` units are drawn, and how many are left out (0 when all fit)."""
-    if n <= MAX_DRAWN:
+def drawn_indices(n: int, most: int = MAX_DRAWN) -> tuple[list[int], int]:
+    """Which of ``n`` units are drawn, and how many are left out (0 when all fit): all of them up to ``most``,
+    else the first ``most // 2`` and the last ``most // 4``."""
+    if n <= most:
         return list(range(n)), 0
-    return [*range(HEAD), *range(n - TAIL, n)], n - HEAD - TAIL
+    head, tail = most // 2, most // 4
+    return [*range(head), *range(n - tail, n)], n - head - tail
 
 
 def edge_color(v: float) -> str:
@@ -141,8 +146,10 @@ def _column(
     units: list[_Unit],
     left_out: int,
     title_size: str = "13",
+    head: int = MAX_DRAWN // 2,
 ) -> None:
-    """One layer as a cluster: its drawn units top to bottom, a "… N more" marker after the first HEAD of them."""
+    """One layer as a cluster: its drawn units top to bottom, a "… N more" marker after the first ``head`` of them
+    when ``left_out`` are not drawn."""
     with g.subgraph(name=f"cluster_{index}") as c:
         c.attr(label=title, fontsize=title_size, **look)
         c.attr("node", **node_look)
@@ -150,7 +157,7 @@ def _column(
             column.attr(rank="same")
             order = []
             for k, (name, lines, tooltip) in enumerate(units):
-                if left_out and k == HEAD:
+                if left_out and k == head:
                     marker = "x_more" if index == 0 else f"l{index}_more"
                     column.node(
                         marker,
@@ -184,17 +191,19 @@ def draw_network(
     target: object = None,
     show: str = "forward",
     loss: Loss | None = None,
+    most: int = MAX_DRAWN,
 ) -> Diagram:
     """The network as the lecture draws it: input boxes, a column of neurons per layer, one edge per weight.
 
     ``x`` (``model.nin`` numbers) adds a forward pass: the input values in the boxes, each neuron's
-    ``zᵢˡ`` and ``aᵢˡ`` inside it (and ``pᵢ``, the probability, in the output layer of a softmax or
-    sigmoid model). ``color_by`` is ``"weight"`` (edges show ``w``) or ``"grad"`` (edges show
-    ``w.grad``, meaningful after a ``backward()``). Layers wider than 32 units are drawn as their
-    first 16 and last 8 units with a "… N more" marker between them. ``renderer`` is passed to the
-    ``Diagram`` ("auto", "system" or "bundled"). ``numbers``: each neuron lists the numbers of its incoming
-    edges, ``wᵢⱼˡ = (wᵢ₁ˡ, wᵢ₂ˡ, …)`` (or ``∂C/∂wᵢⱼˡ``) in input order; by default when every layer has at most 6
-    inputs.
+    ``zᵢˡ`` and ``aᵢˡ`` inside it; in the output layer of a softmax or sigmoid model ``aᵢᴸ`` is the network's
+    output ``yᵢ``, the softmax of the ``zᵢᴸ`` or ``σ(zᵢᴸ)``, as the lecture's output layer computes it.
+    ``color_by`` is ``"weight"`` (edges show ``w``) or ``"grad"`` (edges show ``w.grad``, meaningful after a
+    ``backward()``). A layer of more than ``most`` units (32) is drawn as its first ``most // 2`` and last
+    ``most // 4`` units with a "… N more" marker between them: a smaller ``most`` makes a wide network's picture
+    short. ``renderer`` is passed to the ``Diagram`` ("auto", "system" or "bundled"). ``numbers``:
+    each neuron lists the numbers of its incoming edges, ``wᵢⱼˡ = (wᵢ₁ˡ, wᵢ₂ˡ, …)`` (or ``∂C/∂wᵢⱼˡ``) in input
+    order; by default when every layer has at most 6 inputs.
     Hovering an edge shows its number too, where the SVG itself is shown (a browser; not a notebook, which
     shows the picture as an image).
 
@@ -203,6 +212,8 @@ def draw_network(
     """
     if show not in NETWORK_SHOWS:
         raise ValueError(f"draw_network(show): expected one of {', '.join(NETWORK_SHOWS)}, got {show!r}")
+    if isinstance(most, bool) or not isinstance(most, int) or most < 4:
+        raise ValueError(f"draw_network(most): expected a whole number of units, at least 4, got {most!r}")
     if show == "backward":
         if not isinstance(model, MLP):
             raise TypeError(f"draw_network(model): expected an nn.MLP, got {type(model).__name__}")
@@ -211,10 +222,10 @@ def draw_network(
         if x is None or target is None:
             raise TypeError("draw_network(show='backward'): expected an input x and its target, "
                             f"got x={x!r}, target={target!r}")
-        return _reverse_network(model, backward_pass(model, x, target, loss), renderer)
+        return _reverse_network(model, backward_pass(model, x, target, loss), renderer, most)
     _check_forward_arguments(model, color_by, renderer, numbers, target, loss)
     xs = None if x is None else as_input_floats(x, model.nin, "draw_network(x)")
-    return _forward_network(model, xs, _edge_numbers(model, color_by, numbers), renderer)
+    return _forward_network(model, xs, _edge_numbers(model, color_by, numbers, most), renderer)
 
 
 def _check_forward_arguments(
@@ -242,6 +253,7 @@ class _EdgeNumbers:
     widest: float  # that edge's width (thinner when the columns are dense)
     alpha: str  # appended to every edge colour: translucent when the columns are dense
     listed: bool  # each neuron lists the numbers of its incoming edges
+    most: int  # a layer of more units is elided (drawn_indices)
 
     @property
     def symbol(self) -> str:
@@ -257,15 +269,15 @@ class _EdgeNumbers:
         return w.grad if self.grad else w.data
 
 
-def _edge_numbers(model: MLP, color_by: str, numbers: bool | None) -> _EdgeNumbers:
+def _edge_numbers(model: MLP, color_by: str, numbers: bool | None, most: int) -> _EdgeNumbers:
     """The edges' numbers for ``color_by``, scaled to the whole model; ``numbers`` None: listed when inputs are few."""
     grads = color_by == "grad"
     everything = (w.grad if grads else w.data for layer in model.layers for row in layer.W for w in row)
     largest = max((abs(v) for v in everything if math.isfinite(v)), default=0.0)
-    sizes = [len(drawn_indices(n)[0]) for n in (model.nin, *model.nouts)]
+    sizes = [len(drawn_indices(n, most)[0]) for n in (model.nin, *model.nouts)]
     busiest = max(a * b for a, b in itertools.pairwise(sizes))
     listed = numbers if numbers is not None else max([model.nin, *model.nouts[:-1]]) <= LISTED_WEIGHTS
-    return _EdgeNumbers(grads, largest, widest_edge(busiest), ALPHA if busiest > DENSE else "", listed)
+    return _EdgeNumbers(grads, largest, widest_edge(busiest), ALPHA if busiest > DENSE else "", listed, most)
 
 
 def _forward_network(model: MLP, xs: list[float] | None, edges: _EdgeNumbers, renderer: str) -> Diagram:
@@ -277,7 +289,7 @@ def _forward_network(model: MLP, xs: list[float] | None, edges: _EdgeNumbers, re
         values = floats.forward(xs)
         probabilities = None if model.output == "linear" else floats.outputs(xs)
     g = _network_graph(model, edges)
-    tails = _input_column(g, model, xs)
+    tails = _input_column(g, model, xs, edges.most)
     for li, layer in enumerate(model.layers, start=1):
         heads = _neuron_column(g, model, li, edges, values, probabilities)
         _weight_edges(g, layer, li, li == len(model.layers), tails, heads, edges)
@@ -330,17 +342,17 @@ def _escaped(text: str) -> str:
     return "<BR/>".join(html.escape(part) for part in text.split("<BR/>"))
 
 
-def _input_column(g: graphviz.Digraph, model: MLP, xs: list[float] | None) -> list[tuple[int, str]]:
+def _input_column(g: graphviz.Digraph, model: MLP, xs: list[float] | None, most: int) -> list[tuple[int, str]]:
     """The input layer (layer 0) as boxes (not neurons), with the input's values if given; (index from 0, name) of
     each drawn."""
-    drawn, left_out = drawn_indices(model.nin)
+    drawn, left_out = drawn_indices(model.nin, most)
     units: list[_Unit] = [
         (f"x{i + 1}", [(input_name(i + 1) if xs is None else f"{input_name(i + 1)} = {_num(xs[i])}", "")],
          f"input {input_name(i + 1)}")
         for i in drawn
     ]
     _column(g, 0, f"layer 0: input layer ({model.nin})", INPUT_CLUSTER, INPUT_NODE, units, left_out,
-            _title_size(model))
+            _title_size(model), most // 2)
     return list(zip(drawn, (name for name, _, _ in units)))
 
 
@@ -356,14 +368,16 @@ def _neuron_column(
     drawn."""
     layer = model.layers[li - 1]
     output = li == len(model.layers)
-    drawn, left_out = drawn_indices(layer.nout)
+    drawn, left_out = drawn_indices(layer.nout, edges.most)
+    tallest = max(len(drawn_indices(n, edges.most)[0]) for n in model.nouts)
+    look = NEURON | ({"shape": "ellipse"} if tallest > ROUND_NEURONS else {})
     units = [
         _neuron_unit(layer, li, j, output, edges, None if values is None else values[li - 1][j],
                      probabilities[j] if output and probabilities is not None else None)
         for j in drawn
     ]
     if output:
-        kind = layer.activation if model.output == "linear" else f"{layer.activation} → {model.output}"
+        kind = layer.activation if model.output == "linear" else model.output  # the output layer's σ, as the lecture's
         title = f"layer {li}: output layer ({layer.nout})\\n{kind}"
     else:
         title = f"layer {li}: hidden layer ({layer.nout})\\n{layer.activation}"
@@ -372,10 +386,11 @@ def _neuron_column(
         li,
         title,
         OUTPUT_CLUSTER if output else HIDDEN_CLUSTER,
-        NEURON | {"fillcolor": "#fffaf0"} if output else NEURON,
+        look | {"fillcolor": "#fffaf0"} if output else look,
         units,
         left_out,
         _title_size(model),
+        edges.most // 2,
     )
     return list(zip(drawn, (name for name, _, _ in units)))
 
@@ -383,15 +398,14 @@ def _neuron_column(
 def _neuron_unit(
     layer: Layer, li: int, j: int, output: bool, edges: _EdgeNumbers, za: tuple[float, float] | None, p: float | None
 ) -> _Unit:
-    """Neuron ``j`` (from 0: the lecture's i = j + 1) of layer ``li``: ``zᵢˡ``, ``aᵢˡ``, ``pᵢ`` if given, its incoming
-    numbers ``wᵢⱼˡ`` if listed, ``bᵢˡ``, a tooltip."""
+    """Neuron ``j`` (from 0: the lecture's i = j + 1) of layer ``li``: ``zᵢˡ``, ``aᵢˡ`` (in the output layer the
+    output ``p`` when given: its softmax or sigmoid), its incoming numbers ``wᵢⱼˡ`` if listed, ``bᵢˡ``, a tooltip."""
     i = j + 1
     b = layer.neurons[j].b
     lines = [(f"y{sub(i)}", "b")] if output else []
     if za is not None:
-        lines += [(f"{symbol('z', (i,), li)} = {_num(za[0])}", ""), (f"{symbol('a', (i,), li)} = {_num(za[1])}", "")]
-    if p is not None:
-        lines.append((f"p{sub(i)} = {_num(p)}", ""))
+        a = za[1] if p is None else p
+        lines += [(f"{symbol('z', (i,), li)} = {_num(za[0])}", ""), (f"{symbol('a', (i,), li)} = {_num(a)}", "")]
     if edges.listed:  # two numbers a line, so that the circle stays small
         numbers_in = [f"{edges.of(w):.2f}" for w in layer.W[j]]
         rows = [", ".join(numbers_in[k:k + 2]) for k in range(0, len(numbers_in), 2)]
@@ -535,10 +549,10 @@ LOSS_NODE = {"shape": "box", "style": "rounded,filled", "fillcolor": "#fed7d7", 
 LABELLED_EDGES = 4
 
 
-def _reverse_network(model: MLP, passed: BackwardPass, renderer: str) -> Diagram:
+def _reverse_network(model: MLP, passed: BackwardPass, renderer: str, most: int) -> Diagram:
     """The reverse network of ``passed``: the columns of ``draw_network`` from layer 1 to the output layer, then the
     loss; arrows point left; each neuron shows ``∂C/∂zᵢˡ = σ′(zᵢˡ) × (what reaches it)``."""
-    sizes = [len(drawn_indices(n)[0]) for n in model.nouts]
+    sizes = [len(drawn_indices(n, most)[0]) for n in model.nouts]
     busiest = max((a * b for a, b in itertools.pairwise(sizes)), default=0)
     widest, alpha = widest_edge(busiest), ALPHA if busiest > DENSE else ""
     labelled = busiest <= LABELLED_EDGES
@@ -559,13 +573,14 @@ def _reverse_network(model: MLP, passed: BackwardPass, renderer: str) -> Diagram
     previous: list[tuple[int, str]] = []
     for li, (layer, grads) in enumerate(zip(model.layers, passed.layers), start=1):
         output = li == last
-        drawn, left_out = drawn_indices(layer.nout)
+        drawn, left_out = drawn_indices(layer.nout, most)
         listed = not output and not labelled and layer.nout <= LISTED_WEIGHTS and model.nouts[li] <= LISTED_WEIGHTS
         units = [_amplifier(model, li, j, grads[j], listed) for j in drawn]
         function = layer.activation if not output else (model.output if model.output == "sigmoid" and
                                                          passed.loss_name != "cross entropy" else "linear")
         title = f"layer {li}: {'output' if output else 'hidden'} layer\\nσ = {function}"
-        _column(g, li, title, OUTPUT_CLUSTER if output else HIDDEN_CLUSTER, AMPLIFIER, units, left_out)
+        _column(g, li, title, OUTPUT_CLUSTER if output else HIDDEN_CLUSTER, AMPLIFIER, units, left_out,
+                head=most // 2)
         heads = list(zip(drawn, (name for name, _, _ in units)))
         for i, tail in previous:
             for j, head in heads:
