@@ -37,6 +37,7 @@ import re
 import struct
 import sys
 import threading
+import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -421,21 +422,38 @@ def _signature(order: list[Value], leaves: list[Value], created: set[Value]) -> 
 # --- writing the code ---
 
 _NOT_NAME = re.compile(r"[^A-Za-z0-9_]+")
+#: How a label's math is spelled in ASCII: subscripts as plain digits and letters (w₁₂ → w12), a run of
+#: superscripts after an underscore (z₁² → z1_2), a leading minus as ``neg`` and Σ as ``sum``.
+_SUBSCRIPT = str.maketrans("₀₁₂₃₄₅₆₇₈₉ᵢⱼₖₗₙ", "0123456789ijkln")
+_SUPERSCRIPT = "⁰¹²³⁴⁵⁶⁷⁸⁹ⁿˡ⁽⁾"
+_SUPERSCRIPT_ASCII = str.maketrans(_SUPERSCRIPT, "0123456789nl__")
+_RAISED = re.compile(f"[{_SUPERSCRIPT}]+")
 
 
 #: Names the generated code uses for itself, which an input's label cannot take.
 _OWN_NAMES = re.compile(r"v\d.*|d_.*|p_.*|forward_.*|partials_.*|number_.*|compiled|as_float")
 
 
+def ascii_name(label: str) -> str:
+    """``label`` in ASCII letters, digits and ``_`` (possibly empty): ``w₁₂²`` → ``w12_2``, ``−z₁³`` →
+    ``neg_z1_3``, ``ln Σⱼ e^zⱼ`` → ``ln_sum_j_e_zj``, ``x`` → ``x``."""
+    text = label.strip()
+    text = ("neg_" + text[1:]) if text[:1] in ("\u2212", "-") else text
+    text = _RAISED.sub(lambda m: "_" + m.group(0).translate(_SUPERSCRIPT_ASCII), text.translate(_SUBSCRIPT))
+    text = unicodedata.normalize("NFKD", text.replace("Σ", " sum "))  # ŷ → y and a combining mark, dropped
+    return _NOT_NAME.sub("_", text).strip("_")
+
+
 def _input_names(leaves: list[Value]) -> dict[Value, str]:
-    """Each input named by its label (``w1``) when that is a plain identifier, unique among the inputs and
-    clear of the code's own names and Python's; the others get no name here (``_name_for`` then)."""
-    labels = [leaf.label for leaf in leaves]
+    """Each input named by its label in ASCII (``w1``, ``w12_2`` for ``w₁₂²``) when that is an identifier, unique
+    among the inputs and clear of the code's own names and Python's; the others get no name here (``_name_for``
+    then)."""
+    labels = [ascii_name(leaf.label) for leaf in leaves]
     counts = Counter(labels)
     names = {}
     for leaf, label in zip(leaves, labels):
         if (
-            label.isascii() and label.isidentifier() and counts[label] == 1 and not keyword.iskeyword(label)
+            label.isidentifier() and counts[label] == 1 and not keyword.iskeyword(label)
             and not hasattr(builtins, label) and not _OWN_NAMES.fullmatch(label) and label not in PRIMITIVES
         ):
             names[leaf] = label
@@ -443,8 +461,8 @@ def _input_names(leaves: list[Value]) -> dict[Value, str]:
 
 
 def _name_for(label: str, i: int) -> str:
-    """``v12``, or ``v12_z`` for a node labelled ``z``: only ASCII letters, digits and ``_`` from the label."""
-    tail = _NOT_NAME.sub("_", label).strip("_")[:24]
+    """``v12``, or ``v12_z1_2`` for a node labelled ``z₁²`` (``ascii_name``, at most 24 characters of it)."""
+    tail = ascii_name(label)[:24].strip("_")
     return f"v{i}_{tail}" if tail else f"v{i}"
 
 

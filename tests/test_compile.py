@@ -146,6 +146,19 @@ def test_compile_source_is_the_chain_rule_written_out():
     assert set(compiled.names.values()) >= {"x0", "x1", "x2"}
 
 
+def test_compile_names_spell_the_lectures_labels_in_ascii():
+    """w₁₂² is the argument ``w12_2``, z₁² the line ``v…_z1_2``, the cross entropy's −z₁² ``v…_neg_z1_2``."""
+    model = nn.MLP(2, [2, 2], activation="tanh", seed=0)
+    compiled = compile_graph(lambda *p: losses.cross_entropy(model.logits([0.5, -1.0]), 0), model.parameters())
+    header = compiled.source.splitlines()[0]
+    assert header.startswith("def compiled(w11_1, w12_1, b1_1, w21_1, w22_1, b2_1, w11_2,")
+    assert re.search(r"\bv\d+_z1_2 = total\(", compiled.source) and re.search(r"\bv\d+_neg_z1_2 = ", compiled.source)
+    assert re.search(r"\bv\d+_ln_sum_j_e_zj = logsumexp\(", compiled.source)
+    assert compiled.names["w12_2"] == "w\u2081\u2082\u00b2"  # and back to the label
+    twins = [Value(1.0, label="w\u2081"), Value(2.0, label="w1")]  # both spell w1: neither takes the name
+    assert compile_graph(lambda a, b: a * b, twins).source.splitlines()[0] == "def compiled(v0_w1, v1_w1):"
+
+
 def test_compile_names_come_from_labels_and_never_carry_user_text():
     hostile = 'z"""\nimport os; os.system("echo pwned")  # ü'
 
