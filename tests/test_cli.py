@@ -15,7 +15,8 @@ def test_cli_demo_prints_the_chain_rule_and_agrees_with_backward(capsys):
     assert main(["demo"]) == 0
     out = capsys.readouterr().out
     assert "Forward pass" in out and "Backward pass" in out and "gradcheck" in out
-    assert "∂C/∂w2 = ∂z/∂w2 · ∂C/∂z = a2 · ∂C/∂z = -2 · -0.231475 =  0.462950   backward gave  0.462950" in out
+    assert "∂C/∂w₂ = ∂z/∂w₂ · ∂C/∂z = x₂ · ∂C/∂z = -2 · -0.231475 =  0.462950   backward gave  0.462950" in out
+    assert "w₁x₁ =  0.500000   mul(w₁, x₁)" in out and "z =  1.200000   sum(w₁x₁, w₂x₂, b)" in out
 
 
 def test_cli_demo_lines_come_from_the_engine():
