@@ -1,5 +1,5 @@
 """``python -m glassgrad``: the same as the ``glassgrad`` console command."""
 
-from glassgrad.cli import main
+from glassgrad.command import main
 
 raise SystemExit(main())

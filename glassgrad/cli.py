@@ -17,6 +17,7 @@ from types import FrameType
 from engine import Value, topological_order
 from engine import compile as compile_graph
 from glassgrad import demo
+from glassgrad.exits import EXIT_INTERRUPTED
 from glassgrad.expression import EXAMPLE, build, parse_assignments, syntax_help
 from glassgrad.train import DATASETS, DEFAULT_SAMPLES, TrainConfig, check_test_split, run, summary
 from nn.activations import ACTIVATIONS
@@ -35,9 +36,6 @@ EXIT_BROKEN_PIPE = 141
 #: The exit status when ``glassgrad train`` trained but could not write its files (a full disk ...): sysexits.h's
 #: EX_IOERR.
 EXIT_NOT_SAVED = 74
-
-#: The exit status after Ctrl-C: 128 + SIGINT, what a shell reports for a command it interrupted.
-EXIT_INTERRUPTED = 130
 
 #: What each exit status means; the end of ``glassgrad --help`` and ``glassgrad train --help``.
 EXIT_STATUS = f"""exit status:
