@@ -48,3 +48,38 @@ def render_widget(page: Any, frame: dict[str, Any], width: int | None = None) ->
                            "frameText": json.dumps(frame, allow_nan=False), "width": width})
     page.wait_for_function(DRAWN, timeout=20_000)
     assert not errors, errors
+
+
+#: For ``page.evaluate`` with a list of frames (``juggle_frames``): one set as the model's frame every 33 ms, 90
+#: times (each a new step); then how many were drawn, the step on the screen and what each draw took, in ms.
+JUGGLE = """async (frames) => {
+    const root = document.querySelector('#widget .gg-playground'), drawn = () => Number(root.dataset.drawn);
+    const first = drawn(), times = [];
+    for (let k = 0; k < 90; k++) {
+        window.model.set('frame', Object.assign({}, frames[k % frames.length], {step: 1000 + k}));
+        await new Promise((done) => setTimeout(done, 33));
+        times.push(Number(root.dataset.drawMs));
+    }
+    await new Promise((done) => setTimeout(done, 150));
+    return {count: drawn() - first, step: root.dataset.step, times: times};
+}"""
+
+
+def juggle_frames(page: Any, size: tuple[int, int]) -> dict[str, Any]:
+    """The widget of a 6×8 network at ``size`` (width, height), sent a new frame (every map changing) every 33 ms,
+    90 times: ``{"count": frames drawn, "step": the step on the screen (the last sent is 1089), "times": the
+    milliseconds each draw took}``. The screen test checks what is drawn; benchmarks/page_draws.py prints how fast."""
+    from playground.runner import Runner
+    from playground.session import Session
+    from playground.settings import Settings
+
+    runner = Runner(Session(Settings(networkShape=(8,) * 6, learningRate=0.3)))
+    frames = [runner.frame(full=True)]
+    for _ in range(5):
+        runner.handle({"type": "step"})
+        frames.append({k: v for k, v in runner.frame().items() if k not in ("train", "test")})
+    page.set_viewport_size({"width": size[0], "height": size[1]})
+    render_widget(page, frames[0])
+    page.wait_for_timeout(300)
+    result: dict[str, Any] = page.evaluate(JUGGLE, [json.loads(json.dumps(f)) for f in frames[1:]])
+    return result
