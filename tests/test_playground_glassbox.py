@@ -269,8 +269,12 @@ def test_glassbox_page_timeline_and_divergence() -> None:
                 time.sleep(0.05)
             page.wait_for_function(f"location.hash.includes('{control}={value}')")
         for _ in range(5):
+            before = page.text_content("#epoch")
             page.click("#epoch-step")
-            page.wait_for_timeout(400)
+            deadline = time.monotonic() + 20  # each epoch waits for the server's answer, however slow the machine
+            while (page.text_content("#epoch") == before and not page.locator("#divergence").is_visible()
+                   and time.monotonic() < deadline):
+                page.wait_for_timeout(50)
             if page.locator("#divergence").is_visible():
                 break
         text = page.text_content("#divergence")  # a hundredfold in an epoch: exploding before it is non-finite
