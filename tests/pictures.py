@@ -43,6 +43,12 @@ def browser_page(**options: Any) -> Iterator[Any]:
             browser.close()
 
 
+def after_drawing(page: Any) -> None:
+    """Wait until ``page`` has been through two more animation frames: whatever a change scheduled for the next
+    one (a redraw, a layout) has run, however slow the machine."""
+    page.evaluate("() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))")
+
+
 def neuron() -> tuple[Value, Value, Value, Value, Value]:
     """The lecture's neuron a = tanh(x·w + b) at x = 0.5, w = -1.2, b = 0.3, with z and a labelled."""
     x, w, b = Value(0.5, label="x"), Value(-1.2, label="w"), Value(0.3, label="b")

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 pytest.importorskip("uvicorn", reason="starlette and uvicorn are dependencies of glassgrad: pip install -e .")
-from pictures import browser_page
+from pictures import after_drawing, browser_page
 from served import page_opener
 
 from playground.runner import Runner
@@ -84,7 +84,7 @@ def test_screen_every_network_size_fits_above_the_fold(screen_of: Callable[..., 
         runner.handle({"type": "settings", "hash": "networkShape=" + ",".join(["8"] * hidden)})
         count = 8 * hidden + 2
         page.wait_for_function(f"document.querySelectorAll('#network [data-neuron]').length === {count}")
-        page.wait_for_timeout(150)  # the next animation frame lays it out
+        after_drawing(page)  # the next animation frame lays it out
         problems += [f"{hidden} hidden layers: {p}" for p in screen_problems(page, width, height)]
         side = page.evaluate("document.querySelector('[data-neuron=\"1.1\"]').getBoundingClientRect().width")
         assert side >= 30, f"{hidden} hidden layers: neurons {side} px a side"
@@ -207,7 +207,7 @@ def test_screen_an_opened_neuron_and_its_panel_are_both_in_sight(screen_of: Call
         page.click(f'[data-neuron="{key}"]')
         page.wait_for_function(f"document.querySelector('[data-neuron=\"{key}\"]').classList.contains('gg-opened')"
                                " && !document.querySelector('#neuron-panel').hidden")
-        page.wait_for_timeout(100)
+        after_drawing(page)
         panel = page.locator("#neuron-panel").bounding_box()
         node = page.locator(f'[data-neuron="{key}"]').bounding_box()
         assert panel["y"] >= 0 and panel["y"] + panel["height"] <= height and panel["width"] >= 400, panel
@@ -259,7 +259,7 @@ def test_screen_after_a_divergence_every_number_agrees(screen_of: Callable[..., 
             break
     assert runner.divergence is not None
     page.wait_for_function("!document.querySelector('#divergence').hidden")
-    page.wait_for_timeout(200)
+    after_drawing(page)
     history = [v for row in runner.history for v in row[1:] if v is not None]
     state = runner.state()
     losses = [v for v in (state["train_loss"], state["test_loss"]) if v is not None]

@@ -284,12 +284,13 @@ def test_widget_front_end_in_a_notebook_column_shows_controls_network_and_map_to
     """In a column 848 px wide (a notebook's; the window as wide, or wider: the widget's own width counts) the
     widget takes its compact layout: the top controls, the network and the output's map seen together within
     848 × 800, none over another."""
+    from pictures import after_drawing
     from widget_page import render_widget
 
     page.set_viewport_size({"width": window, "height": 800})
     widget = widget_of(settings=Settings.from_hash("learningRate=0.1"))  # the default network, as notebook 8's
     render_widget(page, widget.frame, width=848)
-    page.wait_for_timeout(300)  # the ResizeObserver's draw, on the next animation frame
+    after_drawing(page)  # the ResizeObserver's draw, on the next animation frame
     boxes = {name: page.eval_on_selector(selector, "e => { const r = e.getBoundingClientRect();"
                                          " return {x: r.x, y: r.y, right: r.right, bottom: r.bottom}; }")
              for name, selector in [("widget", "#widget"), ("controls", "#widget .gg-top"),
