@@ -16,6 +16,8 @@ NOISE = [
     (re.compile(r"\d+(\.\d+)?\s*(it|epoch)/s|\[\d\d:\d\d<"), "a progress-bar timing"),
     (re.compile(r"Wall time|CPU times"), "a timing"),
 ]
+#: JupyterLab's default column at 1280 px with the file browser open shows about 105 characters of code.
+CODE_COLUMNS = 100
 
 
 def test_notebooks_exist():
@@ -56,6 +58,19 @@ def test_notebook_is_committed_with_clean_outputs(path):
                 assert match is None, f"{what} in an output of {path.name}: {match.group(0)!r}"
             if output.get("name") == "stderr":
                 pytest.fail(f"stderr output in {path.name}: {''.join(output['text'])[:200]}")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_notebook_code_lines_fit_a_jupyterlab_column(path):
+    nb = json.loads(path.read_text())
+    too_long = [
+        f"cell {k}, {len(line)} characters: {line}"
+        for k, cell in enumerate(nb["cells"])
+        if cell["cell_type"] == "code"
+        for line in "".join(cell["source"]).splitlines()
+        if len(line) > CODE_COLUMNS
+    ]
+    assert not too_long, f"code lines longer than {CODE_COLUMNS} characters in {path.name}:\n" + "\n".join(too_long)
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
