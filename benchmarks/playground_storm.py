@@ -33,17 +33,13 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))  # the storm's commands: shared with its test
+
+from served import STORM  # noqa: E402
+
 CLIENTS = 12
 SECONDS = 12.0
 MAX_REQUESTS = 20_000
-COMMANDS: list[dict[str, object]] = [
-    {"type": "play"}, {"type": "pause"}, {"type": "step"}, {"type": "epoch"}, {"type": "reset"},
-    {"type": "settings", "hash": "networkShape=3"}, {"type": "settings", "hash": "networkShape=5,4&activation=relu"},
-    {"type": "settings", "hash": "dataset=xor&networkShape=2,2"}, {"type": "select-example", "index": 3},
-    {"type": "open-neuron", "neuron": "1.1"}, {"type": "close-neuron"}, {"type": "view-epoch", "epoch": 1},
-    {"type": "continue"}, {"type": "weight", "name": "layers.0.neurons.0.b", "value": 0.5},
-    {"type": "add-point", "x1": 0.1, "x2": 0.2, "label": 1}, {"type": "regenerate"},
-]
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -76,7 +72,7 @@ def storm(host: str, port: int, token: str) -> tuple[Counter[int], list[float]]:
         rng = random.Random(seed)
         connection = http.client.HTTPConnection(host, port, timeout=60)
         while time.monotonic() < deadline and sum(statuses.values()) < MAX_REQUESTS:
-            body = json.dumps(rng.choice(COMMANDS))
+            body = json.dumps(rng.choice(STORM))
             start = time.perf_counter()
             connection.request("POST", "/api/command", body=body, headers={"X-Glassgrad-Token": token})
             response = connection.getresponse()

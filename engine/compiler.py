@@ -29,6 +29,7 @@ With ``per_example=`` the graph traced is one example's: ``fn(*shared, *example)
 from __future__ import annotations
 
 import builtins
+import functools
 import keyword
 import linecache
 import math
@@ -434,6 +435,7 @@ _RAISED = re.compile(f"[{_SUPERSCRIPT}]+")
 _OWN_NAMES = re.compile(r"v\d.*|d_.*|p_.*|forward_.*|partials_.*|number_.*|compiled|as_float")
 
 
+@functools.lru_cache(maxsize=4096)  # a graph repeats its labels (z, a, w₁₂², … once per example)
 def ascii_name(label: str) -> str:
     """``label`` in ASCII letters, digits and ``_`` (possibly empty): ``w₁₂²`` → ``w12_2``, ``−z₁³`` →
     ``neg_z1_3``, ``ln Σⱼ e^zⱼ`` → ``ln_sum_j_e_zj``, ``x`` → ``x``."""

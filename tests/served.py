@@ -39,3 +39,14 @@ def page_opener(page: Any) -> Iterator[Callable[..., tuple[Any, Runner]]]:
             return page, runner
 
         yield open_page
+
+
+#: The commands a storm of clients sends at random (the storm test here, benchmarks/playground_storm.py there).
+STORM = [
+    {"type": "play"}, {"type": "pause"}, {"type": "step"}, {"type": "epoch"}, {"type": "reset"},
+    {"type": "settings", "hash": "networkShape=3"}, {"type": "settings", "hash": "networkShape=5,4&activation=relu"},
+    {"type": "settings", "hash": "dataset=xor&networkShape=2,2"}, {"type": "select-example", "index": 3},
+    {"type": "open-neuron", "neuron": "1.1"}, {"type": "close-neuron"}, {"type": "view-epoch", "epoch": 1},
+    {"type": "continue"}, {"type": "weight", "name": "layers.0.neurons.0.b", "value": 0.5},
+    {"type": "add-point", "x1": 0.1, "x2": 0.2, "label": 1}, {"type": "regenerate"},
+]

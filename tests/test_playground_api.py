@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 pytest.importorskip("starlette", reason="starlette and uvicorn are dependencies of glassgrad: pip install -e .")
-from served import TOKEN, served
+from served import STORM, TOKEN, served
 from starlette.testclient import TestClient
 
 from nn import MLP
@@ -452,14 +452,6 @@ def test_playground_command_refuses_a_file_that_is_not_kept_runs(tmp_path: Path)
 
 # -- under load: one discipline for every change, bounded connections -------------------------------------------
 
-STORM = [
-    {"type": "play"}, {"type": "pause"}, {"type": "step"}, {"type": "epoch"}, {"type": "reset"},
-    {"type": "settings", "hash": "networkShape=3"}, {"type": "settings", "hash": "networkShape=5,4&activation=relu"},
-    {"type": "settings", "hash": "dataset=xor&networkShape=2,2"}, {"type": "select-example", "index": 3},
-    {"type": "open-neuron", "neuron": "1.1"}, {"type": "close-neuron"}, {"type": "view-epoch", "epoch": 1},
-    {"type": "continue"}, {"type": "weight", "name": "layers.0.neurons.0.b", "value": 0.5},
-    {"type": "add-point", "x1": 0.1, "x2": 0.2, "label": 1}, {"type": "regenerate"},
-]
 
 
 @pytest.mark.slow

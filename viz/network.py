@@ -144,12 +144,12 @@ def _column(
     look: dict[str, str],
     node_look: dict[str, str],
     units: list[_Unit],
+    drawn: list[int],
     left_out: int,
     title_size: str = "13",
-    head: int = MAX_DRAWN // 2,
 ) -> None:
-    """One layer as a cluster: its drawn units top to bottom, a "… N more" marker after the first ``head`` of them
-    when ``left_out`` are not drawn."""
+    """One layer as a cluster: its drawn units (their indexes ``drawn``, from ``drawn_indices``) top to bottom, a
+    "… N more" marker where ``left_out`` of them are not drawn."""
     with g.subgraph(name=f"cluster_{index}") as c:
         c.attr(label=title, fontsize=title_size, **look)
         c.attr("node", **node_look)
@@ -157,7 +157,7 @@ def _column(
             column.attr(rank="same")
             order = []
             for k, (name, lines, tooltip) in enumerate(units):
-                if left_out and k == head:
+                if k and drawn[k] != drawn[k - 1] + 1:  # the gap: what is left out goes here
                     marker = "x_more" if index == 0 else f"l{index}_more"
                     column.node(
                         marker,
@@ -351,8 +351,8 @@ def _input_column(g: graphviz.Digraph, model: MLP, xs: list[float] | None, most:
          f"input {input_name(i + 1)}")
         for i in drawn
     ]
-    _column(g, 0, f"layer 0: input layer ({model.nin})", INPUT_CLUSTER, INPUT_NODE, units, left_out,
-            _title_size(model), most // 2)
+    _column(g, 0, f"layer 0: input layer ({model.nin})", INPUT_CLUSTER, INPUT_NODE, units, drawn, left_out,
+            _title_size(model))
     return list(zip(drawn, (name for name, _, _ in units)))
 
 
@@ -388,9 +388,9 @@ def _neuron_column(
         OUTPUT_CLUSTER if output else HIDDEN_CLUSTER,
         look | {"fillcolor": "#fffaf0"} if output else look,
         units,
+        drawn,
         left_out,
         _title_size(model),
-        edges.most // 2,
     )
     return list(zip(drawn, (name for name, _, _ in units)))
 
@@ -579,8 +579,7 @@ def _reverse_network(model: MLP, passed: BackwardPass, renderer: str, most: int)
         function = layer.activation if not output else (model.output if model.output == "sigmoid" and
                                                          passed.loss_name != "cross entropy" else "linear")
         title = f"layer {li}: {'output' if output else 'hidden'} layer\\nσ = {function}"
-        _column(g, li, title, OUTPUT_CLUSTER if output else HIDDEN_CLUSTER, AMPLIFIER, units, left_out,
-                head=most // 2)
+        _column(g, li, title, OUTPUT_CLUSTER if output else HIDDEN_CLUSTER, AMPLIFIER, units, drawn, left_out)
         heads = list(zip(drawn, (name for name, _, _ in units)))
         for i, tail in previous:
             for j, head in heads:
