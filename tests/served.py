@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from typing import Any
@@ -20,6 +21,16 @@ def served(runner: Runner) -> Iterator[str]:
 
     with running(runner, TOKEN) as url:
         yield url.split("/?")[0]
+
+
+def wait_until(condition: Callable[[], bool], seconds: float = 30) -> None:
+    """Poll ``condition`` until it holds (AssertionError after ``seconds``): a change the server makes in its own
+    time, such as the answer to a command the page sent."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out")
+        time.sleep(0.05)
 
 
 #: a page of the playground is drawn once its network has neurons

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -10,7 +9,7 @@ import pytest
 
 pytest.importorskip("uvicorn", reason="starlette and uvicorn are dependencies of glassgrad: pip install -e .")
 from pictures import browser_page
-from served import LOADED, page_opener
+from served import LOADED, page_opener, wait_until
 
 from playground.runner import Runner
 from playground.settings import Settings
@@ -32,14 +31,6 @@ def page_of() -> Iterator[Callable[..., tuple[Any, Runner]]]:
 
 def number(page: Any, selector: str) -> float:
     return float(page.text_content(selector))
-
-
-def wait_until(condition: Callable[[], bool], seconds: float = 30) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out")
-        time.sleep(0.1)
 
 
 def test_playground_page_has_the_contracts_elements(page_of: Callable[..., tuple[Any, Runner]]) -> None:

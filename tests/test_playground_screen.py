@@ -5,7 +5,6 @@ edited link is applied, the numbers agree after a divergence, and the page keeps
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -13,7 +12,7 @@ import pytest
 
 pytest.importorskip("uvicorn", reason="starlette and uvicorn are dependencies of glassgrad: pip install -e .")
 from pictures import after_drawing, browser_page
-from served import page_opener
+from served import page_opener, wait_until
 
 from playground.runner import Runner
 from playground.settings import Settings
@@ -40,14 +39,6 @@ def screen_of() -> Iterator[Callable[[tuple[int, int]], Opener]]:
             return open_page
 
         yield sized
-
-
-def wait_until(condition: Callable[[], bool], seconds: float = 20) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out")
-        time.sleep(0.05)
 
 
 def format_loss(x: float | None) -> str:
